@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `npm test`: installs what the tests need, then type-checks and runs unit and end-to-end tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules/vite ]; then
+  echo "[test] installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM" ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "[test] installing Debian's chromium for the end-to-end tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  elif command -v apt-get >/dev/null 2>&1; then
+    echo "[test] installing Debian's chromium (sudo)"
+    sudo apt-get update -qq
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "[test] Chromium is missing at $CHROMIUM. Install a Chromium build and set CHROMIUM_PATH=/path/to/chromium, then run npm test again." >&2
+    exit 1
+  fi
+fi
+
+# Real datasets used by data tests (Fashion-MNIST from Debian), installed when possible.
+if [ ! -d /usr/share/datasets/fashion-mnist ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null || echo "[test] dataset-fashion-mnist not installed; tests that need it will say so"
+fi
+
+echo "[test] type-check"
+npx tsc --noEmit -p .
+echo "[test] unit tests (vitest)"
+npx vitest run
+echo "[test] end-to-end tests (playwright, $CHROMIUM)"
+CHROMIUM_PATH="$CHROMIUM" npx playwright test

@@ -1,0 +1,9 @@
+/**
+ * The engine's single entry to tfjs: ops from tfjs-core (with gradients) plus the CPU backend, which is always present.
+ * Engine code imports `tf` from here; the WASM, WebGL and WebGPU backends are registered by `backends/select.ts`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+
+export { tf };
+export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Rank, Variable, NamedTensorMap } from '@tensorflow/tfjs-core';

@@ -1,0 +1,5 @@
+import { PanelPending } from '../components/PanelPending';
+
+export default function InferencePanel() {
+  return <PanelPending title="Inference" issue={3} />;
+}

@@ -1,0 +1,22 @@
+import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+
+export interface PanelInfo {
+  /** Route segment: `#/config`. */
+  id: string;
+  title: string;
+  /** Keyboard shortcut: Alt + this key. */
+  key: string;
+  component: LazyExoticComponent<ComponentType>;
+}
+
+/** Every tool panel of the studio, in tab order. Each panel is its own lazily loaded module. */
+export const PANELS: PanelInfo[] = [
+  { id: 'inference', title: 'Inference', key: '1', component: lazy(() => import('./InferencePanel')) },
+  { id: 'dataset', title: 'Dataset', key: '2', component: lazy(() => import('./DatasetPanel')) },
+  { id: 'train', title: 'Train', key: '3', component: lazy(() => import('./TrainPanel')) },
+  { id: 'cam', title: 'CAM', key: '4', component: lazy(() => import('./CamPanel')) },
+  { id: 'schedule', title: 'Schedule', key: '5', component: lazy(() => import('./SchedulePanel')) },
+  { id: 'logs', title: 'Logs', key: '6', component: lazy(() => import('./LogsPanel')) },
+  { id: 'config', title: 'Config', key: '7', component: lazy(() => import('./ConfigPanel')) },
+  { id: 'model', title: 'Model', key: '8', component: lazy(() => import('./ModelPanel')) },
+];
