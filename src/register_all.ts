@@ -2,10 +2,13 @@
  * Registers every engine component in its registry (explicit lists, so bundlers keep each class a config may name).
  * Each area exports one function from its own `register_all.ts`; call `registerAll()` once before building from configs.
  */
+import { registerEvaluation } from './evaluation/register_all';
+
 let done = false;
 
 export function registerAll(): void {
   if (done) return;
   done = true;
+  registerEvaluation();
   // One line per area, e.g. `registerModels();` — added by each area as it lands.
 }

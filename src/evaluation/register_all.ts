@@ -1,0 +1,17 @@
+import { METRICS, EVALUATORS } from '../registry';
+import { Evaluator } from './evaluator';
+import { AveragePrecision, MultiLabelMetric } from './metrics/multi_label';
+import { Accuracy, ConfusionMatrix, SingleLabelMetric } from './metrics/single_label';
+
+/** Registers the metrics (MMPretrain's `evaluation/metrics/__init__.py` list, classification part). */
+export function registerEvaluation(): void {
+  const metrics = [
+    ['Accuracy', Accuracy],
+    ['SingleLabelMetric', SingleLabelMetric],
+    ['ConfusionMatrix', ConfusionMatrix],
+    ['MultiLabelMetric', MultiLabelMetric],
+    ['AveragePrecision', AveragePrecision],
+  ] as const;
+  for (const [name, ctor] of metrics) METRICS.registerClass(name, ctor);
+  EVALUATORS.registerFunction('Evaluator', ({ metrics: m }: { metrics: ConstructorParameters<typeof Evaluator>[0] }) => new Evaluator(m));
+}
