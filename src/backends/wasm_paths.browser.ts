@@ -1,0 +1,20 @@
+/**
+ * Browser entry only: the WASM binaries as Vite asset URLs (`?url`), so `vite build` copies and hashes them.
+ * Engine code must not import this (Node has no `?url`); the page and workers call `configureWasmForBrowser()`.
+ */
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { configureWasm, type WasmFileMap } from './register';
+
+export const BROWSER_WASM_PATHS: WasmFileMap = {
+  'tfjs-backend-wasm.wasm': wasmPlain,
+  'tfjs-backend-wasm-simd.wasm': wasmSimd,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd,
+};
+
+/** Points tfjs at the served binaries; threads only where the page is cross-origin isolated (COOP/COEP). */
+export async function configureWasmForBrowser(options: { threads?: boolean } = {}): Promise<void> {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  await configureWasm({ paths: BROWSER_WASM_PATHS, threads: (options.threads ?? true) && isolated });
+}
