@@ -1,0 +1,168 @@
+/**
+ * Archive sources: zip (fflate), tar and tar.gz (nanotar + fflate's gunzip). Archives are opened from bytes; a tar
+ * is parsed once (file data are views into it); a zip is indexed without inflating and inflated on first read.
+ */
+import { gunzipSync, unzipSync, type Unzipped } from 'fflate';
+import { parseTar, type ParsedTarFileItem } from 'nanotar';
+import { FileNotFoundError, type FileSource } from './types';
+import { basename, normalizePath } from './path';
+import { PathIndex } from './path_index';
+import { MemorySource } from './memory_source';
+
+/** Archive file names this module can open as folders. */
+export const ARCHIVE_NAME = /\.(zip|tar|tar\.gz|tgz)$/i;
+
+/** Whether `name` looks like an archive that {@link openArchive} can open. */
+export function isArchiveName(name: string): boolean {
+  return ARCHIVE_NAME.test(name);
+}
+
+const isGzip = (b: Uint8Array) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+const isZip = (b: Uint8Array) => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && (b[2] === 3 || b[2] === 5);
+const isTar = (b: Uint8Array) =>
+  b.length >= 262 && String.fromCharCode(b[257], b[258], b[259], b[260], b[261]) === 'ustar';
+
+/** Gunzips `bytes`, or returns them unchanged when they are not gzip; a damaged stream names `name`. */
+export function maybeGunzip(bytes: Uint8Array, name: string): Uint8Array {
+  if (!isGzip(bytes)) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (e) {
+    throw new Error(
+      `Cannot decompress gzip file '${name}' (${bytes.length} bytes): ${(e as Error).message} — the file is truncated or damaged`,
+    );
+  }
+}
+
+/** A zip archive; entries are listed from the central directory and inflated together on the first read. */
+export class ZipSource implements FileSource {
+  private readonly index: PathIndex;
+  private inflated: Unzipped | null = null;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    readonly name = 'zip archive',
+  ) {
+    const names: string[] = [];
+    const dirs: string[] = [];
+    this.unzip((info) => {
+      (info.name.endsWith('/') ? dirs : names).push(info.name);
+      return false;
+    });
+    this.index = new PathIndex(names, dirs);
+  }
+
+  private unzip(filter?: (info: { name: string }) => boolean): Unzipped {
+    try {
+      return unzipSync(this.bytes, filter ? { filter } : undefined);
+    } catch (e) {
+      throw new Error(
+        `Cannot read zip archive '${this.name}' (${this.bytes.length} bytes): ${(e as Error).message} — the file is truncated or not a zip`,
+      );
+    }
+  }
+
+  async list(prefix = ''): Promise<string[]> {
+    return this.index.list(prefix);
+  }
+
+  async listDirs(prefix = ''): Promise<string[]> {
+    return this.index.subfolders(prefix);
+  }
+
+  async exists(path: string): Promise<boolean> {
+    return this.index.hasFile(path) || this.index.hasDir(path);
+  }
+
+  async read(path: string): Promise<Uint8Array> {
+    const key = normalizePath(path);
+    if (!this.index.hasFile(key)) throw new FileNotFoundError(path, `zip archive '${this.name}'`);
+    this.inflated ??= this.unzip((info) => !info.name.endsWith('/'));
+    return this.inflated[key] ?? this.inflated[path];
+  }
+}
+
+/** A tar archive (already gunzipped); parsed once, file contents are views into `bytes`. */
+export class TarSource implements FileSource {
+  private readonly files = new Map<string, Uint8Array>();
+  private readonly index: PathIndex;
+
+  constructor(bytes: Uint8Array, readonly name = 'tar archive') {
+    // nanotar reads `data.buffer` from offset 0: hand it a buffer that starts at the tar's first byte.
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+    const dirs: string[] = [];
+    checkTarEnd(bytes, name);
+    let items: ParsedTarFileItem[];
+    try {
+      items = parseTar(own) as ParsedTarFileItem[];
+    } catch (e) {
+      throw new Error(
+        `Cannot read tar archive '${name}' (${bytes.length} bytes): ${(e as Error).message} — the archive is truncated or damaged`,
+      );
+    }
+    for (const item of items) {
+      if (item.type === 'directory') {
+        dirs.push(item.name);
+        continue;
+      }
+      if (item.type !== undefined && item.type !== 'file' && item.type !== 'contiguousFile') continue;
+      const data = item.data ?? new Uint8Array(0);
+      if (data.length !== item.size) {
+        throw new Error(
+          `Tar archive '${name}' is truncated: entry '${item.name}' declares ${item.size} bytes but only ${data.length} are present`,
+        );
+      }
+      this.files.set(normalizePath(item.name), data);
+    }
+    if (items.length === 0 && bytes.length > 0) {
+      throw new Error(`Tar archive '${name}' (${bytes.length} bytes) holds no entries — it is empty, truncated or not a tar`);
+    }
+    this.index = new PathIndex(this.files.keys(), dirs);
+  }
+
+  async list(prefix = ''): Promise<string[]> {
+    return this.index.list(prefix);
+  }
+
+  async listDirs(prefix = ''): Promise<string[]> {
+    return this.index.subfolders(prefix);
+  }
+
+  async exists(path: string): Promise<boolean> {
+    return this.index.hasFile(path) || this.index.hasDir(path);
+  }
+
+  async read(path: string): Promise<Uint8Array> {
+    const data = this.files.get(normalizePath(path));
+    if (!data) throw new FileNotFoundError(path, `tar archive '${this.name}'`);
+    return data;
+  }
+}
+
+/**
+ * A complete tar is a whole number of 512-byte blocks ending with an all-zero end-of-archive block (GNU tar,
+ * Python's tarfile and nanotar all write at least one); anything else was cut short.
+ */
+function checkTarEnd(bytes: Uint8Array, name: string): void {
+  const cut = bytes.length % 512 !== 0 || bytes.length < 1024 || !bytes.subarray(bytes.length - 512).every((b) => b === 0);
+  if (cut) {
+    throw new Error(
+      `Tar archive '${name}' is truncated: ${bytes.length} bytes, not ending with the 512-byte end-of-archive block`,
+    );
+  }
+}
+
+/**
+ * Opens archive bytes as a {@link FileSource}, by content (gzip, zip and tar magic numbers): `.zip`, `.tar`,
+ * `.tar.gz`/`.tgz`. A gzip that does not hold a tar opens as a one-file source (`x.gz` → `x`).
+ */
+export function openArchive(bytes: Uint8Array, name: string): FileSource {
+  if (isZip(bytes)) return new ZipSource(bytes, name);
+  if (isGzip(bytes)) {
+    const inner = maybeGunzip(bytes, name);
+    if (isTar(inner) || /\.(tar\.gz|tgz)$/i.test(name)) return new TarSource(inner, name);
+    return new MemorySource({ [basename(name).replace(/\.gz$/i, '')]: inner }, name);
+  }
+  if (isTar(bytes) || /\.tar$/i.test(name)) return new TarSource(bytes, name);
+  throw new Error(`'${name}' is not a zip, tar or tar.gz archive (first bytes: ${[...bytes.slice(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ')})`);
+}
