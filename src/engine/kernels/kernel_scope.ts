@@ -1,0 +1,53 @@
+import { getKernel, type KernelBackend, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
+
+/**
+ * Runs other kernels of the same backend from inside a kernel, as tfjs's own composite kernels do, and frees
+ * every intermediate result when the composite kernel is done (only what `keep` names survives).
+ */
+export class KernelScope {
+  private readonly intermediates: TensorInfo[] = [];
+
+  constructor(
+    private readonly backend: KernelBackend,
+    private readonly backendName: string,
+  ) {}
+
+  run(kernelName: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
+    const kernel = getKernel(kernelName, this.backendName);
+    if (!kernel) throw new Error(`Kernel '${kernelName}' is not registered for backend '${this.backendName}'`);
+    const out = kernel.kernelFunc({ inputs, attrs, backend: this.backend }) as TensorInfo;
+    this.intermediates.push(out);
+    return out;
+  }
+
+  reshape(x: TensorInfo, shape: number[]): TensorInfo {
+    return this.run('Reshape', { x }, { shape });
+  }
+
+  /** Frees the intermediates, except `keep`, which becomes the kernel's output. */
+  finish(keep: TensorInfo): TensorInfo {
+    for (const t of this.intermediates) if (t !== keep) this.backend.disposeData(t.dataId);
+    return keep;
+  }
+}
+
+/** Strided slice of an NHWC tensor `xp` taking rows `r0, r0 + sh, …` (count `oh`) and columns likewise. */
+export function sliceWindow(scope: KernelScope, xp: TensorInfo, r0: number, c0: number, oh: number, ow: number, sh: number, sw: number): TensorInfo {
+  const [n, , , c] = xp.shape;
+  return scope.run('StridedSlice', { x: xp }, {
+    begin: [0, r0, c0, 0],
+    end: [n, r0 + (oh - 1) * sh + 1, c0 + (ow - 1) * sw + 1, c],
+    strides: [1, sh, sw, 1],
+    beginMask: 0,
+    endMask: 0,
+    ellipsisMask: 0,
+    newAxisMask: 0,
+    shrinkAxisMask: 0,
+  });
+}
+
+/** Zero-pads the spatial dimensions of an NHWC tensor (no kernel run when there is nothing to pad). */
+export function padSpatial(scope: KernelScope, x: TensorInfo, top: number, bottom: number, left: number, right: number): TensorInfo {
+  if (top === 0 && bottom === 0 && left === 0 && right === 0) return x;
+  return scope.run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
+}
