@@ -1,4 +1,4 @@
-import { backend_util, Conv2DBackpropFilter, type Conv2DBackpropFilterAttrs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, Conv2DBackpropFilter, type Conv2DBackpropFilterAttrs, type KernelBackend, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import { KernelScope, padSpatial, sliceWindow } from '../kernel_scope';
 
 /**
@@ -17,7 +17,7 @@ export function conv2DBackpropFilterComposite(backendName: string): KernelConfig
       if (dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropFilter on '${backendName}': only NHWC is supported, got ${dataFormat}`);
       const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
       const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, inChannels: ci, outChannels: co, padInfo } = info;
-      const scope = new KernelScope(backend, backendName);
+      const scope = new KernelScope(backend as KernelBackend, backendName);
       const m = info.batchSize * oh * ow;
       const xp = padSpatial(scope, x, padInfo.top, padInfo.bottom, padInfo.left, padInfo.right);
       const dy3 = scope.reshape(dy, [1, m, co]);

@@ -1,4 +1,4 @@
-import { backend_util, DepthwiseConv2dNativeBackpropFilter, type DepthwiseConv2dNativeBackpropFilterAttrs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, DepthwiseConv2dNativeBackpropFilter, type DepthwiseConv2dNativeBackpropFilterAttrs, type KernelBackend, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import { KernelScope, padSpatial, sliceWindow } from '../kernel_scope';
 
 /**
@@ -15,7 +15,7 @@ export function depthwiseBackpropFilterComposite(backendName: string): KernelCon
       if (filterShape[3] !== 1) throw new Error(`DepthwiseConv2dNativeBackpropFilter on '${backendName}': channel multiplier ${filterShape[3]} is not supported (only 1)`);
       const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, dilations, pad, dimRoundingMode, true);
       const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, outHeight: oh, outWidth: ow, inChannels: c, padInfo } = info;
-      const scope = new KernelScope(backend, backendName);
+      const scope = new KernelScope(backend as KernelBackend, backendName);
       const xp = padSpatial(scope, x, padInfo.top, padInfo.bottom, padInfo.left, padInfo.right);
       const taps: TensorInfo[] = [];
       for (let i = 0; i < kh; i++) {

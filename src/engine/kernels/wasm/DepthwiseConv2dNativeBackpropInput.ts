@@ -1,4 +1,4 @@
-import { backend_util, DepthwiseConv2dNativeBackpropInput, type DepthwiseConv2dNativeBackpropInputAttrs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, DepthwiseConv2dNativeBackpropInput, type DepthwiseConv2dNativeBackpropInputAttrs, type KernelBackend, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import { KernelScope } from '../kernel_scope';
 
 /**
@@ -17,7 +17,7 @@ export function depthwiseBackpropInputComposite(backendName: string): KernelConf
       if (filterShape[3] !== 1) throw new Error(`DepthwiseConv2dNativeBackpropInput on '${backendName}': channel multiplier ${filterShape[3]} is not supported (only 1)`);
       const info = backend_util.computeConv2DInfo(inputShape, filterShape, strides, dilations, pad, dimRoundingMode, true);
       const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, outHeight: oh, outWidth: ow, padInfo } = info;
-      const scope = new KernelScope(backend, backendName);
+      const scope = new KernelScope(backend as KernelBackend, backendName);
       // The padded input grid that the taps read from.
       const hp = Math.max(h + padInfo.top + padInfo.bottom, (oh - 1) * sh + (kh - 1) * dh + 1);
       const wp = Math.max(w + padInfo.left + padInfo.right, (ow - 1) * sw + (kw - 1) * dw + 1);
