@@ -3,6 +3,7 @@
  * Each area exports one function from its own `register_all.ts`; call `registerAll()` once before building from configs.
  */
 import { registerEvaluation } from './evaluation/register_all';
+import { registerDatasets } from './datasets/register_all';
 
 let done = false;
 
@@ -10,5 +11,6 @@ export function registerAll(): void {
   if (done) return;
   done = true;
   registerEvaluation();
+  registerDatasets();
   // One line per area, e.g. `registerModels();` — added by each area as it lands.
 }

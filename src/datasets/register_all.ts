@@ -1,0 +1,23 @@
+/** Registers every dataset, dataset wrapper and sampler of `src/datasets` (explicit lists, as MMPretrain's `__init__`). */
+import { DATASETS } from '../registry';
+import type { Constructor } from '../registry';
+import { BaseDataset } from './base_dataset';
+import { CIFAR10, CIFAR100 } from './cifar';
+import { FashionMNIST, MNIST } from './mnist';
+
+const datasets: Array<[string, Constructor]> = [
+  ['BaseDataset', BaseDataset],
+  ['CIFAR10', CIFAR10],
+  ['CIFAR100', CIFAR100],
+  ['MNIST', MNIST],
+  ['FashionMNIST', FashionMNIST],
+];
+
+let done = false;
+
+/** Adds the datasets to `DATASETS` (idempotent). */
+export function registerDatasets(): void {
+  if (done) return;
+  done = true;
+  for (const [name, ctor] of datasets) DATASETS.registerClass(name, ctor);
+}
