@@ -4,6 +4,7 @@
  */
 import { registerEvaluation } from './evaluation/register_all';
 import { registerDatasets } from './datasets/register_all';
+import { registerEngine } from './engine/register_all';
 
 let done = false;
 
@@ -12,5 +13,6 @@ export function registerAll(): void {
   done = true;
   registerEvaluation();
   registerDatasets();
+  registerEngine();
   // One line per area, e.g. `registerModels();` — added by each area as it lands.
 }
