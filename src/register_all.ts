@@ -5,6 +5,7 @@
 import { registerEvaluation } from './evaluation/register_all';
 import { registerDatasets } from './datasets/register_all';
 import { registerEngine } from './engine/register_all';
+import { registerTransforms } from './datasets/transforms/register_all';
 
 let done = false;
 
@@ -14,5 +15,6 @@ export function registerAll(): void {
   registerEvaluation();
   registerDatasets();
   registerEngine();
+  registerTransforms();
   // One line per area, e.g. `registerModels();` — added by each area as it lands.
 }

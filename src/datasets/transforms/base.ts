@@ -1,0 +1,121 @@
+/**
+ * The transform base (mmcv `transforms/base.py`): a results dict in, a results dict out (or `null` to drop
+ * the sample). Random transforms draw through {@link BaseTransform.drawParams}, which takes the generator
+ * from `results.rng`, records what was drawn in `results.random_params[<type>]` and, when
+ * `results.replay_params[<type>]` is given, replays those values instead of drawing.
+ */
+import { assert } from '../../utils/assert';
+import { closestNames } from '../../utils/closest';
+import type { ImageArray, PixelData } from '../../image/image';
+import type { RandomGenerator } from './random';
+
+/** A pipeline's results dict, keys as in MMPretrain (`img` HWC BGR, `img_shape` (H, W), …). */
+export interface Results {
+  img?: ImageArray<PixelData>;
+  img_path?: string;
+  /** encoded image bytes, read by `LoadImageFromFile` instead of `img_path` when present */
+  img_bytes?: Uint8Array;
+  img_shape?: number[];
+  ori_shape?: number[];
+  gt_label?: number | number[];
+  sample_idx?: number;
+  /** the generator random transforms draw from (set by `Compose`) */
+  rng?: RandomGenerator;
+  /** what each random transform drew, keyed by its type (`RandomCrop`, `RandomCrop#2`, …) */
+  random_params?: Record<string, unknown>;
+  /** parameters to replay instead of drawing, same shape as `random_params` */
+  replay_params?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** A config dict as in a Python config, minus `type`. */
+export type TransformCfg = Record<string, unknown>;
+
+export abstract class BaseTransform {
+  /** The registered type name (kept explicitly: class names do not survive minification). */
+  abstract readonly typeName: string;
+
+  /** Transforms `results` in place or into a new dict; `null` drops the sample. */
+  abstract transform(results: Results): Results | null;
+
+  /** Asynchronous form; only transforms that can use an async facility (image decoding) override it. */
+  transformAsync(results: Results): Promise<Results | null> {
+    return Promise.resolve(this.transform(results));
+  }
+
+  /** Alias of {@link transform}, as calling an mmcv transform object. */
+  call(results: Results): Results | null {
+    return this.transform(results);
+  }
+
+  /** A short description, like the Python `__repr__`. */
+  toString(): string {
+    return `${this.typeName}()`;
+  }
+
+  /**
+   * Draws this transform's random parameters with `draw(rng)`, or replays `results.replay_params[key]`
+   * (checked by `validate` when given); records them in `results.random_params[key]`.
+   */
+  protected drawParams<P>(results: Results, draw: (rng: RandomGenerator) => P, validate?: (replayed: unknown) => P): P {
+    const recorded = (results.random_params ??= {});
+    let key = this.typeName;
+    for (let n = 2; key in recorded; n++) key = `${this.typeName}#${n}`;
+    const replay = results.replay_params?.[key];
+    let params: P;
+    if (replay !== undefined) {
+      params = validate ? validate(replay) : (replay as P);
+    } else {
+      assert(results.rng, () => `${this.typeName}: no random generator in results.rng — run it inside Compose (or set results.rng)`);
+      params = draw(results.rng);
+    }
+    recorded[key] = params;
+    return params;
+  }
+}
+
+/** The uint8 image of `results`, with a clear message when there is none. */
+export function requireImage(results: Results, who: string): ImageArray {
+  const img = results.img;
+  assert(img, () => `${who}: no 'img' in results (keys: ${Object.keys(results).join(', ')})`);
+  assert(img.data instanceof Uint8Array, () => `${who}: expects a uint8 image; got ${img.data.constructor.name} (drop to_float32 before this transform)`);
+  return img as ImageArray;
+}
+
+/**
+ * Merges a transform's config with its defaults, rejecting keys it does not know (with the closest names).
+ * @param required keys that must be present
+ */
+export function parseOptions<T extends object>(typeName: string, cfg: TransformCfg | undefined, defaults: T, required: readonly string[] = []): T {
+  const given = cfg ?? {};
+  const known = Object.keys(defaults);
+  for (const key of Object.keys(given)) {
+    if (!known.includes(key)) {
+      const close = closestNames(key, known);
+      throw new Error(`${typeName}: unknown option '${key}'${close.length ? ` — did you mean ${close.map((c) => `'${c}'`).join(', ')}?` : ''} (options: ${known.join(', ')})`);
+    }
+  }
+  for (const key of required) assert(given[key] !== undefined && given[key] !== null, () => `${typeName}: option '${key}' is required`);
+  const out = { ...defaults } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(given)) if (v !== undefined) out[k] = v;
+  return out as T;
+}
+
+/** `int` or `[a, b]` → a pair (as `to_2tuple`), with a message naming the option. */
+export function pair(value: unknown, who: string): [number, number] {
+  if (typeof value === 'number') return [value, value];
+  assert(Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number'), () => `${who}: expected a number or a pair of numbers, got ${JSON.stringify(value)}`);
+  return [value[0], value[1]];
+}
+
+/** Asserts a number in a range, naming the option. */
+export function checkNumber(value: unknown, who: string, min = -Infinity, max = Infinity): number {
+  assert(typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max, () => `${who}: expected a number in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Asserts one of `choices`, naming the option. */
+export function checkChoice<T extends string>(value: unknown, who: string, choices: readonly T[]): T {
+  assert(typeof value === 'string' && (choices as readonly string[]).includes(value), () => `${who}: expected one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+  return value as T;
+}

@@ -1,0 +1,236 @@
+/**
+ * Geometric image ops with mmcv's signatures and semantics (`mmcv/image/geometric.py`):
+ * `imresize`, `imrescale`, `rescaleSize`, `imflip`, `imcrop`, `impad`, `imrotate`, `imshear`, `imtranslate`.
+ */
+import { assert } from '../utils/assert';
+import { assertUint8, createImage, type ImageArray } from './image';
+import { resizeCv2, type Cv2Interpolation } from './resize_cv2';
+import { resizePillow, type PillowInterpolation } from './resize_pillow';
+import { warpAffine, type AffineMatrix } from './warp_affine';
+
+export type ResizeBackend = 'cv2' | 'pillow';
+export type Interpolation = Cv2Interpolation | PillowInterpolation;
+
+const CV2_MODES: readonly string[] = ['nearest', 'bilinear', 'bicubic', 'area', 'lanczos'];
+const PILLOW_MODES: readonly string[] = ['nearest', 'bilinear', 'bicubic', 'box', 'lanczos', 'hamming'];
+
+/**
+ * `mmcv.imresize(img, (w, h), interpolation, backend)`: resizes to width `size[0]`, height `size[1]`.
+ * @param backend `'cv2'` (default, OpenCV's arithmetic) or `'pillow'` (Pillow's antialiasing filters)
+ */
+export function imresize(img: ImageArray, size: readonly [number, number], interpolation: Interpolation = 'bilinear', backend: ResizeBackend = 'cv2'): ImageArray {
+  const [w, h] = size;
+  if (backend === 'cv2') {
+    assert(CV2_MODES.includes(interpolation), () => `imresize: interpolation '${interpolation}' is not available with backend 'cv2' (${CV2_MODES.join(', ')})`);
+    return resizeCv2(img, w, h, interpolation as Cv2Interpolation);
+  }
+  assert(backend === 'pillow', () => `imresize: backend '${backend}' is not supported for resize. Supported backends are 'cv2', 'pillow'`);
+  assert(PILLOW_MODES.includes(interpolation), () => `imresize: interpolation '${interpolation}' is not available with backend 'pillow' (${PILLOW_MODES.join(', ')})`);
+  return resizePillow(img, w, h, interpolation as PillowInterpolation);
+}
+
+/** mmcv `_scale_size`: `(int(w*sx + 0.5), int(h*sy + 0.5))`. */
+export function scaleSize(size: readonly [number, number], scale: number | readonly [number, number]): [number, number] {
+  const [sx, sy] = typeof scale === 'number' ? [scale, scale] : scale;
+  return [Math.trunc(size[0] * sx + 0.5), Math.trunc(size[1] * sy + 0.5)];
+}
+
+/**
+ * mmcv `rescale_size((w, h), scale)`: a number scales by that factor; a pair `(a, b)` fits the image inside
+ * long edge `max(a, b)` and short edge `min(a, b)`. Returns the new `[w, h]` and the factor.
+ */
+export function rescaleSize(oldSize: readonly [number, number], scale: number | readonly [number, number]): { size: [number, number]; scaleFactor: number } {
+  const [w, h] = oldSize;
+  let factor: number;
+  if (typeof scale === 'number') {
+    assert(scale > 0, () => `rescale_size: invalid scale ${scale}, must be positive`);
+    factor = scale;
+  } else {
+    factor = Math.min(Math.max(...scale) / Math.max(h, w), Math.min(...scale) / Math.min(h, w));
+  }
+  return { size: scaleSize([w, h], factor), scaleFactor: factor };
+}
+
+/** `mmcv.imrescale`: resizes keeping the aspect ratio (see {@link rescaleSize}). */
+export function imrescale(img: ImageArray, scale: number | readonly [number, number], interpolation: Interpolation = 'bilinear', backend: ResizeBackend = 'cv2'): { img: ImageArray; scaleFactor: number } {
+  const { size, scaleFactor } = rescaleSize([img.width, img.height], scale);
+  return { img: imresize(img, size, interpolation, backend), scaleFactor };
+}
+
+export type FlipDirection = 'horizontal' | 'vertical' | 'diagonal';
+
+/** `mmcv.imflip`: mirrors left–right, top–bottom, or both (`diagonal`). */
+export function imflip(img: ImageArray, direction: FlipDirection = 'horizontal'): ImageArray {
+  assertUint8(img, 'imflip');
+  assert(['horizontal', 'vertical', 'diagonal'].includes(direction), () => `imflip: direction must be horizontal, vertical or diagonal, got '${direction}'`);
+  const { width: w, height: h, channels: cn, data: s } = img;
+  const out = createImage(h, w, cn);
+  const d = out.data;
+  const flipX = direction !== 'vertical';
+  const flipY = direction !== 'horizontal';
+  const rowLen = w * cn;
+  for (let y = 0; y < h; y++) {
+    const sRow = (flipY ? h - 1 - y : y) * rowLen;
+    const dRow = y * rowLen;
+    if (!flipX) {
+      d.set(s.subarray(sRow, sRow + rowLen), dRow);
+      continue;
+    }
+    if (cn === 3) {
+      for (let x = 0, si = sRow + rowLen - 3; x < w; x++, si -= 3) {
+        const o = dRow + x * 3;
+        d[o] = s[si];
+        d[o + 1] = s[si + 1];
+        d[o + 2] = s[si + 2];
+      }
+    } else {
+      for (let x = 0; x < w; x++) {
+        const si = sRow + (w - 1 - x) * cn;
+        for (let c = 0; c < cn; c++) d[dRow + x * cn + c] = s[si + c];
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * `mmcv.imcrop(img, np.array([x1, y1, x2, y2]))` for one box: inclusive corners, clipped to the image,
+ * truncated to integers.
+ */
+export function imcrop(img: ImageArray, bbox: readonly [number, number, number, number]): ImageArray {
+  assertUint8(img, 'imcrop');
+  const { width: w, height: h, channels: cn, data: s } = img;
+  const clip = (v: number, hi: number) => Math.trunc(Math.max(Math.min(v, hi), 0));
+  const x1 = clip(bbox[0], w - 1);
+  const y1 = clip(bbox[1], h - 1);
+  const x2 = clip(bbox[2], w - 1);
+  const y2 = clip(bbox[3], h - 1);
+  const ow = Math.max(x2 - x1 + 1, 0);
+  const oh = Math.max(y2 - y1 + 1, 0);
+  const out = createImage(oh, ow, cn);
+  for (let y = 0; y < oh; y++) {
+    const si = ((y1 + y) * w + x1) * cn;
+    out.data.set(s.subarray(si, si + ow * cn), y * ow * cn);
+  }
+  return out;
+}
+
+export type PaddingMode = 'constant' | 'edge' | 'reflect' | 'symmetric';
+
+/** OpenCV's `borderInterpolate` for replicate (edge), reflect-101 (reflect) and reflect (symmetric). */
+function borderIndex(p: number, len: number, mode: Exclude<PaddingMode, 'constant'>): number {
+  if (p >= 0 && p < len) return p;
+  if (mode === 'edge') return p < 0 ? 0 : len - 1;
+  if (len === 1) return 0;
+  const delta = mode === 'reflect' ? 1 : 0;
+  do {
+    p = p < 0 ? -p - 1 + delta : len - 1 - (p - len) - delta;
+  } while (p < 0 || p >= len);
+  return p;
+}
+
+/** Padding as mmcv accepts it: a number (all sides), `[lr, tb]`, or `[left, top, right, bottom]`. */
+export type Padding = number | readonly number[];
+
+/** Normalises {@link Padding} to `[left, top, right, bottom]`. */
+export function paddingLTRB(padding: Padding): [number, number, number, number] {
+  if (typeof padding === 'number') return [padding, padding, padding, padding];
+  if (padding.length === 2) return [padding[0], padding[1], padding[0], padding[1]];
+  assert(padding.length === 4, () => `impad: padding must be a number or a sequence of 2 or 4 numbers, got ${JSON.stringify(padding)}`);
+  return [padding[0], padding[1], padding[2], padding[3]];
+}
+
+/**
+ * `mmcv.impad`: pads by `padding` or up to `shape = [h, w]` (bottom/right), like `cv2.copyMakeBorder`.
+ * @param padVal fill for `constant` (a number, or one value per channel)
+ * @param mode `constant` (default), `edge`, `reflect` (no edge repeat) or `symmetric` (edge repeated)
+ */
+export function impad(
+  img: ImageArray,
+  opts: { shape?: readonly [number, number]; padding?: Padding; padVal?: number | readonly number[]; mode?: PaddingMode },
+): ImageArray {
+  assertUint8(img, 'impad');
+  const { shape, padding, padVal = 0, mode = 'constant' } = opts;
+  assert((shape === undefined) !== (padding === undefined), () => 'impad: give exactly one of shape and padding');
+  const [l, t, r, b] = shape ? [0, 0, Math.max(shape[1] - img.width, 0), Math.max(shape[0] - img.height, 0)] : paddingLTRB(padding!);
+  assert([l, t, r, b].every((v) => Number.isInteger(v) && v >= 0), () => `impad: padding must be non-negative integers, got ${[l, t, r, b]}`);
+  assert(['constant', 'edge', 'reflect', 'symmetric'].includes(mode), () => `impad: padding_mode must be constant, edge, reflect or symmetric, got '${mode}'`);
+  const { width: w, height: h, channels: cn, data: s } = img;
+  if (typeof padVal !== 'number') {
+    assert(padVal.length === cn, () => `impad: pad_val has ${padVal.length} values for a ${cn}-channel image`);
+  }
+  const fill = Array.from({ length: cn }, (_, c) => (typeof padVal === 'number' ? padVal : padVal[c]));
+  const ow = w + l + r;
+  const oh = h + t + b;
+  const out = createImage(oh, ow, cn);
+  const d = out.data;
+  for (let y = 0; y < oh; y++) {
+    const sy = y - t;
+    const inY = sy >= 0 && sy < h;
+    if (mode === 'constant' && !inY) {
+      for (let x = 0; x < ow; x++) for (let c = 0; c < cn; c++) d[(y * ow + x) * cn + c] = fill[c];
+      continue;
+    }
+    const ry = mode === 'constant' ? sy : borderIndex(sy, h, mode);
+    const rowBase = ry * w * cn;
+    for (let x = 0; x < ow; x++) {
+      const sx = x - l;
+      const o = (y * ow + x) * cn;
+      if (sx >= 0 && sx < w) {
+        for (let c = 0; c < cn; c++) d[o + c] = s[rowBase + sx * cn + c];
+      } else if (mode === 'constant') {
+        for (let c = 0; c < cn; c++) d[o + c] = fill[c];
+      } else {
+        const rx = borderIndex(sx, w, mode);
+        for (let c = 0; c < cn; c++) d[o + c] = s[rowBase + rx * cn + c];
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * `mmcv.imrotate`: rotates by `angle` degrees clockwise about `center` (default the image centre)
+ * with `cv2.getRotationMatrix2D` + `cv2.warpAffine`.
+ */
+export function imrotate(
+  img: ImageArray, angle: number,
+  opts: { center?: readonly [number, number]; scale?: number; borderValue?: number | readonly number[]; interpolation?: 'nearest' | 'bilinear'; autoBound?: boolean } = {},
+): ImageArray {
+  const { scale = 1, borderValue = 0, interpolation = 'bilinear', autoBound = false } = opts;
+  assert(!(opts.center && autoBound), () => 'imrotate: `auto_bound` conflicts with `center`');
+  let w = img.width;
+  let h = img.height;
+  const [cx, cy] = (opts.center ?? [(w - 1) * 0.5, (h - 1) * 0.5]).map(Math.fround);
+  const a = (-angle * Math.PI) / 180;
+  const alpha = Math.cos(a) * scale;
+  const beta = Math.sin(a) * scale;
+  const m: AffineMatrix = [alpha, beta, (1 - alpha) * cx - beta * cy, -beta, alpha, beta * cx + (1 - alpha) * cy];
+  if (autoBound) {
+    const cos = Math.abs(m[0]);
+    const sin = Math.abs(m[1]);
+    const nw = h * sin + w * cos;
+    const nh = h * cos + w * sin;
+    m[2] += (nw - w) * 0.5;
+    m[5] += (nh - h) * 0.5;
+    w = Math.round(nw);
+    h = Math.round(nh);
+  }
+  return warpAffine(img, m, w, h, interpolation, borderValue);
+}
+
+/** `mmcv.imshear`: shears by `magnitude` (float32, as mmcv builds the matrix). */
+export function imshear(img: ImageArray, magnitude: number, direction: 'horizontal' | 'vertical' = 'horizontal', borderValue: number | readonly number[] = 0, interpolation: 'nearest' | 'bilinear' = 'bilinear'): ImageArray {
+  assert(direction === 'horizontal' || direction === 'vertical', () => `imshear: invalid direction '${direction}'`);
+  const m32 = Math.fround(magnitude);
+  const m: AffineMatrix = direction === 'horizontal' ? [1, m32, 0, 0, 1, 0] : [1, 0, 0, m32, 1, 0];
+  return warpAffine(img, m, img.width, img.height, interpolation, borderValue);
+}
+
+/** `mmcv.imtranslate`: shifts by `offset` pixels (float32, as mmcv builds the matrix). */
+export function imtranslate(img: ImageArray, offset: number, direction: 'horizontal' | 'vertical' = 'horizontal', borderValue: number | readonly number[] = 0, interpolation: 'nearest' | 'bilinear' = 'bilinear'): ImageArray {
+  assert(direction === 'horizontal' || direction === 'vertical', () => `imtranslate: invalid direction '${direction}'`);
+  const o32 = Math.fround(offset);
+  const m: AffineMatrix = direction === 'horizontal' ? [1, 0, o32, 0, 1, 0] : [1, 0, 0, 0, 1, o32];
+  return warpAffine(img, m, img.width, img.height, interpolation, borderValue);
+}

@@ -1,0 +1,169 @@
+/**
+ * Image decoding (`mmcv.imfrombytes`): JPEG and PNG bytes to an HWC uint8 image in BGR (cv2's order).
+ * The default decoders are pure JS (`jpeg-js`, `fast-png`) so decoding works synchronously in Node, pages
+ * and workers; a page may install a faster asynchronous decoder (`createImageBitmap` + `OffscreenCanvas`)
+ * with {@link setAsyncImageDecoder} / {@link browserImageDecoder}.
+ */
+import { decode as decodeJpeg } from 'jpeg-js';
+import { decode as decodePng } from 'fast-png';
+import { assert } from '../utils/assert';
+import { bgr2gray } from './colorspace';
+import { createImage, type ImageArray } from './image';
+
+/** mmcv's `flag` / `color_type` values. */
+export type ColorType = 'color' | 'grayscale' | 'unchanged' | 'color_ignore_orientation' | 'grayscale_ignore_orientation';
+export const COLOR_TYPES: readonly ColorType[] = ['color', 'grayscale', 'unchanged', 'color_ignore_orientation', 'grayscale_ignore_orientation'];
+
+/** Decoded pixels before the colour conversion: RGB(A) or grey, interleaved. */
+export interface RawPixels {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  /** 1 (grey), 2 (grey+alpha), 3 (RGB) or 4 (RGBA) */
+  channels: number;
+}
+
+/** Which container the bytes hold, from their magic number. */
+export function imageFormat(bytes: Uint8Array): 'jpeg' | 'png' | 'bmp' | 'gif' | 'webp' | 'unknown' {
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'jpeg';
+  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'png';
+  if (bytes[0] === 0x42 && bytes[1] === 0x4d) return 'bmp';
+  if (bytes[0] === 0x47 && bytes[1] === 0x49 && bytes[2] === 0x46) return 'gif';
+  if (bytes[0] === 0x52 && bytes[1] === 0x49 && bytes[8] === 0x57 && bytes[9] === 0x45) return 'webp';
+  return 'unknown';
+}
+
+/** Decodes JPEG or PNG bytes with the pure-JS decoders. */
+export function decodeRaw(bytes: Uint8Array, name = '<bytes>'): RawPixels {
+  const format = imageFormat(bytes);
+  try {
+    if (format === 'jpeg') {
+      const r = decodeJpeg(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 2048, maxResolutionInMP: 500 });
+      const channels = r.data.length / (r.width * r.height);
+      return { data: r.data, width: r.width, height: r.height, channels };
+    }
+    if (format === 'png') {
+      const r = decodePng(bytes);
+      let data: Uint8Array;
+      if (r.palette) {
+        // Indexed colour: expand through the palette to RGB(A).
+        const pal = r.palette;
+        const alpha = pal[0].length === 4;
+        const ch = alpha ? 4 : 3;
+        const idx = unpackBits(r.data as Uint8Array, r.depth, r.width, r.height);
+        data = new Uint8Array(r.width * r.height * ch);
+        for (let i = 0; i < idx.length; i++) for (let c = 0; c < ch; c++) data[i * ch + c] = pal[idx[i]][c];
+        return { data, width: r.width, height: r.height, channels: ch };
+      }
+      if (r.depth === 16) data = Uint8Array.from(r.data as Uint16Array, (v) => v >> 8);
+      else if (r.depth < 8) data = unpackBits(r.data as Uint8Array, r.depth, r.width * r.channels, r.height, true);
+      else data = r.data as Uint8Array;
+      return { data, width: r.width, height: r.height, channels: r.channels };
+    }
+  } catch (e) {
+    throw new Error(`${name}: cannot decode ${format.toUpperCase()} image: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  throw new Error(`${name}: cannot decode image: format '${format}' is not supported by the built-in decoders (JPEG, PNG)`);
+}
+
+/** Unpacks 1/2/4-bit samples (rows padded to bytes); `scale` maps grey levels to 0–255. */
+function unpackBits(packed: Uint8Array, depth: number, rowSamples: number, height: number, scale = false): Uint8Array {
+  if (depth === 8) return packed;
+  const out = new Uint8Array(rowSamples * height);
+  const rowBytes = Math.ceil((rowSamples * depth) / 8);
+  const mask = (1 << depth) - 1;
+  const mul = scale ? 255 / mask : 1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < rowSamples; x++) {
+      const bit = x * depth;
+      const byte = packed[y * rowBytes + (bit >> 3)];
+      out[y * rowSamples + x] = ((byte >> (8 - depth - (bit & 7))) & mask) * mul;
+    }
+  }
+  return out;
+}
+
+/** Converts decoded RGB(A)/grey pixels to what cv2's `imdecode(flag)` returns, in `channelOrder`. */
+export function pixelsToImage(raw: RawPixels, flag: ColorType = 'color', channelOrder: 'bgr' | 'rgb' = 'bgr'): ImageArray {
+  assert(COLOR_TYPES.includes(flag), () => `imfrombytes: unknown flag/color_type '${flag}' (${COLOR_TYPES.join(', ')})`);
+  const { width, height, channels: cn, data } = raw;
+  const n = width * height;
+  const gray = flag.startsWith('grayscale');
+  const keepAlpha = flag === 'unchanged';
+  const outCn = gray ? 1 : keepAlpha ? cn : cn >= 3 ? 3 : cn === 1 || cn === 2 ? 3 : cn;
+  if (keepAlpha && cn <= 2) {
+    const out = createImage(height, width, cn);
+    out.data.set(data.subarray(0, n * cn));
+    return out;
+  }
+  const bgr = createImage(height, width, gray ? 3 : outCn);
+  const d = bgr.data;
+  const oc = bgr.channels;
+  for (let i = 0; i < n; i++) {
+    let r: number, g: number, b: number;
+    if (cn >= 3) {
+      r = data[i * cn];
+      g = data[i * cn + 1];
+      b = data[i * cn + 2];
+    } else {
+      r = g = b = data[i * cn];
+    }
+    d[i * oc] = b;
+    d[i * oc + 1] = g;
+    d[i * oc + 2] = r;
+    if (oc === 4) d[i * oc + 3] = cn === 4 ? data[i * 4 + 3] : 255;
+  }
+  if (gray) {
+    if (cn <= 2) {
+      const out = createImage(height, width, 1);
+      for (let i = 0; i < n; i++) out.data[i] = data[i * cn];
+      return out;
+    }
+    return bgr2gray(bgr);
+  }
+  if (channelOrder === 'rgb') {
+    for (let i = 0; i < n; i++) {
+      const t = d[i * oc];
+      d[i * oc] = d[i * oc + 2];
+      d[i * oc + 2] = t;
+    }
+  }
+  return bgr;
+}
+
+/** `mmcv.imfrombytes(content, flag, channel_order)` with the built-in decoders. */
+export function imfrombytes(bytes: Uint8Array, flag: ColorType = 'color', channelOrder: 'bgr' | 'rgb' = 'bgr', name = '<bytes>'): ImageArray {
+  return pixelsToImage(decodeRaw(bytes, name), flag, channelOrder);
+}
+
+/** An asynchronous decoder (e.g. the browser's), returning RGBA or RGB pixels. */
+export type AsyncImageDecoder = (bytes: Uint8Array, name: string) => Promise<RawPixels>;
+
+let asyncDecoder: AsyncImageDecoder | null = null;
+
+/** Installs (or with `null` removes) the decoder {@link imfrombytesAsync} prefers. */
+export function setAsyncImageDecoder(decoder: AsyncImageDecoder | null): void {
+  asyncDecoder = decoder;
+}
+
+/** The browser's decoder: `createImageBitmap` + `OffscreenCanvas` (pages and workers); any format the browser reads. */
+export const browserImageDecoder: AsyncImageDecoder = async (bytes, name) => {
+  const g = globalThis as unknown as { createImageBitmap?: typeof createImageBitmap; OffscreenCanvas?: typeof OffscreenCanvas };
+  assert(g.createImageBitmap && g.OffscreenCanvas, () => `${name}: createImageBitmap/OffscreenCanvas are not available here`);
+  const bitmap = await g.createImageBitmap(new Blob([bytes as BlobPart]), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  const canvas = new g.OffscreenCanvas(bitmap.width, bitmap.height);
+  const ctx = canvas.getContext('2d');
+  assert(ctx, () => `${name}: no 2d context`);
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height);
+  return { data: new Uint8Array(pixels.data.buffer), width: pixels.width, height: pixels.height, channels: 4 };
+};
+
+/** Like {@link imfrombytes} but through the installed asynchronous decoder when there is one. */
+export async function imfrombytesAsync(bytes: Uint8Array, flag: ColorType = 'color', channelOrder: 'bgr' | 'rgb' = 'bgr', name = '<bytes>'): Promise<ImageArray> {
+  if (!asyncDecoder) return imfrombytes(bytes, flag, channelOrder, name);
+  const raw = await asyncDecoder(bytes, name);
+  // Browser decoders always give RGBA: drop alpha unless 'unchanged' asked for it.
+  return pixelsToImage(raw, flag, channelOrder);
+}
