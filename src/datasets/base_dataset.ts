@@ -69,6 +69,8 @@ export interface DatasetContext {
   rng?: Rng;
   /** Called for every refetch. */
   onRefetch?: (event: RefetchEvent) => void;
+  /** Called with each warning (MMPretrain logs them); they are also kept in `dataset.warnings`. */
+  onWarning?: (message: string) => void;
 }
 
 export class BaseDataset implements Dataset {
@@ -86,6 +88,8 @@ export class BaseDataset implements Dataset {
   readonly fs: FileSystem;
   /** Every refetch so far (count = `refetches.length`). */
   readonly refetches: RefetchEvent[] = [];
+  /** Warnings raised while loading (empty class folders, …). */
+  readonly warnings: string[] = [];
 
   protected _metainfo: Metainfo;
   protected dataList: DataInfo[] = [];
@@ -96,12 +100,14 @@ export class BaseDataset implements Dataset {
   private readonly metainfoHasClasses: boolean;
   private readonly rng: Rng;
   private readonly onRefetch?: (event: RefetchEvent) => void;
+  private readonly onWarning?: (message: string) => void;
 
   constructor(cfg: BaseDatasetOptions = {}, ctx: DatasetContext = {}) {
     rejectUnknownKeys(cfg, BASE_DATASET_KEYS, this.constructor.name);
     this.fs = ctx.fileSystem ?? defaultFileSystem;
     this.rng = ctx.rng ?? createRng(0);
     this.onRefetch = ctx.onRefetch;
+    this.onWarning = ctx.onWarning;
     this.dataRoot = cfg.data_root ?? '';
     const prefix = cfg.data_prefix ?? '';
     this.dataPrefix = typeof prefix === 'string' ? { img_path: prefix } : { ...prefix };
@@ -254,6 +260,12 @@ export class BaseDataset implements Dataset {
   protected async readText(path: string, what: string): Promise<string> {
     if (!(await this.fs.exists(path))) throw new Error(`${this.constructor.name}: ${what} '${path}' not found`);
     return this.fs.getText(path);
+  }
+
+  /** Records a warning (and passes it to `onWarning`). */
+  protected warn(message: string): void {
+    this.warnings.push(message);
+    this.onWarning?.(message);
   }
 
   /** Filters the loaded list (mmengine's default keeps everything; `filter_cfg` is for subclasses). */

@@ -4,6 +4,8 @@ import type { Constructor } from '../registry';
 import { BaseDataset } from './base_dataset';
 import { CIFAR10, CIFAR100 } from './cifar';
 import { FashionMNIST, MNIST } from './mnist';
+import { CustomDataset } from './custom';
+import { ImageNet, ImageNet21k } from './imagenet';
 
 const datasets: Array<[string, Constructor]> = [
   ['BaseDataset', BaseDataset],
@@ -11,6 +13,9 @@ const datasets: Array<[string, Constructor]> = [
   ['CIFAR100', CIFAR100],
   ['MNIST', MNIST],
   ['FashionMNIST', FashionMNIST],
+  ['CustomDataset', CustomDataset],
+  ['ImageNet', ImageNet],
+  ['ImageNet21k', ImageNet21k],
 ];
 
 let done = false;
