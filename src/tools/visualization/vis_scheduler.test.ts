@@ -3,20 +3,11 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerEngine } from '../../engine/register_all';
 import { sharedPath } from '../../testing/shared';
-import { scheduleCurve, simulateSchedule, SCHEDULE_PARAMS } from './vis_scheduler';
+import { scheduleCsv, scheduleCurve, scheduleReferenceToConfig, simulateSchedule, SCHEDULE_PARAMS } from './vis_scheduler';
 
 const dir = sharedPath('reference/schedules');
 const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
 
-/** A reference file as the config it was recorded from (the keys vis_scheduler reads). */
-export function referenceConfig(ref: Record<string, unknown>): Record<string, unknown> {
-  return {
-    train_dataloader: { batch_size: ref.batch_size_per_gpu },
-    train_cfg: ref.by_epoch ? { by_epoch: true, max_epochs: ref.max_epochs } : { by_epoch: false, max_iters: ref.max_iters },
-    optim_wrapper: ref.optim_wrapper_used,
-    param_scheduler: ref.param_scheduler,
-  };
-}
 
 /** Largest |a-b| / max(|b|, tiny) over two series. */
 function maxRelError(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -32,7 +23,7 @@ describe('vis_scheduler parity with mmengine (shared/reference/schedules)', () =
   for (const file of files) {
     it(`${file}: lr, momentum and wd equal mmengine's in every iteration`, () => {
       const ref = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-      const sim = simulateSchedule(referenceConfig(ref), { datasetSize: ref.dataset_size, ngpus: ref.ngpus });
+      const sim = simulateSchedule(scheduleReferenceToConfig(ref), { datasetSize: ref.dataset_size, ngpus: ref.ngpus });
       expect(sim.iters_per_epoch).toBe(ref.iters_per_epoch);
       expect(sim.total_iters).toBe(ref.total_iters);
       for (const p of SCHEDULE_PARAMS) {
@@ -57,6 +48,7 @@ describe('vis_scheduler semantics', () => {
     const sim = simulateSchedule({ ...base, param_scheduler: { type: 'StepLR', step_size: 1, gamma: 0.5 } }, { datasetSize: 100, ngpus: 2 });
     expect(sim.iters_per_epoch).toBe(3);
     expect(sim.total_iters).toBe(12);
+    expect(scheduleCsv(sim).split('\n').slice(0, 5)).toEqual(['iter,epoch,lr,momentum,wd', '0,0,0.1,0.9,0.0001', '1,0.333333,0.1,0.9,0.0001', '2,0.666667,0.1,0.9,0.0001', '3,1,0.05,0.9,0.0001']);
     expect(Array.from(sim.lr)).toEqual([0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.0125, 0.0125, 0.0125]);
   });
 

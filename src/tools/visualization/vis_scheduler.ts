@@ -202,3 +202,29 @@ function describeScheduler(s: ParamScheduler, itersPerEpoch: number, totalIters:
 export function scheduleCurve(sim: ScheduleSimulation, param: ScheduleParam): ScheduleCurve {
   return { param, iters_per_epoch: sim.iters_per_epoch, total_iters: sim.total_iters, by_epoch: sim.by_epoch, values: Array.from(sim[param]) };
 }
+
+/**
+ * A config dict from a `shared/reference/schedules/*.json` file (which records the config's `param_scheduler`,
+ * `optim_wrapper` and loop settings rather than the whole config); other dicts are returned unchanged.
+ */
+export function scheduleReferenceToConfig(ref: Dict): Dict {
+  if (!('optim_wrapper_used' in ref)) return ref;
+  return {
+    train_dataloader: { batch_size: ref.batch_size_per_gpu },
+    train_cfg: ref.by_epoch ? { by_epoch: true, max_epochs: ref.max_epochs } : { by_epoch: false, max_iters: ref.max_iters },
+    optim_wrapper: ref.optim_wrapper_used,
+    param_scheduler: ref.param_scheduler,
+  };
+}
+
+/** The curves as CSV: `iter,epoch,lr,momentum,wd` (epoch = iter / iters_per_epoch, fractional). */
+export function scheduleCsv(sim: ScheduleSimulation): string {
+  const lines = ['iter,epoch,lr,momentum,wd'];
+  for (let i = 0; i < sim.total_iters; i++) {
+    lines.push(`${i},${+(i / sim.iters_per_epoch).toFixed(6)},${sim.lr[i]},${sim.momentum[i]},${sim.wd[i]}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Human names of the parameters, as `vis_scheduler.py` labels its plot. */
+export const SCHEDULE_PARAM_LABELS: Record<ScheduleParam, string> = { lr: 'Learning Rate', momentum: 'Momentum', wd: 'Weight Decay' };

@@ -1,0 +1,111 @@
+/**
+ * `mmpretrain-web vis-scheduler <config> [-p lr|momentum|wd] [-d DATASET_SIZE] [-n NGPUS] [--json]`:
+ * MMPretrain's `tools/visualization/vis_scheduler.py` — the value of a hyper-parameter in every iteration.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { UsageError, type CliCommand, type CliIO } from '../command';
+import { registerEngine } from '../../engine/register_all';
+import { INF } from '../../engine/schedulers';
+import {
+  SCHEDULE_PARAM_LABELS,
+  SCHEDULE_PARAMS,
+  scheduleCsv,
+  scheduleCurve,
+  scheduleReferenceToConfig,
+  simulateSchedule,
+  type ScheduleParam,
+  type ScheduleSimulation,
+} from '../../tools/visualization/vis_scheduler';
+import { textPlot } from '../../tools/visualization/text_plot';
+
+const usage = `Usage: mmpretrain-web vis-scheduler <config> [options]
+
+Simulates the config's param_scheduler as MMPretrain's vis_scheduler.py does and prints the curve.
+
+  <config>                  an MMPretrain config (.py) or a JSON config (a shared/reference/schedules file works too)
+  -p, --parameter NAME      lr | momentum | wd (default: lr)
+  -d, --dataset-size N      dataset size (needed for epoch-based configs unless the dataset is a standard one)
+  -n, --ngpus N             number of GPUs; the total batch is batch_size × N (default: 1)
+      --auto-scale-lr       apply the config's auto_scale_lr (vis_scheduler.py does not)
+  -s, --save-path FILE      also write every iteration's lr, momentum and wd as CSV
+      --json                print {"param", "iters_per_epoch", "total_iters", "by_epoch", "values"}; values[i] is the value used in iteration i`;
+
+function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${name} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+/** Loads a `.json` config as is, a `.py` config through the config loader (`Config.fromfile`). */
+async function loadAnyConfig(path: string): Promise<Record<string, unknown>> {
+  if (path.endsWith('.json')) return scheduleReferenceToConfig(JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>);
+  // Resolved at run time: the config package is its own area.
+  const index = '../../config/index.ts';
+  const mod = (await import(/* @vite-ignore */ index)) as { loadConfig?: (p: string) => unknown };
+  if (typeof mod.loadConfig !== 'function') throw new Error('the config loader (src/config/index.ts loadConfig) is not available');
+  const loaded = (await mod.loadConfig(path)) as Record<string, unknown>;
+  return (loaded && typeof loaded === 'object' && 'cfg' in loaded ? loaded.cfg : loaded) as Record<string, unknown>;
+}
+
+/** The readable report: dataset infos, the schedulers, a text plot. */
+export function formatScheduleReport(sim: ScheduleSimulation, param: ScheduleParam, configPath: string): string {
+  const lines = ['Param_scheduler :'];
+  for (const s of sim.schedulers) {
+    const end = s.end === INF ? 'INF' : String(s.end);
+    const unit = s.by_epoch ? 'epochs' : 'iters';
+    lines.push(`  - ${s.type} (${s.param}): ${unit} [${s.begin}, ${end}) → iters [${s.beginIter}, ${s.endIter})`);
+  }
+  if (sim.schedulers.length === 0) lines.push('  (none: the value stays constant)');
+  lines.push('', 'Dataset infos:', ` - Dataset size: ${sim.dataset_size}`, ` - Batch size per GPU: ${sim.batch_size_per_gpu}`, ` - Number of GPUs: ${sim.ngpus}`, ` - Total batch size: ${sim.batch_size}`);
+  if (sim.by_epoch) lines.push(` - Iterations per epoch: ${sim.iters_per_epoch}`);
+  lines.push(` - Total iterations: ${sim.total_iters}${sim.by_epoch ? ` (${sim.max_epochs} epochs)` : ''}`, ` - Optimizer: ${sim.optimizer_type}`);
+  if (sim.lr_scale !== 1) lines.push(` - auto_scale_lr: lr × ${sim.lr_scale}`);
+  const values = sim[param];
+  lines.push('', `${configPath} ${SCHEDULE_PARAM_LABELS[param]} curve (x: iterations 0..${sim.total_iters - 1}):`);
+  lines.push(...textPlot(values));
+  lines.push(`first ${values[0]}, last ${values[values.length - 1]}`);
+  return lines.join('\n');
+}
+
+const command: CliCommand = {
+  summary: "Plot a config's lr / momentum / weight-decay schedule per iteration (vis_scheduler.py)",
+  usage,
+  async run(args: string[], io: CliIO): Promise<number> {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          parameter: { type: 'string', short: 'p', default: 'lr' },
+          'dataset-size': { type: 'string', short: 'd' },
+          ngpus: { type: 'string', short: 'n', default: '1' },
+          'auto-scale-lr': { type: 'boolean', default: false },
+          'save-path': { type: 'string', short: 's' },
+          json: { type: 'boolean', default: false },
+        },
+      });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const { values: v, positionals } = parsed;
+    if (positionals.length !== 1) throw new UsageError(`expected one config path, got ${positionals.length}`);
+    const param = v.parameter as ScheduleParam;
+    if (!SCHEDULE_PARAMS.includes(param)) throw new UsageError(`--parameter must be one of ${SCHEDULE_PARAMS.join(', ')}, got '${param}'`);
+    const datasetSize = positiveInt('--dataset-size', v['dataset-size']);
+    const ngpus = positiveInt('--ngpus', v.ngpus) ?? 1;
+
+    registerEngine();
+    const cfg = await loadAnyConfig(positionals[0]);
+    const sim = simulateSchedule(cfg, { datasetSize, ngpus, autoScaleLr: v['auto-scale-lr'] });
+    if (v['save-path']) writeFileSync(v['save-path'], scheduleCsv(sim));
+    if (v.json) io.out(JSON.stringify(scheduleCurve(sim, param)));
+    else io.out(formatScheduleReport(sim, param, positionals[0]));
+    if (v['save-path'] && !v.json) io.out(`\nThe ${SCHEDULE_PARAM_LABELS[param]} curve is saved at ${v['save-path']} (CSV)`);
+    return 0;
+  },
+};
+
+export default command;
