@@ -1,0 +1,92 @@
+import { CheckpointError } from './errors';
+
+/**
+ * Random access to the bytes of a file without requiring it all in memory: backed by a `Uint8Array`
+ * (already loaded), a `Blob`/`File` (browser: `blob.slice().arrayBuffer()` reads only the range asked),
+ * or a Node file handle (`fs.promises.open(path)`), so big checkpoints are read storage by storage.
+ */
+export interface ByteSource {
+  /** Total size in bytes. */
+  readonly size: number;
+  /**
+   * Reads `length` bytes at `offset`. The result may be a view into a buffer the source shares
+   * (for `Uint8Array` sources); callers copy before mutating.
+   * Throws `CheckpointError` when the range is past the end (a truncated file).
+   */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  /** Whether `read` returns views of one in-memory buffer (then no copy is needed for zero-copy views). */
+  readonly inMemory: boolean;
+}
+
+/** The subset of Node's `fs.promises.FileHandle` a source needs (kept structural so the engine imports no `node:fs`). */
+export interface FileHandleLike {
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
+
+/** Anything `loadCheckpoint` accepts as a file. */
+export type CheckpointInput = Uint8Array | ArrayBuffer | Blob | ByteSource;
+
+function checkRange(name: string, size: number, offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+    throw new CheckpointError(name, `invalid byte range ${offset}+${length}`);
+  }
+  if (offset + length > size) {
+    throw new CheckpointError(name, `file is truncated: needs bytes ${offset}..${offset + length} but has only ${size}`);
+  }
+}
+
+/** A source over bytes already in memory (no copies: `read` returns subarrays). */
+export function bytesSource(bytes: Uint8Array, name: string): ByteSource {
+  return {
+    size: bytes.byteLength,
+    inMemory: true,
+    read: async (offset, length) => {
+      checkRange(name, bytes.byteLength, offset, length);
+      return bytes.subarray(offset, offset + length);
+    },
+  };
+}
+
+/** A source over a `Blob`/`File`: each read fetches only its range. */
+export function blobSource(blob: Blob, name: string): ByteSource {
+  return {
+    size: blob.size,
+    inMemory: false,
+    read: async (offset, length) => {
+      checkRange(name, blob.size, offset, length);
+      return new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
+    },
+  };
+}
+
+/** A source over an open Node file handle of known `size` (`(await handle.stat()).size`). */
+export function fileHandleSource(handle: FileHandleLike, size: number, name: string): ByteSource {
+  return {
+    size,
+    inMemory: false,
+    read: async (offset, length) => {
+      checkRange(name, size, offset, length);
+      const out = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await handle.read(out, done, length - done, offset + done);
+        if (bytesRead === 0) throw new CheckpointError(name, `file is truncated: read stopped at byte ${offset + done}`);
+        done += bytesRead;
+      }
+      return out;
+    },
+  };
+}
+
+function isByteSource(x: unknown): x is ByteSource {
+  return typeof x === 'object' && x !== null && typeof (x as ByteSource).read === 'function' && typeof (x as ByteSource).size === 'number';
+}
+
+/** Wraps any accepted input as a `ByteSource`. */
+export function toByteSource(input: CheckpointInput, name: string): ByteSource {
+  if (input instanceof Uint8Array) return bytesSource(input, name);
+  if (input instanceof ArrayBuffer) return bytesSource(new Uint8Array(input), name);
+  if (typeof Blob !== 'undefined' && input instanceof Blob) return blobSource(input, name);
+  if (isByteSource(input)) return input;
+  throw new CheckpointError(name, `cannot read a checkpoint from ${Object.prototype.toString.call(input)} (expected Uint8Array, ArrayBuffer, Blob or ByteSource)`);
+}

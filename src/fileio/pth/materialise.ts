@@ -1,0 +1,54 @@
+import { CheckpointError } from '../errors';
+import { decodeStorage, ELEMENT_SIZE, loadedDtype, materialiseView, type TensorArray, type TensorData } from '../tensor_data';
+import type { StorageRef, TensorRef } from './torch_globals';
+
+/** Reads the raw bytes of a root storage (`numel × element size` bytes). */
+export type StorageReader = (ref: StorageRef) => Promise<Uint8Array>;
+
+/**
+ * Turns pickled tensor references into {@link TensorData}: reads each storage once (shared storages are
+ * decoded once), then cuts each tensor's view out of it, in C order. Storages are dropped by {@link release}.
+ */
+export class TensorMaterialiser {
+  private readonly cache = new Map<StorageRef, TensorArray>();
+  constructor(
+    private readonly file: string,
+    private readonly readStorage: StorageReader,
+    private readonly opts: { bigEndian?: boolean; onStorageRead?: (bytes: number) => void } = {},
+  ) {}
+
+  private async storage(ref: StorageRef): Promise<TensorArray> {
+    let data = this.cache.get(ref);
+    if (!data) {
+      const bytes = await this.readStorage(ref);
+      const expected = ref.numel * ELEMENT_SIZE[ref.dtype];
+      if (bytes.length !== expected) {
+        throw new CheckpointError(this.file, `storage '${ref.key}' has ${bytes.length} bytes, expected ${expected} (${ref.numel} × ${ref.dtype}): truncated or corrupt`);
+      }
+      data = decodeStorage(bytes, ref.dtype, { bigEndian: this.opts.bigEndian });
+      this.opts.onStorageRead?.(bytes.length);
+      this.cache.set(ref, data);
+    }
+    return data;
+  }
+
+  /** Materialises one tensor (a subarray of its storage when the view is contiguous). */
+  async load(t: TensorRef, name: string): Promise<TensorData> {
+    const root = t.storage.root ?? t.storage;
+    const base = t.storage.root ? t.storage.rootOffset : 0;
+    const storage = await this.storage(root);
+    const dtype = loadedDtype(root.dtype);
+    let data: TensorArray;
+    try {
+      data = materialiseView(storage, dtype, base + t.offset, t.shape, t.stride);
+    } catch (e) {
+      throw new CheckpointError(this.file, `tensor '${name}': ${(e as Error).message}`);
+    }
+    return { dtype, shape: [...t.shape], data, originalDtype: root.dtype };
+  }
+
+  /** Forgets decoded storages (tensors keep their own views). */
+  release(): void {
+    this.cache.clear();
+  }
+}
