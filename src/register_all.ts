@@ -3,9 +3,11 @@
  * Each area exports one function from its own `register_all.ts`; call `registerAll()` once before building from configs.
  */
 import { registerEvaluation } from './evaluation/register_all';
+import { registerHooks } from './engine/hooks/register_all';
 import { registerDatasets } from './datasets/register_all';
 import { registerEngine } from './engine/register_all';
 import { registerTransforms } from './datasets/transforms/register_all';
+import { registerModels } from './models/register_all';
 
 let done = false;
 
@@ -13,8 +15,10 @@ export function registerAll(): void {
   if (done) return;
   done = true;
   registerEvaluation();
+  registerHooks();
   registerDatasets();
   registerEngine();
   registerTransforms();
+  registerModels();
   // One line per area, e.g. `registerModels();` — added by each area as it lands.
 }

@@ -1,0 +1,121 @@
+/**
+ * `ClsHead` (MMPretrain `heads/cls_head.py`): `pre_logits` → `forward` (scores) → `loss` / `predict`.
+ * The loss is built from `loss` (default `CrossEntropyLoss`); `cal_acc` adds `accuracy_top-k` to losses.
+ */
+import { tf, type Tensor } from '../../backends/tf';
+import { MODELS } from '../../registry';
+import { assert } from '../../utils/assert';
+import type { LossModule } from '../losses';
+import type { InitCfg } from '../nn/init';
+import { checkKeys } from '../nn/config';
+import { Module } from '../nn/module';
+import type { DataSample } from '../structures';
+
+export interface ClsHeadOptions {
+  /** Default: `{type: 'CrossEntropyLoss', loss_weight: 1.0}`. */
+  loss?: Record<string, unknown> | LossModule;
+  /** Default: [1]. */
+  topk?: number | number[];
+  /** Add top-k accuracy to the losses. Default: false. */
+  cal_acc?: boolean;
+  init_cfg?: InitCfg | InitCfg[] | null;
+}
+
+export const CLS_HEAD_KEYS = ['loss', 'topk', 'cal_acc', 'init_cfg'];
+
+/** Builds a loss from a config dict (or passes a built one through). */
+export function buildLoss(loss: Record<string, unknown> | LossModule): LossModule {
+  return 'forward' in loss && typeof loss.forward === 'function' ? (loss as LossModule) : MODELS.build<LossModule>(loss as { type: string });
+}
+
+/** Top-k accuracy in percent, as `Accuracy.calculate` (a tie-free top-k). */
+export function topkAccuracy(scores: Tensor, target: Int32Array, topk: number[]): number[] {
+  const n = scores.shape[0];
+  const maxk = Math.min(Math.max(...topk), scores.shape[1]!);
+  const { indices } = tf.topk(scores, maxk);
+  const idx = indices.dataSync();
+  indices.dispose();
+  return topk.map((k) => {
+    let correct = 0;
+    for (let i = 0; i < n; i++) for (let j = 0; j < Math.min(k, maxk); j++) if (idx[i * maxk + j] === target[i]) correct++;
+    return (correct * 100) / n;
+  });
+}
+
+/** The target of a batch: stacked `gt_score` (N, C) when present, else concatenated `gt_label` (N,). */
+export function batchTarget(dataSamples: DataSample[]): Tensor {
+  assert(dataSamples.length > 0, () => 'loss: no data samples');
+  if (dataSamples[0].gt_score) return tf.stack(dataSamples.map((d) => tf.tensor1d(d.gt_score!)));
+  const labels = dataSamples.flatMap((d) => {
+    assert(d.gt_label && d.gt_label.length, () => 'loss: a data sample has neither gt_label nor gt_score');
+    return d.gt_label;
+  });
+  return tf.tensor1d(labels, 'int32');
+}
+
+export class ClsHead extends Module<Tensor[], Tensor> {
+  readonly lossModule: LossModule;
+  readonly topk: number[];
+  readonly calAcc: boolean;
+  initCfg: InitCfg | InitCfg[] | null;
+
+  constructor(opts: ClsHeadOptions = {}, allowedKeys: string[] = CLS_HEAD_KEYS, defaultInit: InitCfg | null = null) {
+    super();
+    checkKeys(opts, allowedKeys, this.constructor.name);
+    this.lossModule = buildLoss(opts.loss ?? { type: 'CrossEntropyLoss', loss_weight: 1.0 });
+    this.topk = typeof opts.topk === 'number' ? [opts.topk] : (opts.topk ?? [1]);
+    this.calAcc = opts.cal_acc ?? false;
+    this.initCfg = opts.init_cfg === undefined ? defaultInit : opts.init_cfg;
+  }
+
+  /** The feature the classifier layer sees (the last scale's feature here). */
+  preLogits(feats: Tensor[]): Tensor {
+    return feats[feats.length - 1];
+  }
+
+  forward(feats: Tensor[]): Tensor {
+    return this.preLogits(feats);
+  }
+
+  /** `{loss, accuracy_top-k…}` for a batch; scalars as tensors (accuracies as numbers wrapped in tensors). */
+  loss(feats: Tensor[], dataSamples: DataSample[]): Record<string, Tensor> {
+    const score = this.call(feats);
+    const losses = this.getLoss(score, dataSamples);
+    if (!feats.includes(score)) score.dispose();
+    return losses;
+  }
+
+  protected getLoss(score: Tensor, dataSamples: DataSample[]): Record<string, Tensor> {
+    return tf.tidy(() => {
+      const target = batchTarget(dataSamples);
+      const losses: Record<string, Tensor> = { loss: this.lossModule.forward(score, target, { avgFactor: score.shape[0] }) };
+      if (this.calAcc) {
+        assert(target.rank === 1, () => 'If you enable batch augmentation like mixup during training, `cal_acc` is pointless.');
+        const acc = topkAccuracy(score, target.dataSync() as Int32Array, this.topk);
+        this.topk.forEach((k, i) => (losses[`accuracy_top-${k}`] = tf.scalar(acc[i])));
+      }
+      return losses;
+    });
+  }
+
+  predict(feats: Tensor[], dataSamples?: (DataSample | null)[] | null): DataSample[] {
+    const score = this.call(feats);
+    const out = this.getPredictions(score, dataSamples);
+    if (!feats.includes(score)) score.dispose();
+    return out;
+  }
+
+  /** Softmax scores and argmax labels, written into (copies of) the data samples. */
+  protected getPredictions(score: Tensor, dataSamples?: (DataSample | null)[] | null): DataSample[] {
+    const probs = tf.tidy(() => tf.softmax(score, -1));
+    const data = probs.dataSync() as Float32Array;
+    probs.dispose();
+    const [n, c] = [score.shape[0], score.shape[1]!];
+    return Array.from({ length: n }, (_, i) => {
+      const s = data.slice(i * c, (i + 1) * c);
+      let best = 0;
+      for (let j = 1; j < c; j++) if (s[j] > s[best]) best = j;
+      return { ...(dataSamples?.[i] ?? {}), pred_score: s, pred_label: [best] };
+    });
+  }
+}

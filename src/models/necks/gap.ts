@@ -1,0 +1,31 @@
+/** `GlobalAveragePooling` (MMPretrain `necks/gap.py`): each feature map → (N, C). */
+import { tf, type Tensor } from '../../backends/tf';
+import { assert } from '../../utils/assert';
+import { checkKeys } from '../nn/config';
+import { Module } from '../nn/module';
+
+export interface GlobalAveragePoolingOptions {
+  /** Spatial dimensions pooled: 1 (N, L, C tokens), 2 (images), 3 (volumes). Default: 2. */
+  dim?: 1 | 2 | 3;
+}
+
+/** Mean over every axis between batch and channels (NHWC inside), flattened to (N, C). */
+export function globalAveragePool(x: Tensor): Tensor {
+  return tf.tidy(() => tf.reshape(tf.mean(x, [...Array(x.rank - 2).keys()].map((i) => i + 1)), [x.shape[0], -1]));
+}
+
+export class GlobalAveragePooling extends Module<Tensor[], Tensor[]> {
+  readonly dim: number;
+  constructor(opts: GlobalAveragePoolingOptions = {}) {
+    super();
+    checkKeys(opts, ['dim'], 'GlobalAveragePooling');
+    this.dim = opts.dim ?? 2;
+    assert([1, 2, 3].includes(this.dim), () => `GlobalAveragePooling dim only support (1, 2, 3), get ${this.dim} instead.`);
+  }
+  forward(inputs: Tensor[]): Tensor[] {
+    return inputs.map((x) => {
+      assert(x.rank === this.dim + 2, () => `GlobalAveragePooling(dim=${this.dim}): expected rank ${this.dim + 2} input, got shape [${x.shape}]`);
+      return globalAveragePool(x);
+    });
+  }
+}

@@ -1,0 +1,338 @@
+/**
+ * A small module system on tfjs-core, shaped like `torch.nn.Module` / mmengine's `BaseModule`:
+ * named parameters and buffers with PyTorch names, child modules, `stateDict` / `loadStateDict`,
+ * `train()` / `eval()`, frozen parameters, forward hooks and `dispose()`.
+ *
+ * Parameters are `tf.Variable`s stored in PyTorch layouts (conv OIHW, linear [out, in]); layers compute in
+ * tfjs's fastest layout (NHWC) internally — see `layout.ts`.
+ */
+import { tf, type Tensor } from '../../backends/tf';
+import { assert } from '../../utils/assert';
+import {
+  asStateDict,
+  entryToFloat32,
+  formatLoadReport,
+  isCleanLoad,
+  sizeOf,
+  type LoadReport,
+  type StateDict,
+  type StateDictEntry,
+} from './state_dict';
+
+/** A float buffer (running statistics) is a non-trainable variable; an int64 counter is a plain number. */
+type BufferSlot = { kind: 'float'; variable: tf.Variable } | { kind: 'int64'; value: number };
+
+/** Called after a module's `forward` with its input and output (as PyTorch's `register_forward_hook`). */
+export type ForwardHook = (module: Module<unknown, unknown>, input: unknown, output: unknown) => void;
+
+/** Options of `Module.loadStateDict`. */
+export interface LoadStateDictOptions {
+  /** Throw listing every missing / unexpected / mismatched key (as PyTorch `strict=True`). Default: true. */
+  strict?: boolean;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyModule = Module<any, any>;
+
+export abstract class Module<In = Tensor, Out = Tensor> {
+  /** Training mode (BatchNorm batch statistics, Dropout active); `eval()` clears it. */
+  training = true;
+  private readonly ownParams = new Map<string, tf.Variable>();
+  private readonly ownBuffers = new Map<string, BufferSlot>();
+  private readonly childModules = new Map<string, AnyModule>();
+  private readonly hooks = new Set<ForwardHook>();
+
+  /** Computes the output; call modules through `call()` so hooks run. */
+  abstract forward(input: In): Out;
+
+  /**
+   * Class names this module answers to, most specific first (used by `init_cfg.layer` matching, e.g.
+   * `['BatchNorm2d', '_BatchNorm']`). Layers name themselves explicitly so minified bundles still match.
+   */
+  typeNames(): string[] {
+    return [this.constructor.name];
+  }
+
+  /** The module's class name as MMPretrain prints it. */
+  get typeName(): string {
+    return this.typeNames()[0];
+  }
+
+  /** Runs `forward` and then the forward hooks. */
+  call(input: In): Out {
+    const out = this.forward(input);
+    for (const h of this.hooks) h(this as AnyModule, input, out);
+    return out;
+  }
+
+  /** True when hooks watch this module's output (its caller must then not dispose the output early). */
+  hasForwardHooks(): boolean {
+    return this.hooks.size > 0;
+  }
+
+  /** Adds a forward hook; returns a function removing it. */
+  registerForwardHook(hook: ForwardHook): () => void {
+    this.hooks.add(hook);
+    return () => this.hooks.delete(hook);
+  }
+
+  // ---- registration -------------------------------------------------------------------------------
+
+  /** Creates a parameter `name` of `shape` (zeros until initialised or loaded). */
+  protected registerParameter(name: string, shape: number[], fill = 0, trainable = true): tf.Variable {
+    assert(!this.ownParams.has(name) && !this.ownBuffers.has(name) && !this.childModules.has(name), () => `${this.typeName}: '${name}' is already defined`);
+    const v = tf.tidy(() => tf.variable(tf.fill(shape, fill), trainable));
+    this.ownParams.set(name, v);
+    return v;
+  }
+
+  /** Creates a float buffer (not a parameter, never trained), e.g. `running_mean`. */
+  protected registerBuffer(name: string, shape: number[], fill = 0): tf.Variable {
+    const v = tf.tidy(() => tf.variable(tf.fill(shape, fill), false));
+    this.ownBuffers.set(name, { kind: 'float', variable: v });
+    return v;
+  }
+
+  /** Creates an int64 scalar buffer, e.g. BatchNorm's `num_batches_tracked`. */
+  protected registerCounter(name: string, value = 0): void {
+    this.ownBuffers.set(name, { kind: 'int64', value });
+  }
+
+  protected getCounter(name: string): number {
+    const b = this.ownBuffers.get(name);
+    assert(b?.kind === 'int64', () => `${this.typeName}: no counter '${name}'`);
+    return b.value;
+  }
+
+  protected setCounter(name: string, value: number): void {
+    const b = this.ownBuffers.get(name);
+    assert(b?.kind === 'int64', () => `${this.typeName}: no counter '${name}'`);
+    b.value = value;
+  }
+
+  /** Adds (or replaces) child module `name`; returns it. */
+  addModule<M extends AnyModule>(name: string, module: M): M {
+    assert(!name.includes('.') && name.length > 0, () => `${this.typeName}: bad child name '${name}'`);
+    this.childModules.get(name)?.dispose();
+    this.childModules.set(name, module);
+    return module;
+  }
+
+  /** Removes child `name` (disposing it) — used by conv/BN folding. */
+  removeModule(name: string): void {
+    this.childModules.get(name)?.dispose();
+    this.childModules.delete(name);
+  }
+
+  /** The child called `name`; throws if absent. */
+  child<M extends AnyModule = AnyModule>(name: string): M {
+    const m = this.childModules.get(name);
+    assert(m, () => `${this.typeName}: no child module '${name}' (has ${[...this.childModules.keys()].join(', ')})`);
+    return m as M;
+  }
+
+  /** Own parameter `name`. */
+  param(name: string): tf.Variable {
+    const p = this.ownParams.get(name);
+    assert(p, () => `${this.typeName}: no parameter '${name}'`);
+    return p;
+  }
+
+  hasParam(name: string): boolean {
+    return this.ownParams.has(name);
+  }
+
+  /** Own float buffer `name`. */
+  buffer(name: string): tf.Variable {
+    const b = this.ownBuffers.get(name);
+    assert(b?.kind === 'float', () => `${this.typeName}: no float buffer '${name}'`);
+    return b.variable;
+  }
+
+  /** Replaces own parameter `name` with a new value (shape may change: used by folding and re-heading). */
+  protected replaceParameter(name: string, value: Tensor, trainable = true): tf.Variable {
+    this.ownParams.get(name)?.dispose();
+    const v = tf.variable(value, trainable);
+    this.ownParams.set(name, v);
+    return v;
+  }
+
+  // ---- traversal ----------------------------------------------------------------------------------
+
+  /** Direct children with their names, in registration order. */
+  namedChildren(): [string, AnyModule][] {
+    return [...this.childModules.entries()];
+  }
+
+  /** This module and every descendant, with dotted names ('' for this one), depth first. */
+  namedModules(prefix = ''): [string, AnyModule][] {
+    const out: [string, AnyModule][] = [[prefix, this as AnyModule]];
+    for (const [name, m] of this.childModules) out.push(...m.namedModules(prefix ? `${prefix}.${name}` : name));
+    return out;
+  }
+
+  /** Every parameter with its PyTorch name (own first, then children), as `named_parameters()`. */
+  namedParameters(prefix = ''): [string, tf.Variable][] {
+    const out: [string, tf.Variable][] = [];
+    for (const [mname, m] of this.namedModules(prefix)) {
+      for (const [pname, v] of m.ownParams) out.push([mname ? `${mname}.${pname}` : pname, v]);
+    }
+    return out;
+  }
+
+  /** Parameters only (trainable and frozen). */
+  parameters(): tf.Variable[] {
+    return this.namedParameters().map(([, v]) => v);
+  }
+
+  /** Total number of parameter elements. */
+  numParameters(trainableOnly = false): number {
+    return this.parameters()
+      .filter((v) => !trainableOnly || v.trainable)
+      .reduce((a, v) => a + v.size, 0);
+  }
+
+  /** Sets `requires_grad` of every parameter below (frozen parameters are skipped by optimizers). */
+  requiresGrad(flag: boolean): this {
+    for (const v of this.parameters()) v.trainable = flag;
+    return this;
+  }
+
+  /** Sets training mode recursively; subclasses override to keep frozen stages / `norm_eval` in eval. */
+  train(mode = true): this {
+    this.training = mode;
+    for (const m of this.childModules.values()) m.train(mode);
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  // ---- state dict ---------------------------------------------------------------------------------
+
+  /** Every tensor as PyTorch's `state_dict()`: per module its parameters, then buffers; then children. */
+  stateDict(): StateDict {
+    const out: StateDict = new Map();
+    for (const [mname, m] of this.namedModules()) {
+      const key = (n: string) => (mname ? `${mname}.${n}` : n);
+      for (const [n, v] of m.ownParams) out.set(key(n), { dtype: 'float32', shape: [...v.shape], data: v.dataSync() as Float32Array });
+      for (const [n, b] of m.ownBuffers) {
+        out.set(
+          key(n),
+          b.kind === 'float'
+            ? { dtype: 'float32', shape: [...b.variable.shape], data: b.variable.dataSync() as Float32Array }
+            : { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(b.value)) },
+        );
+      }
+    }
+    return out;
+  }
+
+  /** Names and shapes of every state-dict entry, without reading data. */
+  stateDictShapes(): Map<string, number[]> {
+    const out = new Map<string, number[]>();
+    for (const [mname, m] of this.namedModules()) {
+      const key = (n: string) => (mname ? `${mname}.${n}` : n);
+      for (const [n, v] of m.ownParams) out.set(key(n), [...v.shape]);
+      for (const [n, b] of m.ownBuffers) out.set(key(n), b.kind === 'float' ? [...b.variable.shape] : []);
+    }
+    return out;
+  }
+
+  /**
+   * Copies matching entries of `sd` into this module, as PyTorch's `load_state_dict`. Returns the report of
+   * missing / unexpected / shape-mismatched keys; with `strict` (default) any problem throws listing them all.
+   */
+  loadStateDict(sdIn: StateDict | Record<string, StateDictEntry>, { strict = true }: LoadStateDictOptions = {}): LoadReport {
+    const sd = asStateDict(sdIn);
+    const report: LoadReport = { missingKeys: [], unexpectedKeys: [], shapeMismatches: [] };
+    const seen = new Set<string>();
+    const writes: (() => void)[] = [];
+    for (const [mname, m] of this.namedModules()) {
+      const key = (n: string) => (mname ? `${mname}.${n}` : n);
+      const slots: [string, number[], (e: StateDictEntry) => void][] = [];
+      for (const [n, v] of m.ownParams) slots.push([n, [...v.shape], (e) => v.assign(tf.tensor(entryToFloat32(e), v.shape))]);
+      for (const [n, b] of m.ownBuffers) {
+        if (b.kind === 'float') slots.push([n, [...b.variable.shape], (e) => b.variable.assign(tf.tensor(entryToFloat32(e), b.variable.shape))]);
+        else slots.push([n, [], (e) => (b.value = Number(e.data[0]))]);
+      }
+      for (const [n, shape, write] of slots) {
+        const k = key(n);
+        const e = sd.get(k);
+        if (!e) {
+          report.missingKeys.push(k);
+          continue;
+        }
+        seen.add(k);
+        const same = e.shape.length === shape.length ? e.shape.every((d, i) => d === shape[i]) : sizeOf(e.shape) === 1 && sizeOf(shape) === 1;
+        if (!same) report.shapeMismatches.push({ key: k, expected: shape, got: [...e.shape] });
+        else writes.push(() => tf.tidy(() => write(e)));
+      }
+    }
+    for (const k of sd.keys()) if (!seen.has(k)) report.unexpectedKeys.push(k);
+    if (strict && !isCleanLoad(report)) {
+      throw new Error(`Error(s) in loading state_dict for ${this.typeName}:\n${formatLoadReport(report)}`);
+    }
+    for (const w of writes) w();
+    this.onWeightsChanged();
+    return report;
+  }
+
+  /** Drops caches derived from weights (e.g. transposed kernels); called after loading or folding. */
+  onWeightsChanged(): void {
+    for (const m of this.childModules.values()) m.onWeightsChanged();
+  }
+
+  /** Frees every variable of this module and its children. */
+  dispose(): void {
+    for (const v of this.ownParams.values()) v.dispose();
+    for (const b of this.ownBuffers.values()) if (b.kind === 'float') b.variable.dispose();
+    for (const m of this.childModules.values()) m.dispose();
+    this.ownParams.clear();
+    this.ownBuffers.clear();
+    this.childModules.clear();
+  }
+
+  /** A one-line description of this module's own settings (as PyTorch's `extra_repr`). */
+  extraRepr(): string {
+    return '';
+  }
+
+  /** The module tree as PyTorch prints it (`print(model)`). */
+  toString(indent = ''): string {
+    const head = `${this.typeName}(${this.extraRepr()}`;
+    if (!this.childModules.size) return `${head})`;
+    const inner = [...this.childModules].map(([n, m]) => `${indent}  (${n}): ${m.toString(indent + '  ')}`);
+    return `${head}\n${inner.join('\n')}\n${indent})`;
+  }
+}
+
+/**
+ * Runs modules one after another, each inside its own `tf.tidy`, freeing each intermediate output as soon as
+ * the next one exists — unless a forward hook watches it (CAM and feature extraction keep those alive).
+ * The first input is never disposed.
+ */
+export function runChain(modules: AnyModule[], x: Tensor): Tensor {
+  let y = x;
+  let disposable = false;
+  for (const m of modules) {
+    const next = tf.tidy(() => m.call(y) as Tensor);
+    if (next !== y) {
+      if (disposable) y.dispose();
+      disposable = !m.hasForwardHooks();
+    }
+    y = next;
+  }
+  return y;
+}
+
+/** A module without computation that only groups children (e.g. a BasicBlock's container). */
+export class Identity extends Module<Tensor, Tensor> {
+  override typeNames(): string[] {
+    return ['Identity'];
+  }
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Registers every model component in `MODELS` (explicit `[name, class]` lists, as MMPretrain's `__init__.py`).
+ * Class `name`s are pinned to the registry name so module trees print the same in minified bundles.
+ */
+import { MODELS } from '../registry';
+import type { Constructor } from '../registry';
+import { BACKBONES } from './backbones';
+import { ImageClassifier } from './classifiers/image';
+import { ClsHead } from './heads/cls_head';
+import { LinearClsHead } from './heads/linear_head';
+import { MultiLabelClsHead, MultiLabelLinearClsHead } from './heads/multi_label_cls_head';
+import { StackedLinearClsHead } from './heads/stacked_head';
+import { VisionTransformerClsHead } from './heads/vision_transformer_head';
+import { AsymmetricLoss, CrossEntropyLoss, FocalLoss, LabelSmoothLoss } from './losses';
+import { GeneralizedMeanPooling } from './necks/gem';
+import { GlobalAveragePooling } from './necks/gap';
+import { ClsDataPreprocessor } from './utils/data_preprocessor';
+
+const components: [string, Constructor][] = [
+  ['ImageClassifier', ImageClassifier],
+  ...BACKBONES,
+  ['GlobalAveragePooling', GlobalAveragePooling],
+  ['GeneralizedMeanPooling', GeneralizedMeanPooling],
+  ['ClsHead', ClsHead],
+  ['LinearClsHead', LinearClsHead],
+  ['StackedLinearClsHead', StackedLinearClsHead],
+  ['VisionTransformerClsHead', VisionTransformerClsHead],
+  ['MultiLabelClsHead', MultiLabelClsHead],
+  ['MultiLabelLinearClsHead', MultiLabelLinearClsHead],
+  ['CrossEntropyLoss', CrossEntropyLoss],
+  ['LabelSmoothLoss', LabelSmoothLoss],
+  ['FocalLoss', FocalLoss],
+  ['AsymmetricLoss', AsymmetricLoss],
+  ['ClsDataPreprocessor', ClsDataPreprocessor],
+];
+
+let done = false;
+
+export function registerModels(): void {
+  if (done) return;
+  done = true;
+  for (const [name, ctor] of components) {
+    Object.defineProperty(ctor, 'name', { value: name });
+    MODELS.registerClass(name, ctor);
+  }
+}
