@@ -1,0 +1,20 @@
+import { HOOKS } from '../../registry';
+import { CheckpointHook } from './checkpoint_hook';
+import { DistSamplerSeedHook } from './dist_sampler_seed_hook';
+import { IterTimerHook } from './iter_timer_hook';
+import { LoggerHook } from './logger_hook';
+import { ParamSchedulerHook } from './param_scheduler_hook';
+import { RuntimeInfoHook } from './runtime_info_hook';
+
+/** Registers the runner hooks (mmengine's `hooks/__init__.py`, the ones a classification run uses). */
+export function registerHooks(): void {
+  const hooks = [
+    ['RuntimeInfoHook', RuntimeInfoHook],
+    ['IterTimerHook', IterTimerHook],
+    ['LoggerHook', LoggerHook],
+    ['ParamSchedulerHook', ParamSchedulerHook],
+    ['CheckpointHook', CheckpointHook],
+    ['DistSamplerSeedHook', DistSamplerSeedHook],
+  ] as const;
+  for (const [name, ctor] of hooks) HOOKS.registerClass(name, ctor);
+}

@@ -1,0 +1,50 @@
+/** Python's `f'{x:.{n}e}'`: mantissa with n digits and an exponent of at least two digits (`1.0000e-01`). */
+export function formatExp(x: number, digits: number): string {
+  if (!Number.isFinite(x)) return pyNonFinite(x);
+  const [m, e] = x.toExponential(digits).split('e');
+  const exp = Number(e);
+  return `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+}
+
+/** Python's `f'{x:.{n}f}'`. */
+export function formatFixed(x: number, digits: number): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : pyNonFinite(x);
+}
+
+function pyNonFinite(x: number): string {
+  return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
+}
+
+/** `str(datetime.timedelta(seconds=int(s)))`: `0:00:07`, `1 day, 2:03:04`. */
+export function formatTimedelta(seconds: number): string {
+  let s = Math.trunc(seconds);
+  const days = Math.floor(s / 86400);
+  s -= days * 86400;
+  const hms = `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  return days ? `${days} day${days === 1 ? '' : 's'}, ${hms}` : hms;
+}
+
+/** Python's `repr(float)`: shortest round-trip digits, `.0` on whole numbers, exponent form below 1e-4 and from 1e16. */
+export function pyFloatRepr(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const [mant, expText] = x.toExponential().split('e');
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 16) {
+    return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  const s = String(x);
+  return /[.e]/.test(s) ? s : `${s}.0`;
+}
+
+/**
+ * One line of mmengine's `scalars.json` as Python's `json.dumps` writes it: `", "` and `": "` separators,
+ * floats as `repr(float)` (so `100.0`, `1e-05`, `NaN`), the keys named in `intKeys` as integers.
+ */
+export function scalarsJsonLine(record: Record<string, number>, intKeys: ReadonlySet<string> = SCALARS_INT_KEYS): string {
+  const items = Object.entries(record).map(([k, v]) => `${JSON.stringify(k)}: ${intKeys.has(k) && Number.isInteger(v) ? String(v) : pyFloatRepr(v)}`);
+  return `{${items.join(', ')}}`;
+}
+
+/** Keys that mmengine logs as Python ints. */
+export const SCALARS_INT_KEYS: ReadonlySet<string> = new Set(['epoch', 'iter', 'step', 'memory']);
