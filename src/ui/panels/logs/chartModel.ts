@@ -1,0 +1,242 @@
+/**
+ * The Logs panel's view model, free of React: which series to draw, their merged rows for recharts,
+ * zoom and y domains, hover read-outs, and exports (CSV, JSON, chart specs for SVG/PNG).
+ */
+import type { ChartSpec } from '../../../tools/analysis_tools/chart_layout';
+import { TAB10 } from '../../../tools/analysis_tools/chart_layout';
+import type { LoadedLog } from '../../../tools/analysis_tools/load_json_log';
+import { curveSeries, logPositions, type CurveSeries, type LogPositions } from '../../../tools/analysis_tools/plot_curve';
+import { smooth, type SmoothingOptions } from '../../../tools/analysis_tools/smoothing';
+import { axisTitle, xOf, type XAxisMode } from '../../../tools/analysis_tools/x_axis';
+import { parseKeyId, type KeyId, type LogRun } from './logsStore';
+
+export interface PanelSeries {
+  /** Unique within a chart: `${runId}|${keyId}`. */
+  id: string;
+  runId: string;
+  runName: string;
+  keyId: KeyId;
+  label: string;
+  color: string;
+  curve: CurveSeries;
+}
+
+const positionsCache = new WeakMap<LoadedLog, LogPositions>();
+function cachedPositions(log: LoadedLog): LogPositions {
+  let p = positionsCache.get(log);
+  if (!p) {
+    p = logPositions(log);
+    positionsCache.set(log, p);
+  }
+  return p;
+}
+
+/** Visible runs × selected keys, for runs that have the key. */
+export function panelSeries(runs: readonly LogRun[], keys: readonly KeyId[]): PanelSeries[] {
+  const out: PanelSeries[] = [];
+  runs.forEach((run, logIndex) => {
+    if (!run.visible) return;
+    for (const id of keys) {
+      const { phase, key } = parseKeyId(id);
+      const records = run.log[phase];
+      if (!records.some((r) => key in r.scalars)) continue;
+      const curve = curveSeries(run.log, key, phase, `${run.name}_${key}`, logIndex, cachedPositions(run.log));
+      out.push({ id: `${run.id}|${id}`, runId: run.id, runName: run.name, keyId: id, label: run.name, color: run.color, curve });
+    }
+  });
+  return out;
+}
+
+export interface ChartGroup {
+  id: string;
+  title: string;
+  series: PanelSeries[];
+}
+
+/** One chart per key (labels = run names), or everything in one figure (labels `{run}_{key}`, tab10 colours). */
+export function chartGroups(series: readonly PanelSeries[], keys: readonly KeyId[], combined: boolean, title: string): ChartGroup[] {
+  if (combined) {
+    const seen = new Map<string, number>();
+    const all = series.map((s, i) => {
+      const { phase, key } = parseKeyId(s.keyId);
+      let label = `${s.runName}_${key}`;
+      const n = seen.get(label) ?? 0;
+      seen.set(label, n + 1);
+      if (n > 0) label += ` [${phase}]`;
+      return { ...s, label, color: TAB10[i % TAB10.length] };
+    });
+    return all.length ? [{ id: 'combined', title: title || 'All curves', series: all }] : [];
+  }
+  return keys
+    .map((id) => {
+      const { phase, key } = parseKeyId(id);
+      return { id, title: `${key} (${phase})`, series: series.filter((s) => s.keyId === id) };
+    })
+    .filter((g) => g.series.length > 0);
+}
+
+export interface PlotOptions {
+  xAxis: XAxisMode;
+  smoothing: SmoothingOptions;
+  logY: boolean;
+  /** Visible x range, or null for all. */
+  zoom: [number, number] | null;
+}
+
+export interface PlotLine {
+  seriesId: string;
+  /** Row key of the (smoothed) values. */
+  dataKey: string;
+  /** Row key of the raw values, drawn faintly when smoothing is on; null otherwise. */
+  rawKey: string | null;
+  label: string;
+  color: string;
+  /** (x, raw, smoothed) sorted by x, for read-outs. */
+  points: { x: number; raw: number; value: number }[];
+}
+
+export type Row = { x: number } & Record<string, number>;
+
+export interface PlotData {
+  rows: Row[];
+  lines: PlotLine[];
+  xDomain: [number, number];
+  yDomain: [number, number];
+  xTitle: string;
+}
+
+/** Merges the group's series into recharts rows (one per distinct x), smoothed, zoomed. */
+export function plotData(group: ChartGroup, options: PlotOptions): PlotData {
+  const byX = new Map<number, Row>();
+  const smoothed = options.smoothing.method !== 'none';
+  let yMin = Infinity;
+  let yMax = -Infinity;
+  let xMin = Infinity;
+  let xMax = -Infinity;
+  const inZoom = (x: number) => !options.zoom || (x >= options.zoom[0] && x <= options.zoom[1]);
+  const usable = (y: number) => Number.isFinite(y) && (!options.logY || y > 0);
+  const lines = group.series.map((s, i): PlotLine => {
+    const placed = s.curve.points.flatMap((p) => {
+      const x = xOf(p, options.xAxis);
+      return x === undefined ? [] : [{ x, raw: p.y }];
+    });
+    const values = smooth(
+      placed.map((p) => p.raw),
+      options.smoothing,
+    );
+    const points = placed.map((p, j) => ({ x: p.x, raw: p.raw, value: values[j] })).sort((a, b) => a.x - b.x);
+    const dataKey = `s${i}`;
+    const rawKey = smoothed ? `r${i}` : null;
+    for (const p of points) {
+      if (!inZoom(p.x)) continue;
+      let row = byX.get(p.x);
+      if (!row) byX.set(p.x, (row = { x: p.x } as Row));
+      if (usable(p.value)) row[dataKey] = p.value;
+      if (rawKey && usable(p.raw)) row[rawKey] = p.raw;
+      for (const y of rawKey ? [p.value, p.raw] : [p.value]) {
+        if (!usable(y)) continue;
+        yMin = Math.min(yMin, y);
+        yMax = Math.max(yMax, y);
+      }
+      xMin = Math.min(xMin, p.x);
+      xMax = Math.max(xMax, p.x);
+    }
+    return { seriesId: s.id, dataKey, rawKey, label: s.label, color: s.color, points };
+  });
+  const rows = [...byX.values()].sort((a, b) => a.x - b.x);
+  if (!(xMax >= xMin)) [xMin, xMax] = [0, 1];
+  if (!(yMax >= yMin)) [yMin, yMax] = options.logY ? [0.1, 1] : [0, 1];
+  if (yMax === yMin) [yMin, yMax] = options.logY ? [yMin / 2, yMax * 2] : [yMin - 1, yMax + 1];
+  const xDomain: [number, number] = options.zoom ? [options.zoom[0], options.zoom[1]] : [xMin, xMax];
+  return { rows, lines, xDomain, yDomain: [yMin, yMax], xTitle: axisTitle(options.xAxis, group.series.map((s) => s.curve)) };
+}
+
+/** For each line, its point nearest to `x` (TensorBoard's hover read-out across runs). */
+export function nearestPoints(lines: readonly PlotLine[], x: number): { line: PlotLine; point: PlotLine['points'][number] }[] {
+  const out: { line: PlotLine; point: PlotLine['points'][number] }[] = [];
+  for (const line of lines) {
+    const pts = line.points;
+    if (!pts.length) continue;
+    let lo = 0;
+    let hi = pts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pts[mid].x < x) lo = mid + 1;
+      else hi = mid;
+    }
+    const best = lo > 0 && Math.abs(pts[lo - 1].x - x) <= Math.abs(pts[lo].x - x) ? pts[lo - 1] : pts[lo];
+    out.push({ line, point: best });
+  }
+  return out;
+}
+
+/** A zoom range from two dragged x values (either order); null when too narrow to mean anything. */
+export function zoomRange(a: number | undefined, b: number | undefined): [number, number] | null {
+  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || a === b) return null;
+  return a < b ? [a, b] : [b, a];
+}
+
+const csvCell = (v: string | number | undefined) => {
+  if (v === undefined) return '';
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** Long-format CSV of a chart: one row per point, every axis, raw and smoothed value. */
+export function toCsv(group: ChartGroup, smoothing: SmoothingOptions): string {
+  const header = ['run', 'key', 'phase', 'label', 'step', 'epoch', 'iter', 'relative_time', 'wall_time', 'tool_x', 'value', 'smoothed'];
+  const lines = [header.join(',')];
+  for (const s of group.series) {
+    const values = smooth(
+      s.curve.points.map((p) => p.y),
+      smoothing,
+    );
+    s.curve.points.forEach((p, i) => {
+      lines.push(
+        [s.runName, s.curve.key, s.curve.phase, s.label, p.step, p.epoch, p.iter, p.relTime, p.wallTime, p.x, p.y, values[i]].map(csvCell).join(','),
+      );
+    });
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** JSON export: the chart's series as analyze-logs `--json` gives them, plus the view settings. */
+export function toJson(group: ChartGroup, options: PlotOptions): string {
+  return JSON.stringify(
+    {
+      title: group.title,
+      xAxis: options.xAxis,
+      smoothing: options.smoothing,
+      logY: options.logY,
+      series: group.series.map((s) => ({ ...s.curve, label: s.label, run: s.runName })),
+    },
+    null,
+    1,
+  );
+}
+
+/** The chart as the engine renderers draw it (SVG/PNG export), with the current axis, smoothing and zoom. */
+export function exportSpec(group: ChartGroup, data: PlotData, logY: boolean, title: string): ChartSpec {
+  return {
+    title: title || group.title,
+    xLabel: data.xTitle,
+    logY,
+    series: data.lines.map((l) => ({
+      label: l.label,
+      color: l.color,
+      points: l.points.filter((p) => p.x >= data.xDomain[0] && p.x <= data.xDomain[1]).map((p) => ({ x: p.x, y: p.value })),
+    })),
+  };
+}
+
+/** Tick text for an x value on the given axis. */
+export function formatX(mode: XAxisMode, v: number): string {
+  if (mode === 'wall') return new Date(v * 1000).toISOString().slice(11, 19);
+  if (mode === 'relative') {
+    const s = Math.round(v);
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+  }
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
+}
