@@ -122,7 +122,6 @@ export function safetensorsParts(stateDict: Map<string, TensorData>, meta?: Reco
   const header: Record<string, unknown> = {};
   const metadata: Record<string, string> = { format: 'pt' };
   if (meta !== undefined) metadata[META_KEY] = JSON.stringify(meta, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
-  header.__metadata__ = metadata;
   const parts: Uint8Array[] = [];
   let offset = 0;
   for (const [key, t] of stateDict) {
@@ -133,6 +132,7 @@ export function safetensorsParts(stateDict: Map<string, TensorData>, meta?: Reco
     offset += bytes.length;
     parts.push(bytes);
   }
+  header.__metadata__ = metadata; // last, as in the reference files (readers accept any position)
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - ((8 + new TextEncoder().encode(json).length) % 8)) % 8);
   const jsonBytes = new TextEncoder().encode(json);

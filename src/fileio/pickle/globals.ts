@@ -17,7 +17,7 @@ const FORBIDDEN_MODULES = [
 const FORBIDDEN_BUILTINS = new Set([
   'eval', 'exec', 'execfile', 'compile', '__import__', 'open', 'file', 'input', 'raw_input', 'breakpoint', 'globals',
   'locals', 'vars', 'setattr', 'delattr', 'reload', 'apply', 'memoryview', 'help', 'exit', 'quit', 'print', 'type',
-  'super', 'classmethod', 'staticmethod', 'property', 'object', 'dir', 'id', 'hasattr', 'callable', 'iter', 'next',
+  'super', 'classmethod', 'staticmethod', 'property', 'dir', 'id', 'hasattr', 'callable', 'iter', 'next',
   'map', 'filter', 'zip', 'sorted', 'reversed', 'enumerate', 'issubclass', 'isinstance',
 ]);
 
@@ -85,6 +85,8 @@ function standardGlobals(resolveAttr: (obj: unknown, attr: string) => unknown): 
       if (args.length !== 2 || typeof args[1] !== 'string') throw new PickleError(`getattr(${args.map(describe).join(', ')}) is not supported`);
       return resolveAttr(args[0], args[1]);
     }),
+    // `copyreg._reconstructor(cls, object, None)`: how protocols 0–1 pickle plain instances
+    'builtins.object': new PickleGlobal('builtins', 'object', false),
     'copyreg._reconstructor': new SafeGlobal('copyreg', '_reconstructor', (args) => {
       const [cls, , state] = args;
       if (!(cls instanceof PickleGlobal)) throw new PickleError(`copyreg._reconstructor of ${describe(cls)}`);

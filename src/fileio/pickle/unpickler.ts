@@ -93,9 +93,8 @@ function decodeStringRepr(text: string, pos: number): string {
 }
 
 /** Decodes Python's `raw-unicode-escape` (protocol 0 `UNICODE`). */
-function decodeRawUnicodeEscape(bytes: Uint8Array): string {
-  const s = latin1.decode(bytes);
-  return s.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, u4?: string, u8?: string) => String.fromCodePoint(parseInt(u4 ?? u8!, 16)));
+function decodeRawUnicodeEscape(latin1Text: string): string {
+  return latin1Text.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, u4?: string, u8?: string) => String.fromCodePoint(parseInt(u4 ?? u8!, 16)));
 }
 
 /**
@@ -239,7 +238,7 @@ export function unpickle(bytes: Uint8Array, hooks: UnpicklerHooks, start = 0): U
       case 0x58: stack.push(utf8.decode(take(u32()))); break; // BINUNICODE 'X'
       case 0x8c: stack.push(utf8.decode(take(u8()))); break; // SHORT_BINUNICODE
       case 0x8d: stack.push(utf8.decode(take(u64()))); break; // BINUNICODE8
-      case 0x56: stack.push(decodeRawUnicodeEscape(new TextEncoder().encode(line()))); break; // UNICODE 'V'
+      case 0x56: stack.push(decodeRawUnicodeEscape(line())); break; // UNICODE 'V'
       case 0x53: stack.push(decodeStringRepr(line(), opPos)); break; // STRING 'S'
       case 0x54: { // BINSTRING 'T' (Python 2 str: decoded as latin-1)
         const n = i32();

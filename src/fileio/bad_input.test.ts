@@ -1,0 +1,86 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { zipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { sharedPath } from '../testing/shared';
+import { loadCheckpoint } from './checkpoint';
+import { CheckpointError } from './errors';
+import { writeSafetensors } from './safetensors';
+import type { TensorData } from './tensor_data';
+
+const lenet = sharedPath('reference/models/lenet5.pth');
+const legacy = sharedPath('reference/checkpoints/lenet5_legacy.pth');
+
+async function problem(bytes: Uint8Array, name: string): Promise<string> {
+  try {
+    await loadCheckpoint(bytes, name);
+  } catch (e) {
+    expect(e).toBeInstanceOf(CheckpointError);
+    expect((e as CheckpointError).file).toBe(name);
+    expect((e as Error).message.startsWith(`${name}: `)).toBe(true);
+    return (e as CheckpointError).problem;
+  }
+  throw new Error(`${name} loaded without error`);
+}
+
+const tiny = (): Uint8Array => writeSafetensors(new Map<string, TensorData>([
+  ['w', { dtype: 'float32', shape: [2, 2], data: new Float32Array([1, 2, 3, 4]), originalDtype: 'float32' }],
+]));
+
+describe('bad input gives a CheckpointError naming the file and the problem', () => {
+  it('0-byte file', async () => {
+    expect(await problem(new Uint8Array(0), 'empty.pth')).toBe('file is empty (0 bytes)');
+  });
+
+  it('wrong magic / unknown format', async () => {
+    expect(await problem(new TextEncoder().encode('hello, this is not a checkpoint'), 'notes.pth')).toMatch(/^not a checkpoint: unknown format \(first bytes 68 65 6c 6c/);
+    expect(await problem(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10, 0, 0]), 'image.png')).toMatch(/not a checkpoint/);
+  });
+
+  it('a zip that is not a checkpoint', async () => {
+    const zip = zipSync({ 'readme.txt': new TextEncoder().encode('hi'), 'img/a.png': new Uint8Array(4) });
+    expect(await problem(zip, 'dataset.zip')).toMatch(/zip archive is not a PyTorch checkpoint: no <archive>\/data\.pkl \(entries: readme\.txt, img\/a\.png\)/);
+  });
+
+  it.skipIf(!existsSync(lenet))('truncated zip .pth (central directory lost, or a storage cut)', async () => {
+    const bytes = readFileSync(lenet);
+    expect(await problem(bytes.subarray(0, 120_000), 'cut.pth')).toMatch(/end-of-central-directory record not found/);
+    // keep the central directory but drop bytes from the middle: the directory then points past the end
+    const spliced = Buffer.concat([bytes.subarray(0, 100_000), bytes.subarray(150_000)]);
+    expect(await problem(spliced, 'spliced.pth')).toMatch(/lies past the end of the file|corrupt|truncated/);
+  });
+
+  it.skipIf(!existsSync(lenet))('corrupt pickle inside a .pth', async () => {
+    const bytes = Buffer.from(readFileSync(lenet));
+    const at = bytes.indexOf('lenet5/data.pkl') + 'lenet5/data.pkl'.length;
+    // the local header extra field pads the data to 64 bytes: the pickle starts at the next multiple of 64
+    const pklStart = Math.ceil(at / 64) * 64;
+    expect(bytes[pklStart]).toBe(0x80);
+    bytes[pklStart + 2] = 0xff;
+    expect(await problem(bytes, 'corrupt.pth')).toMatch(/lenet5\/data\.pkl: invalid pickle opcode 0xff at byte 2/);
+  });
+
+  it.skipIf(!existsSync(legacy))('truncated legacy .pth', async () => {
+    const bytes = readFileSync(legacy);
+    expect(await problem(bytes.subarray(0, 1000), 'legacy_cut.pth')).toMatch(/legacy checkpoint is truncated/);
+    expect(await problem(bytes.subarray(0, bytes.length - 100), 'legacy_cut2.pth')).toMatch(/truncated/);
+  });
+
+  it('truncated or corrupt .safetensors', async () => {
+    const bytes = tiny();
+    expect(await problem(bytes.subarray(0, bytes.length - 4), 'cut.safetensors')).toMatch(/tensor 'w' .* lies past the end of the file .*truncated/);
+    expect(await problem(bytes.subarray(0, 40), 'cut2.safetensors')).toMatch(/header length \d+ exceeds the file|not a checkpoint/);
+    const badJson = Uint8Array.from(bytes);
+    badJson[12] = 0x7d; // the ':' after "w" becomes '}'
+    expect(await problem(badJson, 'badjson.safetensors')).toMatch(/safetensors header is not valid JSON/);
+    const badDtype = new TextEncoder().encode('{"w":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}}');
+    const file = new Uint8Array(8 + badDtype.length + 8);
+    new DataView(file.buffer).setBigUint64(0, BigInt(badDtype.length), true);
+    file.set(badDtype, 8);
+    expect(await problem(file, 'c64.safetensors')).toMatch(/tensor 'w' has unsupported safetensors dtype 'C64'/);
+    const badSize = new TextEncoder().encode('{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}');
+    const file2 = new Uint8Array(8 + badSize.length + 8);
+    new DataView(file2.buffer).setBigUint64(0, BigInt(badSize.length), true);
+    file2.set(badSize, 8);
+    expect(await problem(file2, 'size.safetensors')).toMatch(/tensor 'w' has 8 bytes, expected 12/);
+  });
+});
