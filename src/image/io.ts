@@ -1,13 +1,14 @@
 /**
  * Image decoding (`mmcv.imfrombytes`): JPEG and PNG bytes to an HWC uint8 image in BGR (cv2's order).
- * The default decoders are pure JS (`jpeg-js`, `fast-png`) so decoding works synchronously in Node, pages
- * and workers; a page may install a faster asynchronous decoder (`createImageBitmap` + `OffscreenCanvas`)
+ * JPEG goes through libjpeg-turbo in WebAssembly (`jpeg_turbo.ts`, bit-exact with cv2) when it is loaded,
+ * else the pure-JS `jpeg-js`; PNG through `fast-png`. Decoding is synchronous in Node, pages and workers;
+ * a page may install a faster asynchronous decoder (`createImageBitmap` + `OffscreenCanvas`)
  * with {@link setAsyncImageDecoder} / {@link browserImageDecoder}.
  */
 import { decode as decodeJpeg } from 'jpeg-js';
 import { decode as decodePng } from 'fast-png';
 import { assert } from '../utils/assert';
-import { bgr2gray } from './colorspace';
+import { decodeJpegTurbo, jpegTurboAvailable } from './jpeg_turbo';
 import { createImage, type ImageArray } from './image';
 
 /** mmcv's `flag` / `color_type` values. */
@@ -33,10 +34,14 @@ export function imageFormat(bytes: Uint8Array): 'jpeg' | 'png' | 'bmp' | 'gif' |
   return 'unknown';
 }
 
-/** Decodes JPEG or PNG bytes with the pure-JS decoders. */
-export function decodeRaw(bytes: Uint8Array, name = '<bytes>'): RawPixels {
+/**
+ * Decodes JPEG or PNG bytes. `gray` asks for one channel the way cv2's `IMREAD_GRAYSCALE` makes it
+ * (libjpeg's own luma output for JPEG; for PNG the caller converts with libpng's weights).
+ */
+export function decodeRaw(bytes: Uint8Array, name = '<bytes>', gray = false): RawPixels {
   const format = imageFormat(bytes);
   try {
+    if (format === 'jpeg' && jpegTurboAvailable()) return decodeJpegTurbo(bytes, name, gray);
     if (format === 'jpeg') {
       const r = decodeJpeg(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 2048, maxResolutionInMP: 500 });
       const channels = r.data.length / (r.width * r.height);
@@ -89,6 +94,7 @@ export function pixelsToImage(raw: RawPixels, flag: ColorType = 'color', channel
   const { width, height, channels: cn, data } = raw;
   const n = width * height;
   const gray = flag.startsWith('grayscale');
+  if (gray && cn >= 3) return pngStyleGray(raw);
   const keepAlpha = flag === 'unchanged';
   const outCn = gray ? 1 : keepAlpha ? cn : cn >= 3 ? 3 : cn === 1 || cn === 2 ? 3 : cn;
   if (keepAlpha && cn <= 2) {
@@ -114,12 +120,9 @@ export function pixelsToImage(raw: RawPixels, flag: ColorType = 'color', channel
     if (oc === 4) d[i * oc + 3] = cn === 4 ? data[i * 4 + 3] : 255;
   }
   if (gray) {
-    if (cn <= 2) {
-      const out = createImage(height, width, 1);
-      for (let i = 0; i < n; i++) out.data[i] = data[i * cn];
-      return out;
-    }
-    return bgr2gray(bgr);
+    const out = createImage(height, width, 1);
+    for (let i = 0; i < n; i++) out.data[i] = data[i * cn];
+    return out;
   }
   if (channelOrder === 'rgb') {
     for (let i = 0; i < n; i++) {
@@ -131,9 +134,22 @@ export function pixelsToImage(raw: RawPixels, flag: ColorType = 'color', channel
   return bgr;
 }
 
+/**
+ * RGB(A) → grey as OpenCV's PNG reader asks libpng for it (`png_set_rgb_to_gray(0.299, 0.587)`):
+ * 15-bit weights 9798 / 19235 / 3735 (alpha ignored).
+ */
+function pngStyleGray(raw: RawPixels): ImageArray {
+  const { width, height, channels: cn, data } = raw;
+  const out = createImage(height, width, 1);
+  for (let i = 0; i < width * height; i++) {
+    out.data[i] = (data[i * cn] * 9798 + data[i * cn + 1] * 19235 + data[i * cn + 2] * 3735 + 16384) >> 15;
+  }
+  return out;
+}
+
 /** `mmcv.imfrombytes(content, flag, channel_order)` with the built-in decoders. */
 export function imfrombytes(bytes: Uint8Array, flag: ColorType = 'color', channelOrder: 'bgr' | 'rgb' = 'bgr', name = '<bytes>'): ImageArray {
-  return pixelsToImage(decodeRaw(bytes, name), flag, channelOrder);
+  return pixelsToImage(decodeRaw(bytes, name, flag.startsWith('grayscale')), flag, channelOrder);
 }
 
 /** An asynchronous decoder (e.g. the browser's), returning RGBA or RGB pixels. */

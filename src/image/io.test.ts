@@ -1,0 +1,44 @@
+/** Decoding against `cv2.imread` (hashes in `__fixtures__/decode.json`, made by `make_decode.py.txt`). */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sharedPath } from '../testing/shared';
+import { imfrombytes, imageFormat } from './io';
+import { jpegTurboAvailable } from './jpeg_turbo';
+
+const expected = JSON.parse(readFileSync(join(__dirname, '__fixtures__/decode.json'), 'utf8')) as Record<string, { shape: number[]; sha256: string; gray_shape?: number[]; gray_sha256?: string }>;
+const dir = sharedPath('data/images');
+const sha = (d: Uint8Array) => createHash('sha256').update(d).digest('hex');
+
+describe.skipIf(!existsSync(dir))('imfrombytes on the demo images (bit-exact with cv2.imread)', () => {
+  it('loads libjpeg-turbo in Node', () => {
+    expect(jpegTurboAvailable()).toBe(true);
+  });
+  for (const [file, want] of Object.entries(expected)) {
+    it(file, () => {
+      const bytes = new Uint8Array(readFileSync(join(dir, file)));
+      const img = imfrombytes(bytes, 'color', 'bgr', file);
+      expect([img.height, img.width, img.channels]).toEqual(want.shape);
+      expect(sha(img.data)).toBe(want.sha256);
+      if (want.gray_sha256) {
+        const g = imfrombytes(bytes, 'grayscale', 'bgr', file);
+        expect([g.height, g.width]).toEqual(want.gray_shape);
+        expect(sha(g.data)).toBe(want.gray_sha256);
+      }
+    });
+  }
+  it('rgb channel order swaps B and R; unchanged keeps alpha', () => {
+    const bytes = new Uint8Array(readFileSync(join(dir, 'cat-dog.png')));
+    const bgr = imfrombytes(bytes);
+    const rgb = imfrombytes(bytes, 'color', 'rgb');
+    expect([rgb.data[0], rgb.data[2]]).toEqual([bgr.data[2], bgr.data[0]]);
+    expect(imfrombytes(bytes, 'unchanged').channels).toBe(4);
+  });
+  it('truncated and unknown data fail with the file name', () => {
+    const bytes = new Uint8Array(readFileSync(join(dir, 'demo.JPEG')));
+    expect(() => imfrombytes(bytes.subarray(0, 200), 'color', 'bgr', 'demo.JPEG')).toThrow(/demo\.JPEG/);
+    expect(() => imfrombytes(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), 'color', 'bgr', 'x.bin')).toThrow(/x\.bin: cannot decode image: format 'unknown'/);
+    expect(imageFormat(bytes)).toBe('jpeg');
+  });
+});
