@@ -65,8 +65,10 @@ export interface RefetchEvent {
 export interface DatasetContext {
   /** Where files are read from. Default: the shared `fileSystem` (Node fs fallback in Node). */
   fileSystem?: FileSystem;
-  /** Generator for refetching another index. Default: `createRng(0)`. */
+  /** Generator for refetching another index. Default: `createRng(seed ?? 0)`. */
   rng?: Rng;
+  /** Seed of the pipeline's random transforms and of the default refetch generator (`randomness.seed`). */
+  seed?: number;
   /** Called for every refetch. */
   onRefetch?: (event: RefetchEvent) => void;
   /** Called with each warning (MMPretrain logs them); they are also kept in `dataset.warnings`. */
@@ -105,7 +107,7 @@ export class BaseDataset implements Dataset {
   constructor(cfg: BaseDatasetOptions = {}, ctx: DatasetContext = {}) {
     rejectUnknownKeys(cfg, BASE_DATASET_KEYS, this.constructor.name);
     this.fs = ctx.fileSystem ?? defaultFileSystem;
-    this.rng = ctx.rng ?? createRng(0);
+    this.rng = ctx.rng ?? createRng(ctx.seed ?? 0);
     this.onRefetch = ctx.onRefetch;
     this.onWarning = ctx.onWarning;
     this.dataRoot = cfg.data_root ?? '';
@@ -116,7 +118,7 @@ export class BaseDataset implements Dataset {
     this.testMode = cfg.test_mode ?? false;
     this.lazyInit = cfg.lazy_init ?? false;
     this.maxRefetch = cfg.max_refetch ?? 1000;
-    this.pipeline = new Pipeline(cfg.pipeline ?? []);
+    this.pipeline = new Pipeline(cfg.pipeline ?? [], { seed: ctx.seed });
     this.classesOption = cfg.classes ?? null;
     if (this.classesOption !== null && typeof this.classesOption !== 'string' && !Array.isArray(this.classesOption)) {
       throw new TypeError(`${this.constructor.name}: unsupported type of classes: ${JSON.stringify(this.classesOption)}`);
@@ -309,9 +311,18 @@ export class BaseDataset implements Dataset {
     return this.dataList.map((d) => d.gt_label);
   }
 
-  /** Sample `idx` through the pipeline, without refetching. */
+  /**
+   * Sample `idx` through the pipeline, without refetching. When the sample names a file (`img_path`, no `img`),
+   * and the pipeline starts by loading it (`LoadImageFromFile`), its bytes are read through the dataset's file
+   * system into `img_bytes`, which `LoadImageFromFile` decodes —
+   * so images inside dropped folders and archives load like local files.
+   */
   async prepareData(idx: number): Promise<DataInfo | null> {
-    return this.pipeline.run(this.getDataInfo(idx));
+    const info = this.getDataInfo(idx);
+    if (this.pipeline.loadsImages() && typeof info.img_path === 'string' && info.img === undefined && info.img_bytes === undefined) {
+      info.img_bytes = await this.fs.get(info.img_path);
+    }
+    return this.pipeline.run(info);
   }
 
   /**
@@ -321,7 +332,7 @@ export class BaseDataset implements Dataset {
    */
   async getItem(idx: number): Promise<DataInfo> {
     await this.fullInit();
-    void this.pipeline.transforms; // build now: a config error must not be mistaken for a bad sample
+    this.pipeline.build(); // now: a config error must not be mistaken for a bad sample
     if (this.testMode) {
       let data: DataInfo | null;
       try {

@@ -47,21 +47,51 @@ export function buildStep(step: PipelineStep): BuiltStep {
   return { name, apply: asTransformFn(step, name) };
 }
 
+/** Options of a {@link Pipeline}. */
+export interface PipelineOptions {
+  /** Seed of the generator random transforms draw from (MMPretrain `randomness.seed`). Default: the Compose's own. */
+  seed?: number;
+}
+
+interface ComposeLike {
+  transform(results: DataInfo): DataInfo | null;
+  transformAsync?(results: DataInfo): Promise<DataInfo | null>;
+}
+
 /**
- * A composed pipeline: `run(results)` applies each step in turn and returns null as soon as one returns null
- * (mmengine's `Compose`). Steps are built on first use.
+ * A composed pipeline (mmengine's `Compose`): `run(results)` applies each step in turn and returns null as soon as
+ * one returns null. Built on first use: when the transforms area has registered `Compose`, config steps run inside
+ * it (it owns the seeded generator the random transforms draw from and awaits asynchronous decoding); plain
+ * functions and objects run in order otherwise.
  */
 export class Pipeline {
-  private built: BuiltStep[] | null = null;
+  private runner: ((results: DataInfo) => Promise<DataInfo | null>) | null = null;
 
-  constructor(readonly steps: readonly PipelineStep[] = []) {
+  constructor(
+    readonly steps: readonly PipelineStep[] = [],
+    readonly options: PipelineOptions = {},
+  ) {
     if (!Array.isArray(steps)) throw new TypeError(`pipeline must be a list of transforms, got ${JSON.stringify(steps)}`);
   }
 
-  /** The built steps (building them now if needed). */
-  get transforms(): BuiltStep[] {
-    this.built ??= this.steps.map(buildStep);
-    return this.built;
+  /** Builds the steps now (idempotent); configuration errors (unknown transform types, bad keys) throw here. */
+  build(): void {
+    if (this.runner) return;
+    const viaCompose = this.steps.length > 0 && TRANSFORMS.has('Compose') && this.steps.every((s) => typeof s !== 'function');
+    if (viaCompose) {
+      const compose = TRANSFORMS.build<ComposeLike>({ type: 'Compose', transforms: [...this.steps] }, this.options.seed === undefined ? {} : { seed: this.options.seed });
+      this.runner = async (r) => (compose.transformAsync ? compose.transformAsync(r) : compose.transform(r));
+      return;
+    }
+    const built = this.steps.map(buildStep);
+    this.runner = async (results) => {
+      let data: DataInfo | null = results;
+      for (const step of built) {
+        data = (await step.apply(data)) ?? null;
+        if (data === null) return null;
+      }
+      return data;
+    };
   }
 
   get length(): number {
@@ -69,12 +99,13 @@ export class Pipeline {
   }
 
   async run(results: DataInfo): Promise<DataInfo | null> {
-    let data: DataInfo | null = results;
-    for (const step of this.transforms) {
-      data = (await step.apply(data)) ?? null;
-      if (data === null) return null;
-    }
-    return data;
+    this.build();
+    return (await this.runner!(results)) ?? null;
+  }
+
+  /** Whether the first step loads the image from `img_path` (`LoadImageFromFile` and its kin). */
+  loadsImages(): boolean {
+    return this.steps.length > 0 && /^LoadImage/.test(stepName(this.steps[0]));
   }
 
   /** The step names, for `repr` and the browse panel. */

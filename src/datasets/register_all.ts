@@ -6,6 +6,8 @@ import { CIFAR10, CIFAR100 } from './cifar';
 import { FashionMNIST, MNIST } from './mnist';
 import { CustomDataset } from './custom';
 import { ImageNet, ImageNet21k } from './imagenet';
+import { ClassBalancedDataset, ConcatDataset, KFoldDataset, RepeatDataset } from './dataset_wrappers';
+import { registerSamplers } from './samplers/register_all';
 
 const datasets: Array<[string, Constructor]> = [
   ['BaseDataset', BaseDataset],
@@ -16,13 +18,18 @@ const datasets: Array<[string, Constructor]> = [
   ['CustomDataset', CustomDataset],
   ['ImageNet', ImageNet],
   ['ImageNet21k', ImageNet21k],
+  ['ConcatDataset', ConcatDataset],
+  ['RepeatDataset', RepeatDataset],
+  ['ClassBalancedDataset', ClassBalancedDataset],
+  ['KFoldDataset', KFoldDataset],
 ];
 
 let done = false;
 
-/** Adds the datasets to `DATASETS` (idempotent). */
+/** Adds the datasets and wrappers to `DATASETS` and the samplers to `DATA_SAMPLERS` (idempotent). */
 export function registerDatasets(): void {
   if (done) return;
   done = true;
   for (const [name, ctor] of datasets) DATASETS.registerClass(name, ctor);
+  registerSamplers();
 }

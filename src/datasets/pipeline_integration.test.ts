@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { zipSync } from 'fflate';
+import jpeg from 'jpeg-js';
+import { sharedPath } from '../testing/shared';
+import { FileSystem, MemorySource } from '../fileio/sources';
+import { registerTransforms } from './transforms/register_all';
+import { registerDatasets } from './register_all';
+import { buildDataLoader } from './data_loader';
+
+const images = sharedPath('data/images');
+
+describe('datasets with the registered MMPretrain transforms', () => {
+  it.skipIf(!existsSync(images))('an ImageNet-style zip dropped in the page: decode, resize, crop, pack, batch', async () => {
+    registerTransforms();
+    registerDatasets();
+    const jpg = (n: string) => new Uint8Array(readFileSync(`${images}/${n}`));
+    const fs = new FileSystem(null);
+    fs.mount('drop', new MemorySource({
+      'pets.zip': zipSync({ 'pets/train/bird/bird.JPEG': jpg('bird.JPEG'), 'pets/train/dog/dog.jpg': jpg('dog.jpg'), 'pets/train/dog/demo.JPEG': jpg('demo.JPEG'), 'pets/train/dog/cut.jpg': jpg('dog.jpg').subarray(0, 300) }),
+    }, 'dropped files'));
+    const pipeline = [
+      { type: 'LoadImageFromFile' },
+      { type: 'ResizeEdge', scale: 40, edge: 'short' },
+      { type: 'CenterCrop', crop_size: 32 },
+      { type: 'RandomFlip', prob: 0.5, direction: 'horizontal' },
+      { type: 'PackInputs' },
+    ];
+    const refetched: string[] = [];
+    const loader = await buildDataLoader(
+      {
+        batch_size: 2,
+        dataset: { type: 'ImageNet', data_root: 'drop/pets.zip/pets', split: 'train', classes: ['bird', 'dog'], pipeline },
+        sampler: { type: 'DefaultSampler', shuffle: false },
+        collate_fn: { type: 'default_collate' },
+      },
+      { seed: 0, ctx: { fileSystem: fs, seed: 1, onRefetch: (e) => refetched.push(e.img_path ?? '') } },
+    );
+    const batches = [];
+    for await (const b of loader) batches.push(b);
+    expect(batches.length).toBe(2);
+    for (const b of batches) expect((b.inputs as { shape: number[] }).shape).toEqual([2, 3, 32, 32]);
+    // the truncated JPEG (sorted first in dog/) was replaced by another sample and reported
+    expect(refetched).toEqual(['drop/pets.zip/pets/train/dog/cut.jpg']);
+    const samples = batches.flatMap((b) => b.data_samples as Array<{ gt_label: number[]; metainfo: { img_path: string; ori_shape: number[] } }>);
+    expect(samples.find((s) => s.metainfo.img_path.endsWith('bird.JPEG'))?.gt_label).toEqual([0]);
+    expect(samples.every((s) => !s.metainfo.img_path.endsWith('cut.jpg'))).toBe(true);
+    const dog = jpeg.decode(jpg('dog.jpg'));
+    expect(samples.find((s) => s.metainfo.img_path.endsWith('dog.jpg'))?.metainfo.ori_shape).toEqual([dog.height, dog.width]);
+  });
+});

@@ -1,0 +1,13 @@
+/** Registers the samplers in `DATA_SAMPLERS`. */
+import { DATA_SAMPLERS } from '../../registry';
+import { DefaultSampler, InfiniteSampler, SequentialSampler } from './default_sampler';
+
+let done = false;
+
+export function registerSamplers(): void {
+  if (done) return;
+  done = true;
+  DATA_SAMPLERS.registerClass('DefaultSampler', DefaultSampler);
+  DATA_SAMPLERS.registerClass('InfiniteSampler', InfiniteSampler);
+  DATA_SAMPLERS.registerClass('SequentialSampler', SequentialSampler);
+}
