@@ -1,5 +1,5 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite';
+import { defineConfig, minify, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 
 // Cross-origin isolation lets tfjs's WASM backend use threads (SharedArrayBuffer).
@@ -8,12 +8,31 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/**
+ * Minifies every chunk except the one holding tfjs's threaded WASM factory. tfjs starts its pthread workers from
+ * `WasmBackendModuleThreadedSimd.toString()`, so the function's text must run on its own; a minified build renames
+ * the names it closes over and the worker dies with "ReferenceError: e is not defined" (measured here, Vite 8).
+ * `e2e/backends.spec.ts` checks that threaded WASM runs after `vite build`.
+ */
+function minifyExceptThreadedWasm(): Plugin {
+  return {
+    name: 'mmpretrain-web:minify-except-threaded-wasm',
+    apply: 'build',
+    async renderChunk(code, chunk) {
+      if (code.includes('WasmBackendModuleThreadedSimd')) return null;
+      const result = await minify(chunk.fileName, code, { compress: true, mangle: true });
+      if (result.errors.length) throw new Error(`minify ${chunk.fileName}: ${result.errors.map((e) => e.message).join('; ')}`);
+      return { code: result.code, map: null };
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), minifyExceptThreadedWasm()],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
-  worker: { format: 'es' },
-  build: { target: 'es2022', chunkSizeWarningLimit: 8000 },
+  worker: { format: 'es', plugins: () => [minifyExceptThreadedWasm()] },
+  build: { target: 'es2022', chunkSizeWarningLimit: 8000, minify: false, cssMinify: true },
   test: {
     include: ['src/**/*.test.ts'],
     environment: 'node',

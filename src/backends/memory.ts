@@ -10,8 +10,14 @@ export interface MemorySnapshot {
   numDataBuffers: number;
 }
 
-export function memorySnapshot(): MemorySnapshot {
-  const m = tf.memory() as ReturnType<typeof tf.memory> & { numBytesInGPU?: number };
+/** tfjs memory counters, or null while the active backend is still initialising (tfjs throws then). */
+export function memorySnapshot(): MemorySnapshot | null {
+  let m: ReturnType<typeof tf.memory> & { numBytesInGPU?: number };
+  try {
+    m = tf.memory();
+  } catch {
+    return null;
+  }
   return {
     backend: tf.getBackend() ?? 'none',
     numTensors: m.numTensors,

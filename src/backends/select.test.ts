@@ -86,7 +86,7 @@ describe('micro-benchmark and parity', () => {
   });
 
   it('reports memory', () => {
-    const m = memorySnapshot();
+    const m = memorySnapshot()!;
     expect(m.backend).toBe('wasm');
     expect(m.numTensors).toBeGreaterThanOrEqual(0);
     expect(formatBytes(1536)).toBe('1.5 KiB');

@@ -14,7 +14,7 @@ export const BROWSER_WASM_PATHS: WasmFileMap = {
 };
 
 /** Points tfjs at the served binaries; threads only where the page is cross-origin isolated (COOP/COEP). */
-export async function configureWasmForBrowser(options: { threads?: boolean } = {}): Promise<void> {
+export async function configureWasmForBrowser(options: { threads?: boolean; threadCount?: number } = {}): Promise<void> {
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  await configureWasm({ paths: BROWSER_WASM_PATHS, threads: (options.threads ?? true) && isolated });
+  await configureWasm({ paths: BROWSER_WASM_PATHS, threads: (options.threads ?? true) && isolated, threadCount: options.threadCount });
 }

@@ -1,37 +1,71 @@
-import { Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, type KeyboardEvent } from 'react';
+import { backendFromUrl } from './store/backendStore';
+import { useBackendStore } from './backend/pageBackends';
+import { PanelErrorBoundary } from './components/PanelErrorBoundary';
+import { StatusBar } from './components/StatusBar';
+import { installTestHooks } from './testHooks';
 import { PANELS } from './panels/panelList';
+import { goToPanel, useHashRoute, useShortcuts } from './routing';
 
-function currentRoute(): string {
-  const id = window.location.hash.replace(/^#\/?/, '');
-  return PANELS.some((p) => p.id === id) ? id : 'config';
+const TABS = PANELS.filter((p) => !p.hidden);
+
+/** Arrow keys, Home and End move between tabs (roving tab index, as in the WAI-ARIA tabs pattern). */
+function onTabKey(e: KeyboardEvent<HTMLAnchorElement>, index: number) {
+  const moves: Record<string, number> = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: TABS.length - 1 };
+  if (!(e.key in moves)) return;
+  e.preventDefault();
+  const next = TABS[(moves[e.key]! + TABS.length) % TABS.length]!;
+  goToPanel(next.id);
+  document.getElementById(`tab-${next.id}`)?.focus();
 }
 
 export function App() {
-  const [route, setRoute] = useState(currentRoute);
+  const panel = useHashRoute();
+  useShortcuts();
   useEffect(() => {
-    const onHash = () => setRoute(currentRoute());
-    window.addEventListener('hashchange', onHash);
-    return () => window.removeEventListener('hashchange', onHash);
+    installTestHooks();
+    void useBackendStore.getState().start({ override: backendFromUrl(window.location.search) });
   }, []);
-  const panel = PANELS.find((p) => p.id === route)!;
   const Panel = panel.component;
   return (
     <div className="studio">
+      <a className="skip-link" href="#panel" onClick={(e) => (e.preventDefault(), document.getElementById('panel')?.focus())}>
+        Skip to the panel
+      </a>
       <header className="topbar">
-        <h1>mmpretrain-web</h1>
-        <nav role="tablist" aria-label="Tools">
-          {PANELS.map((p) => (
-            <a key={p.id} role="tab" aria-selected={p.id === route} href={`#/${p.id}`} accessKey={p.key}>
-              {p.title}
-            </a>
-          ))}
+        <h1>
+          <span className="brand-mm">mmpretrain</span>-web
+        </h1>
+        <nav aria-label="Tools">
+          <div role="tablist" aria-label="Tools" aria-orientation="horizontal" className="tabs">
+            {TABS.map((p, i) => (
+              <a
+                key={p.id}
+                id={`tab-${p.id}`}
+                role="tab"
+                href={`#/${p.id}`}
+                aria-selected={p.id === panel.id}
+                aria-controls="panel"
+                aria-keyshortcuts={`Alt+${p.key}`}
+                tabIndex={p.id === panel.id ? 0 : -1}
+                title={`${p.title} (Alt+${p.key})`}
+                onKeyDown={(e) => onTabKey(e, i)}
+              >
+                {p.title}
+                <kbd aria-hidden="true">{p.key}</kbd>
+              </a>
+            ))}
+          </div>
         </nav>
       </header>
-      <main>
-        <Suspense fallback={<p>Loading…</p>}>
-          <Panel />
-        </Suspense>
+      <main id="panel" role="tabpanel" aria-labelledby={`tab-${panel.id}`} aria-label={panel.hidden ? panel.title : undefined} tabIndex={-1}>
+        <PanelErrorBoundary key={panel.id} title={panel.title}>
+          <Suspense fallback={<p className="muted">Loading the {panel.title} panel…</p>}>
+            <Panel />
+          </Suspense>
+        </PanelErrorBoundary>
       </main>
+      <StatusBar />
     </div>
   );
 }

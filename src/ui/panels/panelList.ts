@@ -7,6 +7,8 @@ export interface PanelInfo {
   /** Keyboard shortcut: Alt + this key. */
   key: string;
   component: LazyExoticComponent<ComponentType>;
+  /** Routable but not a tab (the diagnostics view). */
+  hidden?: boolean;
 }
 
 /** Every tool panel of the studio, in tab order. Each panel is its own lazily loaded module. */
@@ -19,4 +21,5 @@ export const PANELS: PanelInfo[] = [
   { id: 'logs', title: 'Logs', key: '6', component: lazy(() => import('./LogsPanel')) },
   { id: 'config', title: 'Config', key: '7', component: lazy(() => import('./ConfigPanel')) },
   { id: 'model', title: 'Model', key: '8', component: lazy(() => import('./ModelPanel')) },
+  { id: 'diagnostics', title: 'Diagnostics', key: '9', component: lazy(() => import('./DiagnosticsPanel')), hidden: true },
 ];

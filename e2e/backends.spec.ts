@@ -1,0 +1,56 @@
+import { expect, test } from '@playwright/test';
+
+/** The built studio (vite build + preview) runs tfjs on every backend, with the same numbers, and WASM threads work. */
+
+test('the page is cross-origin isolated and threaded WASM works after vite build', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // tfjs sizes its pthread pool from the cores (half, at most 4): report 8 so the pool has 4 workers even on 2 cores.
+  await page.addInitScript(() => Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => 8 }));
+  await page.goto('/?backend=wasm#/diagnostics');
+  const report = await page.evaluate(() => window.__mmpw!.backendReady());
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  expect(report?.backend).toBe('wasm');
+  expect(report?.wasmThreads).toBe(4);
+  await expect(page.getByTestId('status-backend')).toContainText('wasm (4 threads)');
+  // The pthread workers run from the stringified factory: a broken build would hang or throw here.
+  const parity = await page.evaluate(() => window.__mmpw!.runOpOnAllBackends(['wasm', 'cpu']));
+  expect(parity.results[0]!.error).toBeUndefined();
+  expect(parity.maxAbsDiff).toBeLessThan(1e-4);
+  expect(errors).toEqual([]);
+});
+
+test('conv2d + matMul give the same numbers on webgpu (SwiftShader), webgl, wasm and cpu', async ({ page }) => {
+  await page.goto('/?backend=cpu#/diagnostics');
+  await page.evaluate(() => window.__mmpw!.backendReady());
+  const parity = await page.evaluate(() => window.__mmpw!.runOpOnAllBackends(['webgpu', 'webgl', 'wasm', 'cpu']));
+  for (const r of parity.results) {
+    expect(r.error, `${r.backend}: ${r.error}`).toBeUndefined();
+    expect(r.values!.length).toBe(256);
+    expect(r.maxAbsDiff!, r.backend).toBeLessThan(1e-4);
+  }
+  expect(parity.results.map((r) => r.backend)).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
+  // Not a trivial output: the check would notice a backend returning zeros.
+  expect(parity.results[0]!.values!.filter((v) => Math.abs(v) > 0.05).length).toBeGreaterThan(50);
+  expect(await page.evaluate(() => window.__mmpw!.memory()!.numTensors)).toBe(0);
+});
+
+test('the automatic choice measures SwiftShader against WASM and picks WASM', async ({ page }) => {
+  await page.goto('/#/config');
+  const report = await page.evaluate(() => window.__mmpw!.backendReady());
+  expect(report!.adapter?.isSoftware).toBe(true);
+  expect(report!.source).toBe('benchmark');
+  expect(Object.keys(report!.timings).sort()).toEqual(['wasm', 'webgl', 'webgpu']);
+  expect(report!.backend).toBe('wasm');
+  await expect(page.getByTestId('status-adapter')).toContainText('(software)');
+  // Remembered: a reload on the same adapter does not measure again.
+  await page.reload();
+  const again = await page.evaluate(() => window.__mmpw!.backendReady());
+  expect(again!.source).toBe('remembered');
+  // The user's override from the status bar wins and is remembered.
+  await page.getByLabel('Backend choice').selectOption('cpu');
+  await expect(page.getByTestId('status-backend')).toContainText('cpu');
+  await page.reload();
+  await expect(page.getByTestId('status-backend')).toContainText('cpu');
+  expect(await page.evaluate(() => window.__mmpw!.backend())).toBe('cpu');
+});

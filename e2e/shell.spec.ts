@@ -1,0 +1,61 @@
+import { expect, test } from '@playwright/test';
+
+const PANELS = [
+  ['inference', 'Inference', '1'],
+  ['dataset', 'Dataset', '2'],
+  ['train', 'Train', '3'],
+  ['cam', 'CAM', '4'],
+  ['schedule', 'Schedule', '5'],
+  ['logs', 'Logs', '6'],
+  ['config', 'Config', '7'],
+  ['model', 'Model', '8'],
+] as const;
+
+test('the studio loads with its tabs, the Config panel and a status bar', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/');
+  await expect(page).toHaveTitle(/mmpretrain-web/);
+  await expect(page.getByRole('tab')).toHaveCount(PANELS.length);
+  await expect(page.getByRole('tab', { name: /Config/ })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tabpanel')).toBeVisible();
+  await expect(page.getByTestId('status-backend')).not.toContainText('starting', { timeout: 60_000 });
+  await expect(page.getByTestId('status-tensors')).toHaveText(/^\d+$/);
+  expect(errors).toEqual([]);
+});
+
+test('every panel renders from its route', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  for (const [id, title] of PANELS) {
+    await page.goto(`/#/${id}`);
+    await expect(page.getByRole('tab', { name: new RegExp(title) })).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByRole('tabpanel').getByRole('heading', { level: 2 }).first()).toBeVisible();
+    await expect(page.getByRole('tabpanel')).not.toContainText('This panel failed');
+  }
+  expect(errors).toEqual([]);
+});
+
+test('panels are reachable by keyboard: Alt+digit, arrow keys in the tab list, Tab into the panel', async ({ page }) => {
+  await page.goto('/#/config');
+  await expect(page.getByRole('tab', { name: /Config/ })).toHaveAttribute('aria-selected', 'true');
+  for (const [id, title, key] of PANELS) {
+    await page.keyboard.press(`Alt+${key}`);
+    await expect(page).toHaveURL(new RegExp(`#/${id}$`));
+    const tab = page.getByRole('tab', { name: new RegExp(title) });
+    await expect(tab).toHaveAttribute('aria-selected', 'true');
+    await expect(tab).toBeFocused();
+  }
+  // Model (last) → ArrowRight wraps to Inference; End → Model; ArrowLeft → Config.
+  await page.keyboard.press('ArrowRight');
+  await expect(page).toHaveURL(/#\/inference$/);
+  await page.keyboard.press('End');
+  await expect(page).toHaveURL(/#\/model$/);
+  await page.keyboard.press('ArrowLeft');
+  await expect(page).toHaveURL(/#\/config$/);
+  await expect(page.getByRole('tab', { name: /Config/ })).toBeFocused();
+  // Only the selected tab is in the tab order; Tab moves on into the page.
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('tab', { name: /Config/ })).not.toBeFocused();
+  expect(await page.evaluate(() => document.activeElement?.closest('[role=tablist]'))).toBeNull();
+});

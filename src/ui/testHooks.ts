@@ -1,0 +1,48 @@
+/**
+ * `window.__mmpw`: a small, stable hook for end-to-end tests and for users in the devtools console
+ * (cross-backend parity, the backend report, tfjs memory).
+ */
+import { memorySnapshot, runOpOnAllBackends, tf, wasmThreadCount, type BackendName } from '../backends';
+import { useBackendStore } from './backend/pageBackends';
+import { useStudioStore } from './store/studioStore';
+
+export interface StudioTestHooks {
+  /** Runs the fixed conv2d + matMul on each backend and diffs against CPU. */
+  runOpOnAllBackends(backends?: BackendName[]): ReturnType<typeof runOpOnAllBackends>;
+  /** Resolves once the backend is chosen; returns the report. */
+  backendReady(): Promise<ReturnType<typeof useBackendStore.getState>['report']>;
+  memory: typeof memorySnapshot;
+  /** The active tfjs backend name. */
+  backend(): string;
+  /** What the WASM backend runs with: SIMD, threads support, the thread count, the logical cores. */
+  wasmInfo(): Promise<{ simd: boolean; multithread: boolean; threads: number | null; cores: number }>;
+  /** The merged config of the Config panel (plain data) and its path. */
+  config(): { config: unknown; path: string | null };
+}
+
+declare global {
+  interface Window {
+    __mmpw?: StudioTestHooks;
+  }
+}
+
+export function installTestHooks(): void {
+  window.__mmpw = {
+    runOpOnAllBackends: (backends) => runOpOnAllBackends(backends),
+    async backendReady() {
+      await useBackendStore.getState().start();
+      return useBackendStore.getState().report;
+    },
+    memory: memorySnapshot,
+    backend: () => tf.getBackend(),
+    async wasmInfo() {
+      return {
+        simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
+        multithread: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
+        threads: await wasmThreadCount(),
+        cores: navigator.hardwareConcurrency,
+      };
+    },
+    config: () => ({ config: useStudioStore.getState().config, path: useStudioStore.getState().configPath }),
+  };
+}
