@@ -1,0 +1,69 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sharedPath } from '../testing/shared';
+import { blobSource, type ByteSource } from './byte_source';
+import { loadCheckpoint } from './checkpoint';
+import { loadCheckpointFile, writeParts } from './node';
+import { pthParts } from './pth/pth_writer';
+import { safetensorsParts } from './safetensors';
+import type { TensorData } from './tensor_data';
+
+const FILES = [
+  'reference/models/resnet18_cifar_w16.pth',
+  'reference/models/resnet18_cifar_w16.safetensors',
+  'reference/checkpoints/lenet5_legacy.pth',
+  'reference/checkpoints/runner_resnet18_cifar_w16_2cls_epoch_3.pth',
+].map(sharedPath);
+
+const bytesOf = (t: TensorData) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+
+/** Wraps a source and records every read, to check nothing reads the whole file at once. */
+function spy(source: ByteSource): { source: ByteSource; reads: Array<[number, number]> } {
+  const reads: Array<[number, number]> = [];
+  return { reads, source: { size: source.size, inMemory: false, read: (o, n) => (reads.push([o, n]), source.read(o, n)) } };
+}
+
+describe('streaming sources', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ckpt-stream-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const file of FILES) {
+    it.skipIf(!existsSync(file))(`${file.split('/').pop()}: Blob and file-handle loads equal the in-memory load; reads are per storage; progress is monotone`, async () => {
+      const bytes = readFileSync(file);
+      const inMemory = await loadCheckpoint(bytes, 'x');
+      const progress: Array<[number, number]> = [];
+      const { source, reads } = spy(blobSource(new Blob([bytes]), 'x'));
+      const fromBlob = await loadCheckpoint(source, 'x', { onProgress: (a, b) => progress.push([a, b]) });
+      const fromFile = await loadCheckpointFile(file);
+      for (const ck of [fromBlob, fromFile]) {
+        expect([...ck.stateDict.keys()]).toEqual([...inMemory.stateDict.keys()]);
+        for (const [k, t] of inMemory.stateDict) expect(bytesOf(ck.stateDict.get(k)!).equals(bytesOf(t)), k).toBe(true);
+        expect(ck.meta).toEqual(inMemory.meta);
+      }
+      const largest = Math.max(...reads.map(([, n]) => n));
+      expect(largest).toBeLessThan(Math.max(bytes.length / 2, 1 << 20) + 1); // never the whole file in one read (legacy reads a ≤1 MiB prefix)
+      expect(progress.length).toBeGreaterThan(1);
+      expect(progress.at(-1)).toEqual([bytes.length, bytes.length]);
+      for (let i = 1; i < progress.length; i++) expect(progress[i][0]).toBeGreaterThanOrEqual(progress[i - 1][0]);
+    });
+  }
+
+  it.skipIf(!existsSync(FILES[3]))('writeParts streams writer output to disk', async () => {
+    const ck = await loadCheckpoint(readFileSync(FILES[3]), 'runner');
+    const pth = join(dir, 'out.pth');
+    const st = join(dir, 'out.safetensors');
+    await writeParts(pth, pthParts(ck.stateDict, ck.meta));
+    await writeParts(st, safetensorsParts(ck.stateDict, ck.meta));
+    for (const p of [pth, st]) {
+      const back = await loadCheckpointFile(p);
+      expect(back.classes).toEqual(['cat', 'dog']);
+      expect(back.stateDict.size).toBe(ck.stateDict.size);
+    }
+  });
+
+  it('a missing file is a CheckpointError naming it', async () => {
+    await expect(loadCheckpointFile(join(dir, 'nope.pth'))).rejects.toThrow(/^nope\.pth: cannot open .*ENOENT/);
+  });
+});
