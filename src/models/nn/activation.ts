@@ -97,3 +97,12 @@ export function buildActivationLayer(cfg: ActCfg, where = 'act_cfg'): Activation
   }
   return b.make(cfg);
 }
+
+export type ReLU = InstanceType<typeof ReLU>;
+export type ReLU6 = InstanceType<typeof ReLU6>;
+export type Sigmoid = InstanceType<typeof Sigmoid>;
+export type Tanh = InstanceType<typeof Tanh>;
+export type ELU = InstanceType<typeof ELU>;
+export type SiLU = InstanceType<typeof SiLU>;
+export type HSwish = InstanceType<typeof HSwish>;
+export type GELU = InstanceType<typeof GELU>;

@@ -34,7 +34,9 @@ export class Linear extends Module {
     assert(x.shape[x.rank - 1] === this.inFeatures, () => `Linear: expected last dimension ${this.inFeatures}, got shape [${x.shape}]`);
     return tf.tidy(() => {
       const x2 = (x.rank === 2 ? x : tf.reshape(x, [-1, this.inFeatures])) as Tensor2D;
-      const y = tf.fused.matMul({ a: x2, b: this.weight as Tensor2D, transposeB: true, bias: this.bias ?? undefined });
+      // Not tf.fused.matMul: on WASM its transposeB + bias path is wrong for batches > 1 (tfjs 4.22).
+      const xw = tf.matMul(x2, this.weight as Tensor2D, false, true);
+      const y = this.bias ? tf.add(xw, this.bias) : xw;
       return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
     });
   }
