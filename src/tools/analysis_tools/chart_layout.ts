@@ -84,7 +84,8 @@ export function formatTick(value: number, step: number): string {
   return text === '-0' || /^-0\.0*$/.test(text) ? text.slice(1) : text;
 }
 
-function logTicks(lo: number, hi: number): { domain: [number, number]; values: number[] } {
+/** Decade ticks covering [lo, hi] (both > 0). */
+export function logTicks(lo: number, hi: number): { domain: [number, number]; values: number[] } {
   const a = Math.floor(Math.log10(lo));
   let b = Math.ceil(Math.log10(hi));
   if (b === a) b = a + 1;

@@ -105,6 +105,7 @@ export function CurveChart({ group, options, smoothing, exportTitle }: CurveChar
               dataKey="x"
               type="number"
               domain={data.xDomain}
+              ticks={data.xTicks}
               allowDataOverflow
               tickFormatter={(v: number) => formatX(options.xAxis, v)}
               label={{ value: data.xTitle, position: 'insideBottom', offset: -12 }}
@@ -113,6 +114,7 @@ export function CurveChart({ group, options, smoothing, exportTitle }: CurveChar
               type="number"
               scale={options.logY ? 'log' : 'linear'}
               domain={data.yDomain}
+              ticks={data.yTicks}
               allowDataOverflow
               width={64}
               tickFormatter={(v: number) => String(Number(v.toPrecision(4)))}

@@ -65,6 +65,9 @@ export function TrainTimeTable() {
           )}
         </tbody>
       </table>
+      {!includeOutliers && rows.some((r) => r.stats?.slowest && Number.isNaN(r.stats.slowest.meanTime)) && (
+        <p className="muted">nan: an epoch has a single train record (log interval ≥ iterations per epoch), and the tool leaves each epoch's first out — include outliers to time it.</p>
+      )}
       <details>
         <summary>Tool output</summary>
         <pre className="logs-tool-text">{rows.map((r) => (r.stats ? formatTrainTime(r.stats) : '')).join('')}</pre>

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../testing/shared';
-import { chartGroups, nearestPoints, panelSeries, plotData, toCsv, toJson, exportSpec, zoomRange, formatX } from './chartModel';
+import { decimate, chartGroups, nearestPoints, panelSeries, plotData, toCsv, toJson, exportSpec, zoomRange, formatX } from './chartModel';
 import { addLog, defaultKeysFor, useLogsStore, initialLogsView } from './logsStore';
 import { availableKeys } from './KeyPicker';
 import { chartToSvg } from '../../../tools/analysis_tools/render_svg';
@@ -100,6 +100,17 @@ describe.skipIf(!existsSync(logsDir))('chart model on real logs', () => {
 });
 
 describe('small helpers', () => {
+  it('decimate keeps first, min, max and last of each bucket', () => {
+    const pts = Array.from({ length: 1000 }, (_, i) => ({ x: i, value: i === 503 ? 100 : i === 777 ? -100 : Math.sin(i / 50) }));
+    const thin = decimate(pts, 200);
+    expect(thin.length).toBeLessThanOrEqual(200);
+    expect(thin[0].x).toBe(0);
+    expect(thin[thin.length - 1].x).toBe(999);
+    expect(thin.map((p) => p.x)).toContain(503);
+    expect(thin.map((p) => p.x)).toContain(777);
+    expect(thin.every((p, i) => i === 0 || p.x > thin[i - 1].x)).toBe(true);
+    expect(decimate(pts.slice(0, 10), 200)).toHaveLength(10);
+  });
   it('zoomRange orders the drag and ignores clicks', () => {
     expect(zoomRange(5, 2)).toEqual([2, 5]);
     expect(zoomRange(3, 3)).toBeNull();

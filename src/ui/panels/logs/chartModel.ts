@@ -3,7 +3,7 @@
  * zoom and y domains, hover read-outs, and exports (CSV, JSON, chart specs for SVG/PNG).
  */
 import type { ChartSpec } from '../../../tools/analysis_tools/chart_layout';
-import { TAB10 } from '../../../tools/analysis_tools/chart_layout';
+import { linearTicks, logTicks, TAB10 } from '../../../tools/analysis_tools/chart_layout';
 import type { LoadedLog } from '../../../tools/analysis_tools/load_json_log';
 import { curveSeries, logPositions, type CurveSeries, type LogPositions } from '../../../tools/analysis_tools/plot_curve';
 import { smooth, type SmoothingOptions } from '../../../tools/analysis_tools/smoothing';
@@ -81,6 +81,33 @@ export interface PlotOptions {
   logY: boolean;
   /** Visible x range, or null for all. */
   zoom: [number, number] | null;
+  /** Most points drawn per line; beyond, each bucket keeps its first, min, max and last point. Default: 2000. */
+  maxPoints?: number;
+}
+
+/**
+ * Thins a line for drawing (M4 decimation): the points split into buckets by position, each bucket keeps
+ * its first, lowest, highest and last point, so spikes and the envelope survive. Read-outs and exports
+ * use all points.
+ */
+export function decimate<T extends { x: number; value: number }>(points: readonly T[], maxPoints: number): T[] {
+  if (points.length <= maxPoints) return [...points];
+  const buckets = Math.max(1, Math.floor(maxPoints / 4));
+  const size = points.length / buckets;
+  const out: T[] = [];
+  for (let b = 0; b < buckets; b++) {
+    const start = Math.floor(b * size);
+    const end = Math.min(points.length, Math.floor((b + 1) * size));
+    if (end <= start) continue;
+    let lo = start;
+    let hi = start;
+    for (let i = start; i < end; i++) {
+      if (points[i].value < points[lo].value) lo = i;
+      if (points[i].value > points[hi].value) hi = i;
+    }
+    for (const i of [...new Set([start, lo, hi, end - 1])].sort((a, c) => a - c)) out.push(points[i]);
+  }
+  return out;
 }
 
 export interface PlotLine {
@@ -102,6 +129,9 @@ export interface PlotData {
   lines: PlotLine[];
   xDomain: [number, number];
   yDomain: [number, number];
+  /** Nice tick values inside the domains. */
+  xTicks: number[];
+  yTicks: number[];
   xTitle: string;
 }
 
@@ -127,8 +157,11 @@ export function plotData(group: ChartGroup, options: PlotOptions): PlotData {
     const points = placed.map((p, j) => ({ x: p.x, raw: p.raw, value: values[j] })).sort((a, b) => a.x - b.x);
     const dataKey = `s${i}`;
     const rawKey = smoothed ? `r${i}` : null;
-    for (const p of points) {
-      if (!inZoom(p.x)) continue;
+    const drawn = decimate(
+      points.filter((p) => inZoom(p.x)),
+      options.maxPoints ?? 2000,
+    );
+    for (const p of drawn) {
       let row = byX.get(p.x);
       if (!row) byX.set(p.x, (row = { x: p.x } as Row));
       if (usable(p.value)) row[dataKey] = p.value;
@@ -148,7 +181,10 @@ export function plotData(group: ChartGroup, options: PlotOptions): PlotData {
   if (!(yMax >= yMin)) [yMin, yMax] = options.logY ? [0.1, 1] : [0, 1];
   if (yMax === yMin) [yMin, yMax] = options.logY ? [yMin / 2, yMax * 2] : [yMin - 1, yMax + 1];
   const xDomain: [number, number] = options.zoom ? [options.zoom[0], options.zoom[1]] : [xMin, xMax];
-  return { rows, lines, xDomain, yDomain: [yMin, yMax], xTitle: axisTitle(options.xAxis, group.series.map((s) => s.curve)) };
+  const xTicks = linearTicks(xDomain[0], xDomain[1], 8).values.filter((v) => v >= xDomain[0] && v <= xDomain[1]);
+  // y: widened to nice tick values, as matplotlib's autoscale does
+  const yt = options.logY ? logTicks(yMin, yMax) : linearTicks(yMin, yMax, 6);
+  return { rows, lines, xDomain, yDomain: yt.domain, xTicks, yTicks: yt.values, xTitle: axisTitle(options.xAxis, group.series.map((s) => s.curve)) };
 }
 
 /** For each line, its point nearest to `x` (TensorBoard's hover read-out across runs). */
