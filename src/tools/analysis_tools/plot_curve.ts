@@ -73,8 +73,16 @@ export interface PlotCurveResult {
   xLabel: XLabel;
 }
 
-/** Keys a log offers per phase, sorted (the valid `--keys`). */
+const keysCache = new WeakMap<LoadedLog, Record<Phase, string[]>>();
+
+/** Keys a log offers per phase, sorted (the valid `--keys`). Cached per log object (logs are not mutated). */
 export function logKeys(log: LoadedLog): Record<Phase, string[]> {
+  let keys = keysCache.get(log);
+  if (!keys) keysCache.set(log, (keys = collectKeys(log)));
+  return { train: [...keys.train], val: [...keys.val] };
+}
+
+function collectKeys(log: LoadedLog): Record<Phase, string[]> {
   const collect = (records: LogRecord[], exclude: Set<string>) => {
     const keys = new Set<string>();
     for (const r of records) for (const k of Object.keys(r.scalars)) if (!exclude.has(k)) keys.add(k);
