@@ -7,6 +7,9 @@ import { FashionMNIST, MNIST } from './mnist';
 import { CustomDataset } from './custom';
 import { ImageNet, ImageNet21k } from './imagenet';
 import { ClassBalancedDataset, ConcatDataset, KFoldDataset, RepeatDataset } from './dataset_wrappers';
+import { MultiLabelDataset } from './multi_label';
+import { VOC } from './voc';
+import { CUB } from './cub';
 import { registerSamplers } from './samplers/register_all';
 
 const datasets: Array<[string, Constructor]> = [
@@ -18,6 +21,9 @@ const datasets: Array<[string, Constructor]> = [
   ['CustomDataset', CustomDataset],
   ['ImageNet', ImageNet],
   ['ImageNet21k', ImageNet21k],
+  ['MultiLabelDataset', MultiLabelDataset],
+  ['VOC', VOC],
+  ['CUB', CUB],
   ['ConcatDataset', ConcatDataset],
   ['RepeatDataset', RepeatDataset],
   ['ClassBalancedDataset', ClassBalancedDataset],
