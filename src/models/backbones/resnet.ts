@@ -12,7 +12,7 @@ import { Sequential } from '../nn/container';
 import type { Conv2d } from '../nn/conv';
 import { DropPath } from '../nn/dropout';
 import type { InitCfg } from '../nn/init';
-import { Module, type AnyModule } from '../nn/module';
+import { Identity, Module, type AnyModule } from '../nn/module';
 import { MaxPool2d, AvgPool2d } from '../nn/pooling';
 import { BaseBackbone } from './base_backbone';
 import { SELayer } from './se_layer';
@@ -65,6 +65,16 @@ abstract class ResBlock extends Module {
 
   protected abstract residual(x: Tensor): Tensor;
 
+  /** Indices of the convs followed by a ReLU inside the residual branch. */
+  protected abstract readonly reluConvs: number[];
+
+  /** After BN folding: runs those ReLUs inside the conv kernels. */
+  fuseActivations(): void {
+    for (const i of this.reluConvs) {
+      if (this.child(`bn${i}`) instanceof Identity) this.child<Conv2d>(`conv${i}`).fusedActivation = 'relu';
+    }
+  }
+
   forward(x: Tensor): Tensor {
     return tf.tidy(() => {
       let out = this.residual(x);
@@ -88,6 +98,7 @@ abstract class ResBlock extends Module {
 
 /** Two 3×3 convs (ResNet-18/34). Keys: conv1, bn1, conv2, bn2, downsample. */
 export class BasicBlock extends ResBlock {
+  protected readonly reluConvs = [1];
   constructor(o: BlockOptions) {
     super(o);
     assert(o.expansion === 1, () => `BasicBlock: expansion must be 1, got ${o.expansion}`);
@@ -112,6 +123,7 @@ export class BasicBlock extends ResBlock {
 
 /** 1×1 → 3×3 (grouped for ResNeXt) → 1×1 (ResNet-50+), optional SE layer. Keys conv1..3, bn1..3, se_layer. */
 export class Bottleneck extends ResBlock {
+  protected readonly reluConvs = [1, 2];
   constructor(o: BlockOptions) {
     super(o);
     const style = o.style ?? 'pytorch';
@@ -356,6 +368,11 @@ export class ResNet extends BaseBackbone {
     this.freezeStages();
     if (mode && this.normEval) for (const [, m] of this.namedModules()) if (m.typeNames().includes('_BatchNorm')) m.eval();
     return this;
+  }
+
+  /** After BN folding: the stem's ReLU runs inside `conv1`. */
+  fuseActivations(): void {
+    if (!this.deepStem && this.child('bn1') instanceof Identity) this.child<Conv2d>('conv1').fusedActivation = 'relu';
   }
 
   afterInitWeights(): void {

@@ -7,7 +7,7 @@ import { assert } from '../../utils/assert';
 import { buildActivationLayer, type ActCfg, type Activation } from './activation';
 import { checkKeys } from './config';
 import { Conv2d, type Conv2dOptions } from './conv';
-import { Module, runChain, type AnyModule } from './module';
+import { Identity, Module, runChain, type AnyModule } from './module';
 import { BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm } from './norm';
 import type { Pair } from './layout';
 
@@ -122,10 +122,16 @@ export class ConvModule extends Module {
     return ['ConvModule'];
   }
 
+  /** After BN folding: moves a fusable activation into the conv kernel. */
+  fuseActivations(): void {
+    const folded = !this.normName || this.child(this.normName) instanceof Identity;
+    if (folded && this.activate?.fusable) this.conv.fusedActivation = this.activate.fusable;
+  }
+
   forward(x: Tensor): Tensor {
     const chain: AnyModule[] = [this.conv];
     if (this.normName) chain.push(this.child(this.normName));
-    if (this.activate) chain.push(this.activate);
+    if (this.activate && this.conv.fusedActivation === 'linear') chain.push(this.activate);
     return runChain(chain, x);
   }
 }
