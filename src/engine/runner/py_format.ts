@@ -1,3 +1,5 @@
+import { floatRepr } from '../../config/pyrepr';
+
 /** Python's `f'{x:.{n}e}'`: mantissa with n digits and an exponent of at least two digits (`1.0000e-01`). */
 export function formatExp(x: number, digits: number): string {
   if (!Number.isFinite(x)) return pyNonFinite(x);
@@ -24,17 +26,10 @@ export function formatTimedelta(seconds: number): string {
   return days ? `${days} day${days === 1 ? '' : 's'}, ${hms}` : hms;
 }
 
-/** Python's `repr(float)`: shortest round-trip digits, `.0` on whole numbers, exponent form below 1e-4 and from 1e16. */
+/** A float as Python's `json.dumps` writes it: `repr(float)`, with `NaN` / `Infinity` for the non-finite. */
 export function pyFloatRepr(x: number): string {
   if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
-  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
-  const [mant, expText] = x.toExponential().split('e');
-  const exp = Number(expText);
-  if (exp < -4 || exp >= 16) {
-    return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  }
-  const s = String(x);
-  return /[.e]/.test(s) ? s : `${s}.0`;
+  return floatRepr(x);
 }
 
 /**

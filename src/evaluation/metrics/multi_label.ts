@@ -113,10 +113,10 @@ export function averagePrecisionOfClass(pred: ArrayLike<number>, target: ArrayLi
   idx.forEach((i, rank) => {
     if (target[i] === 1) {
       tps += 1;
-      sum = f(sum + f(tps / (rank + 1)));
+      sum += f(tps / (rank + 1)); // PyTorch accumulates a float32 sum in double on the CPU
     }
   });
-  return f(sum / Math.max(tps, FLOAT32_EPS));
+  return f(f(sum) / Math.max(tps, FLOAT32_EPS));
 }
 
 /** `AveragePrecision.calculate`: AP per class in percent, or their mean (`'macro'`). */
@@ -128,7 +128,7 @@ export function calculateAveragePrecision(pred: Float32Array, target: Float32Arr
     const t = Float32Array.from({ length: N }, (_, i) => target[i * numClasses + c]);
     return averagePrecisionOfClass(p, t);
   });
-  if (average === 'macro') return f(f(ap.reduce((a, b) => a + b, 0) / numClasses) * 100);
+  if (average === 'macro') return f(f(f(ap.reduce((a, b) => a + b, 0)) / numClasses) * 100);
   return ap.map((v) => f(v * 100));
 }
 

@@ -47,7 +47,8 @@ export function precisionRecallF1Support(
   }
   const per = Array.from(tp, (t, c) => ratios(t, predSum[c], gtSum[c]));
   if (average === 'macro') {
-    const mean = (xs: number[]) => f(xs.reduce((a, b) => a + b, 0) / xs.length);
+    // PyTorch sums float32 on the CPU in double, rounds the sum to float32, then divides.
+    const mean = (xs: number[]) => f(f(xs.reduce((a, b) => a + b, 0)) / xs.length);
     return {
       precision: mean(per.map((r) => r.precision)),
       recall: mean(per.map((r) => r.recall)),
