@@ -8,6 +8,10 @@ import { NumpyArray } from './pickle/numpy_globals';
 import { PickleGlobal, PickleObject } from './pickle/values';
 import type { TensorData } from './tensor_data';
 import { tensorToFloat32 } from './tensor_data';
+import { PyCall, PyGlobalRef, PyOrderedDict, PyPersistent, PyTuple, pickle } from './pickle/pickler';
+import { writePth } from './pth/pth_writer';
+import { concatParts } from './safetensors';
+import { zipStoredParts } from './zip/zip_writer';
 
 const MODELS = ['lenet5', 'resnet18_cifar_w16', 'resnet50_w8'];
 const models = (f: string) => sharedPath(`reference/models/${f}`);
@@ -163,5 +167,34 @@ describe('reference loader cases (checkpoints/)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     expect(existsSync(join(cwd, 'pwned_by_pickle.txt'))).toBe(false);
+  });
+});
+
+describe('state dict discovery and key revision (mmengine load_checkpoint semantics)', () => {
+  const t = (v: number): TensorData => ({ dtype: 'float32', shape: [1], data: new Float32Array([v]), originalDtype: 'float32' });
+
+  it("strips 'module.' (DataParallel) by default; reviseKeys replaces every match; [] keeps keys", async () => {
+    const sd = new Map([['module.backbone.conv.weight', t(1)], ['module.head.fc.module.bias', t(2)]]);
+    const bytes = writePth(sd, undefined, { layout: 'state_dict' });
+    expect([...(await loadCheckpoint(bytes, 'dp.pth')).stateDict.keys()]).toEqual(['backbone.conv.weight', 'head.fc.module.bias']);
+    expect([...(await loadCheckpoint(bytes, 'dp.pth', { reviseKeys: [] })).stateDict.keys()]).toEqual([...sd.keys()]);
+    const revised = await loadCheckpoint(bytes, 'dp.pth', { reviseKeys: [[/module\./, '']] });
+    expect([...revised.stateDict.keys()]).toEqual(['backbone.conv.weight', 'head.fc.bias']);
+  });
+
+  it("finds the weights under 'model' (timm/DeiT-style) and keeps other entries", async () => {
+    const storage = new PyPersistent(new PyTuple('storage', new PyGlobalRef('torch', 'FloatStorage'), '0', 'cpu', 2));
+    const tensor = new PyCall('torch._utils', '_rebuild_tensor_v2', [storage, 0, new PyTuple(2), new PyTuple(1), false, new PyOrderedDict([])]);
+    const pkl = pickle({ model: new PyOrderedDict([['fc.weight', tensor]]), epoch: 299, args: { lr: 0.0005 } });
+    const zip = concatParts(zipStoredParts([{ name: 'deit/data.pkl', data: pkl }, { name: 'deit/data/0', data: new Uint8Array(new Float32Array([3, 4]).buffer) }]));
+    const ck = await loadCheckpoint(zip, 'deit.pth');
+    expect(ck.stateDictKey).toBe('model');
+    expect(ck.stateDict.get('fc.weight')!.data).toEqual(new Float32Array([3, 4]));
+    expect(ck.other).toEqual({ epoch: 299, args: { lr: 0.0005 } });
+  });
+
+  it('a checkpoint that is not a dict is rejected as load_checkpoint does', async () => {
+    const zip = concatParts(zipStoredParts([{ name: 'x/data.pkl', data: pickle([1, 2]) }]));
+    await expect(loadCheckpoint(zip, 'list.pth')).rejects.toThrow('list.pth: no state_dict found: the checkpoint holds a list, not a dict');
   });
 });

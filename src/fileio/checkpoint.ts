@@ -48,7 +48,10 @@ export interface LoadCheckpointOptions {
    * `Checkpoint.forbidden` and reads the rest. Either way nothing is ever executed.
    */
   forbidden?: ForbiddenPolicy;
-  /** Key rewrites applied in order, as mmengine `load_checkpoint(revise_keys=...)`. Default `[[/^module\./, '']]`. */
+  /**
+   * Key rewrites applied in order to every match, as mmengine `load_checkpoint(revise_keys=...)` (`re.sub`).
+   * Default `[[/^module\./, '']]`; `[]` keeps keys as stored.
+   */
   reviseKeys?: Array<[RegExp, string]>;
   /** Read only the state dict's tensors; tensors elsewhere (optimizer state) become `SkippedTensor`s. Default false. */
   stateDictOnly?: boolean;
@@ -93,8 +96,9 @@ function pickStateDict(root: unknown, name: string): { dict: Map<unknown, unknow
   return { dict: root, key: null };
 }
 
+/** Applies each rule to every match, as Python's `re.sub` (replacements use JS syntax: `$1`). */
 function reviseKey(key: string, rules: Array<[RegExp, string]>): string {
-  return rules.reduce((k, [pattern, repl]) => k.replace(pattern, repl), key);
+  return rules.reduce((k, [pattern, repl]) => k.replace(pattern.global ? pattern : new RegExp(pattern.source, pattern.flags + 'g'), repl), key);
 }
 
 function classesOf(meta: Record<string, unknown> | undefined): string[] | undefined {
