@@ -20,6 +20,8 @@ export interface SimulateScheduleOptions {
   ngpus?: number;
   /** Apply `auto_scale_lr` (as `train --auto-scale-lr`); `vis_scheduler.py` does not. Default false. */
   autoScaleLr?: boolean;
+  /** Refuse runs longer than this many iterations (the UI keeps its thread responsive). Default: no limit. */
+  maxTotalIters?: number;
 }
 
 /** A scheduler as built for the simulation (steps in its own unit: epochs when `by_epoch`). */
@@ -129,6 +131,10 @@ export function simulateSchedule(cfg: Dict, opts: SimulateScheduleOptions = {}):
   assert(Number.isInteger(byEpoch ? maxEpochs : maxIters) && (byEpoch ? maxEpochs : maxIters) > 0, () =>
     byEpoch ? `train_cfg.max_epochs must be a positive integer, got ${JSON.stringify(trainCfg.max_epochs)}` : `train_cfg.max_iters must be a positive integer, got ${JSON.stringify(trainCfg.max_iters)}`,
   );
+
+  if (opts.maxTotalIters !== undefined && maxIters > opts.maxTotalIters) {
+    throw new Error(`the run has ${maxIters} iterations, more than the ${opts.maxTotalIters} simulated here: use a smaller dataset size or more GPUs`);
+  }
 
   const parts = splitOptimWrapperConfig(dict(cfg, 'optim_wrapper') as Dict);
   const { groups, defaults } = constructParamGroups(visSchedulerModel(), parts);
