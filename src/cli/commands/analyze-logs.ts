@@ -29,6 +29,7 @@ plot-curve (as the tool): one curve per log x key; --keys default "loss"; --lege
   drawn without a canvas, with a 3x5 pixel font), .json (the series). --json prints the series.
   --window-size W*H in inches at 100 dpi (default 12*7 = 1200x700 px).
   Beyond the tool: --x-axis, --smooth (TensorBoard EMA weight, or a trailing window), --log-y.
+  --style is accepted for compatibility and ignored (figures use one seaborn-like style).
 cal-train-time (as the tool, same text): mean iteration time per epoch without each epoch's first
   record (unless --include-outliers), slowest/fastest epoch, std over epochs, average iteration time.`;
 

@@ -20,6 +20,8 @@ export interface ChartSpec {
   height?: number;
   /** Logarithmic y axis (values ≤ 0 are left out). Default: false. */
   logY?: boolean;
+  /** x values are numbers, durations in seconds, or unix times. Default: `number`. */
+  xKind?: 'number' | 'duration' | 'clock';
 }
 
 /** matplotlib's default colour cycle ("tab10"), so figures look like the tool's. */
@@ -104,6 +106,33 @@ function extent(values: number[]): [number, number] {
   return lo <= hi ? [lo, hi] : [0, 1];
 }
 
+/** Clock-friendly steps in seconds: 1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10, 15, 30 min, 1, 2, 3, 6, 12 h, days. */
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
+/** Ticks in seconds on whole clock steps, about `count` of them over [lo, hi]. */
+export function timeTicks(lo: number, hi: number, count = 8): number[] {
+  const raw = (hi - lo) / Math.max(1, count);
+  if (!(raw > 0)) return [lo];
+  const step = TIME_STEPS.find((s) => s >= raw) ?? Math.ceil(raw / 86400) * 86400;
+  if (raw < 1) return linearTicks(lo, hi, count).values;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi; v += step) out.push(v);
+  return out;
+}
+
+/** A duration in seconds as `1h02m`, `1m05s` or `42s`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** Unix seconds as a UTC clock time `HH:MM:SS`. */
+export function formatClock(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().slice(11, 19);
+}
+
 /** Approximate text width for the renderers' fonts (average glyph ≈ 0.6 em). */
 export function textWidth(text: string, fontSize: number): number {
   return text.length * fontSize * 0.6;
@@ -160,7 +189,10 @@ export function layoutChart(spec: ChartSpec): ChartLayout {
   }
   const [x0, x1] = extent(xs);
   const [y0, y1] = extent(ys);
+  const xKind = spec.xKind ?? 'number';
   const xt = linearTicks(x0, x1);
+  const xTickValues = xKind === 'number' ? xt.values : timeTicks(x0, x1).filter((v) => v >= xt.domain[0] && v <= xt.domain[1]);
+  const xText = (v: number) => (xKind === 'duration' ? formatDuration(v) : xKind === 'clock' ? formatClock(v) : formatTick(v, xt.step));
   const yt: { domain: [number, number]; values: number[]; step?: number } = logY ? logTicks(y0 > 0 ? y0 : 1e-3, y1 > 0 ? y1 : 1) : linearTicks(y0, y1);
   const yStep = yt.step ?? 1;
   const yTexts = yt.values.map((v) => (logY ? `1e${Math.round(Math.log10(v))}` : formatTick(v, yStep)));
@@ -197,7 +229,7 @@ export function layoutChart(spec: ChartSpec): ChartLayout {
     title: spec.title ?? null,
     xLabel: spec.xLabel ?? '',
     yLabel: spec.yLabel ?? '',
-    xTicks: xt.values.map((v) => ({ value: v, pos: px(v), text: formatTick(v, xt.step) })),
+    xTicks: xTickValues.map((v) => ({ value: v, pos: px(v), text: xText(v) })),
     yTicks: yt.values.map((v, i) => ({ value: v, pos: py(v), text: yTexts[i] })),
     series,
     legend,

@@ -2,7 +2,7 @@
 import type { ChartSpec } from './chart_layout';
 import type { PlotCurveResult, CurveSeries } from './plot_curve';
 import { smooth, type SmoothingOptions } from './smoothing';
-import { axisTitle, xOf, type XAxisMode } from './x_axis';
+import { axisKind, axisTitle, xOf, type XAxisMode } from './x_axis';
 
 export interface CurveChartOptions {
   /** Default: `tool` (the tool's own x values). */
@@ -36,6 +36,7 @@ export function curveChart(result: PlotCurveResult, options: CurveChartOptions =
     xLabel: axisTitle(xAxis, result.series),
     series: result.series.map((s) => ({ label: s.label, points: seriesXY(s, xAxis, options.smoothing) })),
     logY: options.logY,
+    xKind: axisKind(xAxis),
     width: options.width,
     height: options.height,
   };

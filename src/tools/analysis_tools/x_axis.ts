@@ -1,4 +1,5 @@
 /** The x-axes a curve can be drawn against, and how each reads a point. */
+import { formatClock, formatDuration } from './chart_layout';
 import type { CurvePoint, CurveSeries } from './plot_curve';
 
 /**
@@ -52,4 +53,17 @@ export function axisTitle(mode: XAxisMode, series: CurveSeries[]): string {
     case 'wall':
       return 'Wall time';
   }
+}
+
+/** What kind of values an axis holds, for tick placement and text. */
+export function axisKind(mode: XAxisMode): 'number' | 'duration' | 'clock' {
+  return mode === 'relative' ? 'duration' : mode === 'wall' ? 'clock' : 'number';
+}
+
+/** Tick text for an x value on the given axis. */
+export function formatX(mode: XAxisMode, v: number): string {
+  const kind = axisKind(mode);
+  if (kind === 'clock') return formatClock(v);
+  if (kind === 'duration') return formatDuration(v);
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
 }

@@ -48,7 +48,7 @@ export function CurveChart({ group, options, smoothing, exportTitle }: CurveChar
   const stem = fileStem(exportTitle || group.title);
   const labelOf = (s: { activeLabel?: string | number }) => (s.activeLabel === undefined ? undefined : Number(s.activeLabel));
 
-  const exportSvg = () => chartToSvg({ ...exportSpec(group, data, options.logY, exportTitle || group.title), ...EXPORT_SIZE });
+  const exportSvg = () => chartToSvg({ ...exportSpec(group, data, options.logY, exportTitle || group.title, options.xAxis), ...EXPORT_SIZE });
   const onPng = async () => {
     try {
       downloadBlob(await svgToPngBlob(exportSvg(), EXPORT_SIZE.width, EXPORT_SIZE.height, 2), `${stem}.png`);

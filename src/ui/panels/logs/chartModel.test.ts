@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../testing/shared';
+import { timeTicks } from '../../../tools/analysis_tools/chart_layout';
 import { decimate, chartGroups, nearestPoints, panelSeries, plotData, toCsv, toJson, exportSpec, zoomRange, formatX } from './chartModel';
 import { addLog, defaultKeysFor, useLogsStore, initialLogsView } from './logsStore';
 import { availableKeys } from './KeyPicker';
@@ -115,6 +116,10 @@ describe('small helpers', () => {
     expect(zoomRange(5, 2)).toEqual([2, 5]);
     expect(zoomRange(3, 3)).toBeNull();
     expect(zoomRange(undefined, 3)).toBeNull();
+  });
+  it('time ticks fall on clock steps', () => {
+    expect(timeTicks(0, 1600)).toEqual([0, 300, 600, 900, 1200, 1500]);
+    expect(timeTicks(10, 100)).toEqual([15, 30, 45, 60, 75, 90]);
   });
   it('formatX per axis', () => {
     expect(formatX('relative', 3725)).toBe('1h02m');

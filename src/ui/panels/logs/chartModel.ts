@@ -3,11 +3,12 @@
  * zoom and y domains, hover read-outs, and exports (CSV, JSON, chart specs for SVG/PNG).
  */
 import type { ChartSpec } from '../../../tools/analysis_tools/chart_layout';
-import { linearTicks, logTicks, TAB10 } from '../../../tools/analysis_tools/chart_layout';
+import { linearTicks, logTicks, TAB10, timeTicks } from '../../../tools/analysis_tools/chart_layout';
 import type { LoadedLog } from '../../../tools/analysis_tools/load_json_log';
 import { curveSeries, logPositions, type CurveSeries, type LogPositions } from '../../../tools/analysis_tools/plot_curve';
 import { smooth, type SmoothingOptions } from '../../../tools/analysis_tools/smoothing';
-import { axisTitle, xOf, type XAxisMode } from '../../../tools/analysis_tools/x_axis';
+import { axisKind, axisTitle, xOf, type XAxisMode } from '../../../tools/analysis_tools/x_axis';
+export { formatX } from '../../../tools/analysis_tools/x_axis';
 import { parseKeyId, type KeyId, type LogRun } from './logsStore';
 
 export interface PanelSeries {
@@ -181,7 +182,9 @@ export function plotData(group: ChartGroup, options: PlotOptions): PlotData {
   if (!(yMax >= yMin)) [yMin, yMax] = options.logY ? [0.1, 1] : [0, 1];
   if (yMax === yMin) [yMin, yMax] = options.logY ? [yMin / 2, yMax * 2] : [yMin - 1, yMax + 1];
   const xDomain: [number, number] = options.zoom ? [options.zoom[0], options.zoom[1]] : [xMin, xMax];
-  const xTicks = linearTicks(xDomain[0], xDomain[1], 8).values.filter((v) => v >= xDomain[0] && v <= xDomain[1]);
+  const xTicks = (options.xAxis === 'relative' || options.xAxis === 'wall' ? timeTicks(xDomain[0], xDomain[1], 8) : linearTicks(xDomain[0], xDomain[1], 8).values).filter(
+    (v) => v >= xDomain[0] && v <= xDomain[1],
+  );
   // y: widened to nice tick values, as matplotlib's autoscale does
   const yt = options.logY ? logTicks(yMin, yMax) : linearTicks(yMin, yMax, 6);
   return { rows, lines, xDomain, yDomain: yt.domain, xTicks, yTicks: yt.values, xTitle: axisTitle(options.xAxis, group.series.map((s) => s.curve)) };
@@ -252,9 +255,10 @@ export function toJson(group: ChartGroup, options: PlotOptions): string {
 }
 
 /** The chart as the engine renderers draw it (SVG/PNG export), with the current axis, smoothing and zoom. */
-export function exportSpec(group: ChartGroup, data: PlotData, logY: boolean, title: string): ChartSpec {
+export function exportSpec(group: ChartGroup, data: PlotData, logY: boolean, title: string, xAxis: XAxisMode = 'tool'): ChartSpec {
   return {
     title: title || group.title,
+    xKind: axisKind(xAxis),
     xLabel: data.xTitle,
     logY,
     series: data.lines.map((l) => ({
@@ -263,16 +267,4 @@ export function exportSpec(group: ChartGroup, data: PlotData, logY: boolean, tit
       points: l.points.filter((p) => p.x >= data.xDomain[0] && p.x <= data.xDomain[1]).map((p) => ({ x: p.x, y: p.value })),
     })),
   };
-}
-
-/** Tick text for an x value on the given axis. */
-export function formatX(mode: XAxisMode, v: number): string {
-  if (mode === 'wall') return new Date(v * 1000).toISOString().slice(11, 19);
-  if (mode === 'relative') {
-    const s = Math.round(v);
-    const h = Math.floor(s / 3600);
-    const m = Math.floor((s % 3600) / 60);
-    return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
-  }
-  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
 }
