@@ -1,14 +1,14 @@
 /** Colour conversions as `cv2.cvtColor` computes them for uint8 (mmcv `image/colorspace.py`). */
 import { assertUint8, createImage, type ImageArray } from './image';
 
-// cv2's fixed-point luma weights (yuv_shift = 14): R 0.299, G 0.587, B 0.114.
-const R2Y = 4899;
-const G2Y = 9617;
-const B2Y = 1868;
+// OpenCV 4.x's fixed-point luma weights for uint8 BGR2GRAY (15 bits): R 0.299, G 0.587, B 0.114.
+const R2Y = 9798;
+const G2Y = 19235;
+const B2Y = 3735;
 
 /** Luma of one pixel given its R, G, B values, as cv2's `RGB2Gray<uchar>`. */
 export function luma(r: number, g: number, b: number): number {
-  return (b * B2Y + g * G2Y + r * R2Y + 8192) >> 14;
+  return (b * B2Y + g * G2Y + r * R2Y + 16384) >> 15;
 }
 
 /** `mmcv.bgr2gray`: BGR → one channel (`keepdim` keeps an HxWx1 shape; it is always HxWx1 here). */
