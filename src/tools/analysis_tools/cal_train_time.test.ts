@@ -7,7 +7,7 @@ import { loadJsonLog } from './load_json_log';
 
 const logsDir = sharedPath('data/logs');
 const refDir = sharedPath('reference/analyze_logs');
-/** Outputs of MMClassification 0.25's own code on the 0.x logs (see testdata/make_mmcls0x_reference.py.txt). */
+/** Outputs of the tools' own code (MMClassification 0.25 on the 0.x logs, MMPretrain 1.2.0 on runner_run): see testdata/make_*.py.txt. */
 const ref0xDir = join(import.meta.dirname, 'testdata');
 
 function report(file: string, includeOutliers: boolean): string {
@@ -29,6 +29,19 @@ describe('cal_train_time equals the real tool, character for character', () => {
         expect(report(file, outliers)).toBe(readFileSync(ref, 'utf8'));
       });
     }
+  }
+});
+
+describe('cal_train_time on a real MMPretrain run logging every iteration (several records per epoch)', () => {
+  const log = sharedPath('reference/runner_run/scalars.json');
+  for (const outliers of [false, true]) {
+    // expected: MMPretrain 1.2.0's own code on this log (testdata/make_mmpretrain_reference.py.txt)
+    const ref = join(ref0xDir, `calt_runner_run_scalars${outliers ? '_outliers' : ''}.txt`);
+    it.skipIf(!existsSync(log))(`runner_run/scalars.json${outliers ? ' --include-outliers' : ''}`, () => {
+      const stats = calTrainTime(loadJsonLog(readFileSync(log, 'utf8'), 'scalars.json'), { includeOutliers: outliers });
+      expect(stats.epochs.map((e) => e.count)).toEqual(outliers ? [4, 4, 4] : [3, 3, 3]);
+      expect(formatTrainTime(stats)).toBe(readFileSync(ref, 'utf8'));
+    });
   }
 });
 
