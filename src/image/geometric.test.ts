@@ -63,12 +63,16 @@ describe('warpAffine (imrotate, imshear, imtranslate)', () => {
     ['rotate_10_scale', () => imrotate(src, 10, { scale: 0.8 })],
     ['shear_h_0.3', () => imshear(src, 0.3, 'horizontal', [128, 128, 128])],
     ['shear_v_m0.21', () => imshear(src, -0.21, 'vertical', [128, 128, 128])],
+    ['shear_h_0.17_bicubic', () => imshear(src, 0.17, 'horizontal', [128, 128, 128], 'bicubic')],
+    ['shear_v_m0.3_bicubic', () => imshear(src, -0.3, 'vertical', [128, 128, 128], 'bicubic')],
+    ['rotate_23_bicubic', () => imrotate(src, 23, { borderValue: [5, 6, 7], interpolation: 'bicubic' })],
     ['translate_h_7.3', () => imtranslate(src, 7.3, 'horizontal', [128, 128, 128])],
     ['translate_v_m12.45', () => imtranslate(src, -12.45, 'vertical', [128, 128, 128])],
   ];
   for (const [name, run] of cases) {
     it(name, () => {
       const d = maxDiff(run(), ref[name]);
+      console.log(`[warpAffine] ${name}: max |diff| = ${d}`);
       expect(d).toBeLessThanOrEqual(name.includes('nearest') ? 0 : 1);
     });
   }

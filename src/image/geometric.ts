@@ -6,7 +6,7 @@ import { assert } from '../utils/assert';
 import { assertUint8, createImage, type ImageArray } from './image';
 import { resizeCv2, type Cv2Interpolation } from './resize_cv2';
 import { resizePillow, type PillowInterpolation } from './resize_pillow';
-import { warpAffine, type AffineMatrix } from './warp_affine';
+import { warpAffine, type AffineMatrix, type WarpInterpolation } from './warp_affine';
 
 export type ResizeBackend = 'cv2' | 'pillow';
 export type Interpolation = Cv2Interpolation | PillowInterpolation;
@@ -195,7 +195,7 @@ export function impad(
  */
 export function imrotate(
   img: ImageArray, angle: number,
-  opts: { center?: readonly [number, number]; scale?: number; borderValue?: number | readonly number[]; interpolation?: 'nearest' | 'bilinear'; autoBound?: boolean } = {},
+  opts: { center?: readonly [number, number]; scale?: number; borderValue?: number | readonly number[]; interpolation?: WarpInterpolation; autoBound?: boolean } = {},
 ): ImageArray {
   const { scale = 1, borderValue = 0, interpolation = 'bilinear', autoBound = false } = opts;
   assert(!(opts.center && autoBound), () => 'imrotate: `auto_bound` conflicts with `center`');
@@ -220,7 +220,7 @@ export function imrotate(
 }
 
 /** `mmcv.imshear`: shears by `magnitude` (float32, as mmcv builds the matrix). */
-export function imshear(img: ImageArray, magnitude: number, direction: 'horizontal' | 'vertical' = 'horizontal', borderValue: number | readonly number[] = 0, interpolation: 'nearest' | 'bilinear' = 'bilinear'): ImageArray {
+export function imshear(img: ImageArray, magnitude: number, direction: 'horizontal' | 'vertical' = 'horizontal', borderValue: number | readonly number[] = 0, interpolation: WarpInterpolation = 'bilinear'): ImageArray {
   assert(direction === 'horizontal' || direction === 'vertical', () => `imshear: invalid direction '${direction}'`);
   const m32 = Math.fround(magnitude);
   const m: AffineMatrix = direction === 'horizontal' ? [1, m32, 0, 0, 1, 0] : [1, 0, 0, m32, 1, 0];
@@ -228,7 +228,7 @@ export function imshear(img: ImageArray, magnitude: number, direction: 'horizont
 }
 
 /** `mmcv.imtranslate`: shifts by `offset` pixels (float32, as mmcv builds the matrix). */
-export function imtranslate(img: ImageArray, offset: number, direction: 'horizontal' | 'vertical' = 'horizontal', borderValue: number | readonly number[] = 0, interpolation: 'nearest' | 'bilinear' = 'bilinear'): ImageArray {
+export function imtranslate(img: ImageArray, offset: number, direction: 'horizontal' | 'vertical' = 'horizontal', borderValue: number | readonly number[] = 0, interpolation: WarpInterpolation = 'bilinear'): ImageArray {
   assert(direction === 'horizontal' || direction === 'vertical', () => `imtranslate: invalid direction '${direction}'`);
   const o32 = Math.fround(offset);
   const m: AffineMatrix = direction === 'horizontal' ? [1, 0, o32, 0, 1, 0] : [1, 0, 0, 0, 1, o32];

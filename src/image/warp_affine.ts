@@ -12,6 +12,9 @@ const AB_BITS = 10;
 const AB_SCALE = 1 << AB_BITS;
 const REMAP_BITS = 15;
 
+/** Interpolations `warpAffine` implements (mmcv's names). */
+export type WarpInterpolation = 'nearest' | 'bilinear' | 'bicubic';
+
 /** A 2×3 affine matrix, row-major `[a, b, c, d, e, f]` (forward: dst = M · src). */
 export type AffineMatrix = [number, number, number, number, number, number];
 
@@ -20,6 +23,56 @@ function cvRound(v: number): number {
   const f = Math.floor(v);
   const d = v - f;
   return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
+}
+
+/** OpenCV's `interpolateCubic` (A = -0.75) in float32. */
+function cubic1D(x: number): number[] {
+  const f = Math.fround;
+  const A = -0.75;
+  const c0 = f(f(f(f(f(A * f(x + 1)) - 5 * A) * f(x + 1)) + 8 * A) * f(x + 1) - 4 * A);
+  const c1 = f(f(f(f((A + 2) * x) - (A + 3)) * x) * x + 1);
+  const y = f(1 - x);
+  const c2 = f(f(f(f((A + 2) * y) - (A + 3)) * y) * y + 1);
+  return [c0, c1, c2, f(1 - c0 - c1 - c2)];
+}
+
+let cubicTab: Int16Array | null = null;
+
+/** `initInterTab2D(INTER_CUBIC, fixpt)`: 32×32 tables of 4×4 weights in 15-bit fixed point, summing to 32768. */
+function bicubicTable(): Int16Array {
+  if (cubicTab) return cubicTab;
+  const ksize = 4;
+  const tab1 = Array.from({ length: INTER_TAB_SIZE }, (_, i) => cubic1D(Math.fround(i / INTER_TAB_SIZE)));
+  const tab = new Int16Array(INTER_TAB_SIZE * INTER_TAB_SIZE * 16);
+  for (let i = 0; i < INTER_TAB_SIZE; i++) {
+    for (let j = 0; j < INTER_TAB_SIZE; j++) {
+      const o = (i * INTER_TAB_SIZE + j) * 16;
+      let isum = 0;
+      for (let k1 = 0; k1 < ksize; k1++) {
+        for (let k2 = 0; k2 < ksize; k2++) {
+          const v = Math.fround(tab1[i][k1] * tab1[j][k2]);
+          const q = Math.min(32767, Math.max(-32768, cvRound(Math.fround(v * (1 << REMAP_BITS))))); // saturate_cast<short>
+          tab[o + k1 * ksize + k2] = q;
+          isum += q;
+        }
+      }
+      if (isum !== 1 << REMAP_BITS) {
+        const diff = isum - (1 << REMAP_BITS);
+        const k0 = ksize / 2;
+        let [mk1, mk2, Mk1, Mk2] = [k0, k0, k0, k0];
+        for (let k1 = k0; k1 < k0 + 2; k1++) {
+          for (let k2 = k0; k2 < k0 + 2; k2++) {
+            if (tab[o + k1 * ksize + k2] < tab[o + mk1 * ksize + mk2]) [mk1, mk2] = [k1, k2];
+            else if (tab[o + k1 * ksize + k2] > tab[o + Mk1 * ksize + Mk2]) [Mk1, Mk2] = [k1, k2];
+          }
+        }
+        if (diff < 0) tab[o + Mk1 * ksize + Mk2] -= diff;
+        else tab[o + mk1 * ksize + mk2] -= diff;
+      }
+    }
+  }
+  cubicTab = tab;
+  return tab;
 }
 
 /** Inverts a forward affine matrix as `warpAffine` does without `WARP_INVERSE_MAP`. */
@@ -39,10 +92,11 @@ export function invertAffine(m: AffineMatrix): AffineMatrix {
  */
 export function warpAffine(
   src: ImageArray, m: AffineMatrix, dw: number, dh: number,
-  interpolation: 'nearest' | 'bilinear' = 'bilinear', border: number | readonly number[] = 0,
+  interpolation: WarpInterpolation = 'bilinear', border: number | readonly number[] = 0,
 ): ImageArray {
   assertUint8(src, 'warpAffine');
-  assert(interpolation === 'nearest' || interpolation === 'bilinear', () => `warpAffine: interpolation '${interpolation}' is not supported (nearest, bilinear)`);
+  assert(['nearest', 'bilinear', 'bicubic'].includes(interpolation), () => `warpAffine: interpolation '${interpolation}' is not supported (nearest, bilinear, bicubic)`);
+  const ctab = interpolation === 'bicubic' ? bicubicTable() : null;
   const { width: w, height: h, channels: cn, data: s } = src;
   const cval = Array.from({ length: cn }, (_, c) => (typeof border === 'number' ? border : (border[c] ?? 0)));
   const M = invertAffine(m);
@@ -74,6 +128,23 @@ export function warpAffine(
       const sy = Y >> INTER_BITS;
       const fx = X & (INTER_TAB_SIZE - 1);
       const fy = Y & (INTER_TAB_SIZE - 1);
+      if (ctab) {
+        // remapBicubic: 4×4 taps from (sx-1, sy-1); outside pixels count as the border value.
+        const x0 = sx - 1;
+        const y0 = sy - 1;
+        if (x0 >= w || x0 + 4 <= 0 || y0 >= h || y0 + 4 <= 0) {
+          for (let c = 0; c < cn; c++) d[o + c] = cval[c];
+          continue;
+        }
+        const wo = (fy * INTER_TAB_SIZE + fx) * 16;
+        for (let c = 0; c < cn; c++) {
+          let sum = 0;
+          for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) sum += px(x0 + j, y0 + i, c) * ctab[wo + i * 4 + j];
+          const r = (sum + (1 << (REMAP_BITS - 1))) >> REMAP_BITS;
+          d[o + c] = r < 0 ? 0 : r > 255 ? 255 : r;
+        }
+        continue;
+      }
       if (sx >= w || sx + 1 < 0 || sy >= h || sy + 1 < 0) {
         for (let c = 0; c < cn; c++) d[o + c] = cval[c];
         continue;
