@@ -99,6 +99,15 @@ describe('plotCurve edge cases', () => {
     expect(acc.points[0]).toMatchObject({ x: 20, iter: 20, epoch: undefined });
   });
 
+  it('validation logged by iteration (log_metric_by_epoch=False) is placed by iteration', () => {
+    const log = loadJsonLog(
+      ['{"lr":0.1,"loss":2,"time":0.5,"epoch":1,"iter":50,"step":50}', '{"lr":0.1,"loss":1,"time":0.5,"epoch":2,"iter":100,"step":100}', '{"accuracy/top1":50,"step":100}'].join('\n'),
+      'it_val.json',
+    );
+    const acc = plotCurve([log], { keys: ['accuracy/top1'] }).series[0];
+    expect(acc.points[0]).toMatchObject({ x: 100, iter: 100, epoch: 2 });
+  });
+
   it('per-line timestamps give wall and relative time', () => {
     const log = loadJsonLog(
       '{"lr":0.1,"loss":2,"time":0.5,"epoch":1,"step":4,"timestamp":1700000000}\n{"accuracy/top1":50,"step":1,"timestamp":1700000003.5}',

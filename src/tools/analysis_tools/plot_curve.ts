@@ -136,11 +136,13 @@ function mmenginePositions(log: LoadedLog): Omit<LogPositions, 'timeSource'> {
     const epoch = byEpoch ? step / itersPerEpoch : undefined;
     return { record, phase: 'train', x: byEpoch ? (epoch as number) : step, epoch, iter: step };
   });
+  // mmengine logs validation at step = epoch (`log_metric_by_epoch=True`, the default) or at the
+  // iteration; steps beyond the last train epoch can only be iterations.
+  const valByEpoch = byEpoch && log.val.every((r) => r.scalars.step <= last.scalars.epoch);
   const val = log.val.map((record): Positioned => {
     const step = record.scalars.step;
-    return byEpoch
-      ? { record, phase: 'val', x: step, epoch: step, iter: step * itersPerEpoch }
-      : { record, phase: 'val', x: step, iter: step };
+    if (valByEpoch) return { record, phase: 'val', x: step, epoch: step, iter: step * itersPerEpoch };
+    return { record, phase: 'val', x: step, iter: step, epoch: byEpoch ? step / itersPerEpoch : undefined };
   });
   return { train, val, trainXLabel: byEpoch ? 'Epochs' : 'Iters', valXLabel: 'Steps' };
 }
