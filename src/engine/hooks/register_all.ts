@@ -1,6 +1,7 @@
 import { HOOKS } from '../../registry';
 import { CheckpointHook } from './checkpoint_hook';
 import { DistSamplerSeedHook } from './dist_sampler_seed_hook';
+import { EMAHook } from './ema_hook';
 import { IterTimerHook } from './iter_timer_hook';
 import { LoggerHook } from './logger_hook';
 import { ParamSchedulerHook } from './param_scheduler_hook';
@@ -15,6 +16,7 @@ export function registerHooks(): void {
     ['ParamSchedulerHook', ParamSchedulerHook],
     ['CheckpointHook', CheckpointHook],
     ['DistSamplerSeedHook', DistSamplerSeedHook],
+    ['EMAHook', EMAHook],
   ] as const;
   for (const [name, ctor] of hooks) HOOKS.registerClass(name, ctor);
 }

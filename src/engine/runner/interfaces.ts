@@ -2,6 +2,7 @@
  * What the runner needs of the parts it drives. The model, optimizer wrapper, schedulers and data loaders of
  * the engine implement these; keeping them as interfaces lets the runner be tested on its own.
  */
+import type { Variable } from '@tensorflow/tfjs-core';
 import type { DataSample } from '../../evaluation/metrics/base_metric';
 
 /** One batch as the data loader yields it (MMPretrain's `dict(inputs=[...], data_samples=[...])`). */
@@ -22,6 +23,8 @@ export interface RunnerModel {
   /** PyTorch-named weights for checkpoints. */
   stateDict(): Map<string, { dtype: string; shape: number[]; data: ArrayLike<number> | BigInt64Array }> | Promise<Map<string, { dtype: string; shape: number[]; data: ArrayLike<number> | BigInt64Array }>>;
   loadStateDict(sd: Map<string, unknown>, opts?: { strict?: boolean }): unknown;
+  /** Trainable and frozen parameters with their PyTorch names (needed by `EMAHook`). */
+  namedParameters?(): [string, Variable][];
 }
 
 /** The optimizer wrapper as the runner and hooks see it. */
