@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync as zlibGunzip } from 'node:zlib';
-import { gzipSync } from 'fflate';
+import { gzipSync, strToU8 } from 'fflate';
 import { createTar } from 'nanotar';
 import { sharedPath } from '../testing/shared';
 import { FileSystem, MemorySource, NodeFsSource } from '../fileio/sources';
@@ -114,6 +114,28 @@ describe('CIFAR10 from the real first 258 records', () => {
       /c\/test_batch\.bin: size 6246 bytes is not a multiple of the record size 3073/,
     );
     await expect(new CIFAR10({ data_root: 'd', split: 'test' }, { fileSystem: fs }).fullInit()).rejects.toThrow(/d\/test_batch\.bin, record 2 .*label 10 is out of range/);
+  });
+
+  it.skipIf(!have)('the python-pickle version (Python 2 pickles, real records) gives the same samples as the binary one', async () => {
+    const records = new Uint8Array(readFileSync(bin));
+    const fixture = new URL('./testdata/cifar-10-python.tiny.tar.gz', import.meta.url);
+    const fs = new FileSystem(null);
+    fs.mount('drop', new MemorySource({ 'cifar-10-python.tar.gz': new Uint8Array(readFileSync(fixture)), 'bin/test_batch.bin': records.subarray(0, 12 * 3073) }));
+    const train = new CIFAR10({ data_root: 'drop', metainfo: { classes: null } }, { fileSystem: fs });
+    const test = new CIFAR10({ data_root: 'drop', split: 'test' }, { fileSystem: fs });
+    const binary = new CIFAR10({ data_root: 'drop/bin', split: 'test' }, { fileSystem: fs });
+    await Promise.all([train.fullInit(), test.fullInit(), binary.fullInit()]);
+    expect(train.length).toBe(10);
+    expect(train.getGtLabels()).toEqual([6, 9, 9, 4, 1, 1, 2, 7, 8, 3]);
+    expect(train.CLASSES).toEqual([...CIFAR10_CATEGORIES]); // from the pickled batches.meta
+    expect(test.getGtLabels()).toEqual([4, 7]);
+    for (let i = 0; i < 12; i++) {
+      const fromPickle = (i < 10 ? train.getDataInfo(i) : test.getDataInfo(i - 10)).img as RawImage;
+      expect(Array.from(fromPickle.data)).toEqual(Array.from((binary.getDataInfo(i).img as RawImage).data));
+    }
+    const bad = new FileSystem(null);
+    bad.mount('', new MemorySource({ 'p/cifar-10-batches-py/test_batch': strToU8('not a pickle at all') }));
+    await expect(new CIFAR10({ data_root: 'p', split: 'test' }, { fileSystem: bad }).fullInit()).rejects.toThrow(/p\/cifar-10-batches-py\/test_batch: cannot read the CIFAR python pickle/);
   });
 
   it('rejects unknown keys and bad splits', () => {

@@ -1,6 +1,8 @@
 /**
  * `CIFAR10` and `CIFAR100` (MMPretrain `datasets/cifar.py`). Reads the official binary version — the archives
- * `cifar-10-binary.tar.gz` / `cifar-100-binary.tar.gz` or their extracted `.bin` files — from a folder, a dropped
+ * `cifar-10-binary.tar.gz` / `cifar-100-binary.tar.gz` or their extracted `.bin` files — and the python version
+ * MMPretrain itself downloads (`cifar-10-python.tar.gz` / `cifar-100-python.tar.gz`, or the extracted
+ * `cifar-10-batches-py/` / `cifar-100-python/` pickles, through the safe unpickler), from a folder, a dropped
  * archive or the archive itself given as `data_root`.
  *
  * Samples are `{img, gt_label}` with `img` HWC uint8 in **RGB** order: MMPretrain reshapes the stored R, G, B planes
@@ -14,6 +16,7 @@ import { findLayout, resolveSplit, type Layout } from './utils/builtin_dataset';
 import { linesOf } from './utils/list_from_file';
 import { rejectUnknownKeys } from './utils/options';
 import { joinPath } from '../fileio/sources';
+import { readCifarPickleBatch, readCifarPickleMeta } from './cifar_pickle';
 
 /** Options of `CIFAR10` / `CIFAR100`. */
 export interface CifarOptions extends Omit<BaseDatasetOptions, 'ann_file' | 'data_prefix'> {
@@ -38,6 +41,12 @@ interface CifarSpec {
   train: string[];
   test: string[];
   metaTxt: string;
+  pyFolder: string;
+  pyArchive: string;
+  pyTrain: string[];
+  pyTest: string[];
+  pyMeta: string;
+  pyMetaKey: string;
 }
 
 const CIFAR10_SPEC: CifarSpec = {
@@ -49,6 +58,12 @@ const CIFAR10_SPEC: CifarSpec = {
   train: [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`),
   test: ['test_batch.bin'],
   metaTxt: 'batches.meta.txt',
+  pyFolder: 'cifar-10-batches-py',
+  pyArchive: 'cifar-10-python.tar.gz',
+  pyTrain: [1, 2, 3, 4, 5].map((i) => `data_batch_${i}`),
+  pyTest: ['test_batch'],
+  pyMeta: 'batches.meta',
+  pyMetaKey: 'label_names',
 };
 
 const CIFAR100_SPEC: CifarSpec = {
@@ -60,11 +75,42 @@ const CIFAR100_SPEC: CifarSpec = {
   train: ['train.bin'],
   test: ['test.bin'],
   metaTxt: 'fine_label_names.txt',
+  pyFolder: 'cifar-100-python',
+  pyArchive: 'cifar-100-python.tar.gz',
+  pyTrain: ['train'],
+  pyTest: ['test'],
+  pyMeta: 'meta',
+  pyMetaKey: 'fine_label_names',
 };
 
 /**
+ * HWC RGB images from `n` records whose 3,072 pixel bytes (R, G, B planes of 32×32) start at `offset + r * stride`
+ * (MMPretrain: `reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)`). The images share one buffer.
+ */
+export function planesToImages(bytes: Uint8Array, n: number, stride: number, offset: number): RawImage[] {
+  const hwc = new Uint8Array(n * PIXELS);
+  const images: RawImage[] = new Array(n);
+  for (let r = 0; r < n; r++) {
+    const src = offset + r * stride;
+    const dst = r * PIXELS;
+    for (let p = 0; p < SIDE * SIDE; p++) {
+      hwc[dst + p * 3] = bytes[src + p];
+      hwc[dst + p * 3 + 1] = bytes[src + 1024 + p];
+      hwc[dst + p * 3 + 2] = bytes[src + 2048 + p];
+    }
+    images[r] = { data: hwc.subarray(dst, dst + PIXELS), height: SIDE, width: SIDE, channels: 3 };
+  }
+  return images;
+}
+
+function checkLabel(label: number, numClasses: number, where: () => string): number {
+  if (!Number.isInteger(label) || label < 0 || label >= numClasses) throw new Error(`${where()}: label ${label} is out of range (${numClasses} classes)`);
+  return label;
+}
+
+/**
  * Parses CIFAR binary records (`labelBytes` label bytes + 3,072 pixel bytes as R, G, B planes) into HWC RGB images.
- * @returns images sharing one HWC buffer, and the labels (the last label byte of each record).
+ * @returns the images, and the labels (the last label byte of each record).
  */
 export function parseCifarBinary(bytes: Uint8Array, file: string, labelBytes: number, numClasses: number): { images: RawImage[]; labels: number[] } {
   const record = labelBytes + PIXELS;
@@ -74,24 +120,15 @@ export function parseCifarBinary(bytes: Uint8Array, file: string, labelBytes: nu
     );
   }
   const n = bytes.length / record;
-  const hwc = new Uint8Array(n * PIXELS);
-  const images: RawImage[] = new Array(n);
-  const labels: number[] = new Array(n);
-  for (let r = 0; r < n; r++) {
-    const off = r * record;
-    const label = bytes[off + labelBytes - 1];
-    if (label >= numClasses) throw new Error(`${file}, record ${r} (byte ${off + labelBytes - 1}): label ${label} is out of range (${numClasses} classes)`);
-    labels[r] = label;
-    const src = off + labelBytes;
-    const dst = r * PIXELS;
-    for (let p = 0; p < SIDE * SIDE; p++) {
-      hwc[dst + p * 3] = bytes[src + p];
-      hwc[dst + p * 3 + 1] = bytes[src + 1024 + p];
-      hwc[dst + p * 3 + 2] = bytes[src + 2048 + p];
-    }
-    images[r] = { data: hwc.subarray(dst, dst + PIXELS), height: SIDE, width: SIDE, channels: 3 };
-  }
-  return { images, labels };
+  const labels = Array.from({ length: n }, (_, r) => checkLabel(bytes[r * record + labelBytes - 1], numClasses, () => `${file}, record ${r} (byte ${r * record + labelBytes - 1})`));
+  return { images: planesToImages(bytes, n, record, labelBytes), labels };
+}
+
+/** Parses one python-version batch (a pickled dict with `data` N×3,072 and `labels` / `fine_labels`). */
+export function parseCifarPickle(bytes: Uint8Array, file: string, numClasses: number): { images: RawImage[]; labels: number[] } {
+  const { data, labels } = readCifarPickleBatch(bytes, file);
+  labels.forEach((l, i) => checkLabel(l, numClasses, () => `${file}, item ${i}`));
+  return { images: planesToImages(data, labels.length, PIXELS, 0), labels };
 }
 
 const CIFAR_KEYS = [...BASE_DATASET_KEYS.filter((k) => k !== 'ann_file'), 'split', 'download'];
@@ -116,30 +153,39 @@ abstract class CifarBase extends BaseDataset {
   private layouts(): Layout[] {
     const s = this.spec;
     const files = this.split === 'train' ? s.train : s.test;
+    const py = this.split === 'train' ? s.pyTrain : s.pyTest;
     return [
-      { label: 'the extracted binary version', folder: s.binFolder, files },
-      { label: 'the .bin files directly in the folder', folder: '', files },
-      { label: `the binary archive ${s.binArchive}`, folder: joinPath(s.binArchive, s.binFolder), files },
+      { label: 'the extracted binary version', folder: s.binFolder, files, kind: 'binary' },
+      { label: 'the .bin files directly in the folder', folder: '', files, kind: 'binary' },
+      { label: `the binary archive ${s.binArchive}`, folder: joinPath(s.binArchive, s.binFolder), files, kind: 'binary' },
+      { label: 'the extracted python version', folder: s.pyFolder, files: py, kind: 'pickle' },
+      { label: 'the pickles directly in the folder', folder: '', files: py, kind: 'pickle' },
+      { label: `the python archive ${s.pyArchive}`, folder: joinPath(s.pyArchive, s.pyFolder), files: py, kind: 'pickle' },
     ];
   }
 
   protected override async loadDataList(): Promise<DataInfo[]> {
     const s = this.spec;
-    const { paths } = await findLayout(this.fs, this.constructor.name, this.root, this.layouts(), `https://www.cs.toronto.edu/~kriz/cifar.html (the "binary version" for C programs, ${s.binArchive})`);
+    const { layout, paths } = await findLayout(this.fs, this.constructor.name, this.root, this.layouts(), `https://www.cs.toronto.edu/~kriz/cifar.html (${s.binArchive} or ${s.pyArchive})`);
+    const pickled = layout.kind === 'pickle';
     const list: DataInfo[] = [];
     for (const path of paths) {
-      const { images, labels } = parseCifarBinary(await this.fs.get(path), path, s.labelBytes, s.numClasses);
+      const bytes = await this.fs.get(path);
+      const { images, labels } = pickled ? parseCifarPickle(bytes, path, s.numClasses) : parseCifarBinary(bytes, path, s.labelBytes, s.numClasses);
       for (let i = 0; i < images.length; i++) list.push({ img: images[i], gt_label: labels[i] });
     }
-    if (!this.CLASSES) await this.loadMeta(paths[0]);
+    // As MMPretrain: the metadata file is read only when no classes are known (METAINFO normally gives them).
+    if (!this.CLASSES) await this.loadMeta(joinPath(this.root, layout.folder), pickled);
     return list;
   }
 
-  /** Class names from the archive's `batches.meta.txt` / `fine_label_names.txt` (when no classes were given). */
-  private async loadMeta(firstFile: string): Promise<void> {
-    const metaPath = joinPath(firstFile.slice(0, firstFile.lastIndexOf('/') + 1), this.spec.metaTxt);
+  /** Class names from `batches.meta.txt` / `fine_label_names.txt`, or the pickled `batches.meta` / `meta`. */
+  private async loadMeta(folder: string, pickled: boolean): Promise<void> {
+    const metaPath = joinPath(folder, pickled ? this.spec.pyMeta : this.spec.metaTxt);
     if (!(await this.fs.exists(metaPath))) throw new Error(`${this.constructor.name}: no class names given and the metadata file '${metaPath}' is missing`);
-    this._metainfo.classes = linesOf(await this.fs.getText(metaPath)).map((l) => l.trim()).filter((l) => l !== '');
+    this._metainfo.classes = pickled
+      ? readCifarPickleMeta(await this.fs.get(metaPath), metaPath, this.spec.pyMetaKey)
+      : linesOf(await this.fs.getText(metaPath)).map((l) => l.trim()).filter((l) => l !== '');
   }
 
   protected override extraRepr(): string[] {

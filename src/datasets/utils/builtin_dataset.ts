@@ -12,6 +12,8 @@ export interface Layout {
   label: string;
   folder: string;
   files: string[];
+  /** Which reader the files need (e.g. 'binary' or 'pickle'), when a dataset has several formats. */
+  kind?: string;
 }
 
 /**
