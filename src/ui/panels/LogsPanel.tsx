@@ -73,6 +73,9 @@ function Controls({ supported }: { supported: Set<XAxisMode> }) {
         <input type="checkbox" checked={view.logY} onChange={(e) => setView({ logY: e.currentTarget.checked })} /> log-scale y
       </label>
       <label>
+        <input type="checkbox" checked={view.ignoreOutliers} onChange={(e) => setView({ ignoreOutliers: e.currentTarget.checked })} /> ignore outliers in y range
+      </label>
+      <label>
         <input type="checkbox" checked={view.combined} onChange={(e) => setView({ combined: e.currentTarget.checked })} /> one figure (as the tool)
       </label>
       <label>
@@ -93,7 +96,7 @@ export default function LogsPanel() {
     () => (view.smoothing === 'ema' ? { method: 'ema', weight: view.emaWeight } : view.smoothing === 'window' ? { method: 'window', window: view.window } : { method: 'none' }),
     [view.smoothing, view.emaWeight, view.window],
   );
-  const options = useMemo(() => ({ xAxis, smoothing, logY: view.logY }), [xAxis, smoothing, view.logY]);
+  const options = useMemo(() => ({ xAxis, smoothing, logY: view.logY, ignoreOutliers: view.ignoreOutliers }), [xAxis, smoothing, view.logY, view.ignoreOutliers]);
 
   return (
     <section className="panel logs-panel" aria-label="Logs panel">

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../testing/shared';
 import { timeTicks } from '../../../tools/analysis_tools/chart_layout';
-import { decimate, chartGroups, nearestPoints, panelSeries, plotData, toCsv, toJson, exportSpec, zoomRange, formatX } from './chartModel';
+import { quantileSorted, decimate, chartGroups, nearestPoints, panelSeries, plotData, toCsv, toJson, exportSpec, zoomRange, formatX } from './chartModel';
 import { addLog, defaultKeysFor, useLogsStore, initialLogsView } from './logsStore';
 import { availableKeys } from './KeyPicker';
 import { chartToSvg } from '../../../tools/analysis_tools/render_svg';
@@ -76,6 +76,10 @@ describe.skipIf(!existsSync(logsDir))('chart model on real logs', () => {
     expect(zoomed.rows.map((r) => r.x)).toEqual([50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60]);
     expect(zoomed.yDomain[1]).toBeLessThan(plain.yDomain[1]);
     expect(zoomed.xDomain).toEqual([50, 60]);
+    // TensorBoard's "ignore outliers": y range from the 5th–95th percentiles (the epoch-1 loss spike leaves the range)
+    const robust = plotData(loss, { xAxis: 'tool', smoothing: { method: 'none' }, logY: false, zoom: null, ignoreOutliers: true });
+    expect(robust.yDomain[1]).toBeLessThan(plain.yDomain[1]);
+    expect(robust.rows).toHaveLength(100);
     // hover read-out: every run's nearest point
     const near = nearestPoints(plain.lines, 59.6);
     expect(near.map((n) => n.point.x)).toEqual([60, 59]);
@@ -111,6 +115,11 @@ describe('small helpers', () => {
     expect(thin.map((p) => p.x)).toContain(777);
     expect(thin.every((p, i) => i === 0 || p.x > thin[i - 1].x)).toBe(true);
     expect(decimate(pts.slice(0, 10), 200)).toHaveLength(10);
+  });
+  it('quantileSorted interpolates as d3.quantile', () => {
+    expect(quantileSorted([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(quantileSorted([0, 10], 0.05)).toBeCloseTo(0.5, 12);
+    expect(quantileSorted([], 0.5)).toBeNaN();
   });
   it('zoomRange orders the drag and ignores clicks', () => {
     expect(zoomRange(5, 2)).toEqual([2, 5]);

@@ -82,6 +82,8 @@ export interface PlotOptions {
   logY: boolean;
   /** Visible x range, or null for all. */
   zoom: [number, number] | null;
+  /** Y range from the 5th–95th percentile of the values, as TensorBoard's "Ignore outliers in chart scaling". Default: false. */
+  ignoreOutliers?: boolean;
   /** Most points drawn per line; beyond, each bucket keeps its first, min, max and last point. Default: 2000. */
   maxPoints?: number;
 }
@@ -146,6 +148,7 @@ export function plotData(group: ChartGroup, options: PlotOptions): PlotData {
   let xMax = -Infinity;
   const inZoom = (x: number) => !options.zoom || (x >= options.zoom[0] && x <= options.zoom[1]);
   const usable = (y: number) => Number.isFinite(y) && (!options.logY || y > 0);
+  const yValues: number[] = [];
   const lines = group.series.map((s, i): PlotLine => {
     const placed = s.curve.points.flatMap((p) => {
       const x = xOf(p, options.xAxis);
@@ -171,6 +174,7 @@ export function plotData(group: ChartGroup, options: PlotOptions): PlotData {
         if (!usable(y)) continue;
         yMin = Math.min(yMin, y);
         yMax = Math.max(yMax, y);
+        if (options.ignoreOutliers) yValues.push(y);
       }
       xMin = Math.min(xMin, p.x);
       xMax = Math.max(xMax, p.x);
@@ -178,6 +182,10 @@ export function plotData(group: ChartGroup, options: PlotOptions): PlotData {
     return { seriesId: s.id, dataKey, rawKey, label: s.label, color: s.color, points };
   });
   const rows = [...byX.values()].sort((a, b) => a.x - b.x);
+  if (options.ignoreOutliers && yValues.length > 2) {
+    yValues.sort((a, b) => a - b);
+    [yMin, yMax] = [quantileSorted(yValues, 0.05), quantileSorted(yValues, 0.95)];
+  }
   if (!(xMax >= xMin)) [xMin, xMax] = [0, 1];
   if (!(yMax >= yMin)) [yMin, yMax] = options.logY ? [0.1, 1] : [0, 1];
   if (yMax === yMin) [yMin, yMax] = options.logY ? [yMin / 2, yMax * 2] : [yMin - 1, yMax + 1];
@@ -188,6 +196,15 @@ export function plotData(group: ChartGroup, options: PlotOptions): PlotData {
   // y: widened to nice tick values, as matplotlib's autoscale does
   const yt = options.logY ? logTicks(yMin, yMax) : linearTicks(yMin, yMax, 6);
   return { rows, lines, xDomain, yDomain: yt.domain, xTicks, yTicks: yt.values, xTitle: axisTitle(options.xAxis, group.series.map((s) => s.curve)) };
+}
+
+/** `d3.quantile` of sorted values: linear interpolation at (n − 1)·p. */
+export function quantileSorted(sorted: readonly number[], p: number): number {
+  if (!sorted.length) return NaN;
+  const i = (sorted.length - 1) * p;
+  const lo = Math.floor(i);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (i - lo);
 }
 
 /** For each line, its point nearest to `x` (TensorBoard's hover read-out across runs). */

@@ -45,6 +45,8 @@ export interface LogsView {
   window: number;
   xAxis: XAxisMode;
   logY: boolean;
+  /** Y range ignores the 5 % extremes (TensorBoard's "Ignore outliers in chart scaling"). */
+  ignoreOutliers: boolean;
   /** Figure title (exports, combined chart). */
   title: string;
   /** One chart per key (TensorBoard) or all curves in one figure (the tool). */
@@ -79,6 +81,7 @@ export const initialLogsView: LogsView = {
   window: 5,
   xAxis: 'tool',
   logY: false,
+  ignoreOutliers: false,
   title: '',
   combined: false,
   includeOutliers: false,
