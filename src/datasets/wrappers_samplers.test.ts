@@ -4,6 +4,7 @@ import { FileSystem, MemorySource } from '../fileio/sources';
 import { CustomDataset } from './custom';
 import { ClassBalancedDataset, ConcatDataset, KFoldDataset, RepeatDataset, classBalancedRepeatFactors } from './dataset_wrappers';
 import { DefaultSampler, InfiniteSampler, SequentialSampler } from './samplers/default_sampler';
+import { RepeatAugSampler } from './samplers/repeat_aug';
 import { DataLoader, buildDataLoader } from './data_loader';
 import { defaultCollate, pseudoCollate } from './collate';
 import { numpyShuffle } from './utils/numpy_random';
@@ -132,6 +133,17 @@ describe('samplers', () => {
     expect(first30.slice(0, 10)).not.toEqual(first30.slice(10, 20));
     const seq = [0, 1, 2].map((rank) => [...new SequentialSampler({ subsample_type: 'sequential' }, { dataset: ds, rank, world_size: 3 })]);
     expect(seq).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 0, 1]]);
+  });
+
+  it('RepeatAugSampler: each index num_repeats times, spread over ranks (MMPretrain example by hand)', () => {
+    // 4 samples, 3 repeats, 2 ranks: [0,0,0,1,1,1,2,2,2,3,3,3] → rank 0 takes even positions, then the first ceil(4/2)=2
+    const ranks = [0, 1].map((rank) => [...new RepeatAugSampler({ shuffle: false }, { dataset: { length: 4 }, rank, world_size: 2 })]);
+    expect(ranks).toEqual([[0, 0], [0, 1]]);
+    const one = new RepeatAugSampler({ shuffle: true, seed: 5, num_repeats: 2 }, { dataset: { length: 6 } });
+    const idx = [...one];
+    expect(idx.length).toBe(6);
+    expect(idx[0]).toBe(idx[1]);
+    expect(idx[2]).toBe(idx[3]);
   });
 });
 
