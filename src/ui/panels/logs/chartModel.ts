@@ -278,10 +278,12 @@ export function exportSpec(group: ChartGroup, data: PlotData, logY: boolean, tit
     xKind: axisKind(xAxis),
     xLabel: data.xTitle,
     logY,
-    series: data.lines.map((l) => ({
-      label: l.label,
-      color: l.color,
-      points: l.points.filter((p) => p.x >= data.xDomain[0] && p.x <= data.xDomain[1]).map((p) => ({ x: p.x, y: p.value })),
-    })),
+    series: data.lines
+      .map((l) => ({
+        label: l.label,
+        color: l.color,
+        points: l.points.filter((p) => p.x >= data.xDomain[0] && p.x <= data.xDomain[1]).map((p) => ({ x: p.x, y: p.value })),
+      }))
+      .filter((s) => s.points.length > 0), // runs with nothing in the zoomed range stay out of the legend
   };
 }
