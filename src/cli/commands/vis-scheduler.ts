@@ -5,6 +5,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand, type CliIO } from '../command';
+import { loadConfig, mergeCfgOptions, parseCfgOptions } from '../../config';
+import { NodeFS } from '../../config/node_fs';
 import { registerEngine } from '../../engine/register_all';
 import { INF } from '../../engine/schedulers';
 import {
@@ -29,6 +31,7 @@ Simulates the config's param_scheduler as MMPretrain's vis_scheduler.py does and
   -n, --ngpus N             number of GPUs; the total batch is batch_size × N (default: 1)
       --auto-scale-lr       apply the config's auto_scale_lr (vis_scheduler.py does not)
   -s, --save-path FILE      also write every iteration's lr, momentum and wd as CSV
+      --cfg-options K=V ...  override config keys (repeat the flag or list several after it), as mmengine's DictAction
       --json                print {"param", "iters_per_epoch", "total_iters", "by_epoch", "values"}; values[i] is the value used in iteration i`;
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
@@ -38,15 +41,13 @@ function positiveInt(name: string, value: string | undefined): number | undefine
   return n;
 }
 
-/** Loads a `.json` config as is, a `.py` config through the config loader (`Config.fromfile`). */
-async function loadAnyConfig(path: string): Promise<Record<string, unknown>> {
-  if (path.endsWith('.json')) return scheduleReferenceToConfig(JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>);
-  // Resolved at run time: the config package is its own area.
-  const index = '../../config/index.ts';
-  const mod = (await import(/* @vite-ignore */ index)) as { loadConfig?: (p: string) => unknown };
-  if (typeof mod.loadConfig !== 'function') throw new Error('the config loader (src/config/index.ts loadConfig) is not available');
-  const loaded = (await mod.loadConfig(path)) as Record<string, unknown>;
-  return (loaded && typeof loaded === 'object' && 'cfg' in loaded ? loaded.cfg : loaded) as Record<string, unknown>;
+/** Loads a `.json` config as is (a reference schedule file is turned into its config); others as `Config.fromfile`. */
+function loadAnyConfig(path: string, cfgOptions: string[]): Record<string, unknown> {
+  if (path.endsWith('.json')) {
+    const cfg = scheduleReferenceToConfig(JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>);
+    return cfgOptions.length ? mergeCfgOptions(cfg, parseCfgOptions(cfgOptions)) : cfg;
+  }
+  return loadConfig(path, new NodeFS(), { cfgOptions, env: process.env }).cfg;
 }
 
 /** The readable report: dataset infos, the schedulers, a text plot. */
@@ -85,12 +86,16 @@ const command: CliCommand = {
           'auto-scale-lr': { type: 'boolean', default: false },
           'save-path': { type: 'string', short: 's' },
           json: { type: 'boolean', default: false },
+          'cfg-options': { type: 'string', multiple: true, default: [] },
         },
       });
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    const { values: v, positionals } = parsed;
+    const { values: v, positionals: all } = parsed;
+    // `--cfg-options a=1 b=2` (mmengine's nargs='+'): key=value words after the config belong to it.
+    const cfgOptions = [...(v['cfg-options'] as string[])];
+    const positionals = all.filter((p, i) => !(i > 0 && cfgOptions.length > 0 && p.includes('=') && cfgOptions.push(p)));
     if (positionals.length !== 1) throw new UsageError(`expected one config path, got ${positionals.length}`);
     const param = v.parameter as ScheduleParam;
     if (!SCHEDULE_PARAMS.includes(param)) throw new UsageError(`--parameter must be one of ${SCHEDULE_PARAMS.join(', ')}, got '${param}'`);
@@ -98,7 +103,7 @@ const command: CliCommand = {
     const ngpus = positiveInt('--ngpus', v.ngpus) ?? 1;
 
     registerEngine();
-    const cfg = await loadAnyConfig(positionals[0]);
+    const cfg = loadAnyConfig(positionals[0], cfgOptions);
     const sim = simulateSchedule(cfg, { datasetSize, ngpus, autoScaleLr: v['auto-scale-lr'] });
     if (v['save-path']) writeFileSync(v['save-path'], scheduleCsv(sim));
     if (v.json) io.out(JSON.stringify(scheduleCurve(sim, param)));

@@ -56,6 +56,29 @@ describe('vis-scheduler CLI', () => {
     expect(c.err.join('')).toContain('smaller than one batch');
   });
 
+  it('loads a Python config (Config.fromfile) and applies --cfg-options', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vis-sched-py-'));
+    writeFileSync(join(dir, 'base.py'), "optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=0.0001))\n");
+    const py = join(dir, 'cfg_4xb8.py');
+    writeFileSync(
+      py,
+      [
+        "_base_ = ['./base.py']",
+        'train_dataloader = dict(batch_size=8)',
+        'train_cfg = dict(by_epoch=True, max_epochs=4, val_interval=1)',
+        "param_scheduler = [dict(type='LinearLR', start_factor=0.5, by_epoch=True, begin=0, end=1, convert_to_iter_based=True),",
+        "                   dict(type='MultiStepLR', by_epoch=True, milestones=[2], gamma=0.1)]",
+      ].join('\n'),
+    );
+    const { io, out } = capture();
+    expect(await main(['vis-scheduler', py, '-d', '32', '--json', '--cfg-options', 'train_cfg.max_epochs=3', 'optim_wrapper.optimizer.lr=0.2'], io)).toBe(0);
+    const got = JSON.parse(out.join(''));
+    expect(got.total_iters).toBe(12);
+    // Warm-up over epoch 0 (4 iterations, chained so it ends at 0.19999999999999998 as in Python), x0.1 at epoch 2.
+    // Expected list computed with Python floats: v = 0.2 * 0.5, then v *= 1 + 0.5 / (3 * 0.5 + (t - 1) * 0.5).
+    expect(got.values).toEqual([0.1, 0.13333333333333333, 0.16666666666666666, ...Array(5).fill(0.19999999999999998), 0.02, 0.02, 0.02, 0.02]);
+  });
+
   it('textPlot shows a step as two levels', () => {
     const rows = textPlot([1, 1, 1, 1, 0, 0, 0, 0], { width: 8, height: 3 });
     expect(rows[0]).toMatch(/\|\*{4} {4}$/);
