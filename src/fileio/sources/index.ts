@@ -11,3 +11,12 @@ export { MemorySource, singleFileSource, type BlobLike, type MemoryEntry } from 
 export { NodeFsSource, hasNodeFs } from './node_source';
 export { ZipSource, TarSource, openArchive, isArchiveName, maybeGunzip, ARCHIVE_NAME } from './archive_sources';
 export { FileSystem, fileSystem } from './file_system';
+export {
+  sourceFromFiles,
+  sourceFromDropEntries,
+  sourceFromDirectoryHandle,
+  type FileLike,
+  type DropEntry,
+  type DirectoryHandleLike,
+  type FileHandleLike,
+} from './browser_drops';

@@ -91,3 +91,36 @@ describe('FileSystem', () => {
     expect((await fs.get(`${cifar}/cifar-100-binary/test.bin`)).length).toBe(10000 * 3074);
   });
 });
+
+describe('browser drops (structural shapes, no DOM)', () => {
+  const blob = (text: string) => ({ arrayBuffer: async () => strToU8(text).buffer as ArrayBuffer });
+
+  it('a FileList from a folder picker keeps webkitRelativePath', async () => {
+    const { sourceFromFiles } = await import('./index');
+    const src = sourceFromFiles([{ name: '1.png', webkitRelativePath: 'pets/cat/1.png', ...blob('c') }, { name: 'x.txt', ...blob('x') }]);
+    expect(await src.list()).toEqual(['pets/cat/1.png', 'x.txt']);
+    expect(text(await src.read('pets/cat/1.png'))).toBe('c');
+  });
+
+  it('directory drag-and-drop entries are walked recursively (batched readEntries)', async () => {
+    const { sourceFromDropEntries } = await import('./index');
+    const file = (fullPath: string, body: string) => ({ isFile: true, isDirectory: false, name: fullPath.split('/').pop()!, fullPath, file: (ok: (f: never) => void) => ok({ name: fullPath, ...blob(body) } as never) });
+    const dir = (fullPath: string, children: unknown[]) => {
+      let served = false;
+      return { isFile: false, isDirectory: true, name: fullPath.split('/').pop()!, fullPath, createReader: () => ({ readEntries: (ok: (e: never[]) => void) => { ok((served ? [] : children) as never[]); served = true; } }) };
+    };
+    const root = dir('/pets', [dir('/pets/dog', [file('/pets/dog/2.jpg', 'd')]), file('/pets/readme.txt', 'r')]);
+    const src = await sourceFromDropEntries([root as never]);
+    expect(await src.list()).toEqual(['pets/dog/2.jpg', 'pets/readme.txt']);
+    expect(text(await src.read('pets/dog/2.jpg'))).toBe('d');
+  });
+
+  it('a directory handle from showDirectoryPicker', async () => {
+    const { sourceFromDirectoryHandle } = await import('./index');
+    const fileHandle = (name: string, body: string) => ({ kind: 'file' as const, name, getFile: async () => ({ name, ...blob(body) }) });
+    const dirHandle = (name: string, children: unknown[]) => ({ kind: 'directory' as const, name, values: async function* () { yield* children as never[]; } });
+    const src = await sourceFromDirectoryHandle(dirHandle('cifar', [fileHandle('batches.meta.txt', 'airplane\n'), dirHandle('sub', [fileHandle('a.bin', 'b')])]) as never);
+    expect(await src.list()).toEqual(['cifar/batches.meta.txt', 'cifar/sub/a.bin']);
+    expect(text(await src.read('cifar/sub/a.bin'))).toBe('b');
+  });
+});
