@@ -64,11 +64,30 @@ function typedView(dtype: TensorDtype, buf: ArrayBufferLike, byteOffset: number,
   }
 }
 
-/** bfloat16 bits to a number: the upper half of a float32. */
-function bfloat16ToFloat(bits: number): number {
-  const f = new Float32Array(1);
-  new Uint32Array(f.buffer)[0] = bits << 16;
-  return f[0];
+const scratchF32 = new Float32Array(1);
+const scratchU32 = new Uint32Array(scratchF32.buffer);
+let halfTable: Float32Array | undefined;
+
+/** float16 bits → float32 for all 65,536 patterns (256 KB, built on first use): decoding is one lookup per element. */
+function halfToFloatTable(): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat(h);
+  }
+  return halfTable;
+}
+
+/** Widens float16 or bfloat16 bits to float32. */
+function widenHalves(halves: Uint16Array, stored: 'float16' | 'bfloat16'): Float32Array {
+  const out = new Float32Array(halves.length);
+  if (stored === 'float16') {
+    const table = halfToFloatTable();
+    for (let i = 0; i < halves.length; i++) out[i] = table[halves[i]];
+  } else {
+    const bits = new Uint32Array(out.buffer);
+    for (let i = 0; i < halves.length; i++) bits[i] = halves[i] << 16; // bfloat16 is the upper half of a float32
+  }
+  return out;
 }
 
 /**
@@ -81,12 +100,8 @@ export function decodeStorage(bytes: Uint8Array, stored: StoredDtype, opts: { bi
   const n = bytes.length / size;
   let src = opts.bigEndian && size > 1 ? swapBytes(bytes, size) : bytes;
   if (stored === 'float16' || stored === 'bfloat16') {
-    const halves = new Uint16Array(n);
-    new Uint8Array(halves.buffer).set(src);
-    const out = new Float32Array(n);
-    const conv = stored === 'float16' ? halfToFloat : bfloat16ToFloat;
-    for (let i = 0; i < n; i++) out[i] = conv(halves[i]);
-    return out;
+    const halves = src.byteOffset % 2 === 0 ? new Uint16Array(src.buffer, src.byteOffset, n) : new Uint16Array(src.slice().buffer);
+    return widenHalves(halves, stored);
   }
   if (opts.copy || src.byteOffset % size) src = src === bytes ? src.slice() : src;
   return typedView(stored, src.buffer, src.byteOffset, n);
@@ -136,8 +151,8 @@ export function tensorToFloat32(t: TensorData): Float32Array {
 
 /** Rounds a number to IEEE half precision bits (round to nearest even). */
 export function floatToHalf(value: number): number {
-  const f = new Float32Array([value]);
-  const x = new Uint32Array(f.buffer)[0];
+  scratchF32[0] = value;
+  const x = scratchU32[0];
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
@@ -162,8 +177,8 @@ export function floatToHalf(value: number): number {
 
 /** Rounds a number to bfloat16 bits (round to nearest even). */
 export function floatToBfloat16(value: number): number {
-  const f = new Float32Array([value]);
-  const x = new Uint32Array(f.buffer)[0];
+  scratchF32[0] = value;
+  const x = scratchU32[0];
   if ((x & 0x7f800000) === 0x7f800000 && x & 0x7fffff) return (x >>> 16) | 0x40;
   return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
 }
