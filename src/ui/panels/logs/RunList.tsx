@@ -1,16 +1,17 @@
 /** Drop zone and the list of loaded runs: show/hide, rename, remove, skipped-line counts. */
 import { useState } from 'react';
-import { skippedCounts } from '../../../tools/analysis_tools/load_json_log';
+import { skippedCounts, type LoadedLog } from '../../../tools/analysis_tools/load_json_log';
+import { parseLogAsync } from './parseLog';
 import { filesFromDrop, filesFromInput, isLogFile, type PickedFile } from './dropFiles';
 import { useLogsStore, type LogRun } from './logsStore';
 
-async function loadFiles(files: PickedFile[], addLog: (name: string, text: string) => void): Promise<string[]> {
+async function loadFiles(files: PickedFile[], add: (name: string, log: LoadedLog) => void): Promise<string[]> {
   const problems: string[] = [];
   const logs = files.filter((f) => isLogFile(f.path));
   if (files.length && !logs.length) problems.push(`no .json log among ${files.map((f) => f.path).join(', ')}`);
   for (const f of logs) {
     try {
-      addLog(f.path, await f.file.text());
+      add(f.path, await parseLogAsync(f.path, await f.file.text()));
     } catch (e) {
       problems.push(`${f.path}: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -41,14 +42,22 @@ function SkippedBadge({ run }: { run: LogRun }) {
 
 export function RunList() {
   const runs = useLogsStore((s) => s.runs);
-  const addLog = useLogsStore((s) => s.addLog);
+  const addParsedLog = useLogsStore((s) => s.addParsedLog);
   const setVisible = useLogsStore((s) => s.setVisible);
   const renameRun = useLogsStore((s) => s.renameRun);
   const removeRun = useLogsStore((s) => s.removeRun);
   const clearRuns = useLogsStore((s) => s.clearRuns);
   const [over, setOver] = useState(false);
   const [problems, setProblems] = useState<string[]>([]);
-  const load = async (files: PickedFile[]) => setProblems(await loadFiles(files, (n, t) => addLog(n, t)));
+  const [busy, setBusy] = useState(false);
+  const load = async (files: PickedFile[]) => {
+    setBusy(true);
+    try {
+      setProblems(await loadFiles(files, (n, log) => addParsedLog(n, log)));
+    } finally {
+      setBusy(false);
+    }
+  };
 
   return (
     <section className="card logs-runs" aria-label="Runs">
@@ -73,6 +82,7 @@ export function RunList() {
           <input type="file" multiple accept=".json,.jsonl,application/json" aria-label="Choose log files" onChange={async (e) => load(filesFromInput(e.currentTarget.files))} />
           Choose files…
         </label>
+        {busy && <span className="muted"> reading…</span>}
       </div>
       {problems.length > 0 && (
         <div className="error-box" role="alert">

@@ -63,6 +63,8 @@ export interface LogsData {
 export interface LogsActions {
   /** Parses `text` and adds (or replaces) the run named `name`. Returns the run. */
   addLog(name: string, text: string, source?: RunSource): LogRun;
+  /** Adds (or replaces) an already parsed log. */
+  addParsedLog(name: string, log: LoadedLog, source?: RunSource): LogRun;
   removeRun(id: string): void;
   setVisible(id: string, visible: boolean): void;
   renameRun(id: string, name: string): void;
@@ -104,7 +106,9 @@ export const useLogsStore = create<LogsState>()((set, get) => ({
   runs: [],
   view: initialLogsView,
   addLog(name, text, source = 'file') {
-    const log = loadJsonLog(text, name);
+    return get().addParsedLog(name, loadJsonLog(text, name), source);
+  },
+  addParsedLog(name, log, source = 'file') {
     const { runs, view } = get();
     const existing = runs.find((r) => r.id === name);
     const run: LogRun = existing
