@@ -5,6 +5,7 @@
  */
 import { assert } from '../../utils/assert';
 import { createImage, imageShape, type ImageArray } from '../../image/image';
+import { adjustBrightness, adjustColor, adjustContrast, adjustHue, adjustLighting, type ColorBackend } from '../../image/photometric';
 import {
   imcrop, imflip, impad, imrescale, imresize, paddingLTRB, scaleSize,
   type FlipDirection, type Interpolation, type Padding, type PaddingMode, type ResizeBackend,
@@ -676,6 +677,110 @@ export class RandomErasing extends BaseTransform {
       }
     }
     results.img = out;
+    return results;
+  }
+}
+
+/** What `ColorJitter` drew: the order of the four ops and each factor (null when disabled). */
+export interface JitterParams {
+  order: number[];
+  brightness: number | null;
+  contrast: number | null;
+  saturation: number | null;
+  hue: number | null;
+}
+
+/** MMPretrain `ColorJitter`: brightness, contrast, saturation and hue factors in a random order. */
+export class ColorJitter extends BaseTransform {
+  readonly typeName = 'ColorJitter';
+  readonly opts: {
+    /** x → factor in [max(0, 1-x), 1+x], or (min, max); Default: 0 */
+    brightness: number | [number, number];
+    /** Default: 0 */
+    contrast: number | [number, number];
+    /** Default: 0 */
+    saturation: number | [number, number];
+    /** x → shift in [-x, x] (x ≤ 0.5), or (min, max) within [-0.5, 0.5]; Default: 0 */
+    hue: number | [number, number];
+    /** 'pillow' (default, as MMPretrain) or 'cv2' */
+    backend: ColorBackend;
+  };
+  private readonly ranges: ([number, number] | null)[];
+
+  constructor(cfg?: TransformCfg) {
+    super();
+    this.opts = parseOptions('ColorJitter', cfg, { brightness: 0 as number | [number, number], contrast: 0 as number | [number, number], saturation: 0 as number | [number, number], hue: 0 as number | [number, number], backend: 'pillow' as ColorBackend });
+    checkChoice(this.opts.backend, 'ColorJitter.backend', ['cv2', 'pillow']);
+    this.ranges = [
+      jitterRange(this.opts.brightness, 'brightness', 1, [0, Infinity]),
+      jitterRange(this.opts.contrast, 'contrast', 1, [0, Infinity]),
+      jitterRange(this.opts.saturation, 'saturation', 1, [0, Infinity]),
+      jitterRange(this.opts.hue, 'hue', 0, [-0.5, 0.5]),
+    ];
+  }
+
+  transform(results: Results): Results {
+    let img = requireImage(results, 'ColorJitter');
+    const p = this.drawParams<JitterParams>(results, (rng) => {
+      const order = rng.permutation(4);
+      const [b, c, s, h] = this.ranges.map((r) => (r ? rng.uniform(r[0], r[1]) : null));
+      return { order, brightness: b, contrast: c, saturation: s, hue: h };
+    });
+    const backend = this.opts.backend;
+    for (const i of p.order) {
+      if (i === 0 && p.brightness !== null) img = adjustBrightness(img, p.brightness, backend);
+      else if (i === 1 && p.contrast !== null) img = adjustContrast(img, p.contrast, backend);
+      else if (i === 2 && p.saturation !== null) img = adjustColor(img, p.saturation, null, 0, backend);
+      else if (i === 3 && p.hue !== null) img = adjustHue(img, p.hue, backend);
+    }
+    results.img = img;
+    return results;
+  }
+}
+
+/** `ColorJitter._set_range`: a number → centre ± value; a pair is clipped to `bound`; no-op ranges → null. */
+function jitterRange(value: number | [number, number], name: string, center: number, bound: [number, number]): [number, number] | null {
+  let r: [number, number];
+  if (typeof value === 'number') {
+    assert(value >= 0, () => `ColorJitter: If ${name} is a single number, it must be non negative.`);
+    r = [center - value, center + value];
+  } else {
+    assert(Array.isArray(value) && value.length === 2, () => `ColorJitter: ${name} should be a single number or a list/tuple with length 2.`);
+    r = [value[0], value[1]];
+  }
+  if (!(bound[0] <= r[0] && r[0] <= r[1] && r[1] <= bound[1])) {
+    r = [Math.min(Math.max(r[0], bound[0]), bound[1]), Math.min(Math.max(r[1], bound[0]), bound[1])];
+  }
+  return r[0] === center && r[1] === center ? null : r;
+}
+
+/** MMPretrain `Lighting`: AlexNet-style PCA noise, `alpha ~ N(0, alphastd)` per eigenvalue. */
+export class Lighting extends BaseTransform {
+  readonly typeName = 'Lighting';
+  readonly opts: {
+    /** eigenvalues of the pixel covariance (required) */
+    eigval: number[];
+    /** 3 × len(eigval) eigenvectors (required) */
+    eigvec: number[][];
+    /** Default: 0.1 */
+    alphastd: number;
+    /** convert to RGB first (the output stays RGB); Default: false */
+    to_rgb: boolean;
+  };
+
+  constructor(cfg?: TransformCfg) {
+    super();
+    this.opts = parseOptions('Lighting', cfg, { eigval: [] as number[], eigvec: [] as number[][], alphastd: 0.1, to_rgb: false }, ['eigval', 'eigvec']);
+    const { eigval, eigvec } = this.opts;
+    assert(Array.isArray(eigval), () => 'Lighting: eigval must be a sequence');
+    assert(Array.isArray(eigvec) && eigvec.every((v) => Array.isArray(v) && v.length === eigvec[0].length), () => 'Lighting: eigvec must contain lists with equal length.');
+    checkNumber(this.opts.alphastd, 'Lighting.alphastd', 0);
+  }
+
+  transform(results: Results): Results {
+    const img = requireImage(results, 'Lighting');
+    const { alpha } = this.drawParams(results, (rng) => ({ alpha: this.opts.eigval.map(() => rng.normal(0, this.opts.alphastd)) }));
+    results.img = adjustLighting(img, this.opts.eigval, this.opts.eigvec, alpha, this.opts.to_rgb);
     return results;
   }
 }

@@ -1,4 +1,29 @@
-/** Photometric and auto-augment transforms for `register_all.ts` (filled in as they land). */
+/** Photometric and auto-augment transforms for `register_all.ts`. */
 import type { Constructor } from '../../registry';
+import {
+  AutoAugment, AutoContrast, Brightness, ColorTransform, Contrast, Cutout, Equalize, GaussianBlur, Invert,
+  Posterize, RandAugment, Rotate, Sharpness, Shear, Solarize, SolarizeAdd, Translate,
+} from './auto_augment';
+import { ColorJitter, Lighting } from './processing';
 
-export const TRANSFORM_CLASSES_PHOTOMETRIC: [string, Constructor][] = [];
+export const TRANSFORM_CLASSES_PHOTOMETRIC: [string, Constructor][] = [
+  ['ColorJitter', ColorJitter],
+  ['Lighting', Lighting],
+  ['AutoAugment', AutoAugment],
+  ['RandAugment', RandAugment],
+  ['Shear', Shear],
+  ['Translate', Translate],
+  ['Rotate', Rotate],
+  ['AutoContrast', AutoContrast],
+  ['Invert', Invert],
+  ['Equalize', Equalize],
+  ['Solarize', Solarize],
+  ['SolarizeAdd', SolarizeAdd],
+  ['Posterize', Posterize],
+  ['Contrast', Contrast],
+  ['ColorTransform', ColorTransform],
+  ['Brightness', Brightness],
+  ['Sharpness', Sharpness],
+  ['Cutout', Cutout],
+  ['GaussianBlur', GaussianBlur],
+];
