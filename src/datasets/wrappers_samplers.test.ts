@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { strToU8 } from 'fflate';
 import { FileSystem, MemorySource } from '../fileio/sources';
-import { CustomDataset } from './custom';
 import { ClassBalancedDataset, ConcatDataset, KFoldDataset, RepeatDataset, classBalancedRepeatFactors } from './dataset_wrappers';
 import { DefaultSampler, InfiniteSampler, SequentialSampler } from './samplers/default_sampler';
 import { RepeatAugSampler } from './samplers/repeat_aug';
