@@ -120,6 +120,17 @@ describe('plotCurve edge cases', () => {
     expect(logKeys(log).train).not.toContain('timestamp');
   });
 
+  it('a known start time turns estimated times into wall times', () => {
+    const log = loadJsonLog('{"lr":0.1,"loss":2,"time":0.5,"epoch":1,"step":4}\n{"lr":0.1,"loss":1,"time":0.25,"epoch":2,"step":8}', 'st.json');
+    log.meta.start_time = 1700000000;
+    const [loss] = plotCurve([log], { keys: ['loss'] }).series;
+    expect(loss.timeSource).toBe('estimated');
+    expect(loss.points.map((p) => [p.relTime, p.wallTime])).toEqual([
+      [2, 1700000002],
+      [3, 1700000003],
+    ]);
+  });
+
   it('rejects empty inputs', () => {
     expect(() => plotCurve([])).toThrow(/no logs/);
   });

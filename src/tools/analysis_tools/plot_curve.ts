@@ -179,9 +179,11 @@ function mmcls0xPositions(log: LoadedLog): Omit<LogPositions, 'timeSource'> {
 /**
  * Adds times: from `timestamp` when every record has one, else estimated by summing each train
  * line's `time` (mean s/iter) × the iterations since the previous train line; a validation line is
- * placed at the end of the training before it (its own duration is not in the log).
+ * placed at the end of the training before it (its own duration is not in the log). Estimated times
+ * get wall times too when the log's `meta.start_time` (unix seconds, e.g. set by the studio for its
+ * own runs) says when the run started.
  */
-function addTimes(all: Positioned[]): TimeSource {
+function addTimes(all: Positioned[], startTime: number | undefined): TimeSource {
   const ordered = [...all].sort((a, b) => a.record.line - b.record.line);
   if (ordered.length > 0 && ordered.every((p) => 'timestamp' in p.record.scalars)) {
     const t0 = ordered[0].record.scalars.timestamp;
@@ -201,6 +203,7 @@ function addTimes(all: Positioned[]): TimeSource {
       lastIter = p.iter;
     }
     p.relTime = clock;
+    if (startTime !== undefined) p.wallTime = startTime + clock;
   }
   return 'estimated';
 }
@@ -208,7 +211,8 @@ function addTimes(all: Positioned[]): TimeSource {
 /** Every record of a log placed on every x-axis the studio offers. */
 export function logPositions(log: LoadedLog): LogPositions {
   const pos = log.format === 'mmcls0x' ? mmcls0xPositions(log) : mmenginePositions(log);
-  const timeSource = addTimes([...pos.train, ...pos.val]);
+  const start = log.meta.start_time;
+  const timeSource = addTimes([...pos.train, ...pos.val], typeof start === 'number' && Number.isFinite(start) ? start : undefined);
   return { ...pos, timeSource };
 }
 

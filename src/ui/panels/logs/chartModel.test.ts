@@ -28,6 +28,12 @@ describe('logs store', () => {
     expect([a.id, b.id]).toEqual(['w/20230101_000000/vis_data/scalars.json', 'other.log.json']);
   });
 
+  it('a start time gives studio runs a wall-time axis', () => {
+    const run = addLog('live', '{"lr":0.1,"loss":1,"time":0.5,"epoch":1,"step":2}', 'studio', { startTime: 1700000000 });
+    const [s] = panelSeries([run], ['train:loss']);
+    expect(s.curve.points[0].wallTime).toBe(1700000001);
+  });
+
   it('adding the same name again refreshes the data and keeps colour and visibility (live studio runs)', () => {
     addLog('run', '{"lr":0.1,"loss":1,"time":0.1,"step":1}');
     useLogsStore.getState().setVisible('run', false);

@@ -133,11 +133,18 @@ export const useLogsStore = create<LogsState>()((set, get) => ({
     }),
 }));
 
+export interface AddLogOptions {
+  /** When the run started (unix seconds, `Date.now() / 1000`): gives the wall-time axis to logs without timestamps. */
+  startTime?: number;
+}
+
 /**
- * Adds (or refreshes) a log from anywhere in the studio, e.g. the Train panel:
- * `addLog('my_run/vis_data/scalars.json', scalarsJsonText, 'studio')`.
- * Lines may carry `timestamp` (unix seconds) to enable the wall-time axis.
+ * Adds (or refreshes) a log from anywhere in the studio, e.g. the Train panel after each logging
+ * interval: `addLog('my_run/vis_data/scalars.json', scalarsJsonText, 'studio', { startTime })`.
+ * Lines may also carry `timestamp` (unix seconds) for exact wall and relative times.
  */
-export function addLog(name: string, text: string, source: RunSource = 'studio'): LogRun {
-  return useLogsStore.getState().addLog(name, text, source);
+export function addLog(name: string, text: string, source: RunSource = 'studio', options: AddLogOptions = {}): LogRun {
+  const log = loadJsonLog(text, name);
+  if (options.startTime !== undefined) log.meta.start_time = options.startTime;
+  return useLogsStore.getState().addParsedLog(name, log, source);
 }
