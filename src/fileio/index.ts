@@ -16,3 +16,4 @@ export { isForbiddenGlobal, type ForbiddenPolicy } from './pickle/globals';
 export { parseNpy, parseNpz, encodeNpy, encodeNpz, toFloat32, halfToFloat, type NpyArray, type NpyDtype, type NpyData } from './npy';
 export { writePth, pthParts, type PthWriteOptions } from './pth/pth_writer';
 export { plainMeta } from './meta';
+export { summarizeCheckpoint, formatSummaryLine, type CheckpointSummary } from './summary';

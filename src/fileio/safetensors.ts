@@ -1,4 +1,4 @@
-import type { ByteSource } from './byte_source';
+import { toByteSource, type CheckpointInput } from './byte_source';
 import type { Checkpoint } from './checkpoint';
 import { CheckpointError } from './errors';
 import { decodeStorage, ELEMENT_SIZE, encodeTensor, loadedDtype, numel, type StoredDtype, type TensorData } from './tensor_data';
@@ -63,7 +63,8 @@ function parseHeader(bytes: Uint8Array, file: string): { tensors: Array<[string,
  * Reads a `.safetensors` file tensor by tensor from `source`. The state dict keeps file order; `meta` comes
  * from `__metadata__.mmpretrain_meta` (JSON) when this project wrote the file; all metadata is in `other.__metadata__`.
  */
-export async function readSafetensors(source: ByteSource, file: string, opts: { onProgress?: (loaded: number, total: number) => void } = {}): Promise<Checkpoint> {
+export async function readSafetensors(input: CheckpointInput, file: string, opts: { onProgress?: (loaded: number, total: number) => void } = {}): Promise<Checkpoint> {
+  const source = toByteSource(input, file);
   if (source.size < 8) throw new CheckpointError(file, `safetensors file is too short (${source.size} bytes)`);
   const lenBytes = await source.read(0, 8);
   const headerLen = new DataView(lenBytes.buffer, lenBytes.byteOffset, 8).getBigUint64(0, true);

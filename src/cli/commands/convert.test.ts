@@ -29,7 +29,7 @@ describe('convert', () => {
     const out = join(dir, 'lenet5.safetensors');
     const r = await run([lenetPth, out]);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('lenet5.pth (pth-zip): 10 tensors, 61,706 values');
+    expect(r.out).toContain('lenet5.pth (pth-zip): 10 tensors, 61,706 values (float32 ×10)');
     expect(readFileSync(out).equals(readFileSync(lenetSt))).toBe(true);
   });
 

@@ -5,7 +5,7 @@ import { plainMeta } from '../../fileio/meta';
 import { loadCheckpointFile, writeParts } from '../../fileio/node';
 import { pthParts } from '../../fileio/pth/pth_writer';
 import { safetensorsParts } from '../../fileio/safetensors';
-import { numel } from '../../fileio/tensor_data';
+import { formatSummaryLine, summarizeCheckpoint } from '../../fileio/summary';
 
 const usage = `Usage: mmpretrain-web convert <in.pth|in.safetensors> <out.pth|out.safetensors> [options]
 
@@ -71,13 +71,9 @@ const command: CliCommand = {
       : safetensorsParts(ck.stateDict, meta, writeOpts);
     const bytes = await writeParts(output, parts);
     if (!o.quiet) {
-      const params = [...ck.stateDict.values()].reduce((n, t) => n + numel(t.shape), 0);
-      const lines = [
-        `${basename(input)} (${ck.format}): ${ck.stateDict.size} tensors, ${params.toLocaleString('en-US')} values` +
-          `${ck.stateDictKey ? ` under '${ck.stateDictKey}'` : ''}${ck.classes ? `, ${ck.classes.length} classes (${ck.classes.slice(0, 5).join(', ')}${ck.classes.length > 5 ? ', …' : ''})` : ''}`,
-      ];
-      const skipped = Object.keys(ck.other).filter((k) => k !== '__metadata__');
-      if (skipped.length) lines.push(`not carried over: ${skipped.join(', ')}`);
+      const summary = summarizeCheckpoint(ck);
+      const lines = [formatSummaryLine(basename(input), summary)];
+      if (summary.otherKeys.length) lines.push(`not carried over: ${summary.otherKeys.join(', ')}`);
       if (dropped.length) lines.push(`meta entries that cannot be stored, dropped: ${dropped.join(', ')}`);
       if (ck.forbidden.length) lines.push(`forbidden globals kept inert and not written: ${ck.forbidden.join(', ')}`);
       for (const w of ck.warnings) lines.push(`warning: ${w}`);

@@ -105,6 +105,14 @@ function reconstruct(args: unknown[]): unknown {
   return new NumpyArray();
 }
 
+/** `numpy.core.numeric._frombuffer(buf, dtype, shape, order)`: how numpy pickles arrays at protocol 5. */
+function frombuffer(args: unknown[]): NumpyArray {
+  const [buf, dt, shape, order] = args;
+  const a = new NumpyArray();
+  a.pySetState([1, shape, dt, order === 'F', buf]);
+  return a;
+}
+
 function dtype(args: unknown[]): NumpyDtype {
   if (typeof args[0] !== 'string') throw new PickleError(`numpy.dtype(${describe(args[0])})`);
   return new NumpyDtype(args[0]);
@@ -121,5 +129,6 @@ export function numpyGlobals(): Record<string, unknown> {
     out[`${mod}._reconstruct`] = new SafeGlobal(mod, '_reconstruct', reconstruct);
     out[`${mod}.scalar`] = new SafeGlobal(mod, 'scalar', numpyScalar);
   }
+  for (const mod of ['numpy.core.numeric', 'numpy._core.numeric']) out[`${mod}._frombuffer`] = new SafeGlobal(mod, '_frombuffer', frombuffer);
   return out;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PickleTruncatedError } from '../errors';
 import { toPlain } from '../plain';
 import { createGlobalResolver, ForbiddenGlobalError, isForbiddenGlobal, type GlobalReport } from './globals';
-import { numpyGlobals } from './numpy_globals';
+import { NumpyArray, numpyGlobals } from './numpy_globals';
 import { PyCall, PyGlobalRef, PyOrderedDict, PyPersistent, PyTuple, pickle } from './pickler';
 import { PickleError, unpickle } from './unpickler';
 import { PickleGlobal, PickleObject } from './values';
@@ -144,4 +144,23 @@ describe('pickle (protocol 2 writer) round-trips through the unpickler', () => {
     expect((pids[0] as unknown[])[0]).toBe('storage');
     expect(((pids[0] as unknown[])[1] as PickleGlobal).qualifiedName).toBe('torch.FloatStorage');
   });
+});
+
+describe('numpy values (numpy 2.4 pickles)', () => {
+  // {'a': np.arange(6, dtype='<i4').reshape(2, 3), 's': np.float32(1.5), 'b': np.array([True, False])}
+  const NUMPY_PICKLES = {
+    5: 'gAWVMAEAAAAAAAB9lCiMAWGUjBNudW1weS5fY29yZS5udW1lcmljlIwLX2Zyb21idWZmZXKUk5QolhgAAAAAAAAAAAAAAAEAAAACAAAAAwAAAAQAAAAFAAAAlIwFbnVtcHmUjAVkdHlwZZSTlIwCaTSUiYiHlFKUKEsDjAE8lE5OTkr/////Sv////9LAHSUYksCSwOGlIwBQ5R0lFKUjAFzlIwWbnVtcHkuX2NvcmUubXVsdGlhcnJheZSMBnNjYWxhcpSTlGgIjAJmNJSJiIeUUpQoSwNoDE5OTkr/////Sv////9LAHSUYkMEAADAP5SGlFKUjAFilGgEKJYCAAAAAAAAAAEAlGgIjAJiMZSJiIeUUpQoSwOMAXyUTk5OSv////9K/////0sAdJRiSwKFlGgPdJRSlHUu',
+    2: 'gAJ9cQAoWAEAAABhcQFjbnVtcHkuX2NvcmUubXVsdGlhcnJheQpfcmVjb25zdHJ1Y3QKcQJjbnVtcHkKbmRhcnJheQpxA0sAhXEEY19jb2RlY3MKZW5jb2RlCnEFWAEAAABicQZYBgAAAGxhdGluMXEHhnEIUnEJh3EKUnELKEsBSwJLA4ZxDGNudW1weQpkdHlwZQpxDVgCAAAAaTRxDomIh3EPUnEQKEsDWAEAAAA8cRFOTk5K/////0r/////SwB0cRJiiWgFWBgAAAAAAAAAAQAAAAIAAAADAAAABAAAAAUAAABxE2gHhnEUUnEVdHEWYlgBAAAAc3EXY251bXB5Ll9jb3JlLm11bHRpYXJyYXkKc2NhbGFyCnEYaA1YAgAAAGY0cRmJiIdxGlJxGyhLA2gRTk5OSv////9K/////0sAdHEcYmgFWAUAAAAAAMOAP3EdaAeGcR5ScR+GcSBScSFYAQAAAGJxImgCaANLAIVxI2gJh3EkUnElKEsBSwKFcSZoDVgCAAAAYjFxJ4mIh3EoUnEpKEsDWAEAAAB8cSpOTk5K/////0r/////SwB0cStiiWgFWAIAAAABAHEsaAeGcS1ScS50cS9idS4=',
+  };
+  for (const [protocol, text] of Object.entries(NUMPY_PICKLES)) {
+    it(`arrays and scalars, protocol ${protocol}`, () => {
+      const { findGlobal, report } = resolver();
+      const v = toPlain(unpickle(b64(text), { findGlobal }).value) as Record<string, NumpyArray | number>;
+      expect(v.a).toBeInstanceOf(NumpyArray);
+      expect(v.a).toMatchObject({ dtype: 'int32', shape: [2, 3], data: new Int32Array([0, 1, 2, 3, 4, 5]) });
+      expect(v.s).toBe(1.5);
+      expect(v.b).toMatchObject({ dtype: 'bool', shape: [2], data: new Uint8Array([1, 0]) });
+      expect(report.placeholders.size).toBe(0);
+    });
+  }
 });

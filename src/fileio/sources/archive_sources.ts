@@ -34,6 +34,33 @@ export function maybeGunzip(bytes: Uint8Array, name: string): Uint8Array {
   }
 }
 
+/** The platform's native gzip decoder (`DecompressionStream`: browsers, workers, Node ≥ 18), when there is one. */
+function nativeGunzip(): ((bytes: Uint8Array) => Promise<Uint8Array>) | null {
+  const g = globalThis as { DecompressionStream?: new (f: string) => unknown; Response?: unknown; Blob?: unknown };
+  if (typeof g.DecompressionStream !== 'function' || typeof g.Response !== 'function' || typeof g.Blob !== 'function') return null;
+  return async (bytes) => {
+    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  };
+}
+
+/**
+ * Like {@link maybeGunzip}, using the native decoder when the platform has one (several times faster than fflate on
+ * the 60 MB CIFAR-100 archive), else fflate.
+ */
+export async function maybeGunzipAsync(bytes: Uint8Array, name: string): Promise<Uint8Array> {
+  if (!isGzip(bytes)) return bytes;
+  const native = nativeGunzip();
+  if (!native) return maybeGunzip(bytes, name);
+  try {
+    return await native(bytes);
+  } catch (e) {
+    throw new Error(
+      `Cannot decompress gzip file '${name}' (${bytes.length} bytes): ${(e as Error).message} — the file is truncated or damaged`,
+    );
+  }
+}
+
 /** A zip archive; entries are listed from the central directory and inflated together on the first read. */
 export class ZipSource implements FileSource {
   private readonly index: PathIndex;
@@ -152,14 +179,20 @@ function checkTarEnd(bytes: Uint8Array, name: string): void {
   }
 }
 
+/** {@link openArchive}, decompressing gzip with the native decoder where there is one. */
+export async function openArchiveAsync(bytes: Uint8Array, name: string): Promise<FileSource> {
+  return openArchive(isGzip(bytes) ? await maybeGunzipAsync(bytes, name) : bytes, name, isGzip(bytes));
+}
+
 /**
  * Opens archive bytes as a {@link FileSource}, by content (gzip, zip and tar magic numbers): `.zip`, `.tar`,
  * `.tar.gz`/`.tgz`. A gzip that does not hold a tar opens as a one-file source (`x.gz` → `x`).
+ * @param gunzipped `bytes` are the already decompressed content of the gzip file `name`.
  */
-export function openArchive(bytes: Uint8Array, name: string): FileSource {
+export function openArchive(bytes: Uint8Array, name: string, gunzipped = false): FileSource {
   if (isZip(bytes)) return new ZipSource(bytes, name);
-  if (isGzip(bytes)) {
-    const inner = maybeGunzip(bytes, name);
+  if (isGzip(bytes) || gunzipped) {
+    const inner = gunzipped ? bytes : maybeGunzip(bytes, name);
     if (isTar(inner) || /\.(tar\.gz|tgz)$/i.test(name)) return new TarSource(inner, name);
     return new MemorySource({ [basename(name).replace(/\.gz$/i, '')]: inner }, name);
   }

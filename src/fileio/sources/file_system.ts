@@ -8,7 +8,7 @@
  */
 import { FileNotFoundError, type FileSource } from './types';
 import { normalizePath, relativeTo, joinPath } from './path';
-import { isArchiveName, openArchive } from './archive_sources';
+import { isArchiveName, openArchiveAsync } from './archive_sources';
 import { hasNodeFs, NodeFsSource } from './node_source';
 
 interface Resolved {
@@ -71,7 +71,7 @@ export class FileSystem {
         if (!this.archives.has(key)) {
           if (!(await isFile(r.source, archivePath))) continue;
           const src = r.source;
-          this.archives.set(key, src.read(archivePath).then((bytes) => openArchive(bytes, key)));
+          this.archives.set(key, src.read(archivePath).then((bytes) => openArchiveAsync(bytes, key)));
         }
         let archive: FileSource;
         try {

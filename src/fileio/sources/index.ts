@@ -9,7 +9,7 @@ export { normalizePath, joinPath, isAbsolute, basename, dirname, relativeTo } fr
 export { PathIndex } from './path_index';
 export { MemorySource, singleFileSource, type BlobLike, type MemoryEntry } from './memory_source';
 export { NodeFsSource, hasNodeFs } from './node_source';
-export { ZipSource, TarSource, openArchive, isArchiveName, maybeGunzip, ARCHIVE_NAME } from './archive_sources';
+export { ZipSource, TarSource, openArchive, openArchiveAsync, isArchiveName, maybeGunzip, maybeGunzipAsync, ARCHIVE_NAME } from './archive_sources';
 export { FileSystem, fileSystem } from './file_system';
 export {
   sourceFromFiles,

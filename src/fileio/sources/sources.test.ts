@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, zipSync, strToU8 } from 'fflate';
 import { createTar } from 'nanotar';
-import { FileSystem, MemorySource, NodeFsSource, openArchive, singleFileSource, TarSource, ZipSource, joinPath, normalizePath } from './index';
+import { FileSystem, MemorySource, NodeFsSource, openArchive, openArchiveAsync, singleFileSource, TarSource, ZipSource, joinPath, normalizePath } from './index';
 import { sharedPath } from '../../testing/shared';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -40,6 +40,15 @@ describe('archive sources', () => {
     const zip = zipSync(files);
     expect(() => new ZipSource(zip.slice(0, zip.length - 30), 'd.zip')).toThrow(/d\.zip.*truncated/);
     expect(() => openArchive(strToU8('hello world'), 'x.bin')).toThrow(/not a zip, tar or tar.gz/);
+  });
+
+  it('the native (async) gunzip path names a truncated archive too, also when reached through a path', async () => {
+    const gz = gzipSync(tar);
+    await expect(openArchiveAsync(gz.slice(0, gz.length - 20), 'cifar-10-binary.tar.gz')).rejects.toThrow(/cifar-10-binary\.tar\.gz.*truncated/);
+    expect(await (await openArchiveAsync(gz, 'x.tgz')).list()).toEqual(['meta/train.txt', 'train/cat/1.jpg', 'train/dog/2.jpg']);
+    const fs = new FileSystem(null);
+    fs.mount('', new MemorySource({ 'd/cut.tar.gz': gz.slice(0, 60) }));
+    await expect(fs.get('d/cut.tar.gz/meta/train.txt')).rejects.toThrow(/d\/cut\.tar\.gz.*truncated or damaged/);
   });
 
   it('opens a plain .gz as a one-file source', async () => {

@@ -1,19 +1,30 @@
-let table: Uint32Array | undefined;
+let tables: Int32Array[] | undefined;
 
-function makeTable(): Uint32Array {
-  const t = new Uint32Array(256);
+/** Slicing-by-8 tables: `t[0]` is the classic byte table, `t[k][n]` advances it by k more zero bytes. */
+function makeTables(): Int32Array[] {
+  const t = Array.from({ length: 8 }, () => new Int32Array(256));
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
+    t[0][n] = c;
+  }
+  for (let n = 0; n < 256; n++) {
+    for (let k = 1; k < 8; k++) t[k][n] = (t[k - 1][n] >>> 8) ^ t[0][t[k - 1][n] & 0xff];
   }
   return t;
 }
 
 /** CRC-32 (zip, PNG) of `bytes`, continuing from `crc` (pass the previous result to chain chunks). */
 export function crc32(bytes: Uint8Array, crc = 0): number {
-  const t = (table ??= makeTable());
-  let c = ~crc >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = (tables ??= makeTables());
+  let c = ~crc;
+  let i = 0;
+  const end8 = bytes.length - (bytes.length % 8);
+  for (; i < end8; i += 8) {
+    const a = c ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
+    c = t7[a & 0xff] ^ t6[(a >>> 8) & 0xff] ^ t5[(a >>> 16) & 0xff] ^ t4[a >>> 24]
+      ^ t3[bytes[i + 4]] ^ t2[bytes[i + 5]] ^ t1[bytes[i + 6]] ^ t0[bytes[i + 7]];
+  }
+  for (; i < bytes.length; i++) c = t0[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return ~c >>> 0;
 }
