@@ -7,7 +7,7 @@ import { FASHIONMNIST_CATEGORIES, MNIST_CATEGORIES } from './categories';
 import type { DataInfo, Metainfo, RawImage } from './types';
 import { resolveSplit } from './utils/builtin_dataset';
 import { rejectUnknownKeys } from './utils/options';
-import { joinPath, maybeGunzip } from '../fileio/sources';
+import { joinPath, maybeGunzipAsync } from '../fileio/sources';
 
 /** Options of `MNIST` / `FashionMNIST`. */
 export interface MnistOptions extends Omit<BaseDatasetOptions, 'ann_file' | 'data_prefix'> {
@@ -92,8 +92,8 @@ export class MNIST extends BaseDataset {
     const [imagesName, labelsName] = MNIST.FILES[this.split as 'train' | 'test'];
     const imagesPath = await this.locate(imagesName);
     const labelsPath = await this.locate(labelsName);
-    const images = parseIdx(maybeGunzip(await this.fs.get(imagesPath), imagesPath), imagesPath, 3);
-    const labels = parseIdx(maybeGunzip(await this.fs.get(labelsPath), labelsPath), labelsPath, 1);
+    const images = parseIdx(await maybeGunzipAsync(await this.fs.get(imagesPath), imagesPath), imagesPath, 3);
+    const labels = parseIdx(await maybeGunzipAsync(await this.fs.get(labelsPath), labelsPath), labelsPath, 1);
     const [n, h, w] = images.dims;
     if (labels.dims[0] !== n) throw new Error(`${labelsPath}: ${labels.dims[0]} labels but ${imagesPath} holds ${n} images`);
     const numClasses = this.CLASSES?.length ?? 10;
