@@ -104,6 +104,31 @@ describe('OptimWrapper and the constructor', () => {
     b.dispose();
   });
 
+  it('every optimizer keeps the tensor count flat', () => {
+    const { model, w, b } = twoParamModel();
+    for (const optimizer of [
+      { type: 'SGD', lr: 0.01, momentum: 0.9, nesterov: true, weight_decay: 1e-4 },
+      { type: 'AdamW', lr: 1e-3 },
+      { type: 'RMSprop', lr: 1e-3, momentum: 0.5, centered: true },
+      { type: 'Adagrad', lr: 1e-2 },
+      { type: 'LAMB', lr: 1e-3 },
+    ]) {
+      const wrapper = buildOptimWrapper(model, { optimizer, clip_grad: { type: 'value', clip_value: 1 } });
+      const step = (t: number) => {
+        const { grads, value } = tf.variableGrads(() => loss(w, b, t), [w, b]);
+        wrapper.updateParams(grads);
+        tf.dispose([value, ...Object.values(grads)]);
+      };
+      step(0);
+      const before = tf.memory().numTensors;
+      for (let t = 1; t < 40; t++) step(t);
+      expect({ type: optimizer.type, tensors: tf.memory().numTensors }).toEqual({ type: optimizer.type, tensors: before });
+      wrapper.dispose();
+    }
+    w.dispose();
+    b.dispose();
+  });
+
   it('schedulers drive the wrapper groups (base_param_settings added with several groups)', () => {
     const { model, w, b } = twoParamModel();
     const wrapper = buildOptimWrapper(model, { optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9, weight_decay: 1e-4 }, paramwise_cfg: { custom_keys: { '.b': { lr_mult: 2 } } } });

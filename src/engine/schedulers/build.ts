@@ -40,6 +40,8 @@ export function schedulerClass(type: unknown): SchedulerClass {
 export function effectiveSchedulerOptions(
   cfg: Record<string, unknown>,
   ctx: SchedulerBuildContext = {},
+  /** Apply the epoch → iteration conversion to the returned options (false: leave it to `buildIterFromEpoch`). */
+  applyConversion = true,
 ): { cls: SchedulerClass; options: Record<string, unknown>; converted: boolean } {
   assert(cfg && typeof cfg === 'object' && !Array.isArray(cfg), () => `param_scheduler: each scheduler must be a dict, got ${JSON.stringify(cfg)}`);
   const { type, convert_to_iter_based, ...args } = cfg;
@@ -55,13 +57,13 @@ export function effectiveSchedulerOptions(
     () => `${cls.typeName}: Only epoch-based parameter scheduler can be converted to iter-based, and \`epoch_length\` should be set`,
   );
   assert(Number.isInteger(L) && L > 0, () => `${cls.typeName}: \`epoch_length\` must be a positive integer, but got ${L}.`);
-  return { cls, options: cls.convertEpochOptions(args, L), converted: true };
+  return { cls, options: applyConversion ? cls.convertEpochOptions(args, L) : args, converted: true };
 }
 
 /** Builds one scheduler on `optimizer` (which it updates at once with its first value). */
 export function buildParamScheduler(cfg: Record<string, unknown>, optimizer: ParamGroupsOwner, ctx: SchedulerBuildContext = {}): ParamScheduler {
-  const { cls, options } = effectiveSchedulerOptions(cfg, ctx);
-  return new cls(options, optimizer);
+  const { cls, options, converted } = effectiveSchedulerOptions(cfg, ctx, false);
+  return converted ? cls.buildIterFromEpoch(options, optimizer, ctx.epochLength as number) : new cls(options, optimizer);
 }
 
 /** Builds every scheduler of a `param_scheduler` config, in config order. */

@@ -40,8 +40,10 @@ export interface SchedulerClass {
   readonly typeName: string;
   readonly form: SchedulerForm;
   readonly spec: OptionSpec;
+  readonly deferredStart: boolean;
   prepare(opts: Record<string, unknown>, optimizer: ParamGroupsOwner, paramName: string): Record<string, unknown>;
   convertEpochOptions(opts: Record<string, unknown>, epochLength: number): Record<string, unknown>;
+  buildIterFromEpoch(cfg: Record<string, unknown>, optimizer: ParamGroupsOwner, epochLength: number): ParamScheduler;
 }
 
 /** Where `verbose` updates go; tests and the UI may replace it. */
@@ -54,6 +56,8 @@ export abstract class ParamScheduler<O extends CommonSchedulerOptions = CommonSc
   static readonly typeName: string = 'ParamScheduler';
   static readonly form: SchedulerForm = 'param';
   static readonly spec: OptionSpec = {};
+  /** ReduceOnPlateau: no step at construction; the step counter starts at 0. */
+  static readonly deferredStart: boolean = false;
 
   /** Derives constants from the resolved options (and may initialise group keys, as OneCycle does). */
   static prepare(opts: Record<string, unknown>, _optimizer: ParamGroupsOwner, _paramName: string): Record<string, unknown> {
@@ -71,6 +75,17 @@ export abstract class ParamScheduler<O extends CommonSchedulerOptions = CommonSc
     if (end !== INF) out.end = Math.trunc(end * epochLength);
     out.by_epoch = false;
     return out;
+  }
+
+  /**
+   * mmengine `build_iter_from_epoch`: builds an iteration-based scheduler from an epoch-based config
+   * (`convert_to_iter_based=True`), `epochLength` being the iterations per epoch.
+   */
+  static buildIterFromEpoch(cfg: Record<string, unknown>, optimizer: ParamGroupsOwner, epochLength: number): ParamScheduler {
+    const cls = this as unknown as SchedulerClass;
+    assert((cfg.by_epoch ?? true) === true, () => `${cls.typeName}: Only epoch-based kwargs whose \`by_epoch=True\` can be converted to iter-based.`);
+    assert(Number.isInteger(epochLength) && epochLength > 0, () => `${cls.typeName}: \`epoch_length\` must be a positive integer, but got ${epochLength}.`);
+    return new cls(cls.convertEpochOptions(cfg, epochLength), optimizer);
   }
 
   readonly typeName: string;
@@ -146,9 +161,14 @@ export abstract class ParamScheduler<O extends CommonSchedulerOptions = CommonSc
     });
     this.baseValues = optimizer.paramGroups.map((g, i) => groupValue(g, initialKey, i));
     this.lastStep = lastStep;
-    this.globalStep = -1;
-    this.lastValue = [];
-    this.step();
+    if (cls.deferredStart) {
+      this.globalStep = 0;
+      this.lastValue = this.currentValues();
+    } else {
+      this.globalStep = -1;
+      this.lastValue = [];
+      this.step();
+    }
   }
 
   /** The chainable formula: the new value of each group from its current value (and `baseValues`). */
@@ -160,7 +180,7 @@ export abstract class ParamScheduler<O extends CommonSchedulerOptions = CommonSc
   }
 
   /** Advances one step (epoch or iteration); updates the groups when the step lies in `[begin, end)`. */
-  step(): void {
+  step(_metrics?: Record<string, number>): void {
     this.globalStep += 1;
     if (this.begin <= this.globalStep && this.globalStep < this.end) {
       this.lastStep += 1;

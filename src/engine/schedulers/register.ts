@@ -9,6 +9,7 @@ import { OneCycleParamScheduler } from './one_cycle';
 import { PolyParamScheduler } from './poly';
 import { MultiStepParamScheduler, StepParamScheduler } from './step';
 import * as lr from './lr_scheduler';
+import { ReduceOnPlateauLR, ReduceOnPlateauMomentum, ReduceOnPlateauParamScheduler } from './reduce_on_plateau';
 import * as momentum from './momentum_scheduler';
 
 export const SCHEDULER_CLASSES: SchedulerClass[] = [
@@ -38,4 +39,7 @@ export const SCHEDULER_CLASSES: SchedulerClass[] = [
   momentum.MultiStepMomentum,
   momentum.PolyMomentum,
   momentum.StepMomentum,
+  ReduceOnPlateauParamScheduler,
+  ReduceOnPlateauLR,
+  ReduceOnPlateauMomentum,
 ] as unknown as SchedulerClass[];

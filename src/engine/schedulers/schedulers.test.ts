@@ -28,7 +28,7 @@ const close = (a: number[], b: number[], tol = 1e-12) => {
 
 describe('parameter schedulers (mmengine chainable formulas)', () => {
   it('registers every mmengine name', () => {
-    for (const n of ['StepLR', 'MultiStepLR', 'ConstantLR', 'LinearLR', 'ExponentialLR', 'CosineAnnealingLR', 'PolyLR', 'OneCycleLR', 'CosineRestartLR', 'StepMomentum', 'CosineAnnealingMomentum', 'LinearParamScheduler', 'CosineRestartMomentum']) {
+    for (const n of ['StepLR', 'MultiStepLR', 'ConstantLR', 'LinearLR', 'ExponentialLR', 'CosineAnnealingLR', 'PolyLR', 'OneCycleLR', 'CosineRestartLR', 'StepMomentum', 'CosineAnnealingMomentum', 'LinearParamScheduler', 'CosineRestartMomentum', 'ReduceOnPlateauLR', 'ReduceOnPlateauMomentum', 'ReduceOnPlateauParamScheduler']) {
       expect(PARAM_SCHEDULERS.has(n)).toBe(true);
     }
   });
@@ -117,6 +117,22 @@ describe('parameter schedulers (mmengine chainable formulas)', () => {
     close(run({ type: 'StepParamScheduler', param_name: 'weight_decay', step_size: 1, gamma: 0.1 }, 3, sgd(), 'weight_decay'), [1e-4, 1e-5, 1e-6]);
     const noMomentum = new SimulatedOptimWrapper([{ lr: 0.1, weight_decay: 0 }], { lr: 0.1, lr_decay: 0 });
     expect(() => run({ type: 'StepMomentum', step_size: 1 }, 1, noMomentum)).toThrow('optimizer must support momentum when using momentum scheduler');
+  });
+
+  it('ReduceOnPlateauLR reduces after `patience` validations without improvement, respecting cooldown and min_value', () => {
+    const opt = sgd();
+    const [s] = buildParamSchedulers({ type: 'ReduceOnPlateauLR', monitor: 'loss', patience: 1, factor: 0.5, cooldown: 1, min_value: 0.03 }, opt);
+    expect(opt.paramGroups[0].lr).toBe(0.1); // no step when built
+    const lrs: number[] = [];
+    for (const loss of [1.0, 0.9, 0.95, 0.96, 0.97, 0.98, 0.99, 1.0, 1.1]) {
+      s.step(); // the epoch counter (after_train_epoch)
+      s.step({ loss }); // after_val_epoch with the metrics
+      lrs.push(opt.paramGroups[0].lr as number);
+    }
+    // bad, bad (>1) -> x0.5; cooldown swallows the next; bad, bad -> x0.5 clipped at 0.03 ...
+    expect(lrs).toEqual([0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.03, 0.03, 0.03]);
+    expect(() => s.step({ acc: 1 })).toThrow(/got key loss is not in dict/);
+    expect(() => buildParamSchedulers({ type: 'ReduceOnPlateauLR', by_epoch: false }, sgd())).toThrow(/only support by_epoch=True/);
   });
 
   it('bad configs get mmengine messages', () => {
