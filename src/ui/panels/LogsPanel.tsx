@@ -75,6 +75,9 @@ function Controls({ supported }: { supported: Set<XAxisMode> }) {
       <label>
         <input type="checkbox" checked={view.ignoreOutliers} onChange={(e) => setView({ ignoreOutliers: e.currentTarget.checked })} /> ignore outliers in y range
       </label>
+      <label title="accuracy_top-1 (MMClassification 0.x) and accuracy/top1 (MMPretrain 1.x) share a chart">
+        <input type="checkbox" checked={view.matchAliases} onChange={(e) => setView({ matchAliases: e.currentTarget.checked })} /> match 0.x/1.x metric names
+      </label>
       <label>
         <input type="checkbox" checked={view.combined} onChange={(e) => setView({ combined: e.currentTarget.checked })} /> one figure (as the tool)
       </label>
@@ -88,8 +91,11 @@ function Controls({ supported }: { supported: Set<XAxisMode> }) {
 export default function LogsPanel() {
   const runs = useLogsStore((s) => s.runs);
   const view = useLogsStore((s) => s.view);
-  const series = useMemo(() => panelSeries(runs, view.selectedKeys), [runs, view.selectedKeys]);
-  const groups = useMemo(() => chartGroups(series, view.selectedKeys, view.combined, view.title), [series, view.selectedKeys, view.combined, view.title]);
+  const series = useMemo(() => panelSeries(runs, view.selectedKeys, view.matchAliases), [runs, view.selectedKeys, view.matchAliases]);
+  const groups = useMemo(
+    () => chartGroups(series, view.selectedKeys, view.combined, view.title, view.matchAliases),
+    [series, view.selectedKeys, view.combined, view.title, view.matchAliases],
+  );
   const supported = useMemo(() => new Set(X_AXIS_MODES.filter((m) => series.length > 0 && series.every((s) => seriesSupportsAxis(s.curve, m)))), [series]);
   const xAxis: XAxisMode = supported.has(view.xAxis) || series.length === 0 ? view.xAxis : 'tool';
   const smoothing: SmoothingOptions = useMemo(

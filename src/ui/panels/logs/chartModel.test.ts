@@ -65,6 +65,24 @@ describe.skipIf(!existsSync(logsDir))('chart model on real logs', () => {
     expect(availableKeys(useLogsStore.getState().runs).val).toEqual(['accuracy/top1', 'accuracy/top5', 'data_time', 'time']);
   });
 
+  it('0.x and 1.x names of one metric share a chart (unless alias matching is off)', () => {
+    const DREAM = 'DreamBinary__openlab__cifar10_mmcls0x.json';
+    addLog(CAMP, read(CAMP), 'file');
+    addLog(DREAM, read(DREAM), 'file');
+    const { runs } = useLogsStore.getState();
+    for (const keys of [['val:accuracy/top1'], ['val:accuracy_top-1'], ['val:accuracy/top1', 'val:accuracy_top-1']] as const) {
+      const series = panelSeries(runs, [...keys]);
+      expect(series.map((s) => [s.runName, s.curve.key])).toEqual([
+        ['duanbo320__openmmlab_camp', 'accuracy/top1'],
+        ['DreamBinary__openlab__cifar10_mmcls0x', 'accuracy_top-1'],
+      ]);
+      const groups = chartGroups(series, [...keys], false, '');
+      expect(groups.map((g) => [g.title, g.series.length])).toEqual([['accuracy/top1 (val)', 2]]);
+    }
+    const strict = panelSeries(runs, ['val:accuracy/top1', 'val:accuracy_top-1'], false);
+    expect(chartGroups(strict, ['val:accuracy/top1', 'val:accuracy_top-1'], false, '', false).map((g) => g.series.length)).toEqual([1, 1]);
+  });
+
   it('plot data: merged rows, smoothing changes values but keeps raw, zoom narrows x and y', () => {
     addLog(FRUIT, read(FRUIT), 'file');
     addLog(CAMP, read(CAMP), 'file');

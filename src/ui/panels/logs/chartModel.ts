@@ -5,11 +5,12 @@
 import type { ChartSpec } from '../../../tools/analysis_tools/chart_layout';
 import { linearTicks, logTicks, TAB10, timeTicks } from '../../../tools/analysis_tools/chart_layout';
 import type { LoadedLog } from '../../../tools/analysis_tools/load_json_log';
-import { curveSeries, logPositions, type CurveSeries, type LogPositions } from '../../../tools/analysis_tools/plot_curve';
+import { curveSeries, logKeys, logPositions, type CurveSeries, type LogPositions } from '../../../tools/analysis_tools/plot_curve';
+import { canonicalKey, matchKey } from '../../../tools/analysis_tools/metric_aliases';
 import { smooth, type SmoothingOptions } from '../../../tools/analysis_tools/smoothing';
 import { axisKind, axisTitle, xOf, type XAxisMode } from '../../../tools/analysis_tools/x_axis';
 export { formatX } from '../../../tools/analysis_tools/x_axis';
-import { parseKeyId, type KeyId, type LogRun } from './logsStore';
+import { keyId, parseKeyId, type KeyId, type LogRun } from './logsStore';
 
 export interface PanelSeries {
   /** Unique within a chart: `${runId}|${keyId}`. */
@@ -32,17 +33,32 @@ function cachedPositions(log: LoadedLog): LogPositions {
   return p;
 }
 
-/** Visible runs × selected keys, for runs that have the key. */
-export function panelSeries(runs: readonly LogRun[], keys: readonly KeyId[]): PanelSeries[] {
+/** The chart a selected key belongs to: with aliases matched, its 1.x name. */
+export function chartKeyId(id: KeyId, matchAliases: boolean): KeyId {
+  if (!matchAliases) return id;
+  const { phase, key } = parseKeyId(id);
+  return keyId(phase, canonicalKey(key));
+}
+
+/**
+ * Visible runs × selected keys, for runs that have the key — or, with `matchAliases`, the same metric
+ * under its other era's name (`accuracy_top-1` ↔ `accuracy/top1`); then `keyId` is the 1.x name and
+ * each run appears once per metric.
+ */
+export function panelSeries(runs: readonly LogRun[], keys: readonly KeyId[], matchAliases = true): PanelSeries[] {
   const out: PanelSeries[] = [];
   runs.forEach((run, logIndex) => {
     if (!run.visible) return;
+    const runKeys = logKeys(run.log);
+    const done = new Set<KeyId>();
     for (const id of keys) {
-      const { phase, key } = parseKeyId(id);
-      const records = run.log[phase];
-      if (!records.some((r) => key in r.scalars)) continue;
+      const { phase, key: wanted } = parseKeyId(id);
+      const key = matchAliases ? matchKey(wanted, runKeys[phase]) : runKeys[phase].includes(wanted) ? wanted : undefined;
+      const chartId = chartKeyId(id, matchAliases);
+      if (key === undefined || done.has(chartId)) continue;
+      done.add(chartId);
       const curve = curveSeries(run.log, key, phase, `${run.name}_${key}`, logIndex, cachedPositions(run.log));
-      out.push({ id: `${run.id}|${id}`, runId: run.id, runName: run.name, keyId: id, label: run.name, color: run.color, curve });
+      out.push({ id: `${run.id}|${chartId}`, runId: run.id, runName: run.name, keyId: chartId, label: run.name, color: run.color, curve });
     }
   });
   return out;
@@ -55,12 +71,12 @@ export interface ChartGroup {
 }
 
 /** One chart per key (labels = run names), or everything in one figure (labels `{run}_{key}`, tab10 colours). */
-export function chartGroups(series: readonly PanelSeries[], keys: readonly KeyId[], combined: boolean, title: string): ChartGroup[] {
+export function chartGroups(series: readonly PanelSeries[], keys: readonly KeyId[], combined: boolean, title: string, matchAliases = true): ChartGroup[] {
   if (combined) {
     const seen = new Map<string, number>();
     const all = series.map((s, i) => {
-      const { phase, key } = parseKeyId(s.keyId);
-      let label = `${s.runName}_${key}`;
+      const { phase } = parseKeyId(s.keyId);
+      let label = `${s.runName}_${s.curve.key}`;
       const n = seen.get(label) ?? 0;
       seen.set(label, n + 1);
       if (n > 0) label += ` [${phase}]`;
@@ -68,7 +84,8 @@ export function chartGroups(series: readonly PanelSeries[], keys: readonly KeyId
     });
     return all.length ? [{ id: 'combined', title: title || 'All curves', series: all }] : [];
   }
-  return keys
+  const chartIds = [...new Set(keys.map((id) => chartKeyId(id, matchAliases)))];
+  return chartIds
     .map((id) => {
       const { phase, key } = parseKeyId(id);
       return { id, title: `${key} (${phase})`, series: series.filter((s) => s.keyId === id) };

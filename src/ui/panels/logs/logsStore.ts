@@ -51,6 +51,8 @@ export interface LogsView {
   title: string;
   /** One chart per key (TensorBoard) or all curves in one figure (the tool). */
   combined: boolean;
+  /** Draw `accuracy_top-1` (0.x) and `accuracy/top1` (1.x) as one metric. */
+  matchAliases: boolean;
   /** cal_train_time's --include-outliers. */
   includeOutliers: boolean;
 }
@@ -87,6 +89,7 @@ export const initialLogsView: LogsView = {
   title: '',
   combined: false,
   includeOutliers: false,
+  matchAliases: true,
 };
 
 /** Curves worth showing first: the loss, and validation metrics (not their timing keys). */
