@@ -84,3 +84,15 @@ describe('bad input gives a CheckpointError naming the file and the problem', ()
     expect(await problem(file2, 'size.safetensors')).toMatch(/tensor 'w' has 8 bytes, expected 12/);
   });
 });
+
+describe('hostile files fail with a CheckpointError, not a crash', () => {
+  it('deeply nested pickle', async () => {
+    const depth = 200_000;
+    const str = (t: string) => [0x58, t.length, 0, 0, 0, ...new TextEncoder().encode(t)]; // BINUNICODE
+    const head = [0x80, 2, 0x7d, ...str('state_dict'), 0x7d, 0x73, ...str('x'), 0x5d]; // {'state_dict': {}, 'x': [] …
+    const pkl = new Uint8Array([...head, ...new Array(depth).fill(0x85), 0x73, 0x2e]); // … wrapped in 200,000 tuples}
+    const zip = zipSync({ 'deep/data.pkl': [pkl, { level: 0 }] });
+    const p = await problem(zip, 'deep.pth');
+    expect(p).toMatch(/^cannot be read: RangeError: Maximum call stack size exceeded/);
+  });
+});

@@ -172,8 +172,14 @@ export async function loadCheckpoint(input: CheckpointInput, name: string, opts:
     loaded = Math.min(source.size, loaded + bytes);
     opts.onProgress?.(loaded, source.size);
   };
-  const raw = await detectAndRead(source, name, opts, progress);
-  const ckpt = 'materialiser' in raw ? await assemble(raw, name, opts) : reviseStateDict(raw, opts.reviseKeys ?? DEFAULT_REVISE_KEYS);
-  opts.onProgress?.(source.size, source.size);
-  return ckpt;
+  try {
+    const raw = await detectAndRead(source, name, opts, progress);
+    const ckpt = 'materialiser' in raw ? await assemble(raw, name, opts) : reviseStateDict(raw, opts.reviseKeys ?? DEFAULT_REVISE_KEYS);
+    opts.onProgress?.(source.size, source.size);
+    return ckpt;
+  } catch (e) {
+    if (e instanceof CheckpointError) throw e;
+    // e.g. RangeError from a hostile file (nesting too deep, an allocation too large): still name the file
+    throw new CheckpointError(name, `cannot be read: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  }
 }
