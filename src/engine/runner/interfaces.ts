@@ -4,6 +4,7 @@
  */
 import type { Variable } from '@tensorflow/tfjs-core';
 import type { DataSample } from '../../evaluation/metrics/base_metric';
+import type { StateDict } from '../../models/nn/state_dict';
 
 /** One batch as the data loader yields it (MMPretrain's `dict(inputs=[...], data_samples=[...])`). */
 export interface DataBatch {
@@ -21,7 +22,7 @@ export interface RunnerModel {
   train(mode?: boolean): void;
   eval(): void;
   /** PyTorch-named weights for checkpoints. */
-  stateDict(): Map<string, { dtype: string; shape: number[]; data: ArrayLike<number> | BigInt64Array }> | Promise<Map<string, { dtype: string; shape: number[]; data: ArrayLike<number> | BigInt64Array }>>;
+  stateDict(): StateDict | Promise<StateDict>;
   loadStateDict(sd: Map<string, unknown>, opts?: { strict?: boolean }): unknown;
   /** Trainable and frozen parameters with their PyTorch names (needed by `EMAHook`). */
   namedParameters?(): [string, Variable][];

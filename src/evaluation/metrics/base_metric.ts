@@ -13,7 +13,6 @@ export interface DataSample {
   gt_score?: ArrayLike<number>;
   /** Number of classes, needed when only labels are predicted. */
   num_classes?: number;
-  [key: string]: unknown;
 }
 
 /** A metric value: a number, a per-class list, or a matrix (confusion matrix). */
