@@ -49,3 +49,55 @@ describe('datasets with the registered MMPretrain transforms', () => {
     expect(samples.find((s) => s.metainfo.img_path.endsWith('dog.jpg'))?.metainfo.ori_shape).toEqual([dog.height, dog.width]);
   });
 });
+
+describe("MMPretrain's own dataset config (configs/_base_/datasets/cifar10_bs16.py)", () => {
+  const bin = sharedPath('data/cifar10/data_batch_1.first258.bin');
+  // The text of MMPretrain 1.x configs/_base_/datasets/cifar10_bs16.py (dataloader part).
+  const configText = `
+dataset_type = 'CIFAR10'
+train_pipeline = [
+    dict(type='RandomCrop', crop_size=32, padding=4),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='PackInputs'),
+]
+val_dataloader = dict(
+    batch_size=16,
+    num_workers=2,
+    dataset=dict(
+        type=dataset_type,
+        data_root='data/cifar10/',
+        split='test',
+        pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False),
+)
+`;
+
+  it.skipIf(!existsSync(bin))('val_dataloader batches CHW RGB uint8 inputs equal to the raw planes, in order', async () => {
+    registerTransforms();
+    registerDatasets();
+    const { parseConfigText } = await import('../config');
+    const cfg = parseConfigText(configText, 'cifar10_bs16.py') as { val_dataloader: never };
+    const records = new Uint8Array(readFileSync(bin));
+    const fs = new FileSystem(null);
+    fs.mount('data/cifar10', new MemorySource({ 'cifar-10-batches-bin/test_batch.bin': records }, 'dropped CIFAR-10'));
+    const loader = await buildDataLoader(cfg.val_dataloader, { seed: 0, ctx: { fileSystem: fs } });
+    expect(loader.length).toBe(Math.ceil(258 / 16));
+    let seen = 0;
+    for await (const batch of loader) {
+      const inputs = batch.inputs as Array<{ shape: number[]; data: Uint8Array }>;
+      const samples = batch.data_samples as Array<{ gt_label: number[] }>;
+      inputs.forEach((input, k) => {
+        const r = seen + k;
+        expect(input.shape).toEqual([3, 32, 32]);
+        // PackInputs' CHW of MMPretrain's HWC RGB image is exactly the stored R, G, B planes
+        expect(Array.from(input.data)).toEqual(Array.from(records.subarray(r * 3073 + 1, (r + 1) * 3073)));
+        expect(samples[k].gt_label).toEqual([records[r * 3073]]);
+      });
+      seen += inputs.length;
+    }
+    expect(seen).toBe(258);
+  });
+});
