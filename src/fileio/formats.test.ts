@@ -22,7 +22,69 @@ function bigEndianFloats(values: number[]): Uint8Array {
   return out;
 }
 
+/** A ZIP64 archive (central directory fields 0xffffffff + 0x0001 extra, ZIP64 end record and locator), stored entries. */
+function zip64(files: Record<string, Uint8Array>): Uint8Array {
+  const enc = new TextEncoder();
+  const parts: Uint8Array[] = [];
+  const central: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, data] of Object.entries(files)) {
+    const n = enc.encode(name);
+    const local = new Uint8Array(30 + n.length);
+    const lv = new DataView(local.buffer);
+    lv.setUint32(0, 0x04034b50, true);
+    lv.setUint32(18, data.length, true);
+    lv.setUint32(22, data.length, true);
+    lv.setUint16(26, n.length, true);
+    local.set(n, 30);
+    const cd = new Uint8Array(46 + n.length + 28);
+    const cv = new DataView(cd.buffer);
+    cv.setUint32(0, 0x02014b50, true);
+    cv.setUint32(20, 0xffffffff, true);
+    cv.setUint32(24, 0xffffffff, true);
+    cv.setUint16(28, n.length, true);
+    cv.setUint16(30, 28, true);
+    cv.setUint32(42, 0xffffffff, true);
+    cd.set(n, 46);
+    const e = 46 + n.length;
+    cv.setUint16(e, 0x0001, true);
+    cv.setUint16(e + 2, 24, true);
+    cv.setBigUint64(e + 4, BigInt(data.length), true);
+    cv.setBigUint64(e + 12, BigInt(data.length), true);
+    cv.setBigUint64(e + 20, BigInt(offset), true);
+    central.push(cd);
+    parts.push(local, data);
+    offset += local.length + data.length;
+  }
+  const cdSize = central.reduce((a, c) => a + c.length, 0);
+  const tail = new Uint8Array(56 + 20 + 22);
+  const tv = new DataView(tail.buffer);
+  tv.setUint32(0, 0x06064b50, true);
+  tv.setBigUint64(4, 44n, true);
+  tv.setBigUint64(24, BigInt(central.length), true);
+  tv.setBigUint64(32, BigInt(central.length), true);
+  tv.setBigUint64(40, BigInt(cdSize), true);
+  tv.setBigUint64(48, BigInt(offset), true);
+  tv.setUint32(56, 0x07064b50, true);
+  tv.setBigUint64(64, BigInt(offset + cdSize), true); // locator: signature, disk, ZIP64 end record offset, disks
+  tv.setUint32(72, 1, true);
+  tv.setUint32(76, 0x06054b50, true);
+  tv.setUint16(84, 0xffff, true);
+  tv.setUint16(86, 0xffff, true);
+  tv.setUint32(88, 0xffffffff, true);
+  tv.setUint32(92, 0xffffffff, true);
+  return concatParts([...parts, ...central, tail]);
+}
+
 describe('format variants', () => {
+  it.skipIf(!existsSync(lenet))('ZIP64 archive (as PyTorch writes for files over 4 GiB)', async () => {
+    const stored = readFileSync(lenet);
+    const a = await loadCheckpoint(stored, 'stored.pth');
+    const b = await loadCheckpoint(zip64(unzipSync(stored)), 'zip64.pth');
+    expect([...b.stateDict.keys()]).toEqual([...a.stateDict.keys()]);
+    for (const [k, t] of a.stateDict) expect(b.stateDict.get(k)!.data, k).toEqual(t.data);
+  });
+
   it.skipIf(!existsSync(lenet))('zip checkpoint with deflated entries (fflate inflate)', async () => {
     const stored = readFileSync(lenet);
     const files = unzipSync(stored);

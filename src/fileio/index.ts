@@ -14,6 +14,6 @@ export { PickleGlobal, PickleObject } from './pickle/values';
 export { NumpyArray } from './pickle/numpy_globals';
 export { isForbiddenGlobal, type ForbiddenPolicy } from './pickle/globals';
 export { parseNpy, parseNpz, encodeNpy, encodeNpz, toFloat32, halfToFloat, type NpyArray, type NpyDtype, type NpyData } from './npy';
-export { writePth, pthParts, type PthWriteOptions } from './pth/pth_writer';
+export { writePth, pthParts, pthObjectParts, type PthWriteOptions } from './pth/pth_writer';
 export { plainMeta } from './meta';
 export { summarizeCheckpoint, formatSummaryLine, type CheckpointSummary } from './summary';

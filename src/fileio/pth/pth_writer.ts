@@ -31,21 +31,51 @@ function tensorPickle(t: TensorData, key: string, opts: WriteOptions): PyCall {
  * little-endian, 64-byte aligned), `<archive>/version`, `<archive>/byteorder`.
  */
 export function pthParts(stateDict: Map<string, TensorData>, meta?: Record<string, unknown>, opts: PthWriteOptions = {}): Uint8Array[] {
+  const root = (opts.layout ?? 'checkpoint') === 'state_dict' ? stateDict : new Map<string, unknown>([...(meta !== undefined ? [['meta', meta] as [string, unknown]] : []), ['state_dict', stateDict]]);
+  return pthObjectParts(root, opts);
+}
+
+/** A tensor anywhere in a checkpoint: `TensorData`, or `{shape, data}` (an optimizer's state) taken as its array's dtype. */
+function asTensor(v: unknown): TensorData | null {
+  if (!v || typeof v !== 'object' || !Array.isArray((v as TensorData).shape) || !ArrayBuffer.isView((v as TensorData).data)) return null;
+  const t = v as Partial<TensorData> & { shape: number[]; data: TensorData['data'] };
+  const dtype = t.dtype ?? (t.data instanceof Float32Array ? 'float32' : t.data instanceof Float64Array ? 'float64' : t.data instanceof BigInt64Array ? 'int64' : t.data instanceof Int32Array ? 'int32' : 'uint8');
+  return { dtype, shape: t.shape, data: t.data, originalDtype: t.originalDtype ?? dtype };
+}
+
+/**
+ * Encodes any checkpoint object as a zip-format `.pth` (see {@link pthParts}): dicts (plain objects, `Map`s,
+ * number keys kept as ints, as an optimizer's `state` needs), lists, scalars and strings pickled as they are;
+ * every tensor (`TensorData` or `{shape, data}`) becomes a storage; a `Map` holding only tensors (a state
+ * dict) becomes a `collections.OrderedDict`, as `torch.save` writes `model.state_dict()`.
+ */
+export function pthObjectParts(root: unknown, opts: PthWriteOptions = {}): Uint8Array[] {
   const archive = opts.archiveName ?? 'archive';
   if (!/^[\w.-]+$/.test(archive)) throw new Error(`invalid archive name '${archive}'`);
   const storages: Array<{ name: string; data: Uint8Array }> = [];
-  const entries: Array<[string, PyCall]> = [];
-  for (const [k, t] of stateDict) {
-    const key = String(storages.length);
-    if (t.data.length !== numel(t.shape)) throw new Error(`tensor '${k}' has ${t.data.length} values for shape [${t.shape}]`);
-    storages.push({ name: `${archive}/data/${key}`, data: encodeTensor(t, storedTypeFor(t, opts)) });
-    entries.push([k, tensorPickle(t, key, opts)]);
-  }
-  const sd = new PyOrderedDict(entries);
-  const root = (opts.layout ?? 'checkpoint') === 'state_dict' ? sd : new Map<string, unknown>([...(meta !== undefined ? [['meta', meta] as [string, unknown]] : []), ['state_dict', sd]]);
+  const convert = (v: unknown, where: string): unknown => {
+    const t = asTensor(v);
+    if (t) {
+      const key = String(storages.length);
+      if (t.data.length !== numel(t.shape)) throw new Error(`tensor '${where}' has ${t.data.length} values for shape [${t.shape}]`);
+      storages.push({ name: `${archive}/data/${key}`, data: encodeTensor(t, storedTypeFor(t, opts)) });
+      return tensorPickle(t, key, opts);
+    }
+    if (v instanceof Map) {
+      const entries = [...v.entries()].map(([k, x]) => [k, convert(x, `${where}.${String(k)}`)] as [unknown, unknown]);
+      const allTensors = v.size > 0 && [...v.values()].every((x) => asTensor(x) !== null);
+      return allTensors ? new PyOrderedDict(entries) : new Map(entries);
+    }
+    if (Array.isArray(v)) return v.map((x, i) => convert(x, `${where}[${i}]`));
+    if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, convert(x, `${where}.${k}`)]));
+    }
+    return v;
+  };
+  const pickled = pickle(convert(root, 'checkpoint'));
   const enc = new TextEncoder();
   return zipStoredParts([
-    { name: `${archive}/data.pkl`, data: pickle(root) },
+    { name: `${archive}/data.pkl`, data: pickled },
     { name: `${archive}/byteorder`, data: enc.encode('little') },
     ...storages,
     { name: `${archive}/version`, data: enc.encode('3\n') },
