@@ -1,10 +1,15 @@
 /** Backbones, as `[registry name, class]` pairs. */
 import type { Constructor } from '../../registry';
 import { LeNet5 } from './lenet';
+import { MobileNetV2 } from './mobilenet_v2';
+import { MobileNetV3 } from './mobilenet_v3';
 import { ResNet, ResNetV1c, ResNetV1d, ResNet_CIFAR, ResNeXt, SEResNet } from './resnet';
+import { ShuffleNetV2 } from './shufflenet_v2';
+import { VGG } from './vgg';
+import { VisionTransformer } from './vision_transformer';
 
-export { BaseBackbone } from './base_backbone';
-export { LeNet5, ResNet, ResNetV1c, ResNetV1d, ResNet_CIFAR, ResNeXt, SEResNet };
+export { BaseBackbone, runStages } from './base_backbone';
+export { LeNet5, MobileNetV2, MobileNetV3, ResNet, ResNetV1c, ResNetV1d, ResNet_CIFAR, ResNeXt, SEResNet, ShuffleNetV2, VGG, VisionTransformer };
 
 export const BACKBONES: [string, Constructor][] = [
   ['LeNet5', LeNet5],
@@ -14,4 +19,9 @@ export const BACKBONES: [string, Constructor][] = [
   ['ResNet_CIFAR', ResNet_CIFAR],
   ['ResNeXt', ResNeXt],
   ['SEResNet', SEResNet],
+  ['MobileNetV2', MobileNetV2],
+  ['MobileNetV3', MobileNetV3],
+  ['VGG', VGG],
+  ['ShuffleNetV2', ShuffleNetV2],
+  ['VisionTransformer', VisionTransformer],
 ];

@@ -14,8 +14,8 @@ import { DropPath } from '../nn/dropout';
 import type { InitCfg } from '../nn/init';
 import { Identity, Module, type AnyModule } from '../nn/module';
 import { MaxPool2d, AvgPool2d } from '../nn/pooling';
-import { BaseBackbone } from './base_backbone';
-import { SELayer } from './se_layer';
+import { BaseBackbone, batchNormsToEval, checkOutIndices, freeze, runStages } from './base_backbone';
+import { SELayer } from '../utils/se_layer';
 
 const EPS = 1e-5;
 
@@ -300,8 +300,7 @@ export class ResNet extends BaseBackbone {
     } = opts;
     assert(num_stages >= 1 && num_stages <= 4, () => `${variant.name}: num_stages must be in [1, 4], got ${num_stages}`);
     assert(strides.length === num_stages && dilations.length === num_stages, () => `${variant.name}: strides (${strides}) and dilations (${dilations}) need ${num_stages} entries`);
-    const outIdx = out_indices.map((i) => (i < 0 ? num_stages + i : i));
-    assert(Math.max(...outIdx) < num_stages, () => `${variant.name}: out_indices ${out_indices} must be < num_stages ${num_stages}`);
+    const outIdx = checkOutIndices(out_indices, num_stages, variant.name);
     this.depth = opts.depth;
     this.outIndices = outIdx;
     this.frozenStages = frozen_stages;
@@ -359,14 +358,14 @@ export class ResNet extends BaseBackbone {
 
   private freezeStages(): void {
     if (this.frozenStages < 0) return;
-    for (const m of this.stemModules()) m.eval().requiresGrad(false);
-    for (let i = 1; i <= this.frozenStages; i++) this.child(`layer${i}`).eval().requiresGrad(false);
+    freeze(this.stemModules());
+    freeze(Array.from({ length: this.frozenStages }, (_, i) => this.child(`layer${i + 1}`)));
   }
 
   override train(mode = true): this {
     super.train(mode);
     this.freezeStages();
-    if (mode && this.normEval) for (const [, m] of this.namedModules()) if (m.typeNames().includes('_BatchNorm')) m.eval();
+    if (mode && this.normEval) batchNormsToEval(this);
     return this;
   }
 
@@ -389,23 +388,8 @@ export class ResNet extends BaseBackbone {
   }
 
   forward(x: Tensor): Tensor[] {
-    const outs: Tensor[] = [];
     const stem = [...this.stemModules(), ...(this.cifarStem ? [] : [this.child('maxpool')])];
-    const chain = [...stem, ...this.resLayers.map((n) => this.child(n))];
-    // Run the chain keeping the requested stage outputs.
-    let y = x;
-    let disposable = false;
-    chain.forEach((m, i) => {
-      const next = tf.tidy(() => m.call(y) as Tensor);
-      const stage = i - stem.length;
-      if (next !== y && disposable) y.dispose();
-      const keep = stage >= 0 && this.outIndices.includes(stage);
-      if (keep) outs.push(next);
-      disposable = !keep && !m.hasForwardHooks() && next !== x;
-      y = next;
-    });
-    if (disposable) y.dispose();
-    return outs;
+    return runStages(x, [...stem, ...this.resLayers.map((n) => this.child(n))], this.outIndices, stem.length);
   }
 }
 

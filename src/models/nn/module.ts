@@ -245,7 +245,8 @@ export abstract class Module<In = Tensor, Out = Tensor> {
    * missing / unexpected / shape-mismatched keys; with `strict` (default) any problem throws listing them all.
    */
   loadStateDict(sdIn: StateDict | Record<string, StateDictEntry>, { strict = true }: LoadStateDictOptions = {}): LoadReport {
-    const sd = asStateDict(sdIn);
+    const sd = new Map(asStateDict(sdIn));
+    for (const [mname, m] of this.namedModules()) m.prepareStateDict(sd, mname ? `${mname}.` : '');
     const report: LoadReport = { missingKeys: [], unexpectedKeys: [], shapeMismatches: [] };
     const seen = new Set<string>();
     const writes: (() => void)[] = [];
@@ -277,6 +278,15 @@ export abstract class Module<In = Tensor, Out = Tensor> {
     for (const w of writes) w();
     this.onWeightsChanged();
     return report;
+  }
+
+  /**
+   * Adapts incoming entries under `prefix` before loading (PyTorch's load-state-dict pre-hook), e.g. ViT
+   * resizing `pos_embed` to this model's patch grid. `sd` is a private copy and may be edited.
+   */
+  prepareStateDict(sd: StateDict, prefix: string): void {
+    void sd;
+    void prefix;
   }
 
   /** Drops caches derived from weights (e.g. transposed kernels); called after loading or folding. */

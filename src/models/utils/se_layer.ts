@@ -1,18 +1,11 @@
-/** `SELayer` (MMPretrain `models/utils/se_layer.py`) and `make_divisible`. */
+/** `SELayer` (MMPretrain `models/utils/se_layer.py`). */
+import { makeDivisible } from './make_divisible';
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import type { ActCfg } from '../nn/activation';
 import { ConvModule, type ConvCfg } from '../nn/bricks';
 import { Module } from '../nn/module';
 import { AdaptiveAvgPool2d } from '../nn/pooling';
-
-/** Rounds `value` to a multiple of `divisor`, not below `min_ratio`·value (MMPretrain `make_divisible`). */
-export function makeDivisible(value: number, divisor: number, minValue: number | null = null, minRatio = 0.9): number {
-  const min = minValue ?? divisor;
-  let v = Math.max(min, Math.floor((Math.trunc(value + divisor / 2)) / divisor) * divisor);
-  if (v < minRatio * value) v += divisor;
-  return v;
-}
 
 export interface SELayerOptions {
   channels: number;
