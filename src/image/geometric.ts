@@ -162,29 +162,46 @@ export function impad(
   const fill = Array.from({ length: cn }, (_, c) => (typeof padVal === 'number' ? padVal : padVal[c]));
   const ow = w + l + r;
   const oh = h + t + b;
+  if (mode === 'constant') return padCropConstant(img, -t, -l, oh, ow, fill);
   const out = createImage(oh, ow, cn);
   const d = out.data;
+  const xIndex = new Int32Array(ow);
+  for (let x = 0; x < ow; x++) xIndex[x] = borderIndex(x - l, w, mode) * cn;
   for (let y = 0; y < oh; y++) {
-    const sy = y - t;
-    const inY = sy >= 0 && sy < h;
-    if (mode === 'constant' && !inY) {
-      for (let x = 0; x < ow; x++) for (let c = 0; c < cn; c++) d[(y * ow + x) * cn + c] = fill[c];
-      continue;
-    }
-    const ry = mode === 'constant' ? sy : borderIndex(sy, h, mode);
-    const rowBase = ry * w * cn;
+    const rowBase = borderIndex(y - t, h, mode) * w * cn;
+    const o = y * ow * cn;
+    d.set(s.subarray(rowBase, rowBase + w * cn), o + l * cn);
     for (let x = 0; x < ow; x++) {
-      const sx = x - l;
-      const o = (y * ow + x) * cn;
-      if (sx >= 0 && sx < w) {
-        for (let c = 0; c < cn; c++) d[o + c] = s[rowBase + sx * cn + c];
-      } else if (mode === 'constant') {
-        for (let c = 0; c < cn; c++) d[o + c] = fill[c];
-      } else {
-        const rx = borderIndex(sx, w, mode);
-        for (let c = 0; c < cn; c++) d[o + c] = s[rowBase + rx * cn + c];
-      }
+      if (x >= l && x < l + w) continue;
+      for (let c = 0; c < cn; c++) d[o + x * cn + c] = s[rowBase + xIndex[x] + c];
     }
+  }
+  return out;
+}
+
+/**
+ * The `oh`×`ow` window whose top-left corner is at (`y0`, `x0`) in `img`'s coordinates, pixels outside the
+ * image set to `fill`: `impad` (constant) followed by `imcrop` in one pass, without the padded copy.
+ */
+export function padCropConstant(img: ImageArray, y0: number, x0: number, oh: number, ow: number, fill: readonly number[]): ImageArray {
+  const { width: w, height: h, channels: cn, data: s } = img;
+  const out = createImage(oh, ow, cn);
+  const d = out.data;
+  const uniform = fill.every((v) => v === fill[0]);
+  if (uniform) {
+    if (fill[0] !== 0) d.fill(fill[0]);
+  } else {
+    for (let i = 0; i < d.length; i += cn) for (let c = 0; c < cn; c++) d[i + c] = fill[c];
+  }
+  const xs = Math.max(0, -x0);
+  const xe = Math.min(ow, w - x0);
+  if (xe <= xs) return out;
+  const ys = Math.max(0, -y0);
+  const ye = Math.min(oh, h - y0);
+  const rowBytes = (xe - xs) * cn;
+  for (let y = ys; y < ye; y++) {
+    const si = ((y + y0) * w + (xs + x0)) * cn;
+    d.set(s.subarray(si, si + rowBytes), (y * ow + xs) * cn);
   }
   return out;
 }

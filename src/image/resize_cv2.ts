@@ -141,35 +141,47 @@ function resizeSeparable(
   const ksize = mode === 'bicubic' ? 4 : mode === 'lanczos' ? 8 : 2;
   const xt = axisTable(dw, w, scaleX, invScaleX, mode, ksize, true);
   const yt = axisTable(dh, h, scaleY, invScaleY, mode, ksize, false);
-  // Horizontal pass of every source row that is used (cached by row index), in int.
+  // Horizontal pass of every source row that is used (computed once, dropped when passed), in int.
   const rowLen = dw * cn;
-  const hrows = new Map<number, Int32Array>();
+  const cache: (Int32Array | undefined)[] = new Array(h);
   const xIdx = new Int32Array(dw * ksize);
   for (let dx = 0; dx < dw; dx++) {
     for (let k = 0; k < ksize; k++) xIdx[dx * ksize + k] = Math.min(Math.max(xt.ofs[dx] + k, 0), w - 1) * cn;
   }
+  const alpha = xt.alpha;
   const hrow = (sy: number): Int32Array => {
-    let r = hrows.get(sy);
+    let r = cache[sy];
     if (r) return r;
     r = new Int32Array(rowLen);
     const base = sy * w * cn;
-    for (let dx = 0; dx < dw; dx++) {
-      for (let c = 0; c < cn; c++) {
-        let acc = 0;
-        for (let k = 0; k < ksize; k++) acc += s[base + xIdx[dx * ksize + k] + c] * xt.alpha[dx * ksize + k];
-        r[dx * cn + c] = acc;
+    if (ksize === 2) {
+      for (let dx = 0, o = 0; dx < dw; dx++) {
+        const i0 = base + xIdx[dx * 2];
+        const i1 = base + xIdx[dx * 2 + 1];
+        const a0 = alpha[dx * 2];
+        const a1 = alpha[dx * 2 + 1];
+        for (let c = 0; c < cn; c++) r[o++] = s[i0 + c] * a0 + s[i1 + c] * a1;
+      }
+    } else {
+      for (let dx = 0; dx < dw; dx++) {
+        for (let c = 0; c < cn; c++) {
+          let acc = 0;
+          for (let k = 0; k < ksize; k++) acc += s[base + xIdx[dx * ksize + k] + c] * alpha[dx * ksize + k];
+          r[dx * cn + c] = acc;
+        }
       }
     }
-    hrows.set(sy, r);
+    cache[sy] = r;
     return r;
   };
   const out = createImage(dh, dw, cn);
   const d = out.data;
   const rows: Int32Array[] = new Array(ksize);
+  let released = 0;
   for (let dy = 0; dy < dh; dy++) {
     for (let k = 0; k < ksize; k++) rows[k] = hrow(Math.min(Math.max(yt.ofs[dy] + k, 0), h - 1));
-    // Drop cached rows that will not be used again (rows only move down).
-    for (const key of hrows.keys()) if (key < yt.ofs[dy]) hrows.delete(key);
+    // Rows only move down: free the ones above this output row's first tap.
+    for (; released < Math.min(yt.ofs[dy], h); released++) cache[released] = undefined;
     const o = dy * rowLen;
     if (ksize === 2) {
       const b0 = yt.alpha[dy * 2];

@@ -7,7 +7,7 @@ import { assert } from '../../utils/assert';
 import { createImage, imageShape, type ImageArray } from '../../image/image';
 import { adjustBrightness, adjustColor, adjustContrast, adjustHue, adjustLighting, type ColorBackend } from '../../image/photometric';
 import {
-  imcrop, imflip, impad, imrescale, imresize, paddingLTRB, scaleSize,
+  imcrop, imflip, impad, imrescale, imresize, padCropConstant, paddingLTRB, scaleSize,
   type FlipDirection, type Interpolation, type Padding, type PaddingMode, type ResizeBackend,
 } from '../../image/geometric';
 import { BaseTransform, checkChoice, checkNumber, pair, parseOptions, requireImage, type Results, type TransformCfg } from './base';
@@ -330,6 +330,7 @@ export class RandomCrop extends BaseTransform {
   transform(results: Results): Results {
     let img = requireImage(results, 'RandomCrop');
     const { padding, pad_if_needed, pad_val, padding_mode } = this.opts;
+    if (padding !== null && !pad_if_needed) return this.padAndCrop(results, img, paddingLTRB(padding));
     // mmpretrain pads with `padding` in constant mode (padding_mode applies to pad_if_needed).
     if (padding !== null) img = impad(img, { padding, padVal: pad_val });
     if (pad_if_needed) {
@@ -341,6 +342,25 @@ export class RandomCrop extends BaseTransform {
     const w = img.width;
     const p = this.drawParams(results, (rng) => ({ padded_shape: [h, w], ...RandomCrop.randCropParams(h, w, this.cropSize, rng) }), checkCropParams('RandomCrop'));
     const out = cropBox(img, p);
+    results.img = out;
+    results.img_shape = imageShape(out);
+    return results;
+  }
+
+  /** Constant `padding` then crop, fused: the window is read straight from the unpadded image. */
+  private padAndCrop(results: Results, img: ImageArray, [l, t, r, b]: [number, number, number, number]): Results {
+    const h = img.height + t + b;
+    const w = img.width + l + r;
+    const p = this.drawParams(results, (rng) => ({ padded_shape: [h, w], ...RandomCrop.randCropParams(h, w, this.cropSize, rng) }), checkCropParams('RandomCrop'));
+    const pv = this.opts.pad_val;
+    if (typeof pv !== 'number') assert(pv.length === img.channels, () => `RandomCrop: pad_val has ${pv.length} values for a ${img.channels}-channel image`);
+    const fill = Array.from({ length: img.channels }, (_, c) => (typeof pv === 'number' ? pv : pv[c]));
+    // Clip the window to the padded image, as imcrop does.
+    const y1 = Math.min(Math.max(p.offset_h, 0), h - 1);
+    const x1 = Math.min(Math.max(p.offset_w, 0), w - 1);
+    const y2 = Math.min(Math.max(p.offset_h + p.target_h - 1, 0), h - 1);
+    const x2 = Math.min(Math.max(p.offset_w + p.target_w - 1, 0), w - 1);
+    const out = padCropConstant(img, y1 - t, x1 - l, y2 - y1 + 1, x2 - x1 + 1, fill);
     results.img = out;
     results.img_shape = imageShape(out);
     return results;
