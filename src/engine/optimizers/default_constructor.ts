@@ -35,7 +35,8 @@ export class DefaultOptimWrapperConstructor {
 
   /** Builds the optimizer wrapper for `model` (mmengine's `__call__`). */
   build(model: ModuleLike<tf.Variable>): OptimWrapper {
-    const parts = splitOptimWrapperConfig({ ...this.optimWrapperCfg, paramwise_cfg: this.paramwiseCfg });
+    const typeName = (this.constructor as typeof DefaultOptimWrapperConstructor).typeName;
+    const parts = { ...splitOptimWrapperConfig({ ...this.optimWrapperCfg, paramwise_cfg: this.paramwiseCfg }), constructorType: typeName };
     // Validates the optimizer type by the registry first, for its "did you mean" message.
     OPTIMIZERS.get(parts.optimizerCfg.type);
     const { groups } = constructParamGroups(model, parts);
@@ -45,6 +46,11 @@ export class DefaultOptimWrapperConstructor {
     const optimizer = OPTIMIZERS.build<Optimizer>({ type, ...optimizerArgs, params });
     return OPTIM_WRAPPERS.build<OptimWrapper>({ type: parts.wrapperType, ...parts.wrapperOptions, optimizer });
   }
+}
+
+/** MMPretrain's layer-wise lr decay constructor (grouping by `model.getLayerDepth`, see `layerDecayGroups`). */
+export class LearningRateDecayOptimWrapperConstructor extends DefaultOptimWrapperConstructor {
+  static override readonly typeName: string = 'LearningRateDecayOptimWrapperConstructor';
 }
 
 /** mmengine `build_optim_wrapper(model, cfg)`: picks `cfg.constructor` (default `DefaultOptimWrapperConstructor`). */

@@ -6,7 +6,7 @@
 import { assert } from '../../utils/assert';
 import { fillGroup, optimizerDefaults } from './defaults';
 import type { ParamGroup, ParamGroupsOwner } from './param_groups';
-import { paramwiseGroups, type ModuleLike, type ParamLike, type ParamwiseConfig } from './paramwise';
+import { layerDecayGroups, paramwiseGroups, type LayerDecayConfig, type LayerDepthFn, type ModuleLike, type ParamLike, type ParamwiseConfig } from './paramwise';
 
 export interface OptimWrapperConfigParts {
   constructorType: string;
@@ -37,17 +37,28 @@ export function splitOptimWrapperConfig(cfg: Record<string, unknown> | null | un
 /**
  * The optimizer's param groups for `model` as `DefaultOptimWrapperConstructor` would make them: one group of
  * every parameter without `paramwise_cfg`, else one group per parameter; each filled with the defaults.
+ * With `constructor='LearningRateDecayOptimWrapperConstructor'`, MMPretrain's layer-wise lr decay grouping
+ * (the model's `getLayerDepth`, else `opts.fallbackLayerDepth`).
  */
 export function constructParamGroups<P extends ParamLike>(
   model: ModuleLike<P>,
   parts: OptimWrapperConfigParts,
+  opts: { fallbackLayerDepth?: LayerDepthFn } = {},
 ): { groups: ParamGroup<P>[]; defaults: Record<string, unknown> } {
   const { type, ...optimizerArgs } = parts.optimizerCfg;
   const defaults = optimizerDefaults(type, optimizerArgs);
   const paramwise = parts.paramwiseCfg && Object.keys(parts.paramwiseCfg).length > 0 ? parts.paramwiseCfg : null;
-  const raw: ParamGroup<P>[] = paramwise
-    ? paramwiseGroups(model, paramwise, (optimizerArgs.lr as number | undefined) ?? null, (optimizerArgs.weight_decay as number | undefined) ?? null)
-    : [{ params: model.namedParameters('').map(([, p]) => p) }];
+  const baseLr = (optimizerArgs.lr as number | undefined) ?? null;
+  const baseWd = (optimizerArgs.weight_decay as number | undefined) ?? null;
+  let raw: ParamGroup<P>[];
+  if (parts.constructorType === 'LearningRateDecayOptimWrapperConstructor') {
+    const depth = model.getLayerDepth?.bind(model) ?? opts.fallbackLayerDepth;
+    raw = layerDecayGroups(model, (parts.paramwiseCfg ?? {}) as LayerDecayConfig, defaults.lr as number, baseWd, depth);
+  } else if (paramwise) {
+    raw = paramwiseGroups(model, paramwise, baseLr, baseWd);
+  } else {
+    raw = [{ params: model.namedParameters('').map(([, p]) => p) }];
+  }
   return { groups: raw.map((g) => fillGroup(g, defaults)), defaults };
 }
 

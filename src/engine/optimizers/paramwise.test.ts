@@ -80,6 +80,32 @@ describe('DefaultOptimWrapperConstructor paramwise_cfg (mmengine add_params rule
     shared.dispose();
   });
 
+  it('LearningRateDecayOptimWrapperConstructor: lr × rate^(max_id − layer_id − 1), explicit weight decay rules', () => {
+    const model = net();
+    const cfg = {
+      optimizer: { type: 'AdamW', lr: 1e-3, weight_decay: 0.05 },
+      constructor: 'LearningRateDecayOptimWrapperConstructor',
+      paramwise_cfg: { layer_decay_rate: 0.5, norm_decay_mult: 0, bias_decay_mult: 0, custom_keys: { '4.weight': { decay_mult: 0.1 } } },
+    };
+    expect(() => settings(model, cfg)).toThrow(/need the model Sequential has `get_layer_depth` method/);
+    // Layer of a parameter = its Sequential index, out of 5 (as a backbone's get_layer_depth would say).
+    Object.assign(model, { getLayerDepth: (name: string): [number, number] => [Number(name.split('.')[0]), 5] });
+    const scale = (id: number) => 0.5 ** (5 - id - 1);
+    expect(settings(model, cfg)).toEqual({
+      '0.weight': [1e-3 * scale(0), 0.05],
+      '0.bias': [1e-3 * scale(0), 0],
+      '1.weight': [1e-3 * scale(1), 0],
+      '1.bias': [1e-3 * scale(1), 0],
+      '2.weight': [1e-3 * scale(2), 0.05], // no depthwise rule in this constructor
+      '2.bias': [1e-3 * scale(2), 0],
+      '3.weight': [1e-3 * scale(3), 0],
+      '3.bias': [1e-3 * scale(3), 0],
+      '4.weight': [1e-3, 0.05 * 0.1],
+      '4.bias': [1e-3, 0],
+    });
+    model.dispose?.();
+  });
+
   it('rejects unknown paramwise keys with the closest name', () => {
     const model = net();
     expect(() => settings(model, { optimizer: { type: 'SGD', lr: 0.1, weight_decay: 1e-4 }, paramwise_cfg: { norm_decay_mul: 0 } })).toThrow(/paramwise_cfg: unknown option 'norm_decay_mul' — did you mean 'norm_decay_mult'/);

@@ -23,6 +23,8 @@ export interface ModuleLike<P extends ParamLike = ParamLike> {
   /** Conv2d only: input channels and groups (depthwise when equal, as mmengine tests). */
   readonly inChannels?: number;
   readonly groups?: number;
+  /** Layer-wise lr decay models (ViT, Swin, ConvNeXt classifiers): `[layer_id, max_id]` of a parameter. */
+  getLayerDepth?(paramName: string): [number, number];
 }
 
 /** `paramwise_cfg` keys (mmengine names); each multiplier defaults to "not set". */
@@ -140,4 +142,72 @@ function validateParamwise(cfg: { [K in keyof ParamwiseConfig]?: ParamwiseConfig
   if (baseWd === null && (cfg.bias_decay_mult != null || cfg.norm_decay_mult != null || cfg.dwconv_decay_mult != null)) {
     throw new Error('paramwise_cfg sets a decay multiplier: base_wd should not be None (set optimizer.weight_decay)');
   }
+}
+
+/** `paramwise_cfg` of MMPretrain's `LearningRateDecayOptimWrapperConstructor`. */
+export interface LayerDecayConfig {
+  /** lr × rate^(max_id − layer_id − 1) per parameter. Default 1. */
+  layer_decay_rate?: number;
+  bias_decay_mult?: number;
+  norm_decay_mult?: number;
+  flat_decay_mult?: number;
+  /** Only `decay_mult` (and extra group keys) apply; `lr_mult` is disabled in this constructor. */
+  custom_keys?: Record<string, Record<string, number>>;
+}
+
+/** A model that tells each parameter's layer: `[layer_id, max_id]` (MMPretrain `get_layer_depth`). */
+export type LayerDepthFn = (paramName: string) => [number, number];
+
+/**
+ * MMPretrain's `LearningRateDecayOptimWrapperConstructor.add_params`: every trainable parameter gets
+ * `lr = base_lr × layer_decay_rate^(max_id − layer_id − 1)` (with `lr_scale`, `layer_id`, `param_name` recorded)
+ * and, when the optimizer has a weight decay, an explicit `weight_decay` from custom keys, norm, bias or flat rules.
+ */
+export function layerDecayGroups<P extends ParamLike>(
+  model: ModuleLike<P>,
+  paramwiseCfg: LayerDecayConfig,
+  baseLr: number,
+  baseWd: number | null,
+  getLayerDepth: LayerDepthFn | undefined,
+): ParamGroup<P>[] {
+  const cfg = resolveOptions<{ [K in keyof LayerDecayConfig]-?: LayerDecayConfig[K] | null }>('paramwise_cfg', paramwiseCfg as Record<string, unknown>, {
+    layer_decay_rate: 1.0,
+    bias_decay_mult: null,
+    norm_decay_mult: null,
+    flat_decay_mult: null,
+    custom_keys: {},
+  });
+  if (!getLayerDepth) {
+    throw new Error(`The layer-wise learning rate decay need the model ${model.typeNames()[0]} has \`get_layer_depth\` method.`);
+  }
+  const customKeys = cfg.custom_keys ?? {};
+  const sortedKeys = Object.keys(customKeys).sort().sort((a, b) => b.length - a.length);
+  const rate = cfg.layer_decay_rate as number;
+  const groups: ParamGroup<P>[] = [];
+  const visit = (module: ModuleLike<P>, prefix: string): void => {
+    const isNorm = isNormModule(module);
+    for (const [name, param] of module.namedParameters('').filter(([n]) => !n.includes('.'))) {
+      if (param.trainable === false) continue;
+      const paramName = prefix + name;
+      const group: ParamGroup<P> = { params: [param] };
+      if (baseWd !== null) {
+        const key = sortedKeys.find((k) => paramName.includes(k));
+        if (key !== undefined) {
+          const { decay_mult = 1.0, ...rest } = customKeys[key];
+          group.weight_decay = baseWd * decay_mult;
+          Object.assign(group, rest);
+        } else if (isNorm && cfg.norm_decay_mult !== null) group.weight_decay = baseWd * (cfg.norm_decay_mult as number);
+        else if (name === 'bias' && cfg.bias_decay_mult !== null) group.weight_decay = baseWd * (cfg.bias_decay_mult as number);
+        else if (param.shape.length === 1 && cfg.flat_decay_mult !== null) group.weight_decay = baseWd * (cfg.flat_decay_mult as number);
+        else group.weight_decay = baseWd;
+      }
+      const [layerId, maxId] = getLayerDepth(paramName);
+      const scale = rate ** (maxId - layerId - 1);
+      Object.assign(group, { lr: baseLr * scale, lr_scale: scale, layer_id: layerId, param_name: paramName });
+      groups.push(group);
+    }
+    for (const [childName, child] of module.namedChildren()) visit(child, `${prefix}${childName}.`);
+  };
+  visit(model, '');
+  return groups;
 }

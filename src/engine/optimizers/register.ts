@@ -1,7 +1,7 @@
 /** The optimizer, wrapper and constructor classes by their registry names. */
 import { Adagrad } from './adagrad';
 import { Adam, AdamW } from './adam';
-import { DefaultOptimWrapperConstructor } from './default_constructor';
+import { DefaultOptimWrapperConstructor, LearningRateDecayOptimWrapperConstructor } from './default_constructor';
 import { LAMB } from './lamb';
 import { AmpOptimWrapper, OptimWrapper } from './optim_wrapper';
 import { RMSprop } from './rmsprop';
@@ -12,4 +12,4 @@ type Named = { typeName: string } & (new (cfg: any) => unknown);
 
 export const OPTIMIZER_CLASSES: Named[] = [SGD, Adam, AdamW, RMSprop, Adagrad, LAMB];
 export const OPTIM_WRAPPER_CLASSES: Named[] = [OptimWrapper, AmpOptimWrapper];
-export const OPTIM_WRAPPER_CONSTRUCTOR_CLASSES: Named[] = [DefaultOptimWrapperConstructor];
+export const OPTIM_WRAPPER_CONSTRUCTOR_CLASSES: Named[] = [DefaultOptimWrapperConstructor, LearningRateDecayOptimWrapperConstructor];

@@ -74,6 +74,23 @@ describe('vis_scheduler semantics', () => {
     expect(on.lr[0]).toBe(0.0005);
   });
 
+  it('layer-wise lr decay configs simulate with the base lr (the SimpleModel conv is the top layer)', () => {
+    const sim = simulateSchedule(
+      {
+        ...base,
+        optim_wrapper: {
+          optimizer: { type: 'AdamW', lr: 4e-3, weight_decay: 0.05 },
+          constructor: 'LearningRateDecayOptimWrapperConstructor',
+          paramwise_cfg: { layer_decay_rate: 0.65, custom_keys: { '.cls_token': { decay_mult: 0.0 } } },
+        },
+        param_scheduler: { type: 'CosineAnnealingLR', by_epoch: false, eta_min: 1e-6 },
+      },
+      { datasetSize: 16 },
+    );
+    expect(sim.lr[0]).toBe(4e-3);
+    expect(sim.wd[0]).toBe(0.05);
+  });
+
   it('rejects a dataset smaller than a batch and an unknown dataset size', () => {
     expect(() => simulateSchedule({ ...base, param_scheduler: [] }, { datasetSize: 10 })).toThrow(/smaller than one batch/);
     expect(() => simulateSchedule({ ...base, param_scheduler: [] })).toThrow(/dataset size is unknown/);

@@ -137,7 +137,9 @@ export function simulateSchedule(cfg: Dict, opts: SimulateScheduleOptions = {}):
   }
 
   const parts = splitOptimWrapperConfig(dict(cfg, 'optim_wrapper') as Dict);
-  const { groups, defaults } = constructParamGroups(visSchedulerModel(), parts);
+  // vis_scheduler.py's SimpleModel has no get_layer_depth (MMPretrain would stop there): with layer-wise decay its
+  // conv counts as the top layer, whose lr is the base lr.
+  const { groups, defaults } = constructParamGroups(visSchedulerModel(), parts, { fallbackLayerDepth: () => [0, 1] });
   const lrScale = opts.autoScaleLr ? autoScaleLr(groups, cfg.auto_scale_lr as Dict, batchSize) : 1;
   const wrapper = new SimulatedOptimWrapper(groups, defaults);
   const schedulers = buildParamSchedulers(cfg.param_scheduler as ParamSchedulerConfig, wrapper, {
