@@ -10,6 +10,7 @@ import { ClassBalancedDataset, ConcatDataset, KFoldDataset, RepeatDataset } from
 import { MultiLabelDataset } from './multi_label';
 import { VOC } from './voc';
 import { CUB } from './cub';
+import { Caltech101, FGVCAircraft, Food101, OxfordIIITPet, Places205, SUN397 } from './fine_grained';
 import { registerSamplers } from './samplers/register_all';
 
 const datasets: Array<[string, Constructor]> = [
@@ -24,6 +25,12 @@ const datasets: Array<[string, Constructor]> = [
   ['MultiLabelDataset', MultiLabelDataset],
   ['VOC', VOC],
   ['CUB', CUB],
+  ['Food101', Food101],
+  ['Caltech101', Caltech101],
+  ['OxfordIIITPet', OxfordIIITPet],
+  ['FGVCAircraft', FGVCAircraft],
+  ['SUN397', SUN397],
+  ['Places205', Places205],
   ['ConcatDataset', ConcatDataset],
   ['RepeatDataset', RepeatDataset],
   ['ClassBalancedDataset', ClassBalancedDataset],
