@@ -1,5 +1,6 @@
 import { toByteSource, type ByteSource, type CheckpointInput } from './byte_source';
 import { CheckpointError } from './errors';
+import { isReadableStream, readStreamToBytes } from './stream';
 import type { ForbiddenPolicy } from './pickle/globals';
 import { walk, toPlain } from './plain';
 import { looksLikeLegacyPth, readPthLegacy } from './pth/pth_legacy';
@@ -53,6 +54,8 @@ export interface LoadCheckpointOptions {
    * Default `[[/^module\./, '']]`; `[]` keeps keys as stored.
    */
   reviseKeys?: Array<[RegExp, string]>;
+  /** Size of a `ReadableStream` input when known (e.g. Content-Length): it is then read into one buffer allocated once. */
+  totalBytes?: number;
   /** Read only the state dict's tensors; tensors elsewhere (optimizer state) become `SkippedTensor`s. Default false. */
   stateDictOnly?: boolean;
 }
@@ -161,11 +164,23 @@ async function assemble(raw: RawCheckpoint, name: string, opts: LoadCheckpointOp
  * Loads a PyTorch `.pth` (zip or legacy format) or a `.safetensors` checkpoint, in the browser or in Node,
  * without executing anything. Storages are read one at a time from the source, so a `Blob`/`File` or a
  * file-handle `ByteSource` never needs the whole file in memory.
- * @param input the file: bytes, a `Blob`/`File`, or a `ByteSource` (Node: `openCheckpointFile` in `fileio/node`)
+ * @param input the file: bytes, a `Blob`/`File`, a `ByteSource` (Node: `loadCheckpointFile` in `fileio/node`), or a
+ *   `ReadableStream` (a fetch body: read once into memory, with `totalBytes` into a buffer allocated once)
  * @param name file name used in messages
  * @throws CheckpointError naming the file and the problem (empty, truncated, corrupt, forbidden global…)
  */
-export async function loadCheckpoint(input: CheckpointInput, name: string, opts: LoadCheckpointOptions = {}): Promise<Checkpoint> {
+export async function loadCheckpoint(input: CheckpointInput | ReadableStream<Uint8Array>, name: string, opts: LoadCheckpointOptions = {}): Promise<Checkpoint> {
+  if (isReadableStream(input)) {
+    // a stream is not random access: read it once (download progress), then parse from memory
+    let bytes: Uint8Array;
+    try {
+      bytes = await readStreamToBytes(input, name, opts);
+    } catch (e) {
+      if (e instanceof CheckpointError) throw e;
+      throw new CheckpointError(name, `reading the stream failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return loadCheckpoint(bytes, name, { ...opts, totalBytes: undefined });
+  }
   const source = toByteSource(input, name);
   let loaded = 0;
   const progress = (bytes: number): void => {

@@ -17,3 +17,4 @@ export { parseNpy, parseNpz, encodeNpy, encodeNpz, toFloat32, halfToFloat, type 
 export { writePth, pthParts, pthObjectParts, type PthWriteOptions } from './pth/pth_writer';
 export { plainMeta } from './meta';
 export { summarizeCheckpoint, formatSummaryLine, type CheckpointSummary } from './summary';
+export { readStreamToBytes, isReadableStream } from './stream';

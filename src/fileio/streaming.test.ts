@@ -63,6 +63,27 @@ describe('streaming sources', () => {
     }
   });
 
+  it.skipIf(!existsSync(FILES[3]))('ReadableStream input (a fetch body), with and without a known size', async () => {
+    const bytes = readFileSync(FILES[3]);
+    const chunked = () => new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let o = 0; o < bytes.length; o += 65536) c.enqueue(Uint8Array.from(bytes.subarray(o, o + 65536)));
+        c.close();
+      },
+    });
+    const progress: number[] = [];
+    const a = await loadCheckpoint(chunked(), 'dl.pth', { totalBytes: bytes.length, onProgress: (l) => progress.push(l) });
+    const b = await loadCheckpoint(new Blob([bytes]).stream(), 'dl.pth');
+    for (const ck of [a, b]) {
+      expect(ck.classes).toEqual(['cat', 'dog']);
+      expect(ck.stateDict.size).toBe(122);
+    }
+    expect(progress.length).toBeGreaterThan(10);
+    expect(progress.at(-1)).toBe(bytes.length);
+    await expect(loadCheckpoint(chunked(), 'short.pth', { totalBytes: bytes.length + 5 })).rejects.toThrow(/^short\.pth: stream ended after \d+ bytes, expected \d+: truncated download\?/);
+    await expect(loadCheckpoint(chunked(), 'long.pth', { totalBytes: 1000 })).rejects.toThrow('long.pth: stream is longer than the expected 1000 bytes');
+  });
+
   it('a missing file is a CheckpointError naming it', async () => {
     await expect(loadCheckpointFile(join(dir, 'nope.pth'))).rejects.toThrow(/^nope\.pth: cannot open .*ENOENT/);
   });
