@@ -804,3 +804,41 @@ export class Lighting extends BaseTransform {
     return results;
   }
 }
+
+/** mmcv `Normalize`: `(img - mean) / std` in float32 (BGR → RGB first when `to_rgb`); adds `img_norm_cfg`. */
+export class Normalize extends BaseTransform {
+  readonly typeName = 'Normalize';
+  readonly opts: {
+    /** per-channel mean (required) */
+    mean: number[];
+    /** per-channel std (required) */
+    std: number[];
+    /** convert BGR to RGB first; Default: true */
+    to_rgb: boolean;
+  };
+
+  constructor(cfg?: TransformCfg) {
+    super();
+    this.opts = parseOptions('Normalize', cfg, { mean: [] as number[], std: [] as number[], to_rgb: true }, ['mean', 'std']);
+    assert(this.opts.mean.length === this.opts.std.length && this.opts.std.every((v) => v !== 0), () => `Normalize: mean and std must have equal lengths and std no zeros, got ${JSON.stringify(this.opts)}`);
+  }
+
+  transform(results: Results): Results {
+    const img = results.img;
+    assert(img, () => "Normalize: no 'img' in results");
+    const { mean, std, to_rgb } = this.opts;
+    const cn = img.channels;
+    assert(mean.length === cn, () => `Normalize: ${mean.length} means for a ${cn}-channel image`);
+    const out = new Float32Array(img.data.length);
+    const inv = std.map((v) => 1 / v);
+    for (let i = 0; i < out.length; i += cn) {
+      for (let c = 0; c < cn; c++) {
+        const src = to_rgb && cn === 3 ? img.data[i + 2 - c] : img.data[i + c];
+        out[i + c] = Math.fround(Math.fround(src - mean[c]) * inv[c]);
+      }
+    }
+    results.img = { ...img, data: out };
+    results.img_norm_cfg = { mean, std, to_rgb };
+    return results;
+  }
+}

@@ -6,9 +6,9 @@ import { Collect, NumpyToPIL, PackInputs, PassThrough, PILToNumpy, Transpose } f
 import { LoadImageFromFile } from './loading';
 import {
   CenterCrop, EfficientNetCenterCrop, EfficientNetRandomCrop, Pad, RandomCrop, RandomErasing, RandomFlip,
-  RandomGrayscale, RandomResize, RandomResizedCrop, Resize, ResizeEdge,
+  Normalize, RandomGrayscale, RandomResize, RandomResizedCrop, Resize, ResizeEdge,
 } from './processing';
-import { MultiView } from './wrappers';
+import { MultiView, RandomApply, RandomChoice } from './wrappers';
 import { TRANSFORM_CLASSES_PHOTOMETRIC } from './register_photometric';
 
 const CLASSES: [string, Constructor][] = [
@@ -31,6 +31,9 @@ const CLASSES: [string, Constructor][] = [
   ['NumpyToPIL', NumpyToPIL],
   ['PILToNumpy', PILToNumpy],
   ['MultiView', MultiView],
+  ['RandomApply', RandomApply],
+  ['RandomChoice', RandomChoice],
+  ['Normalize', Normalize],
   ['Compose', Compose],
   ...TRANSFORM_CLASSES_PHOTOMETRIC,
 ];

@@ -1,0 +1,69 @@
+/** RandomApply / RandomChoice (mmcv wrappers), Normalize, and the pipeline-config utils. */
+import { describe, expect, it } from 'vitest';
+import { TRANSFORMS } from '../../registry';
+import { createImage, type ImageArray } from '../../image/image';
+import type { BaseTransform, Results } from './base';
+import { RandomGenerator } from './random';
+import { registerTransforms } from './register_all';
+import { getTransformIdx, removeTransform } from './utils';
+
+registerTransforms();
+const build = (cfg: Record<string, unknown>) => TRANSFORMS.build<BaseTransform>(cfg as { type: string });
+const img = createImage(4, 5, 3);
+img.data.forEach((_, i) => (img.data[i] = (i * 29) & 255));
+
+describe('wrappers', () => {
+  it('RandomApply runs its transforms at rate prob and records the draw', () => {
+    const t = build({ type: 'RandomApply', transforms: [{ type: 'RandomFlip', prob: 1.0 }], prob: 0.8 });
+    const rng = new RandomGenerator(1);
+    let applied = 0;
+    for (let i = 0; i < 2000; i++) {
+      const r = t.transform({ img, rng })!;
+      if ((r.random_params!.RandomApply as { apply: boolean }).apply) {
+        applied++;
+        expect(r.flip).toBe(true);
+      } else {
+        expect(r.img).toBe(img);
+      }
+    }
+    expect(applied / 2000).toBeCloseTo(0.8, 1);
+  });
+  it('RandomChoice picks a pipeline (weighted when prob is given) and replays the choice', () => {
+    const t = build({ type: 'RandomChoice', transforms: [[{ type: 'CenterCrop', crop_size: 2 }], [{ type: 'CenterCrop', crop_size: 3 }]], prob: [0.25, 0.75] });
+    const rng = new RandomGenerator(2);
+    let second = 0;
+    for (let i = 0; i < 2000; i++) if (t.transform({ img, rng })!.img!.width === 3) second++;
+    expect(second / 2000).toBeCloseTo(0.75, 1);
+    const r = t.transform({ img, replay_params: { RandomChoice: { index: 0 } } })!;
+    expect(r.img!.width).toBe(2);
+    expect(() => build({ type: 'RandomChoice', transforms: [[]], prob: [0.5] })).toThrow(/probs must sum to 1/);
+  });
+});
+
+describe('Normalize', () => {
+  it('(img - mean) / std in float32 after BGR → RGB', () => {
+    const r = build({ type: 'Normalize', mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375] }).transform({ img } as Results)!;
+    const out = r.img as unknown as ImageArray<Float32Array>;
+    expect(out.data).toBeInstanceOf(Float32Array);
+    expect(out.data[0]).toBeCloseTo((img.data[2] - 123.675) / 58.395, 5);
+    expect(out.data[2]).toBeCloseTo((img.data[0] - 103.53) / 57.375, 5);
+    expect(r.img_norm_cfg).toEqual({ mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375], to_rgb: true });
+    const packed = build({ type: 'PackInputs' }).transform(r)! as { inputs: { dtype: string; shape: number[] } };
+    expect(packed.inputs.dtype).toBe('float32');
+    expect(packed.inputs.shape).toEqual([3, 4, 5]);
+  });
+});
+
+describe('utils', () => {
+  it('get_transform_idx / remove_transform', () => {
+    const p = [{ type: 'LoadImageFromFile' }, { type: 'RandomFlip', prob: 0.5 }, { type: 'PackInputs' }, { type: 'RandomFlip', prob: 0.1 }];
+    expect(getTransformIdx(p, 'RandomFlip')).toBe(1);
+    expect(getTransformIdx(p, ['PackInputs', 'Collect'])).toBe(2);
+    expect(getTransformIdx(p, 'Resize')).toBe(-1);
+    const removed = removeTransform(p, 'RandomFlip');
+    expect(removed.map((t) => t.type)).toEqual(['LoadImageFromFile', 'PackInputs']);
+    expect(p).toHaveLength(4);
+    removeTransform(p, 'PackInputs', true);
+    expect(p).toHaveLength(3);
+  });
+});
