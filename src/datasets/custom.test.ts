@@ -104,6 +104,8 @@ describe('CustomDataset', () => {
     await picked.fullInit();
     expect([picked.getDataInfo(0).gt_label, picked.getDataInfo(1).gt_label]).toEqual([1, 0]);
     expect(() => picked.getDataInfo(2)).toThrow(/index 2 out of range \(2 samples\)/);
+    const { classHistogram } = await import('./analysis');
+    expect(classHistogram(picked)).toEqual({ classes: ['n01', 'n02', 'n03'], counts: [1, 1, 0], unlabelled: 0, total: 2 });
     const sub = picked.getSubset([1]);
     expect(sub).toBeInstanceOf(CustomDataset);
     expect(sub.length).toBe(1);
@@ -176,6 +178,13 @@ describe('BaseDataset with an OpenMMLab 2.0 annotation file', () => {
     fs.mount('', new MemorySource(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, strToU8(v)]))));
     return fs;
   };
+
+  it('a metainfo value naming a file is read as its lines (mmengine _load_metainfo)', async () => {
+    const fs = fsWith({ 'd/ann.json': JSON.stringify(annotation), 'd/names.txt': 'kitten\npuppy\n' });
+    const ds = new BaseDataset({ ann_file: 'd/ann.json', metainfo: { classes: 'd/names.txt' } }, { fileSystem: fs });
+    await ds.fullInit();
+    expect(ds.CLASSES).toEqual(['kitten', 'puppy']);
+  });
 
   it('loads data_list, merges metainfo, turns categories into classes', async () => {
     const fs = fsWith({ 'd/ann.json': JSON.stringify(annotation) });

@@ -31,6 +31,7 @@ export { DataLoader, buildDataLoader, type Batch, type DataLoaderOptions, type D
 export { pseudoCollate, defaultCollate, stackPacked, COLLATE_FUNCTIONS, type CollateFn, type PackedArray } from './collate';
 export { Pipeline, type PipelineStep, type PipelineOptions, type TransformFn } from './pipeline';
 export { buildDataset } from './builder';
+export { classHistogram, type ClassHistogram } from './analysis';
 export { verifyDataset, phaseDatasetConfig, stripPipelines, brokenFilesLog, type BrokenFile, type VerifyOptions, type VerifyResult } from './verify_dataset';
 export { createRng, type Rng } from './utils/rng';
 export { numpyShuffle, NumpyPCG64 } from './utils/numpy_random';
