@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sharedPath } from '../testing/shared';
-import { imfrombytes, imageFormat } from './io';
+import { imfrombytes, imfrombytesAsync, imageFormat, setAsyncImageDecoder } from './io';
 import { jpegTurboAvailable } from './jpeg_turbo';
 
 const expected = JSON.parse(readFileSync(join(__dirname, '__fixtures__/decode.json'), 'utf8')) as Record<string, { shape: number[]; sha256: string; gray_shape?: number[]; gray_sha256?: string }>;
@@ -40,5 +40,28 @@ describe.skipIf(!existsSync(dir))('imfrombytes on the demo images (bit-exact wit
     expect(() => imfrombytes(bytes.subarray(0, 200), 'color', 'bgr', 'demo.JPEG')).toThrow(/demo\.JPEG/);
     expect(() => imfrombytes(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), 'color', 'bgr', 'x.bin')).toThrow(/x\.bin: cannot decode image: format 'unknown'/);
     expect(imageFormat(bytes)).toBe('jpeg');
+  });
+});
+
+describe('imfrombytesAsync', () => {
+  it('sends formats the built-in decoders lack to the installed decoder, keeps JPEG on libjpeg-turbo', async () => {
+    const calls: string[] = [];
+    setAsyncImageDecoder(async (_bytes, name) => {
+      calls.push(name);
+      return { data: Uint8Array.from([10, 20, 30, 255]), width: 1, height: 1, channels: 4 };
+    });
+    try {
+      const gif = Uint8Array.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0, 0, 0, 0]);
+      const img = await imfrombytesAsync(gif, 'color', 'bgr', 'a.gif');
+      expect(Array.from(img.data)).toEqual([30, 20, 10]);
+      expect(calls).toEqual(['a.gif']);
+      if (existsSync(dir)) {
+        const jpg = new Uint8Array(readFileSync(join(dir, 'dog.jpg')));
+        expect(sha((await imfrombytesAsync(jpg, 'color', 'bgr', 'dog.jpg')).data)).toBe(expected['dog.jpg'].sha256);
+        expect(calls).toEqual(['a.gif']);
+      }
+    } finally {
+      setAsyncImageDecoder(null);
+    }
   });
 });

@@ -176,9 +176,14 @@ export const browserImageDecoder: AsyncImageDecoder = async (bytes, name) => {
   return { data: new Uint8Array(pixels.data.buffer), width: pixels.width, height: pixels.height, channels: 4 };
 };
 
-/** Like {@link imfrombytes} but through the installed asynchronous decoder when there is one. */
+/**
+ * Like {@link imfrombytes}, but formats the built-in decoders lack (or JPEG while libjpeg-turbo is not
+ * loaded) go through the installed asynchronous decoder when there is one.
+ */
 export async function imfrombytesAsync(bytes: Uint8Array, flag: ColorType = 'color', channelOrder: 'bgr' | 'rgb' = 'bgr', name = '<bytes>'): Promise<ImageArray> {
-  if (!asyncDecoder) return imfrombytes(bytes, flag, channelOrder, name);
+  // libjpeg-turbo (when loaded) is exact with cv2, so it wins over a browser decoder for JPEG.
+  const exactJpeg = imageFormat(bytes) === 'jpeg' && jpegTurboAvailable();
+  if (!asyncDecoder || exactJpeg || imageFormat(bytes) === 'png') return imfrombytes(bytes, flag, channelOrder, name);
   const raw = await asyncDecoder(bytes, name);
   // Browser decoders always give RGBA: drop alpha unless 'unchanged' asked for it.
   return pixelsToImage(raw, flag, channelOrder);

@@ -154,7 +154,17 @@ function resizeSeparable(
     if (r) return r;
     r = new Int32Array(rowLen);
     const base = sy * w * cn;
-    if (ksize === 2) {
+    if (ksize === 2 && cn === 3) {
+      for (let dx = 0, o = 0; dx < dw; dx++, o += 3) {
+        const i0 = base + xIdx[dx * 2];
+        const i1 = base + xIdx[dx * 2 + 1];
+        const a0 = alpha[dx * 2];
+        const a1 = alpha[dx * 2 + 1];
+        r[o] = s[i0] * a0 + s[i1] * a1;
+        r[o + 1] = s[i0 + 1] * a0 + s[i1 + 1] * a1;
+        r[o + 2] = s[i0 + 2] * a0 + s[i1 + 2] * a1;
+      }
+    } else if (ksize === 2) {
       for (let dx = 0, o = 0; dx < dw; dx++) {
         const i0 = base + xIdx[dx * 2];
         const i1 = base + xIdx[dx * 2 + 1];
