@@ -1,6 +1,6 @@
 /**
  * Constructor options and defaults of each optimizer type, as PyTorch 1.13 (`torch/optim/*.py`) and
- * MMPretrain (`LAMB`) define them: they become each optimizer's `defaults` and fill every param group.
+ * MMPretrain (`Lamb`, `LARS`) define them: they become each optimizer's `defaults` and fill every param group.
  * Pure data, shared by the tfjs optimizers and by tensor-free simulations (the Schedule panel).
  */
 import { REQUIRED, resolveOptions, type OptionSpec } from './options';
@@ -15,7 +15,7 @@ export const OPTIMIZER_SPECS: Record<string, OptionSpec> = {
   AdamW: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 1e-2, amsgrad: false, maximize: false, capturable: false, fused: null, ...INERT },
   RMSprop: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weight_decay: 0, momentum: 0, centered: false, maximize: false, ...INERT },
   Adagrad: { lr: 1e-2, lr_decay: 0, weight_decay: 0, initial_accumulator_value: 0, eps: 1e-10, maximize: false, ...INERT },
-  LAMB: {
+  Lamb: {
     lr: 1e-3,
     bias_correction: true,
     betas: [0.9, 0.999],
@@ -26,6 +26,7 @@ export const OPTIMIZER_SPECS: Record<string, OptionSpec> = {
     trust_clip: false,
     always_adapt: false,
   },
+  LARS: { lr: REQUIRED, momentum: 0, weight_decay: 0, dampening: 0, eta: 0.001, nesterov: false, eps: 1e-8 },
 };
 
 /** Names of the optimizer types with a spec. */
@@ -45,6 +46,7 @@ export function optimizerDefaults(type: string, cfg: Record<string, unknown>): R
   if (typeof lr !== 'number' || !(lr >= 0)) throw new Error(`${type}: Invalid learning rate: ${lr}`);
   if (typeof d.weight_decay !== 'number' || !((d.weight_decay as number) >= 0)) throw new Error(`${type}: Invalid weight_decay value: ${d.weight_decay}`);
   if ('momentum' in d && !((d.momentum as number) >= 0)) throw new Error(`${type}: Invalid momentum value: ${d.momentum}`);
+  if (type === 'LARS' && !((d.eta as number) >= 0)) throw new Error(`LARS: Invalid LARS coefficient value: ${d.eta}`);
   if ('eps' in d && !((d.eps as number) >= 0)) throw new Error(`${type}: Invalid epsilon value: ${d.eps}`);
   if ('betas' in d) {
     const b = d.betas as number[];
@@ -53,8 +55,8 @@ export function optimizerDefaults(type: string, cfg: Record<string, unknown>): R
     if (!(b[1] >= 0 && b[1] < 1)) throw new Error(`${type}: Invalid beta parameter at index 1: ${b[1]}`);
     d.betas = [b[0], b[1]];
   }
-  if (type === 'SGD' && d.nesterov && (!((d.momentum as number) > 0) || d.dampening !== 0)) {
-    throw new Error('SGD: Nesterov momentum requires a momentum and zero dampening');
+  if ((type === 'SGD' || type === 'LARS') && d.nesterov && (!((d.momentum as number) > 0) || d.dampening !== 0)) {
+    throw new Error(`${type}: Nesterov momentum requires a momentum and zero dampening`);
   }
   return d;
 }

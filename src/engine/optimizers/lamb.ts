@@ -1,13 +1,13 @@
 /**
- * MMPretrain's `LAMB` (`mmpretrain/engine/optimizers/lamb.py`, from timm): gradients divided by the global norm
+ * MMPretrain's `Lamb` (LAMB) (`mmpretrain/engine/optimizers/lamb.py`, from timm): gradients divided by the global norm
  * above `max_grad_norm`, Adam moments with a per-group step, then the layer-wise trust ratio ‖w‖ / ‖update‖.
  */
 import { tf } from '../../backends/tf';
 import { num, Optimizer, type StepItem } from './optimizer';
 import type { ParamGroup } from './param_groups';
 
-export class LAMB extends Optimizer {
-  static override readonly typeName: string = 'LAMB';
+export class Lamb extends Optimizer {
+  static override readonly typeName: string = 'Lamb';
 
   /** The global clip divisor: ‖g‖ / max_grad_norm when above it, else 1 (a kept scalar, disposed after the step). */
   protected override beginStep(items: StepItem[]): unknown {

@@ -14,6 +14,8 @@ interface Case {
   name: string;
   optimizer: Record<string, unknown>;
   groups?: Record<string, unknown>[];
+  /** mmengine paramwise_cfg giving the script's second group (the `b` parameter). */
+  paramwise?: Record<string, unknown>;
   clip_grad?: Record<string, unknown>;
   accumulative_counts?: number;
   iters?: number;
@@ -46,7 +48,8 @@ function wrapperConfig(c: Case): Record<string, unknown> {
   const cfg: Record<string, unknown> = { optimizer: { ...c.optimizer } };
   if (c.clip_grad) cfg.clip_grad = { ...c.clip_grad, ...(c.clip_grad.norm_type === 'inf' ? { norm_type: 'inf' } : {}) };
   if (c.accumulative_counts) cfg.accumulative_counts = c.accumulative_counts;
-  if (c.groups) {
+  if (c.paramwise) cfg.paramwise_cfg = c.paramwise;
+  else if (c.groups) {
     const base = c.optimizer as { lr: number; weight_decay: number };
     const g = c.groups[1] as { lr: number; weight_decay: number };
     cfg.paramwise_cfg = { custom_keys: { '.b': { lr_mult: g.lr / base.lr, decay_mult: g.weight_decay / base.weight_decay } } };
@@ -111,7 +114,8 @@ describe('OptimWrapper and the constructor', () => {
       { type: 'AdamW', lr: 1e-3 },
       { type: 'RMSprop', lr: 1e-3, momentum: 0.5, centered: true },
       { type: 'Adagrad', lr: 1e-2 },
-      { type: 'LAMB', lr: 1e-3 },
+      { type: 'Lamb', lr: 1e-3 },
+      { type: 'LARS', lr: 0.1, momentum: 0.9, weight_decay: 1e-4 },
     ]) {
       const wrapper = buildOptimWrapper(model, { optimizer, clip_grad: { type: 'value', clip_value: 1 } });
       const step = (t: number) => {

@@ -50,6 +50,9 @@ const PARAMWISE_SPEC = {
   flat_decay_mult: null,
   bypass_duplicate: false,
   dcn_offset_lr_mult: null,
+  // Some MMPretrain configs (twins) write `_delete=True` inside paramwise_cfg; mmengine ignores it.
+  _delete: null,
+  _delete_: null,
 };
 
 const NORM_TYPES = new Set(['_BatchNorm', 'BatchNorm1d', 'BatchNorm2d', 'BatchNorm3d', 'SyncBatchNorm', '_InstanceNorm', 'InstanceNorm1d', 'InstanceNorm2d', 'GroupNorm', 'LayerNorm', 'LayerNorm2d']);

@@ -2,7 +2,8 @@
 import { Adagrad } from './adagrad';
 import { Adam, AdamW } from './adam';
 import { DefaultOptimWrapperConstructor, LearningRateDecayOptimWrapperConstructor } from './default_constructor';
-import { LAMB } from './lamb';
+import { Lamb } from './lamb';
+import { LARS } from './lars';
 import { AmpOptimWrapper, OptimWrapper } from './optim_wrapper';
 import { RMSprop } from './rmsprop';
 import { SGD } from './sgd';
@@ -10,6 +11,6 @@ import { SGD } from './sgd';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Named = { typeName: string } & (new (cfg: any) => unknown);
 
-export const OPTIMIZER_CLASSES: Named[] = [SGD, Adam, AdamW, RMSprop, Adagrad, LAMB];
+export const OPTIMIZER_CLASSES: Named[] = [SGD, Adam, AdamW, RMSprop, Adagrad, Lamb, LARS];
 export const OPTIM_WRAPPER_CLASSES: Named[] = [OptimWrapper, AmpOptimWrapper];
 export const OPTIM_WRAPPER_CONSTRUCTOR_CLASSES: Named[] = [DefaultOptimWrapperConstructor, LearningRateDecayOptimWrapperConstructor];

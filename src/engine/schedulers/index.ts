@@ -11,6 +11,7 @@ export { CosineRestartParamScheduler } from './cosine_restart';
 export { OneCycleParamScheduler, annealCos, annealLinear } from './one_cycle';
 export * from './lr_scheduler';
 export * from './momentum_scheduler';
+export { CosineAnnealingWeightDecay } from './weight_decay_scheduler';
 export { ReduceOnPlateauParamScheduler, ReduceOnPlateauLR, ReduceOnPlateauMomentum } from './reduce_on_plateau';
 export { buildParamScheduler, buildParamSchedulers, effectiveSchedulerOptions, schedulerClass, schedulerConfigList } from './build';
 export type { SchedulerBuildContext, ParamSchedulerConfig } from './build';

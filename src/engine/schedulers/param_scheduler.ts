@@ -31,8 +31,8 @@ export interface CommonSchedulerOptions {
 
 export const COMMON_SCHEDULER_OPTIONS: OptionSpec = { begin: 0, end: INF, last_step: -1, by_epoch: true, verbose: false };
 
-/** Which parameter a scheduler class drives: fixed `lr`, momentum (or Adam's `betas[0]`), or `param_name`. */
-export type SchedulerForm = 'lr' | 'momentum' | 'param';
+/** Which parameter a scheduler class drives: fixed `lr` / `weight_decay`, momentum (or Adam's `betas[0]`), or `param_name`. */
+export type SchedulerForm = 'lr' | 'momentum' | 'weight_decay' | 'param';
 
 /** The static side of a scheduler class (what the builder and `ParamScheduler`'s constructor use). */
 export interface SchedulerClass {
@@ -120,7 +120,7 @@ export abstract class ParamScheduler<O extends CommonSchedulerOptions = CommonSc
 
     let useBetas = false;
     let paramName: string;
-    if (cls.form === 'lr') paramName = 'lr';
+    if (cls.form === 'lr' || cls.form === 'weight_decay') paramName = cls.form;
     else if (cls.form === 'momentum') {
       // MomentumSchedulerMixin: SGD-like optimizers have `momentum`; Adam-like ones schedule betas[0].
       paramName = 'momentum';

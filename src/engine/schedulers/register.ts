@@ -9,6 +9,7 @@ import { OneCycleParamScheduler } from './one_cycle';
 import { PolyParamScheduler } from './poly';
 import { MultiStepParamScheduler, StepParamScheduler } from './step';
 import * as lr from './lr_scheduler';
+import { CosineAnnealingWeightDecay } from './weight_decay_scheduler';
 import { ReduceOnPlateauLR, ReduceOnPlateauMomentum, ReduceOnPlateauParamScheduler } from './reduce_on_plateau';
 import * as momentum from './momentum_scheduler';
 
@@ -42,4 +43,5 @@ export const SCHEDULER_CLASSES: SchedulerClass[] = [
   ReduceOnPlateauParamScheduler,
   ReduceOnPlateauLR,
   ReduceOnPlateauMomentum,
+  CosineAnnealingWeightDecay,
 ] as unknown as SchedulerClass[];

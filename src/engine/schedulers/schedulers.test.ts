@@ -135,6 +135,13 @@ describe('parameter schedulers (mmengine chainable formulas)', () => {
     expect(() => buildParamSchedulers({ type: 'ReduceOnPlateauLR', by_epoch: false }, sgd())).toThrow(/only support by_epoch=True/);
   });
 
+  it('CosineAnnealingWeightDecay (MMPretrain) anneals weight decay; a zero weight decay stays zero', () => {
+    const opt = new SimulatedOptimWrapper([{ lr: 0.1, weight_decay: 0.04 }, { lr: 0.1, weight_decay: 0 }], { lr: 0.1, weight_decay: 0.04 });
+    const got = run({ type: 'CosineAnnealingWeightDecay', T_max: 4, eta_min: 0.01 }, 5, opt, 'weight_decay');
+    close(got, [0, 1, 2, 3, 4].map((t) => 0.01 + ((0.04 - 0.01) * (1 + Math.cos((Math.PI * t) / 4))) / 2));
+    expect(opt.paramGroups[1].weight_decay).toBe(0);
+  });
+
   it('bad configs get mmengine messages', () => {
     expect(() => run({ type: 'StepLR', step_size: 1, begin: 5, end: 5 }, 1)).toThrow('end should be larger than begin, but got begin=5, end=5');
     expect(() => run({ type: 'StepLR', stepsize: 1 }, 1)).toThrow(/unknown option 'stepsize' — did you mean 'step_size'/);
