@@ -10,7 +10,8 @@
 import { fileSystem as defaultFileSystem, type FileSystem, isAbsolute, joinPath } from '../fileio/sources';
 import { Pipeline, type PipelineStep } from './pipeline';
 import type { DataInfo, Dataset, Metainfo } from './types';
-import { createRng, type Rng } from './utils/rng';
+import { createRng, mixSeed, type Rng } from './utils/rng';
+import { RandomGenerator } from './transforms/random';
 import { deepCopy } from './utils/copy';
 import { linesOf } from './utils/list_from_file';
 import { rejectUnknownKeys } from './utils/options';
@@ -67,7 +68,11 @@ export interface DatasetContext {
   fileSystem?: FileSystem;
   /** Generator for refetching another index. Default: `createRng(seed ?? 0)`. */
   rng?: Rng;
-  /** Seed of the pipeline's random transforms and of the default refetch generator (`randomness.seed`). */
+  /**
+   * Seed of the random transforms and of the default refetch generator (`randomness.seed`). When set, every sample
+   * draws from its own generator seeded by (seed, index, how many times that index was fetched), so augmentations
+   * are reproducible whatever the batch concurrency or decode timing, and differ from epoch to epoch.
+   */
   seed?: number;
   /** Called for every refetch. */
   onRefetch?: (event: RefetchEvent) => void;
@@ -103,6 +108,9 @@ export class BaseDataset implements Dataset {
   private readonly rng: Rng;
   private readonly onRefetch?: (event: RefetchEvent) => void;
   private readonly onWarning?: (message: string) => void;
+  private readonly seed?: number;
+  /** Per index, how many times it was prepared (for per-sample generators). */
+  private fetchCounts: Map<number, number> = new Map();
 
   constructor(cfg: BaseDatasetOptions = {}, ctx: DatasetContext = {}) {
     rejectUnknownKeys(cfg, BASE_DATASET_KEYS, this.constructor.name);
@@ -110,6 +118,7 @@ export class BaseDataset implements Dataset {
     this.rng = ctx.rng ?? createRng(ctx.seed ?? 0);
     this.onRefetch = ctx.onRefetch;
     this.onWarning = ctx.onWarning;
+    this.seed = ctx.seed;
     this.dataRoot = cfg.data_root ?? '';
     const prefix = cfg.data_prefix ?? '';
     this.dataPrefix = typeof prefix === 'string' ? { img_path: prefix } : { ...prefix };
@@ -319,6 +328,11 @@ export class BaseDataset implements Dataset {
    */
   async prepareData(idx: number): Promise<DataInfo | null> {
     const info = this.getDataInfo(idx);
+    if (this.seed !== undefined && this.pipeline.length) {
+      const n = this.fetchCounts.get(info.sample_idx as number) ?? 0;
+      this.fetchCounts.set(info.sample_idx as number, n + 1);
+      info.rng = new RandomGenerator(mixSeed(this.seed, info.sample_idx as number, n));
+    }
     if (this.pipeline.loadsImages() && typeof info.img_path === 'string' && info.img === undefined && info.img_bytes === undefined) {
       info.img_bytes = await this.fs.get(info.img_path);
     }
@@ -374,6 +388,7 @@ export class BaseDataset implements Dataset {
     Object.assign(sub, this);
     (sub as unknown as { dataList: DataInfo[] }).dataList = subsetOf(this.dataList, indices, this.constructor.name);
     (sub as unknown as { refetches: RefetchEvent[] }).refetches = [];
+    (sub as unknown as { fetchCounts: Map<number, number> }).fetchCounts = new Map();
     return sub;
   }
 

@@ -19,13 +19,17 @@ export interface DataLoaderOptions {
   drop_last?: boolean;
   /** `{type: 'pseudo_collate' | 'default_collate'}`, a name, or a function. Default: pseudo_collate. */
   collate_fn?: { type: string } | string | CollateFn;
-  /** Accepted for compatibility (workers are the caller's: run the iterator inside a Web Worker). Default: 0. */
+  /**
+   * With `num_workers > 0`, batches are prepared ahead of the consumer (`prefetch_factor` each, as torch's loader
+   * keeps `num_workers × prefetch_factor` in flight), so asynchronous decoding overlaps the training step. The
+   * loader itself stays single-threaded: run it inside a Web Worker to take it off the page. Default: 0.
+   */
   num_workers?: number;
   /** Accepted and ignored. */
   persistent_workers?: boolean;
   /** Accepted and ignored. */
   pin_memory?: boolean;
-  /** Accepted and ignored (MMPretrain 0.x). */
+  /** Batches prepared ahead per worker when `num_workers > 0`. Default: 2. */
   prefetch_factor?: number;
 }
 
@@ -50,6 +54,8 @@ export class DataLoader implements AsyncIterable<Batch> {
   readonly batchSize: number;
   readonly dropLast: boolean;
   readonly collate: CollateFn;
+  /** Batches kept in flight ahead of the consumer (`num_workers × prefetch_factor`; 0 = none). */
+  readonly prefetch: number;
 
   constructor(
     readonly dataset: Dataset,
@@ -61,6 +67,9 @@ export class DataLoader implements AsyncIterable<Batch> {
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new Error(`DataLoader: batch_size must be a positive integer, got ${opts.batch_size}`);
     this.dropLast = opts.drop_last ?? false;
     this.collate = resolveCollate(opts.collate_fn);
+    const workers = opts.num_workers ?? 0;
+    if (!Number.isInteger(workers) || workers < 0) throw new Error(`DataLoader: num_workers must be a non-negative integer, got ${opts.num_workers}`);
+    this.prefetch = workers * (opts.prefetch_factor ?? 2);
   }
 
   /** Batches per epoch (`len(dataloader)`). */
@@ -74,21 +83,41 @@ export class DataLoader implements AsyncIterable<Batch> {
     this.sampler.setEpoch(epoch);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
+  /** The sampler's indices cut into batches (the last one short unless `drop_last`). */
+  private *batchIndices(): Generator<number[]> {
     let pending: number[] = [];
-    const emit = async (indices: number[]): Promise<Batch> => {
-      const samples = await Promise.all(indices.map((i) => this.dataset.getItem(i)));
-      return { ...this.collate(samples) };
-    };
     for (const idx of this.sampler) {
       pending.push(idx);
       if (pending.length === this.batchSize) {
-        const batch = pending;
+        yield pending;
         pending = [];
-        yield emit(batch);
       }
     }
-    if (pending.length && !this.dropLast) yield emit(pending);
+    if (pending.length && !this.dropLast) yield pending;
+  }
+
+  private async makeBatch(indices: number[]): Promise<Batch> {
+    const samples = await Promise.all(indices.map((i) => this.dataset.getItem(i)));
+    return { ...this.collate(samples) };
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
+    const plan = this.batchIndices();
+    const inFlight: Array<Promise<Batch>> = [];
+    const launch = (): boolean => {
+      const next = plan.next();
+      if (next.done) return false;
+      const p = this.makeBatch(next.value);
+      p.catch(() => {}); // observed when awaited below; avoids an unhandled rejection while queued
+      inFlight.push(p);
+      return true;
+    };
+    while (inFlight.length <= this.prefetch && launch());
+    while (inFlight.length) {
+      const batch = await inFlight.shift()!;
+      launch();
+      yield batch;
+    }
   }
 }
 

@@ -101,3 +101,39 @@ val_dataloader = dict(
     expect(seen).toBe(258);
   });
 });
+
+describe('reproducible augmentation', () => {
+  const bin = sharedPath('data/cifar10/data_batch_1.first258.bin');
+
+  it.skipIf(!existsSync(bin))('with a seed, each sample draws the same crop/flip whatever the batching and prefetch; epochs differ', async () => {
+    registerTransforms();
+    registerDatasets();
+    const records = new Uint8Array(readFileSync(bin));
+    const fs = new FileSystem(null);
+    fs.mount('c', new MemorySource({ 'test_batch.bin': records }));
+    const pipeline = [{ type: 'RandomCrop', crop_size: 32, padding: 4 }, { type: 'RandomFlip', prob: 0.5, direction: 'horizontal' }, { type: 'PackInputs' }];
+    const run = async (batch_size: number, num_workers: number, epochs: number) => {
+      const loader = await buildDataLoader(
+        { batch_size, num_workers, dataset: { type: 'CIFAR10', data_root: 'c', split: 'test', pipeline }, sampler: { type: 'DefaultSampler', shuffle: true } },
+        { seed: 11, ctx: { fileSystem: fs, seed: 3 } },
+      );
+      const byEpoch: Array<Map<number, string>> = [];
+      for (let e = 0; e < epochs; e++) {
+        loader.setEpoch(e);
+        const drawn = new Map<number, string>();
+        for await (const b of loader) {
+          const inputs = b.inputs as Array<{ data: Uint8Array }>;
+          (b.data_samples as Array<{ metainfo: { sample_idx: number } }>).forEach((d, k) => drawn.set(d.metainfo.sample_idx, inputs[k].data.join()));
+        }
+        byEpoch.push(drawn);
+      }
+      return byEpoch;
+    };
+    const a = await run(16, 0, 2);
+    const b = await run(5, 2, 1);
+    expect(a[0].size).toBe(258);
+    for (const [idx, params] of a[0]) expect(b[0].get(idx)).toBe(params);
+    const changed = [...a[0]].filter(([idx, p]) => a[1].get(idx) !== p).length;
+    expect(changed).toBeGreaterThan(200);
+  });
+});

@@ -62,3 +62,19 @@ export function createRng(seed: number): Rng {
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
+
+/** Mixes integers into one 32-bit seed (murmur3 finaliser over each word): distinct inputs give unrelated seeds. */
+export function mixSeed(...words: number[]): number {
+  let h = 0x9e3779b9;
+  for (const w of words) {
+    let k = Math.imul((w >>> 0) ^ Math.trunc(w / 2 ** 32), 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h ^= k;
+    h = Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
