@@ -1,5 +1,5 @@
 /** The short micro-benchmark that compares backends: one warm-up (shader compilation), then timed runs within a budget. */
-import { runWorkload, type WorkloadSize } from './workload';
+import { applyWorkload, disposeWorkloadInputs, makeWorkloadInputs, type WorkloadInputs, type WorkloadSize } from './workload';
 import { tf } from './tf';
 import type { BackendName } from './names';
 
@@ -12,6 +12,34 @@ export interface MicroBenchmarkOptions {
   size?: WorkloadSize;
   /** Clock in milliseconds. Default `performance.now`. */
   now?: () => number;
+  /**
+   * Give up when the warm-up run (shader compilation included) has not finished after this many milliseconds:
+   * throws {@link BenchmarkTimeout}. Software GPUs spend seconds compiling. Default: no limit.
+   */
+  warmupDeadlineMs?: number;
+}
+
+/** The warm-up run did not finish within its deadline: the backend is at least that slow here. */
+export class BenchmarkTimeout extends Error {
+  constructor(
+    readonly backend: BackendName,
+    readonly deadlineMs: number,
+  ) {
+    super(`${backend} warm-up did not finish within ${deadlineMs.toFixed(0)} ms`);
+    this.name = 'BenchmarkTimeout';
+  }
+}
+
+/** Resolves with `promise`'s value, or with `timedOut` after `ms` milliseconds. */
+async function within<T, U>(promise: Promise<T>, ms: number | undefined, timedOut: U): Promise<T | U> {
+  if (ms === undefined) return promise;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<U>((resolve) => (timer = setTimeout(() => resolve(timedOut), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface MicroBenchmarkResult {
@@ -23,9 +51,9 @@ export interface MicroBenchmarkResult {
   warmupMs: number;
 }
 
-async function timedRun(size: WorkloadSize | undefined, now: () => number): Promise<number> {
+async function timedRun(inputs: WorkloadInputs, now: () => number): Promise<number> {
   const t0 = now();
-  const out = runWorkload(size);
+  const out = applyWorkload(inputs);
   try {
     await out.data(); // waits for the GPU
   } finally {
@@ -46,16 +74,27 @@ export function median(values: readonly number[]): number {
  * Throws when the backend cannot initialise.
  */
 export async function microBenchmark(backend: BackendName, options: MicroBenchmarkOptions = {}): Promise<MicroBenchmarkResult> {
-  const { runs = 5, budgetMs = 200, size, now = () => performance.now() } = options;
+  const { runs = 5, budgetMs = 200, size, now = () => performance.now(), warmupDeadlineMs } = options;
   const previous = tf.getBackend();
   if (!(await tf.setBackend(backend))) throw new Error(`The ${backend} backend failed to initialise.`);
+  const inputs = makeWorkloadInputs(size);
+  let inputsInUse = false;
   try {
-    const warmupMs = await timedRun(size, now);
+    // Uploads, then the first run (shader compilation included), under the deadline.
+    const warmup = inputs.x.data().then(() => timedRun(inputs, now));
+    const warmupMs = await within(warmup, warmupDeadlineMs, null);
+    if (warmupMs === null) {
+      // The run goes on in the background: free its inputs once it is done.
+      inputsInUse = true;
+      void warmup.finally(() => disposeWorkloadInputs(inputs)).catch(() => undefined);
+      throw new BenchmarkTimeout(backend, warmupDeadlineMs!);
+    }
     const times: number[] = [];
     const start = now();
-    while (times.length < runs && (times.length === 0 || now() - start < budgetMs)) times.push(await timedRun(size, now));
+    while (times.length < runs && (times.length === 0 || now() - start < budgetMs)) times.push(await timedRun(inputs, now));
     return { backend, msPerRun: median(times), runs: times.length, warmupMs };
   } finally {
+    if (!inputsInUse) disposeWorkloadInputs(inputs);
     if (previous && previous !== backend) await tf.setBackend(previous);
   }
 }

@@ -1,6 +1,6 @@
 import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
-import { microBenchmark } from './benchmark';
+import { BenchmarkTimeout, microBenchmark } from './benchmark';
 import { runOpOnAllBackends } from './diagnostics';
 import { formatBytes, memorySnapshot } from './memory';
 import { chooseBackend, initBackends } from './select';
@@ -36,7 +36,7 @@ describe('initBackends in Node', () => {
       },
     };
     const report = await initBackends(options as Parameters<typeof initBackends>[0]);
-    expect(measured).toEqual(['webgpu', 'webgl', 'wasm']);
+    expect(measured).toEqual(['wasm', 'webgl', 'webgpu']); // WASM first: it bounds the others' deadline
     expect(report).toMatchObject({ backend: 'wasm', source: 'benchmark', timings });
     expect(report.adapter?.isSoftware).toBe(true);
     expect(store.load()).toMatchObject({ backend: 'wasm', source: 'benchmark' });
@@ -45,6 +45,26 @@ describe('initBackends in Node', () => {
     const again = await initBackends(options as Parameters<typeof initBackends>[0]);
     expect(measured).toEqual([]);
     expect(again.source).toBe('remembered');
+  });
+
+  it('stops a GPU backend whose warm-up outlasts 30× the WASM run, counting the deadline as its time', async () => {
+    const gpu = { requestAdapter: async () => ({ info: { vendor: 'google', architecture: 'swiftshader', isFallbackAdapter: true } }) };
+    const deadlines: Record<string, number | undefined> = {};
+    const report = await initBackends({
+      store: memoryChoiceStore(),
+      gpu,
+      initialise: async () => null,
+      measure: async (n, deadline) => {
+        deadlines[n] = deadline;
+        if (n === 'wasm') return 20;
+        if (n === 'webgpu') throw new BenchmarkTimeout(n, deadline!);
+        return 700; // webgl finished within its deadline
+      },
+    });
+    expect(deadlines).toEqual({ wasm: undefined, webgpu: 600, webgl: 600 });
+    expect(report.timings).toEqual({ wasm: 20, webgpu: 600, webgl: 700 });
+    expect(report.failed.webgpu).toMatch(/stopped: webgpu warm-up did not finish within 600 ms/);
+    expect(report.backend).toBe('wasm');
   });
 
   it('remembers a user choice over the measured one', async () => {

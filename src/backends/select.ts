@@ -4,7 +4,7 @@
  * Works in the page, a worker and Node (where only wasm and cpu initialise).
  */
 import { adapterKey, detectWebGpuAdapter, findGpu, type AdapterReport, type GpuLike } from './adapter';
-import { microBenchmark } from './benchmark';
+import { BenchmarkTimeout, microBenchmark } from './benchmark';
 import { BACKEND_NAMES, type BackendName } from './names';
 import { byPreference, pickFastest, planBackendChoice, type BackendDecision, type Timings } from './picker';
 import { ensureRegistered, wasmThreadCount } from './register';
@@ -18,8 +18,18 @@ export interface InitBackendOptions {
   store?: ChoiceStore;
   /** Use this backend when it initialises (not remembered). Default none. */
   override?: BackendName | null;
-  /** Measures one backend, milliseconds per run. Default the micro-benchmark. */
-  measure?: (name: BackendName) => Promise<number>;
+  /**
+   * Measures one backend, milliseconds per run; may throw {@link BenchmarkTimeout} past `deadlineMs`.
+   * Default the micro-benchmark.
+   */
+  measure?: (name: BackendName, deadlineMs?: number) => Promise<number>;
+  /**
+   * WASM is measured first; another backend whose warm-up takes longer than this many times WASM's run (and at
+   * least `minDeadlineMs`) is stopped: it is that much slower. Default 30.
+   */
+  deadlineFactor?: number;
+  /** Default 250 ms. */
+  minDeadlineMs?: number;
   /** `navigator.gpu` or a stand-in. Default the global one. */
   gpu?: GpuLike;
   /** Registers and initialises one backend, returning an error text or null. Default the real tfjs initialisation. */
@@ -37,7 +47,12 @@ export interface BackendReport extends BackendDecision {
   timings: Timings;
   /** XNNPACK threads of the WASM backend (null when WASM is not up). */
   wasmThreads: number | null;
+  /** Milliseconds the micro-benchmark took (0 when nothing was measured). */
+  benchmarkMs: number;
 }
+
+/** The order backends are measured in. */
+const MEASURE_ORDER: readonly BackendName[] = ['wasm', 'webgl', 'webgpu', 'cpu'];
 
 /** Registers and initialises one backend; returns an error text, or null when it is usable. */
 async function tryInitialise(name: BackendName): Promise<string | null> {
@@ -71,24 +86,39 @@ export async function initBackends(options: InitBackendOptions = {}): Promise<Ba
   const plan = planBackendChoice({ available, adapter, adapterKey: key, override: options.override, remembered });
   let decision: BackendDecision;
   let timings: Timings = remembered?.timings ?? {};
+  let benchmarkMs = 0;
   if ('decision' in plan) {
     decision = plan.decision;
   } else {
-    const measure = options.measure ?? (async (name: BackendName) => (await microBenchmark(name)).msPerRun);
+    const measure =
+      options.measure ?? (async (name: BackendName, deadlineMs?: number) => (await microBenchmark(name, { warmupDeadlineMs: deadlineMs })).msPerRun);
+    const { deadlineFactor = 30, minDeadlineMs = 250 } = options;
+    const t0 = performance.now();
     timings = {};
-    for (const name of plan.benchmark) {
+    // WASM first: it is fast everywhere and bounds how long a (software) GPU backend is worth waiting for. WebGL
+    // before WebGPU: WebGL compiles its shaders synchronously, and a stopped WebGPU warm-up still runs on behind.
+    const order = MEASURE_ORDER.filter((n) => plan.benchmark.includes(n));
+    for (const name of order) {
+      const wasmMs = timings.wasm;
+      const deadline = wasmMs !== undefined && Number.isFinite(wasmMs) ? Math.max(minDeadlineMs, deadlineFactor * wasmMs) : undefined;
       try {
-        timings[name] = await measure(name);
+        timings[name] = await measure(name, name === 'wasm' ? undefined : deadline);
       } catch (err) {
-        timings[name] = Number.NaN;
-        failed[name] = `benchmark failed: ${err instanceof Error ? err.message : String(err)}`;
+        if (err instanceof BenchmarkTimeout) {
+          timings[name] = err.deadlineMs; // a lower bound: at least this slow
+          failed[name] = `stopped: ${err.message}`;
+        } else {
+          timings[name] = Number.NaN;
+          failed[name] = `benchmark failed: ${err instanceof Error ? err.message : String(err)}`;
+        }
       }
     }
+    benchmarkMs = performance.now() - t0;
     decision = pickFastest(timings, available, adapter);
     store.save({ backend: decision.backend, adapterKey: key, source: 'benchmark', timings, at: new Date().toISOString() });
   }
   await tf.setBackend(decision.backend);
-  return { ...decision, adapter, available, failed, timings, wasmThreads: await wasmThreadCount() };
+  return { ...decision, adapter, available, failed, timings, benchmarkMs, wasmThreads: await wasmThreadCount() };
 }
 
 /** The user picks a backend (status bar): activates it and remembers it. Throws when it cannot initialise. */

@@ -2,7 +2,7 @@
  * A small fixed conv2d + matMul workload: the micro-benchmark that picks a backend and the cross-backend parity check
  * run the same ops on the same deterministic inputs.
  */
-import { tf, type Tensor } from './tf';
+import { tf, type Tensor, type Tensor2D, type Tensor4D } from './tf';
 
 /** Sizes of the workload. Defaults: a 1×32×32×16 image through a 3×3 conv to 32 channels, then a 64×512 · 512×64 matMul. */
 export interface WorkloadSize {
@@ -12,7 +12,7 @@ export interface WorkloadSize {
   inChannels?: number;
   /** Output channels. Default 32. */
   outChannels?: number;
-  /** Rows of the matMul's left operand. Default 64. */
+  /** Rows of the matMul's left operand (must divide side² × outChannels). Default 64. */
   rows?: number;
 }
 
@@ -23,30 +23,49 @@ export function fixedValues(n: number, phase: number): Float32Array {
   return out;
 }
 
-interface Resolved {
-  side: number;
-  inChannels: number;
-  outChannels: number;
+/** The workload's input tensors on the current backend (dispose with `disposeWorkloadInputs`). */
+export interface WorkloadInputs {
+  x: Tensor4D;
+  w: Tensor4D;
+  b: Tensor2D;
   rows: number;
 }
 
-function resolve(size: WorkloadSize): Resolved {
-  return { side: size.side ?? 32, inChannels: size.inChannels ?? 16, outChannels: size.outChannels ?? 32, rows: size.rows ?? 64 };
+export function makeWorkloadInputs(size: WorkloadSize = {}): WorkloadInputs {
+  const side = size.side ?? 32;
+  const inChannels = size.inChannels ?? 16;
+  const outChannels = size.outChannels ?? 32;
+  const rows = size.rows ?? 64;
+  const inner = (side * side * outChannels) / rows;
+  if (!Number.isInteger(inner)) throw new Error(`workload rows ${rows} must divide ${side}²×${outChannels}`);
+  const scale = (v: Float32Array, s: number) => v.map((e) => e * s);
+  return {
+    x: tf.tensor4d(fixedValues(side * side * inChannels, 0.1), [1, side, side, inChannels]),
+    w: tf.tensor4d(scale(fixedValues(9 * inChannels * outChannels, 0.7), 1 / Math.sqrt(9 * inChannels)), [3, 3, inChannels, outChannels]),
+    b: tf.tensor2d(scale(fixedValues(inner * rows, 1.3), 1 / Math.sqrt(inner)), [inner, rows]),
+    rows,
+  };
 }
 
-/**
- * Runs conv2d (same padding) → relu → reshape → matMul on the current backend and returns the flattened result
- * (a tensor the caller disposes). Inputs are created and disposed inside.
- */
-export function runWorkload(size: WorkloadSize = {}): Tensor {
-  const { side, inChannels, outChannels, rows } = resolve(size);
+export function disposeWorkloadInputs(inputs: WorkloadInputs): void {
+  tf.dispose([inputs.x, inputs.w, inputs.b]);
+}
+
+/** conv2d (same padding) → relu → reshape → matMul, flattened (a tensor the caller disposes). */
+export function applyWorkload(inputs: WorkloadInputs): Tensor {
   return tf.tidy(() => {
-    const x = tf.tensor4d(fixedValues(side * side * inChannels, 0.1), [1, side, side, inChannels]);
-    const w = tf.tensor4d(fixedValues(9 * inChannels * outChannels, 0.7), [3, 3, inChannels, outChannels]);
-    const y = tf.relu(tf.conv2d(x, tf.mul(w, tf.scalar(0.2)), 1, 'same'));
-    const inner = (side * side * outChannels) / rows;
-    const a = tf.reshape(y, [rows, inner]);
-    const b = tf.tensor2d(fixedValues(inner * rows, 1.3), [inner, rows]);
-    return tf.reshape(tf.matMul(a, tf.mul(b, tf.scalar(1 / Math.sqrt(inner)))), [-1]);
+    const y = tf.relu(tf.conv2d(inputs.x, inputs.w, 1, 'same'));
+    const a = tf.reshape(y, [inputs.rows, -1]);
+    return tf.reshape(tf.matMul(a, inputs.b), [-1]);
   });
+}
+
+/** Builds the inputs, runs the workload once and disposes the inputs; returns the output (caller disposes). */
+export function runWorkload(size: WorkloadSize = {}): Tensor {
+  const inputs = makeWorkloadInputs(size);
+  try {
+    return applyWorkload(inputs);
+  } finally {
+    disposeWorkloadInputs(inputs);
+  }
 }

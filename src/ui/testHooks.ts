@@ -2,7 +2,7 @@
  * `window.__mmpw`: a small, stable hook for end-to-end tests and for users in the devtools console
  * (cross-backend parity, the backend report, tfjs memory).
  */
-import { memorySnapshot, runOpOnAllBackends, tf, wasmThreadCount, type BackendName } from '../backends';
+import { memorySnapshot, microBenchmark, runOpOnAllBackends, tf, wasmThreadCount, type BackendName } from '../backends';
 import { useBackendStore } from './backend/pageBackends';
 import { useStudioStore } from './store/studioStore';
 
@@ -12,6 +12,8 @@ export interface StudioTestHooks {
   /** Resolves once the backend is chosen; returns the report. */
   backendReady(): Promise<ReturnType<typeof useBackendStore.getState>['report']>;
   memory: typeof memorySnapshot;
+  /** Times the micro-benchmark on one backend (warm-up included in the result). */
+  microBenchmark: typeof microBenchmark;
   /** The active tfjs backend name. */
   backend(): string;
   /** What the WASM backend runs with: SIMD, threads support, the thread count, the logical cores. */
@@ -34,6 +36,7 @@ export function installTestHooks(): void {
       return useBackendStore.getState().report;
     },
     memory: memorySnapshot,
+    microBenchmark,
     backend: () => tf.getBackend(),
     async wasmInfo() {
       return {

@@ -24,7 +24,7 @@ function BackendSelect() {
   const value = report?.source === 'user' ? report.backend : 'auto';
   return (
     <label className="status-item">
-      <span className="status-label">Backend choice</span>
+      <span className="status-label">Use</span>
       <select
         aria-label="Backend choice"
         value={value}
@@ -56,7 +56,7 @@ export function StatusBar() {
     : '';
   return (
     <footer className="statusbar" role="status" aria-label="Status">
-      <span className="status-item" data-testid="status-backend" title={report?.reason ?? ''}>
+      <span className="status-item" data-testid="status-backend" title={[report?.reason, timings && `Micro-benchmark (conv2d + matMul, ms per run): ${timings}`].filter(Boolean).join('\n')}>
         <span className="status-label">Backend</span>
         <strong>{phase === 'starting' ? 'starting…' : (report?.backend ?? (phase === 'error' ? 'failed' : '—'))}</strong>
         {report?.backend === 'wasm' && report.wasmThreads !== null && (
@@ -78,11 +78,6 @@ export function StatusBar() {
           '—'
         )}
       </span>
-      {timings && (
-        <span className="status-item muted" title="Micro-benchmark: conv2d + matMul, milliseconds per run">
-          {timings}
-        </span>
-      )}
       {error && (
         <span className="status-item status-error" role="alert">
           {error}
