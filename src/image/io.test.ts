@@ -65,3 +65,18 @@ describe('imfrombytesAsync', () => {
     }
   });
 });
+
+describe('EXIF orientation (as cv2.imdecode)', () => {
+  const exif = JSON.parse(readFileSync(join(__dirname, '__fixtures__/exif.json'), 'utf8')) as Record<string, Record<string, { shape: number[]; sha256: string }>>;
+  for (const o of Object.keys(exif)) {
+    it(`orientation ${o}`, () => {
+      const bytes = new Uint8Array(readFileSync(join(__dirname, `__fixtures__/exif_${o}.jpg`)));
+      for (const flag of ['color', 'grayscale', 'color_ignore_orientation'] as const) {
+        const img = imfrombytes(bytes, flag, 'bgr', `exif_${o}.jpg`);
+        const want = exif[o][flag];
+        expect([img.height, img.width, img.channels].slice(0, want.shape.length), `${flag}`).toEqual(want.shape);
+        expect(sha(img.data), `${flag}`).toBe(want.sha256);
+      }
+    });
+  }
+});

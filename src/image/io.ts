@@ -9,6 +9,7 @@ import { decode as decodeJpeg } from 'jpeg-js';
 import { decode as decodePng } from 'fast-png';
 import { assert } from '../utils/assert';
 import { decodeJpegTurbo, jpegTurboAvailable } from './jpeg_turbo';
+import { applyExifOrientation, jpegExifOrientation } from './exif';
 import { createImage, type ImageArray } from './image';
 
 /** mmcv's `flag` / `color_type` values. */
@@ -149,7 +150,13 @@ function pngStyleGray(raw: RawPixels): ImageArray {
 
 /** `mmcv.imfrombytes(content, flag, channel_order)` with the built-in decoders. */
 export function imfrombytes(bytes: Uint8Array, flag: ColorType = 'color', channelOrder: 'bgr' | 'rgb' = 'bgr', name = '<bytes>'): ImageArray {
-  return pixelsToImage(decodeRaw(bytes, name, flag.startsWith('grayscale')), flag, channelOrder);
+  const img = pixelsToImage(decodeRaw(bytes, name, flag.startsWith('grayscale')), flag, channelOrder);
+  return orient(img, bytes, flag);
+}
+
+/** cv2 rotates `color` / `grayscale` reads by the EXIF orientation; the other flags keep the stored pixels. */
+function orient(img: ImageArray, bytes: Uint8Array, flag: ColorType): ImageArray {
+  return flag === 'color' || flag === 'grayscale' ? applyExifOrientation(img, jpegExifOrientation(bytes)) : img;
 }
 
 /** An asynchronous decoder (e.g. the browser's), returning RGBA or RGB pixels. */
@@ -166,7 +173,7 @@ export function setAsyncImageDecoder(decoder: AsyncImageDecoder | null): void {
 export const browserImageDecoder: AsyncImageDecoder = async (bytes, name) => {
   const g = globalThis as unknown as { createImageBitmap?: typeof createImageBitmap; OffscreenCanvas?: typeof OffscreenCanvas };
   assert(g.createImageBitmap && g.OffscreenCanvas, () => `${name}: createImageBitmap/OffscreenCanvas are not available here`);
-  const bitmap = await g.createImageBitmap(new Blob([bytes as BlobPart]), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  const bitmap = await g.createImageBitmap(new Blob([bytes as BlobPart]), { colorSpaceConversion: 'none', premultiplyAlpha: 'none', imageOrientation: 'none' });
   const canvas = new g.OffscreenCanvas(bitmap.width, bitmap.height);
   const ctx = canvas.getContext('2d');
   assert(ctx, () => `${name}: no 2d context`);
@@ -185,6 +192,6 @@ export async function imfrombytesAsync(bytes: Uint8Array, flag: ColorType = 'col
   const exactJpeg = imageFormat(bytes) === 'jpeg' && jpegTurboAvailable();
   if (!asyncDecoder || exactJpeg || imageFormat(bytes) === 'png') return imfrombytes(bytes, flag, channelOrder, name);
   const raw = await asyncDecoder(bytes, name);
-  // Browser decoders always give RGBA: drop alpha unless 'unchanged' asked for it.
-  return pixelsToImage(raw, flag, channelOrder);
+  // Browser decoders give RGBA (alpha dropped unless 'unchanged'); createImageBitmap was asked not to orient.
+  return orient(pixelsToImage(raw, flag, channelOrder), bytes, flag);
 }
