@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sharedPath } from '../testing/shared';
+import { expectSameTensors } from './test_utils';
 import { loadCheckpoint } from './checkpoint';
 import { NumpyArray } from './pickle/numpy_globals';
 import { PickleGlobal, PickleObject } from './pickle/values';
@@ -26,18 +27,7 @@ function readKeys(p: string): Array<{ key: string; shape: number[]; dtype: strin
   });
 }
 
-const bytesOf = (t: TensorData) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 
-function expectSameTensors(a: Map<string, TensorData>, b: Map<string, TensorData>): void {
-  expect([...a.keys()]).toEqual([...b.keys()]);
-  for (const [k, t] of a) {
-    const u = b.get(k)!;
-    expect(u.shape, k).toEqual(t.shape);
-    expect(u.dtype, k).toBe(t.dtype);
-    expect(u.data.constructor, k).toBe(t.data.constructor);
-    expect(bytesOf(u).equals(bytesOf(t)), `${k}: same values`).toBe(true);
-  }
-}
 
 describe('reference models: .pth and .safetensors', () => {
   for (const name of MODELS) {
@@ -197,4 +187,19 @@ describe('state dict discovery and key revision (mmengine load_checkpoint semant
     const zip = concatParts(zipStoredParts([{ name: 'x/data.pkl', data: pickle([1, 2]) }]));
     await expect(loadCheckpoint(zip, 'list.pth')).rejects.toThrow('list.pth: no state_dict found: the checkpoint holds a list, not a dict');
   });
+});
+
+describe('tensor buffers', () => {
+  for (const file of ['lenet5.pth', 'lenet5.safetensors']) {
+    it.skipIf(!existsSync(models(file)))(`${file}: zero-copy views of the input by default, own buffers with copyTensors`, async () => {
+      const bytes = new Uint8Array(readFileSync(models(file)));
+      const shared = await loadCheckpoint(bytes, file);
+      expect([...shared.stateDict.values()].every((t) => t.data.buffer === bytes.buffer)).toBe(true);
+      const own = await loadCheckpoint(bytes, file, { copyTensors: true });
+      for (const [k, t] of own.stateDict) {
+        expect(t.data.buffer.byteLength, k).toBe(t.data.byteLength);
+        expect(t.data, k).toEqual(shared.stateDict.get(k)!.data);
+      }
+    });
+  }
 });

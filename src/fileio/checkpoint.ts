@@ -2,6 +2,7 @@ import { toByteSource, type ByteSource, type CheckpointInput } from './byte_sour
 import { CheckpointError } from './errors';
 import { isReadableStream, readStreamToBytes } from './stream';
 import type { ForbiddenPolicy } from './pickle/globals';
+import { classesOf } from './meta';
 import { walk, toPlain } from './plain';
 import { looksLikeLegacyPth, readPthLegacy } from './pth/pth_legacy';
 import { readPthZip } from './pth/pth_zip';
@@ -56,6 +57,11 @@ export interface LoadCheckpointOptions {
   reviseKeys?: Array<[RegExp, string]>;
   /** Size of a `ReadableStream` input when known (e.g. Content-Length): it is then read into one buffer allocated once. */
   totalBytes?: number;
+  /**
+   * Give every tensor its own buffer (default false: contiguous tensors are views of their storage, and for
+   * in-memory input of the input bytes; set it before transferring `data.buffer` to a worker).
+   */
+  copyTensors?: boolean;
   /** Read only the state dict's tensors; tensors elsewhere (optimizer state) become `SkippedTensor`s. Default false. */
   stateDictOnly?: boolean;
 }
@@ -104,12 +110,6 @@ function reviseKey(key: string, rules: Array<[RegExp, string]>): string {
   return rules.reduce((k, [pattern, repl]) => k.replace(pattern.global ? pattern : new RegExp(pattern.source, pattern.flags + 'g'), repl), key);
 }
 
-function classesOf(meta: Record<string, unknown> | undefined): string[] | undefined {
-  const dm = meta?.dataset_meta as Record<string, unknown> | undefined;
-  const classes = dm?.classes ?? meta?.CLASSES;
-  return Array.isArray(classes) && classes.every((c) => typeof c === 'string') ? (classes as string[]) : undefined;
-}
-
 function reviseStateDict(ckpt: Checkpoint, rules: Array<[RegExp, string]>): Checkpoint {
   const stateDict = new Map<string, TensorData>();
   for (const [k, t] of ckpt.stateDict) stateDict.set(reviseKey(k, rules), t);
@@ -141,6 +141,7 @@ async function assemble(raw: RawCheckpoint, name: string, opts: LoadCheckpointOp
     for (const [ref, path] of refs) loaded.set(ref, await raw.materialiser.load(ref, path));
   }
   raw.materialiser.release();
+  if (opts.copyTensors) for (const t of loaded.values()) t.data = t.data.slice();
   const plain = toPlain(rest, (v) => (isTensorRef(v) ? loaded.get(v) ?? new SkippedTensor(v.storage.dtype, v.shape) : v));
   const other = plain instanceof Map ? Object.fromEntries([...plain].map(([k, v]) => [String(k), v])) : (plain as Record<string, unknown>);
   const metaValue = other.meta;
@@ -191,6 +192,7 @@ export async function loadCheckpoint(input: CheckpointInput | ReadableStream<Uin
     const raw = await detectAndRead(source, name, opts, progress);
     const ckpt = 'materialiser' in raw ? await assemble(raw, name, opts) : reviseStateDict(raw, opts.reviseKeys ?? DEFAULT_REVISE_KEYS);
     opts.onProgress?.(source.size, source.size);
+    if (opts.copyTensors && ckpt.format === 'safetensors') for (const t of ckpt.stateDict.values()) t.data = t.data.slice();
     return ckpt;
   } catch (e) {
     if (e instanceof CheckpointError) throw e;

@@ -2,14 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { sharedPath } from '../testing/shared';
+import { bytesOf } from './test_utils';
 import { loadCheckpoint } from './checkpoint';
 import { PyCall, PyGlobalRef, PyOrderedDict, PyPersistent, PyTuple, pickle } from './pickle/pickler';
 import { concatParts } from './safetensors';
-import type { TensorData } from './tensor_data';
 import { zipStoredParts } from './zip/zip_writer';
 
 const lenet = sharedPath('reference/models/lenet5.pth');
-const bytesOf = (t: TensorData) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 
 /** `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, False, OrderedDict())` */
 function tensor(pid: PyTuple, offset: number, size: number[], stride: number[]): PyCall {

@@ -29,3 +29,10 @@ export function plainMeta(meta: Record<string, unknown>): { meta: Record<string,
   };
   return { meta: go(meta, '') as Record<string, unknown>, dropped };
 }
+
+/** Class names from `meta.dataset_meta.classes` (MMPretrain 1.x) or `meta.CLASSES` (MMClassification 0.x). */
+export function classesOf(meta: Record<string, unknown> | undefined): string[] | undefined {
+  const dm = meta?.dataset_meta as Record<string, unknown> | undefined;
+  const classes = dm?.classes ?? meta?.CLASSES;
+  return Array.isArray(classes) && classes.every((c) => typeof c === 'string') ? (classes as string[]) : undefined;
+}

@@ -1,6 +1,7 @@
 import { toByteSource, type CheckpointInput } from './byte_source';
 import type { Checkpoint } from './checkpoint';
 import { CheckpointError } from './errors';
+import { classesOf } from './meta';
 import { decodeStorage, ELEMENT_SIZE, encodeTensor, loadedDtype, numel, type StoredDtype, type TensorData } from './tensor_data';
 
 /** safetensors dtype names and the stored types they map to. */
@@ -95,10 +96,8 @@ export async function readSafetensors(input: CheckpointInput, file: string, opts
       throw new CheckpointError(file, `safetensors __metadata__.${META_KEY} is not valid JSON: ${(e as Error).message}`);
     }
   }
-  const dm = meta?.dataset_meta as Record<string, unknown> | undefined;
-  const classes = Array.isArray(dm?.classes) ? (dm.classes as string[]) : undefined;
   return {
-    name: file, format: 'safetensors', stateDict, stateDictKey: null, meta, classes,
+    name: file, format: 'safetensors', stateDict, stateDictKey: null, meta, classes: classesOf(meta),
     other: { __metadata__: metadata }, placeholders: [], forbidden: [], warnings: [],
   };
 }

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../testing/shared';
+import { bytesOf } from './test_utils';
 import { blobSource, type ByteSource } from './byte_source';
 import { loadCheckpoint } from './checkpoint';
 import { loadCheckpointFile, writeParts } from './node';
 import { pthParts } from './pth/pth_writer';
 import { safetensorsParts } from './safetensors';
-import type { TensorData } from './tensor_data';
 
 const FILES = [
   'reference/models/resnet18_cifar_w16.pth',
@@ -17,7 +17,6 @@ const FILES = [
   'reference/checkpoints/runner_resnet18_cifar_w16_2cls_epoch_3.pth',
 ].map(sharedPath);
 
-const bytesOf = (t: TensorData) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 
 /** Wraps a source and records every read, to check nothing reads the whole file at once. */
 function spy(source: ByteSource): { source: ByteSource; reads: Array<[number, number]> } {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sharedPath } from '../testing/shared';
+import { expectSameTensors } from './test_utils';
 import { bytesSource } from './byte_source';
 import { loadCheckpoint } from './checkpoint';
 import { pthParts, writePth } from './pth/pth_writer';
@@ -11,18 +12,7 @@ import { readZipDirectory, zipEntryDataOffset } from './zip/zip_reader';
 
 const models = (f: string) => sharedPath(`reference/models/${f}`);
 const runner = sharedPath('reference/checkpoints/runner_resnet18_cifar_w16_2cls_epoch_3.pth');
-const bytesOf = (t: TensorData) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 
-function expectSameTensors(a: Map<string, TensorData>, b: Map<string, TensorData>): void {
-  expect([...b.keys()]).toEqual([...a.keys()]);
-  for (const [k, t] of a) {
-    const u = b.get(k)!;
-    expect(u.shape, k).toEqual(t.shape);
-    expect(u.dtype, k).toBe(t.dtype);
-    expect(u.originalDtype, k).toBe(t.originalDtype);
-    expect(bytesOf(u).equals(bytesOf(t)), `${k}: same values`).toBe(true);
-  }
-}
 
 describe('writeSafetensors', () => {
   for (const name of ['lenet5', 'resnet18_cifar_w16', 'resnet50_w8']) {

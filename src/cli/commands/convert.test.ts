@@ -5,14 +5,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../main';
 import { sharedPath } from '../../testing/shared';
 import { loadCheckpointFile } from '../../fileio/node';
-import type { TensorData } from '../../fileio/tensor_data';
+import { bytesOf } from '../../fileio/test_utils';
 
 const lenetPth = sharedPath('reference/models/lenet5.pth');
 const lenetSt = sharedPath('reference/models/lenet5.safetensors');
 const runner = sharedPath('reference/checkpoints/runner_resnet18_cifar_w16_2cls_epoch_3.pth');
 const fp16 = sharedPath('reference/checkpoints/lenet5_fp16.pth');
 const evil = sharedPath('reference/checkpoints/malicious_os_system.pth');
-const bytesOf = (t: TensorData) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
