@@ -8,10 +8,8 @@ export function formatExp(x: number, digits: number): string {
   return `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
 }
 
-/** Python's `f'{x:.{n}f}'`. */
-export function formatFixed(x: number, digits: number): string {
-  return Number.isFinite(x) ? x.toFixed(digits) : pyNonFinite(x);
-}
+/** Python's `f'{x:.{n}f}'` (halves to even, `-0.0000`, `nan`), shared with the log-analysis tools. */
+export { formatFixed } from '../../tools/analysis_tools/python_format';
 
 function pyNonFinite(x: number): string {
   return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
