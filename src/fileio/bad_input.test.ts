@@ -41,6 +41,11 @@ describe('bad input gives a CheckpointError naming the file and the problem', ()
     expect(await problem(zip, 'dataset.zip')).toMatch(/zip archive is not a PyTorch checkpoint: no <archive>\/data\.pkl \(entries: readme\.txt, img\/a\.png\)/);
   });
 
+  it('a TorchScript archive', async () => {
+    const zip = zipSync({ 'model/data.pkl': new Uint8Array([0x80, 2, 0x4e, 0x2e]), 'model/constants.pkl': new Uint8Array([0x80, 2, 0x29, 0x2e]), 'model/code/__torch__.py': new Uint8Array(1) });
+    expect(await problem(zip, 'scripted.pt')).toMatch(/TorchScript archive \(torch\.jit\.save\), not a checkpoint/);
+  });
+
   it.skipIf(!existsSync(lenet))('truncated zip .pth (central directory lost, or a storage cut)', async () => {
     const bytes = readFileSync(lenet);
     expect(await problem(bytes.subarray(0, 120_000), 'cut.pth')).toMatch(/end-of-central-directory record not found/);

@@ -30,6 +30,9 @@ export async function readPthZip(
 ): Promise<RawCheckpoint> {
   const prefix = findArchivePrefix(entries, file);
   const entry = (name: string): ZipEntry | undefined => entries.get(prefix + name);
+  if (entry('constants.pkl') || [...entries.keys()].some((n) => n.startsWith(`${prefix}code/`))) {
+    throw new CheckpointError(file, 'this is a TorchScript archive (torch.jit.save), not a checkpoint: save model.state_dict() with torch.save instead');
+  }
   const byteorderEntry = entry('byteorder');
   const byteorder = byteorderEntry ? new TextDecoder().decode(await readZipEntry(source, byteorderEntry, file)).trim() : 'little';
   if (byteorder !== 'little' && byteorder !== 'big') throw new CheckpointError(file, `unknown byteorder '${byteorder}'`);
