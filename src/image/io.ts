@@ -164,6 +164,12 @@ export type AsyncImageDecoder = (bytes: Uint8Array, name: string) => Promise<Raw
 
 let asyncDecoder: AsyncImageDecoder | null = null;
 
+/** The environment's own decoder when none is installed: the browser's in pages and workers, none in Node. */
+function environmentDecoder(): AsyncImageDecoder | null {
+  const g = globalThis as { createImageBitmap?: unknown; OffscreenCanvas?: unknown; process?: { versions?: { node?: string } } };
+  return !g.process?.versions?.node && g.createImageBitmap && g.OffscreenCanvas ? browserImageDecoder : null;
+}
+
 /** Installs (or with `null` removes) the decoder {@link imfrombytesAsync} prefers. */
 export function setAsyncImageDecoder(decoder: AsyncImageDecoder | null): void {
   asyncDecoder = decoder;
@@ -190,8 +196,9 @@ export const browserImageDecoder: AsyncImageDecoder = async (bytes, name) => {
 export async function imfrombytesAsync(bytes: Uint8Array, flag: ColorType = 'color', channelOrder: 'bgr' | 'rgb' = 'bgr', name = '<bytes>'): Promise<ImageArray> {
   // libjpeg-turbo (when loaded) is exact with cv2, so it wins over a browser decoder for JPEG.
   const exactJpeg = imageFormat(bytes) === 'jpeg' && jpegTurboAvailable();
-  if (!asyncDecoder || exactJpeg || imageFormat(bytes) === 'png') return imfrombytes(bytes, flag, channelOrder, name);
-  const raw = await asyncDecoder(bytes, name);
+  const decoder = asyncDecoder ?? environmentDecoder();
+  if (!decoder || exactJpeg || imageFormat(bytes) === 'png') return imfrombytes(bytes, flag, channelOrder, name);
+  const raw = await decoder(bytes, name);
   // Browser decoders give RGBA (alpha dropped unless 'unchanged'); createImageBitmap was asked not to orient.
   return orient(pixelsToImage(raw, flag, channelOrder), bytes, flag);
 }

@@ -48,9 +48,12 @@ export abstract class BaseTransform {
     return this.transform(results);
   }
 
-  /** A short description, like the Python `__repr__`. */
+  /** A description like the Python `__repr__`: the type and its options. */
   toString(): string {
-    return `${this.typeName}()`;
+    const opts = (this as { opts?: Record<string, unknown> }).opts;
+    if (!opts) return `${this.typeName}()`;
+    const args = Object.entries(opts).map(([k, v]) => `${k}=${pyValue(v)}`);
+    return `${this.typeName}(${args.join(', ')})`;
   }
 
   /**
@@ -118,4 +121,14 @@ export function checkNumber(value: unknown, who: string, min = -Infinity, max = 
 export function checkChoice<T extends string>(value: unknown, who: string, choices: readonly T[]): T {
   assert(typeof value === 'string' && (choices as readonly string[]).includes(value), () => `${who}: expected one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
   return value as T;
+}
+
+/** A value written as Python would print it in a repr (None, True, tuples for lists, quoted strings). */
+function pyValue(v: unknown): string {
+  if (v === null || v === undefined) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'string') return `'${v}'`;
+  if (Array.isArray(v)) return `(${v.map(pyValue).join(', ')}${v.length === 1 ? ',' : ''})`;
+  if (typeof v === 'object') return `dict(${Object.entries(v as object).map(([k, x]) => `${k}=${pyValue(x)}`).join(', ')})`;
+  return String(v);
 }

@@ -4,6 +4,7 @@
  */
 import { assert } from '../../utils/assert';
 import type { DataSample } from '../../models/structures';
+import { registryWarnings } from '../../registry';
 import type { ImageArray, PixelData } from '../../image/image';
 import { BaseTransform, parseOptions, type Results, type TransformCfg } from './base';
 
@@ -102,6 +103,7 @@ export class Collect extends PackInputs {
     const rest = Object.keys(cfg ?? {}).filter((k) => k !== 'keys' && k !== 'meta_keys');
     assert(rest.length === 0, () => `Collect: unknown option(s) ${rest.join(', ')} (keys, meta_keys)`);
     super({ input_key: keys[0] ?? 'img', algorithm_keys: keys.slice(1).filter((k) => k !== 'gt_label'), ...(meta_keys ? { meta_keys } : {}) }, 'Collect');
+    registryWarnings.warn("'Collect' is an MMClassification 0.x transform; in MMPretrain 1.x use PackInputs (packing the same way here).");
   }
 }
 

@@ -189,6 +189,9 @@ describe('ColorJitter and Lighting', () => {
 });
 
 describe('options, Compose, PackInputs, aliases, LoadImageFromFile, MultiView', () => {
+  it('prints like the Python repr', () => {
+    expect(build({ type: 'RandomCrop', crop_size: 32, padding: 4 }).toString()).toBe("RandomCrop(crop_size=32, padding=4, pad_if_needed=False, pad_val=0, padding_mode='constant')");
+  });
   it('rejects unknown keys with the closest name and requires required ones', () => {
     expect(() => build({ type: 'RandomFlip', prob: 0.5, directon: 'horizontal' })).toThrow(/RandomFlip: unknown option 'directon' — did you mean 'direction'/);
     expect(() => build({ type: 'RandomCrop' })).toThrow(/RandomCrop: option 'crop_size' is required/);
@@ -217,8 +220,11 @@ describe('options, Compose, PackInputs, aliases, LoadImageFromFile, MultiView', 
     expect(run({ type: 'ToTensor', keys: ['gt_label'] }, img).img).toBe(img);
     expect(warn).toHaveBeenCalledWith(expect.stringMatching(/'PackClsInputs' is a deprecated name.*'PackInputs'/));
     warn.mockRestore();
+    const warn2 = vi.spyOn(registryWarnings, 'warn').mockImplementation(() => {});
     const collected = run({ type: 'Collect', keys: ['img', 'gt_label'] }, img, { gt_label: 1 }) as PackedResults;
     expect(collected.data_samples.gt_label).toEqual([1]);
+    expect(warn2).toHaveBeenCalledWith(expect.stringMatching(/'Collect' is an MMClassification 0.x transform/));
+    warn2.mockRestore();
   });
   it.skipIf(!existsSync(sharedPath('data/images/dog.jpg')))('LoadImageFromFile: bytes or path, to_float32, ignore_empty', () => {
     const bytes = new Uint8Array(readFileSync(sharedPath('data/images/dog.jpg')));
