@@ -14,6 +14,7 @@ import { VisionTransformerClsHead } from './heads/vision_transformer_head';
 import { AsymmetricLoss, CrossEntropyLoss, FocalLoss, LabelSmoothLoss } from './losses';
 import { GeneralizedMeanPooling } from './necks/gem';
 import { GlobalAveragePooling } from './necks/gap';
+import { CutMix, Mixup, RandomBatchAugment } from './utils/batch_augments';
 import { ClsDataPreprocessor } from './utils/data_preprocessor';
 
 const components: [string, Constructor][] = [
@@ -32,6 +33,9 @@ const components: [string, Constructor][] = [
   ['FocalLoss', FocalLoss],
   ['AsymmetricLoss', AsymmetricLoss],
   ['ClsDataPreprocessor', ClsDataPreprocessor],
+  ['Mixup', Mixup],
+  ['CutMix', CutMix],
+  ['RandomBatchAugment', RandomBatchAugment],
 ];
 
 let done = false;

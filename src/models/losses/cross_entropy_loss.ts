@@ -13,8 +13,12 @@ export interface CEOptions extends ReduceOptions {
   classWeight?: Tensor | null;
 }
 
-/** Softmax cross entropy on integer labels (N,), as `F.cross_entropy(..., weight=class_weight, reduction='none')`. */
+/**
+ * Softmax cross entropy as `F.cross_entropy(..., weight=class_weight, reduction='none')`: integer labels (N,),
+ * or class probabilities (N, C) (PyTorch ≥ 1.10 accepts both; Mixup/CutMix targets take this path).
+ */
 export function crossEntropy(pred: Tensor, label: Tensor, opts: CEOptions = {}): Tensor {
+  if (label.rank === 2 && label.shape[1] === pred.shape[1] && label.shape[1] !== 1) return softCrossEntropy(pred, label, opts);
   return tf.tidy(() => {
     const n = pred.shape[0];
     const c = pred.shape[1]!;

@@ -65,7 +65,7 @@ export class ClsDataPreprocessor {
     this.padValue = opts.pad_value ?? 0;
     this.toRgb = opts.to_rgb ?? false;
     this.numClasses = opts.num_classes ?? null;
-    this.batchAugments = opts.batch_augments ? MODELS.build<BatchAugment>({ type: 'RandomBatchAugment', ...opts.batch_augments, num_classes: this.numClasses }) : null;
+    this.batchAugments = opts.batch_augments ? MODELS.build<BatchAugment>({ type: 'RandomBatchAugment', ...opts.batch_augments }) : null;
     this.toOnehot = (opts.to_onehot ?? false) || !!this.batchAugments;
     if (this.toOnehot) assert(this.numClasses, () => 'ClsDataPreprocessor: to_onehot (or batch_augments) needs num_classes');
   }
