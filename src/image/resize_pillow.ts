@@ -110,16 +110,33 @@ function resampleHorizontal(src: ImageArray, y0: number, rows: number, dw: numbe
   const { width: w, channels: cn, data: s } = src;
   const out = createImage(rows, dw, cn);
   const d = out.data;
+  const { bounds, kk, ksize } = c;
   for (let y = 0; y < rows; y++) {
     const rowBase = (y + y0) * w * cn;
     for (let xx = 0; xx < dw; xx++) {
-      const xmin = c.bounds[xx * 2];
-      const xmax = c.bounds[xx * 2 + 1];
-      const kOff = xx * c.ksize;
+      const xmin = bounds[xx * 2];
+      const xmax = bounds[xx * 2 + 1];
+      const kOff = xx * ksize;
+      const o = (y * dw + xx) * cn;
+      if (cn === 3) {
+        let s0 = HALF;
+        let s1 = HALF;
+        let s2 = HALF;
+        for (let x = 0, i = rowBase + xmin * 3; x < xmax; x++, i += 3) {
+          const k = kk[kOff + x];
+          s0 += s[i] * k;
+          s1 += s[i + 1] * k;
+          s2 += s[i + 2] * k;
+        }
+        d[o] = clip8(s0);
+        d[o + 1] = clip8(s1);
+        d[o + 2] = clip8(s2);
+        continue;
+      }
       for (let ch = 0; ch < cn; ch++) {
         let ss = HALF;
-        for (let x = 0; x < xmax; x++) ss += s[rowBase + (x + xmin) * cn + ch] * c.kk[kOff + x];
-        d[(y * dw + xx) * cn + ch] = clip8(ss);
+        for (let x = 0; x < xmax; x++) ss += s[rowBase + (x + xmin) * cn + ch] * kk[kOff + x];
+        d[o + ch] = clip8(ss);
       }
     }
   }
@@ -131,15 +148,19 @@ function resampleVertical(src: ImageArray, dh: number, c: Coeffs, cn: number): I
   const out = createImage(dh, w, cn);
   const d = out.data;
   const rowLen = w * cn;
+  const acc = new Float64Array(rowLen);
   for (let yy = 0; yy < dh; yy++) {
     const ymin = c.bounds[yy * 2];
     const ymax = c.bounds[yy * 2 + 1];
     const kOff = yy * c.ksize;
-    for (let i = 0; i < rowLen; i++) {
-      let ss = HALF;
-      for (let y = 0; y < ymax; y++) ss += s[(y + ymin) * rowLen + i] * c.kk[kOff + y];
-      d[yy * rowLen + i] = clip8(ss);
+    acc.fill(HALF);
+    for (let y = 0; y < ymax; y++) {
+      const k = c.kk[kOff + y];
+      const base = (y + ymin) * rowLen;
+      for (let i = 0; i < rowLen; i++) acc[i] += s[base + i] * k;
     }
+    const o = yy * rowLen;
+    for (let i = 0; i < rowLen; i++) d[o + i] = clip8(acc[i]);
   }
   return out;
 }
