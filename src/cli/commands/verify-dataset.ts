@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import { loadConfig } from '../../config';
 import { NodeFS } from '../../config/node_fs';
-import { registerAll } from '../../register_all';
+import { registerDatasets } from '../../datasets/register_all';
+import { registerTransforms } from '../../datasets/transforms/register_all';
 import { brokenFilesLog, phaseDatasetConfig, verifyDataset } from '../../datasets/verify_dataset';
 
 const usage = `Usage:
@@ -67,7 +68,9 @@ const command: CliCommand = {
     const outPath = resolve(values['out-path'] as string);
     if (!existsSync(dirname(outPath))) throw new Error(`the parent folder of --out-path '${outPath}' does not exist`);
 
-    registerAll();
+    // Only what this tool builds: datasets and transforms (no models, no tfjs).
+    registerDatasets();
+    registerTransforms();
     const { cfg } = loadConfig(positionals[0], new NodeFS(), { cfgOptions: values['cfg-options'] });
     const datasetCfg = phaseDatasetConfig(cfg as Record<string, unknown>, phase as 'train' | 'val' | 'test');
     if (existsSync(outPath)) rmSync(outPath);
