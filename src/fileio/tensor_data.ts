@@ -107,6 +107,18 @@ export function decodeStorage(bytes: Uint8Array, stored: StoredDtype, opts: { bi
   return typedView(stored, src.buffer, src.byteOffset, n);
 }
 
+/** The loaded dtype a typed array holds (`Uint8Array` is read as uint8, never bool); undefined for other arrays. */
+export function dtypeOfArray(a: ArrayBufferView): TensorDtype | undefined {
+  if (a instanceof Float32Array) return 'float32';
+  if (a instanceof Float64Array) return 'float64';
+  if (a instanceof BigInt64Array) return 'int64';
+  if (a instanceof Int32Array) return 'int32';
+  if (a instanceof Int16Array) return 'int16';
+  if (a instanceof Int8Array) return 'int8';
+  if (a instanceof Uint8Array) return 'uint8';
+  return undefined;
+}
+
 /** A new, empty typed array of `dtype`. */
 export function allocate(dtype: TensorDtype, length: number): TensorArray {
   return typedView(dtype, new ArrayBuffer(length * ELEMENT_SIZE[dtype]), 0, length);

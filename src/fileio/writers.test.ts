@@ -4,7 +4,7 @@ import { sharedPath } from '../testing/shared';
 import { expectSameTensors } from './test_utils';
 import { bytesSource } from './byte_source';
 import { loadCheckpoint } from './checkpoint';
-import { pthParts, writePth } from './pth/pth_writer';
+import { pthObjectParts, pthParts, writePth } from './pth/pth_writer';
 import { concatParts, writeSafetensors } from './safetensors';
 import { floatToBfloat16, floatToHalf, type TensorData } from './tensor_data';
 import { halfToFloat } from './npy';
@@ -109,5 +109,26 @@ describe('half-precision encoders', () => {
     expect(floatToBfloat16(1 + 2 ** -8)).toBe(0x3f80); // tie → even
     expect(floatToBfloat16(1 + 3 * 2 ** -8)).toBe(0x3f82);
     expect(Number.isNaN(new Float32Array(new Uint32Array([floatToBfloat16(NaN) << 16]).buffer)[0])).toBe(true);
+  });
+});
+
+describe('pthObjectParts (whole runner checkpoints)', () => {
+  it('tensors anywhere, int-keyed dicts, state dicts as OrderedDict; read back', async () => {
+    const w: TensorData = { dtype: 'float32', shape: [2], data: new Float32Array([1, 2]), originalDtype: 'float32' };
+    const obj = {
+      meta: { epoch: 2, dataset_meta: { classes: ['a', 'b'] } },
+      state_dict: new Map([['fc.weight', w]]),
+      optimizer: { state: new Map([[0, { momentum_buffer: { shape: [2], data: new Float32Array([0.5, -0.5]) } }]]), param_groups: [{ lr: 0.1, params: [0] }] },
+      steps: { shape: [], data: new BigInt64Array([7n]) },
+    };
+    const ck = await loadCheckpoint(concatParts(pthObjectParts(obj)), 'runner.pth');
+    expect(ck.stateDictKey).toBe('state_dict');
+    expect(ck.classes).toEqual(['a', 'b']);
+    expect(ck.stateDict.get('fc.weight')!.data).toEqual(new Float32Array([1, 2]));
+    const optim = ck.other.optimizer as { state: Record<string, { momentum_buffer: TensorData }>; param_groups: unknown[] };
+    expect(optim.state['0'].momentum_buffer).toMatchObject({ dtype: 'float32', shape: [2], data: new Float32Array([0.5, -0.5]) });
+    expect(optim.param_groups).toEqual([{ lr: 0.1, params: [0] }]);
+    expect(ck.other.steps).toMatchObject({ dtype: 'int64', shape: [], data: new BigInt64Array([7n]) });
+    expect(() => pthObjectParts({ x: { shape: [1], data: new Uint16Array(1) } })).toThrow('cannot store a Uint16Array as a tensor');
   });
 });

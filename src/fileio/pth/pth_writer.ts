@@ -1,6 +1,6 @@
 import { PyCall, PyGlobalRef, PyOrderedDict, PyPersistent, PyTuple, pickle } from '../pickle/pickler';
 import { concatParts, storedTypeFor, type WriteOptions } from '../safetensors';
-import { contiguousStrides, encodeTensor, numel, type TensorData } from '../tensor_data';
+import { contiguousStrides, dtypeOfArray, encodeTensor, numel, type TensorData } from '../tensor_data';
 import { zipStoredParts } from '../zip/zip_writer';
 import { STORAGE_NAME_OF } from './torch_globals';
 
@@ -39,7 +39,8 @@ export function pthParts(stateDict: Map<string, TensorData>, meta?: Record<strin
 function asTensor(v: unknown): TensorData | null {
   if (!v || typeof v !== 'object' || !Array.isArray((v as TensorData).shape) || !ArrayBuffer.isView((v as TensorData).data)) return null;
   const t = v as Partial<TensorData> & { shape: number[]; data: TensorData['data'] };
-  const dtype = t.dtype ?? (t.data instanceof Float32Array ? 'float32' : t.data instanceof Float64Array ? 'float64' : t.data instanceof BigInt64Array ? 'int64' : t.data instanceof Int32Array ? 'int32' : 'uint8');
+  const dtype = t.dtype ?? dtypeOfArray(t.data);
+  if (!dtype) throw new Error(`cannot store a ${t.data.constructor.name} as a tensor`);
   return { dtype, shape: t.shape, data: t.data, originalDtype: t.originalDtype ?? dtype };
 }
 
