@@ -73,7 +73,8 @@ export function ScheduleChart({ values, itersPerEpoch, byEpoch, label, container
   }, [values.length, itersPerEpoch, byEpoch]);
 
   return (
-    <div className="schedule-chart" ref={containerRef} data-testid="schedule-chart">
+    <div ref={containerRef} data-testid="schedule-chart">
+      <div className="schedule-chart">
       <ResponsiveContainer width="100%" height="100%">
         <LineChart data={data} margin={{ top: 8, right: 24, bottom: 8, left: 16 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e3e7ee" />
@@ -83,7 +84,6 @@ export function ScheduleChart({ values, itersPerEpoch, byEpoch, label, container
             type="number"
             domain={[0, last]}
             orientation={byEpoch ? 'top' : 'bottom'}
-            label={{ value: 'Iters', position: byEpoch ? 'insideTopRight' : 'insideBottomRight', offset: -2 }}
             allowDecimals={false}
           />
           {byEpoch && (
@@ -94,7 +94,6 @@ export function ScheduleChart({ values, itersPerEpoch, byEpoch, label, container
               domain={[0, last]}
               ticks={epochTicks}
               tickFormatter={(v: number) => String(Math.round(v / itersPerEpoch))}
-              label={{ value: 'Epochs', position: 'insideBottomRight', offset: -2 }}
             />
           )}
           <YAxis tickFormatter={formatValue} width={72} label={{ value: label, angle: -90, position: 'insideLeft' }} domain={['auto', 'auto']} />
@@ -102,6 +101,8 @@ export function ScheduleChart({ values, itersPerEpoch, byEpoch, label, container
           <Line xAxisId="iter" type="linear" dataKey="value" stroke="#2f62d0" strokeWidth={1.5} dot={false} isAnimationActive={false} />
         </LineChart>
       </ResponsiveContainer>
+      </div>
+      <p className="muted schedule-axes">{byEpoch ? 'x: iterations (top axis) and epochs (bottom axis)' : 'x: iterations'}</p>
     </div>
   );
 }
