@@ -77,3 +77,32 @@ export class Compose extends BaseTransform {
     return `Compose(\n${this.transforms.map((t) => `    ${t.toString()}`).join('\n')}\n)`;
   }
 }
+
+/** One step of {@link runWithIntermediates}: what a transform produced (browse_dataset's `pipeline` mode). */
+export interface IntermediateStep {
+  /** the transform type, or 'Original' for the input */
+  name: string;
+  /** the image after this step (the views after MultiView), or null when the step left none (PackInputs) */
+  img: Results['img'] | Results['img'][] | null;
+  /** [H, W, C] of the image */
+  shape: number[] | null;
+  /** what this step drew, when it is random */
+  params?: unknown;
+}
+
+/** Runs `pipeline` on `results`, keeping the image after every step (and the input first). */
+export function runWithIntermediates(pipeline: Compose, results: Results, opts: Omit<CallOptions, 'trace'> = {}): { results: Results | null; steps: IntermediateStep[] } {
+  const shapeOf = (img: unknown) => {
+    const i = (Array.isArray(img) ? img[0] : img) as { height?: number; width?: number; channels?: number } | undefined;
+    return i && typeof i.height === 'number' ? [i.height, i.width!, i.channels!] : null;
+  };
+  const steps: IntermediateStep[] = [{ name: 'Original', img: results.img ?? null, shape: shapeOf(results.img) }];
+  const out = pipeline.transform(results, {
+    ...opts,
+    trace: (_i, t, r) => {
+      const drawn = Object.keys(r.random_params ?? {}).filter((k) => k === t.typeName || k.startsWith(`${t.typeName}#`));
+      steps.push({ name: t.typeName, img: r.img ?? null, shape: shapeOf(r.img), ...(drawn.length ? { params: r.random_params![drawn[drawn.length - 1]] } : {}) });
+    },
+  });
+  return { results: out, steps };
+}

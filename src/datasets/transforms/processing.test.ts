@@ -7,7 +7,7 @@ import { imcrop, imresize } from '../../image/geometric';
 import { adjustBrightness, adjustContrast, adjustHue } from '../../image/photometric';
 import { sharedPath } from '../../testing/shared';
 import type { BaseTransform, Results } from './base';
-import { Compose } from './compose';
+import { Compose, runWithIntermediates } from './compose';
 import type { PackedResults } from './formatting';
 import { RandomGenerator } from './random';
 import { registerTransforms } from './register_all';
@@ -205,6 +205,14 @@ describe('options, Compose, PackInputs, aliases, LoadImageFromFile, MultiView', 
     const names: string[] = [];
     new Compose(cfg, { seed: 1 }).transform({ img }, { trace: (_i, t) => names.push(t.typeName) });
     expect(names).toEqual(['RandomResizedCrop', 'RandomFlip']);
+  });
+  it('runWithIntermediates keeps every step (browse_dataset pipeline mode)', () => {
+    const pipe = new Compose([{ type: 'ResizeEdge', scale: 16 }, { type: 'RandomCrop', crop_size: 8 }, { type: 'PackInputs' }], { seed: 2 });
+    const { results, steps } = runWithIntermediates(pipe, { img: testImage(20, 30) });
+    expect(steps.map((s) => s.name)).toEqual(['Original', 'ResizeEdge', 'RandomCrop', 'PackInputs']);
+    expect(steps.map((s) => s.shape)).toEqual([[20, 30, 3], [16, 24, 3], [8, 8, 3], null]);
+    expect(steps[2].params).toMatchObject({ target_h: 8, target_w: 8 });
+    expect((results as PackedResults).inputs).toBeDefined();
   });
   it('PackInputs: CHW, gt_label as a list, meta keys; PackClsInputs/Collect/ToTensor map with a warning', () => {
     const img = testImage(2, 3);
