@@ -4,6 +4,7 @@ export { Compose, buildTransform, runWithIntermediates, type TransformSpec, type
 export { RandomGenerator, entropySeed } from './random';
 export * from './processing';
 export * from './auto_augment';
+export { SimMIMMaskGenerator, BEiTMaskGenerator, type MaskGrid } from './processing_masks';
 export { PackInputs, Collect, Transpose, NumpyToPIL, PILToNumpy, hwcToChw, DEFAULT_META_KEYS, type PackedInput, type PackedResults } from './formatting';
 export { LoadImageFromFile, setFileReader, type FileReader } from './loading';
 export { MultiView, RandomApply, RandomChoice } from './wrappers';

@@ -1,10 +1,11 @@
-/** Photometric and auto-augment transforms for `register_all.ts`. */
+/** Photometric, auto-augment and mask-generator transforms for `register_all.ts`. */
 import type { Constructor } from '../../registry';
 import {
   AutoAugment, AutoContrast, Brightness, ColorTransform, Contrast, Cutout, Equalize, GaussianBlur, Invert,
   Posterize, RandAugment, Rotate, Sharpness, Shear, Solarize, SolarizeAdd, Translate,
 } from './auto_augment';
 import { ColorJitter, Lighting } from './processing';
+import { BEiTMaskGenerator, SimMIMMaskGenerator } from './processing_masks';
 
 export const TRANSFORM_CLASSES_PHOTOMETRIC: [string, Constructor][] = [
   ['ColorJitter', ColorJitter],
@@ -26,4 +27,6 @@ export const TRANSFORM_CLASSES_PHOTOMETRIC: [string, Constructor][] = [
   ['Sharpness', Sharpness],
   ['Cutout', Cutout],
   ['GaussianBlur', GaussianBlur],
+  ['SimMIMMaskGenerator', SimMIMMaskGenerator],
+  ['BEiTMaskGenerator', BEiTMaskGenerator],
 ];

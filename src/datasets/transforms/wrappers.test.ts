@@ -67,3 +67,25 @@ describe('utils', () => {
     expect(p).toHaveLength(3);
   });
 });
+
+describe('mask generators', () => {
+  it('SimMIMMaskGenerator masks ceil(36 × 0.6) = 22 blocks of 8×8 cells; replays', () => {
+    const t = build({ type: 'SimMIMMaskGenerator' });
+    const r = t.transform({ rng: new RandomGenerator(1) })!;
+    const mask = r.mask as { shape: number[]; data: Uint8Array };
+    expect(mask.shape).toEqual([48, 48]);
+    expect(mask.data.reduce((a, b) => a + b, 0)).toBe(22 * 64);
+    const again = t.transform({ replay_params: r.random_params })!;
+    expect((again.mask as { data: Uint8Array }).data).toEqual(mask.data);
+    expect(() => build({ type: 'SimMIMMaskGenerator', input_size: 100 })).toThrow(/not a multiple of mask_patch_size/);
+  });
+  it('BEiTMaskGenerator masks exactly num_masking_patches cells', () => {
+    const t = build({ type: 'BEiTMaskGenerator', input_size: 14, num_masking_patches: 75, max_num_patches: null, min_num_patches: 16 });
+    for (let seed = 0; seed < 5; seed++) {
+      const r = t.transform({ rng: new RandomGenerator(seed) })!;
+      const mask = r.mask as { shape: number[]; data: Uint8Array };
+      expect(mask.shape).toEqual([14, 14]);
+      expect(mask.data.reduce((a, b) => a + b, 0)).toBe(75);
+    }
+  });
+});
