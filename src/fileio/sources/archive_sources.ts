@@ -1,8 +1,10 @@
 /**
- * Archive sources: zip (fflate), tar and tar.gz (nanotar + fflate's gunzip). Archives are opened from bytes; a tar
- * is parsed once (file data are views into it); a zip is indexed without inflating and inflated on first read.
+ * Archive sources: zip (central directory indexed here, entries inflated one at a time by fflate), tar and tar.gz
+ * (nanotar + the native or fflate gunzip). Archives are opened from bytes; a tar is parsed once (file data are
+ * views into it).
  */
-import { gunzipSync, unzipSync, type Unzipped } from 'fflate';
+import { gunzipSync } from 'fflate';
+import { readZipDirectory, readZipEntry, type ZipEntry } from './zip_index';
 import { parseTar, type ParsedTarFileItem } from 'nanotar';
 import { FileNotFoundError, type FileSource } from './types';
 import { basename, normalizePath } from './path';
@@ -61,32 +63,24 @@ export async function maybeGunzipAsync(bytes: Uint8Array, name: string): Promise
   }
 }
 
-/** A zip archive; entries are listed from the central directory and inflated together on the first read. */
+/**
+ * A zip archive with random access: the central directory is indexed once, each read inflates that entry only
+ * (see `zip_index.ts`).
+ */
 export class ZipSource implements FileSource {
   private readonly index: PathIndex;
-  private inflated: Unzipped | null = null;
+  private readonly entries = new Map<string, ZipEntry>();
 
   constructor(
     private readonly bytes: Uint8Array,
     readonly name = 'zip archive',
   ) {
-    const names: string[] = [];
     const dirs: string[] = [];
-    this.unzip((info) => {
-      (info.name.endsWith('/') ? dirs : names).push(info.name);
-      return false;
-    });
-    this.index = new PathIndex(names, dirs);
-  }
-
-  private unzip(filter?: (info: { name: string }) => boolean): Unzipped {
-    try {
-      return unzipSync(this.bytes, filter ? { filter } : undefined);
-    } catch (e) {
-      throw new Error(
-        `Cannot read zip archive '${this.name}' (${this.bytes.length} bytes): ${(e as Error).message} — the file is truncated or not a zip`,
-      );
+    for (const entry of readZipDirectory(bytes, name)) {
+      if (entry.name.endsWith('/')) dirs.push(entry.name);
+      else this.entries.set(normalizePath(entry.name), entry);
     }
+    this.index = new PathIndex(this.entries.keys(), dirs);
   }
 
   async list(prefix = ''): Promise<string[]> {
@@ -102,10 +96,9 @@ export class ZipSource implements FileSource {
   }
 
   async read(path: string): Promise<Uint8Array> {
-    const key = normalizePath(path);
-    if (!this.index.hasFile(key)) throw new FileNotFoundError(path, `zip archive '${this.name}'`);
-    this.inflated ??= this.unzip((info) => !info.name.endsWith('/'));
-    return this.inflated[key] ?? this.inflated[path];
+    const entry = this.entries.get(normalizePath(path));
+    if (!entry) throw new FileNotFoundError(path, `zip archive '${this.name}'`);
+    return readZipEntry(this.bytes, entry, this.name);
   }
 }
 

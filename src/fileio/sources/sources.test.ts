@@ -51,6 +51,21 @@ describe('archive sources', () => {
     await expect(fs.get('d/cut.tar.gz/meta/train.txt')).rejects.toThrow(/d\/cut\.tar\.gz.*truncated or damaged/);
   });
 
+  it('zip: random access to stored and deflated entries; a damaged entry is named', async () => {
+    const big = new Uint8Array(100_000).map((_, i) => (i * 7) % 251);
+    const zip = zipSync({ 'a/stored.bin': [big, { level: 0 }], 'a/deflated.bin': [big, { level: 9 }], 'b/': new Uint8Array(0) });
+    const src = new ZipSource(zip, 'mixed.zip');
+    expect(await src.list()).toEqual(['a/deflated.bin', 'a/stored.bin']);
+    expect(await src.listDirs!('')).toEqual(['a', 'b']);
+    expect(await src.read('a/stored.bin')).toEqual(big);
+    expect(await src.read('a/deflated.bin')).toEqual(big);
+    const damaged = zip.slice();
+    damaged[0] ^= 0xff; // first local header signature
+    const broken = new ZipSource(damaged, 'damaged.zip');
+    const results = await Promise.allSettled((await broken.list()).map((p) => broken.read(p)));
+    expect(results.some((r) => r.status === 'rejected' && /zip archive 'damaged\.zip', entry '.*': local header missing/.test(String(r.reason)))).toBe(true);
+  });
+
   it('opens a plain .gz as a one-file source', async () => {
     const src = openArchive(gzipSync(strToU8('idx')), 'labels-idx1-ubyte.gz');
     expect(await src.list()).toEqual(['labels-idx1-ubyte']);
