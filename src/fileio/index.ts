@@ -18,3 +18,4 @@ export { writePth, pthParts, pthObjectParts, type PthWriteOptions } from './pth/
 export { plainMeta } from './meta';
 export { summarizeCheckpoint, formatSummaryLine, type CheckpointSummary } from './summary';
 export { readStreamToBytes, isReadableStream } from './stream';
+export { loadCheckpointInWorker, type WorkerLike } from './checkpoint_worker_client';
