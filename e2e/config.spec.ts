@@ -8,7 +8,7 @@ import { join } from 'node:path';
 const SHIPPED = 'configs/resnet/resnet18_8xb16_cifar10.py';
 
 async function pythonText(page: Page): Promise<string> {
-  await page.getByRole('radio', { name: 'Python' }).click();
+  await page.getByRole('button', { name: 'Python', exact: true }).click();
   return (await page.getByTestId('config-python').textContent()) ?? '';
 }
 

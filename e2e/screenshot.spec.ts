@@ -7,7 +7,7 @@ test('screenshot of the Config panel', async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 760 });
   await page.goto('/#/config');
   await page.evaluate(() => window.__mmpw!.backendReady());
-  await expect(page.getByTestId('status-backend')).not.toContainText('starting');
+  await expect(page.getByTestId('status-backend')).not.toContainText('choosing');
   await page.getByLabel(/--cfg-options/).fill('model.head.num_classes=100');
   await expect(page.getByLabel('Merged config tree')).toBeVisible();
   await page.screenshot({ path: 'public/screenshot.png', type: 'png' });

@@ -19,7 +19,7 @@ test('the studio loads with its tabs, the Config panel and a status bar', async 
   await expect(page.getByRole('tab')).toHaveCount(PANELS.length);
   await expect(page.getByRole('tab', { name: /Config/ })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByRole('tabpanel')).toBeVisible();
-  await expect(page.getByTestId('status-backend')).not.toContainText('starting', { timeout: 60_000 });
+  await expect(page.getByTestId('status-backend')).not.toContainText('choosing', { timeout: 60_000 });
   await expect(page.getByTestId('status-tensors')).toHaveText(/^\d+$/);
   expect(errors).toEqual([]);
 });

@@ -58,7 +58,7 @@ export function StatusBar() {
     <footer className="statusbar" role="status" aria-label="Status">
       <span className="status-item" data-testid="status-backend" title={[report?.reason, timings && `Micro-benchmark (conv2d + matMul, ms per run): ${timings}`].filter(Boolean).join('\n')}>
         <span className="status-label">Backend</span>
-        <strong>{phase === 'starting' ? 'starting…' : (report?.backend ?? (phase === 'error' ? 'failed' : '—'))}</strong>
+        <strong>{phase === 'starting' ? 'choosing…' : (report?.backend ?? (phase === 'error' ? 'failed' : '—'))}</strong>
         {report?.backend === 'wasm' && report.wasmThreads !== null && (
           <span className="muted"> ({report.wasmThreads} {report.wasmThreads === 1 ? 'thread' : 'threads'})</span>
         )}

@@ -139,9 +139,9 @@ export default function ConfigPanel() {
           {result?.ok && (
             <>
               <div className="row toolbar">
-                <div role="radiogroup" aria-label="View" className="segmented">
+                <div role="group" aria-label="View" className="segmented">
                   {(['tree', 'python'] as const).map((v) => (
-                    <button key={v} type="button" role="radio" aria-checked={view === v} className={view === v ? '' : 'secondary'} onClick={() => setView(v)}>
+                    <button key={v} type="button" aria-pressed={view === v} className={view === v ? '' : 'secondary'} onClick={() => setView(v)}>
                       {v === 'tree' ? 'Tree' : 'Python'}
                     </button>
                   ))}
