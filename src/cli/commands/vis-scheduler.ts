@@ -20,6 +20,9 @@ import {
   type ScheduleSimulation,
 } from '../../tools/visualization/vis_scheduler';
 import { textPlot } from '../../tools/visualization/text_plot';
+import { scheduleChartSpec } from '../../tools/visualization/vis_scheduler_figure';
+import { chartToSvg } from '../../tools/analysis_tools/render_svg';
+import { chartToPng } from '../../tools/analysis_tools/render_png';
 
 const usage = `Usage: mmpretrain-web vis-scheduler <config> [options]
 
@@ -30,7 +33,8 @@ Simulates the config's param_scheduler as MMPretrain's vis_scheduler.py does and
   -d, --dataset-size N      dataset size (needed for epoch-based configs unless the dataset is a standard one)
   -n, --ngpus N             number of GPUs; the total batch is batch_size × N (default: 1)
       --auto-scale-lr       apply the config's auto_scale_lr (vis_scheduler.py does not)
-  -s, --save-path FILE      also write every iteration's lr, momentum and wd as CSV
+  -s, --save-path FILE      save the curve: .png or .svg figure, or .csv with every iteration's lr, momentum and wd
+      --title TEXT          figure title (default: "<config> <Param> curve")
       --cfg-options K=V ...  override config keys (repeat the flag or list several after it), as mmengine's DictAction
       --json                print {"param", "iters_per_epoch", "total_iters", "by_epoch", "values"}; values[i] is the value used in iteration i`;
 
@@ -87,6 +91,7 @@ const command: CliCommand = {
           'save-path': { type: 'string', short: 's' },
           json: { type: 'boolean', default: false },
           'cfg-options': { type: 'string', multiple: true, default: [] },
+          title: { type: 'string' },
         },
       });
     } catch (e) {
@@ -105,10 +110,17 @@ const command: CliCommand = {
     registerEngine();
     const cfg = loadAnyConfig(positionals[0], cfgOptions);
     const sim = simulateSchedule(cfg, { datasetSize, ngpus, autoScaleLr: v['auto-scale-lr'] });
-    if (v['save-path']) writeFileSync(v['save-path'], scheduleCsv(sim));
+    const savePath = v['save-path'];
+    if (savePath) {
+      const lower = savePath.toLowerCase();
+      if (lower.endsWith('.csv')) writeFileSync(savePath, scheduleCsv(sim));
+      else if (lower.endsWith('.svg')) writeFileSync(savePath, chartToSvg(scheduleChartSpec(sim, param, positionals[0], v.title)));
+      else if (lower.endsWith('.png')) writeFileSync(savePath, chartToPng(scheduleChartSpec(sim, param, positionals[0], v.title)));
+      else throw new UsageError(`--save-path must end with .png, .svg or .csv, got '${savePath}'`);
+    }
     if (v.json) io.out(JSON.stringify(scheduleCurve(sim, param)));
     else io.out(formatScheduleReport(sim, param, positionals[0]));
-    if (v['save-path'] && !v.json) io.out(`\nThe ${SCHEDULE_PARAM_LABELS[param]} curve is saved at ${v['save-path']} (CSV)`);
+    if (savePath && !v.json) io.out(`\nThe ${SCHEDULE_PARAM_LABELS[param]} graph is saved at ${savePath}`);
     return 0;
   },
 };

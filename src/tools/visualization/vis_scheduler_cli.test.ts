@@ -39,6 +39,21 @@ describe('vis-scheduler CLI', () => {
     expect(text).toMatch(/\|\s*\*+/);
   });
 
+  it.skipIf(!existsSync(ref))('-s saves the figure (SVG, PNG) or the CSV of every iteration', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vis-sched-save-'));
+    for (const ext of ['svg', 'png', 'csv']) {
+      const { io } = capture();
+      expect(await main(['vis-scheduler', ref, '-d', '1000', '-s', join(dir, `lr.${ext}`)], io)).toBe(0);
+    }
+    expect(readFileSync(join(dir, 'lr.svg'), 'utf8')).toContain('vit-base-p16_64xb64_in1k.json Learning Rate curve');
+    expect([...readFileSync(join(dir, 'lr.png')).subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
+    const csv = readFileSync(join(dir, 'lr.csv'), 'utf8').trim().split('\n');
+    expect(csv.length).toBe(4501);
+    const { io, err } = capture();
+    expect(await main(['vis-scheduler', ref, '-d', '1000', '-s', join(dir, 'lr.jpg')], io)).toBe(2);
+    expect(err.join('')).toContain('--save-path must end with .png, .svg or .csv');
+  });
+
   it('bad input: unknown parameter, scheduler end ≤ begin, dataset smaller than a batch', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vis-sched-'));
     const cfg = (ps: unknown) => {

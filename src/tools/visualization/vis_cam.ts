@@ -1,0 +1,216 @@
+/**
+ * MMPretrain `tools/visualization/vis_cam.py` as reusable steps (no Node, no DOM: the CLI and the CAM panel's
+ * worker share them): the config's test pipeline on an image (tracing how its resizes and crops map the model
+ * input back onto the original image), the data preprocessor, and the heat-map blends.
+ */
+import { tf, type Tensor } from '../../backends/tf';
+import { Compose, type TransformSpec } from '../../datasets/transforms/compose';
+import type { PackedInput } from '../../datasets/transforms/formatting';
+import { pyRound } from '../../datasets/transforms/processing';
+import { registerTransforms } from '../../datasets/transforms/register_all';
+import type { ImageArray, PixelData } from '../../image/image';
+import type { ImageClassifier } from '../../models/classifiers/image';
+import { modelConfigOf } from '../../models/builder';
+import { resizeBilinearF32, showCamOnImage } from '../../visualization/cam/image_ops';
+
+type Dict = Record<string, unknown>;
+
+/** Input side of the model a config's model dict implies when it carries no pipeline (reference `_cfg.json`). */
+export function defaultInputSize(cfg: Dict): number {
+  const bb = (modelConfigOf(cfg).backbone ?? {}) as Dict;
+  if (bb.type === 'ResNet_CIFAR' || bb.type === 'LeNet5') return 32;
+  if (typeof bb.img_size === 'number') return bb.img_size;
+  return 224;
+}
+
+/**
+ * The pipeline vis_cam runs: `cfg.test_dataloader.dataset.pipeline` (else `test_pipeline`); a bare model dict gets
+ * LoadImageFromFile (grayscale for one-channel preprocessors) → Resize to the backbone's input size → PackInputs.
+ */
+export function testPipelineOf(cfg: Dict): { pipeline: TransformSpec[]; fromConfig: boolean } {
+  const loader = cfg.test_dataloader as Dict | undefined;
+  const fromLoader = (loader?.dataset as Dict | undefined)?.pipeline;
+  const list = (Array.isArray(fromLoader) ? fromLoader : Array.isArray(cfg.test_pipeline) ? cfg.test_pipeline : null) as TransformSpec[] | null;
+  if (list) return { pipeline: list, fromConfig: true };
+  const pre = (modelConfigOf(cfg).data_preprocessor ?? cfg.data_preprocessor ?? {}) as Dict;
+  const gray = Array.isArray(pre.mean) && pre.mean.length === 1;
+  const s = defaultInputSize(cfg);
+  return {
+    pipeline: [{ type: 'LoadImageFromFile', ...(gray ? { color_type: 'grayscale' } : {}) }, { type: 'Resize', scale: [s, s] }, { type: 'PackInputs' }],
+    fromConfig: false,
+  };
+}
+
+/**
+ * Maps model-input pixel coordinates back to the original image: `x_orig = ax·x + bx`, `y_orig = ay·y + by`
+ * (pixel centres). Null when a transform changed the geometry in a way that cannot be undone (random crops…).
+ */
+export interface InputGeometry {
+  ax: number;
+  bx: number;
+  ay: number;
+  by: number;
+}
+
+/** The image through the test pipeline, as vis_cam prepares it. */
+export interface CamSample {
+  /** `data['inputs']`: the packed CHW uint8 model input before the data preprocessor. */
+  packed: PackedInput;
+  /** The loaded image before any transform (BGR, as LoadImageFromFile gives). */
+  original: ImageArray<PixelData>;
+  geometry: InputGeometry | null;
+  /** Transform names, with a note on each one that changed the geometry. */
+  steps: string[];
+}
+
+const RESIZES = new Set(['Resize', 'ResizeEdge', 'Rescale', 'Scale']);
+const CENTER_CROPS = new Set(['CenterCrop']);
+
+function sizeOf(results: Dict): [number, number] | null {
+  const img = results.img as ImageArray<PixelData> | undefined;
+  return img && typeof img.width === 'number' ? [img.width, img.height] : null;
+}
+
+/** Runs `pipeline` on an image file's bytes, tracing the geometry; throws naming the step that failed. */
+export async function prepareCamSample(pipeline: TransformSpec[], bytes: Uint8Array, name: string): Promise<CamSample> {
+  registerTransforms();
+  const compose = new Compose(pipeline, { seed: 0 });
+  let results: Dict | null = { img_path: name, img_bytes: bytes, rng: compose.rng };
+  let original: ImageArray<PixelData> | null = null;
+  let geometry: InputGeometry | null = { ax: 1, bx: 0, ay: 1, by: 0 };
+  const steps: string[] = [];
+  for (const t of compose.transforms) {
+    const before = sizeOf(results!);
+    results = (await t.transformAsync(results!)) as Dict | null;
+    if (!results) throw new Error(`the test pipeline dropped the image at ${t.typeName}`);
+    const after = sizeOf(results);
+    if (!original && after) original = results.img as ImageArray<PixelData>;
+    let note = '';
+    if (before && after && (before[0] !== after[0] || before[1] !== after[1])) {
+      const [w0, h0] = before;
+      const [w1, h1] = after;
+      if (geometry && RESIZES.has(t.typeName)) {
+        const sx = w0 / w1;
+        const sy = h0 / h1;
+        // x_prev = (x + 0.5)·s − 0.5
+        geometry = { ax: geometry.ax * sx, bx: geometry.ax * (0.5 * sx - 0.5) + geometry.bx, ay: geometry.ay * sy, by: geometry.ay * (0.5 * sy - 0.5) + geometry.by };
+        note = ` (resize ${w0}×${h0} → ${w1}×${h1})`;
+      } else if (geometry && CENTER_CROPS.has(t.typeName) && w1 <= w0 && h1 <= h0) {
+        const x1 = Math.max(0, pyRound((w0 - w1) / 2));
+        const y1 = Math.max(0, pyRound((h0 - h1) / 2));
+        geometry = { ax: geometry.ax, bx: geometry.ax * x1 + geometry.bx, ay: geometry.ay, by: geometry.ay * y1 + geometry.by };
+        note = ` (crop ${w1}×${h1} at ${x1}, ${y1})`;
+      } else {
+        geometry = null;
+        note = ` (changes the geometry: the heat map stays on the model input)`;
+      }
+    }
+    steps.push(t.typeName + note);
+  }
+  const packed = results!.inputs as PackedInput | undefined;
+  if (!packed || Array.isArray(packed)) throw new Error('the test pipeline must end with PackInputs (one input per image)');
+  if (!original) throw new Error('the test pipeline has no LoadImageFromFile');
+  return { packed, original, geometry, steps };
+}
+
+/** `model.data_preprocessor(default_collate([data]), False)['inputs']` for one packed sample. */
+export function modelInputOf(model: ImageClassifier, packed: PackedInput): Tensor {
+  const raw = tf.tensor(Float32Array.from(packed.data as ArrayLike<number>), [1, ...packed.shape], 'float32');
+  try {
+    return model.dataPreprocessor.forward({ inputs: raw }, false).inputs;
+  } finally {
+    raw.dispose();
+  }
+}
+
+/** vis_cam's `src_img`: the packed CHW input as HWC float in [0, 1] with 3 channels (gray replicated), and its size. */
+export function sourceImage(packed: PackedInput): { data: Float32Array; height: number; width: number } {
+  const [c, h, w] = packed.shape;
+  const src = packed.data as ArrayLike<number>;
+  const out = new Float32Array(h * w * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let k = 0; k < 3; k++) out[(y * w + x) * 3 + k] = Math.fround(src[(c === 1 ? 0 : k) * h * w + y * w + x] / 255);
+    }
+  }
+  return { data: out, height: h, width: w };
+}
+
+/**
+ * `show_cam_grad`: the grayscale CAM (h × w, the model input's size) blended over the model input image
+ * (`heatAlpha` = 1 − image_weight; vis_cam's 0.5 default). Returns RGB bytes (vis_cam writes the BGR twin).
+ */
+export function camOverlayRGB(packed: PackedInput, grayscale: Float32Array, heatAlpha = 0.5): Uint8Array {
+  const src = sourceImage(packed);
+  const bgr = showCamOnImage(src.data, grayscale, { imageWeight: 1 - heatAlpha, channelOrder: 'bgr' });
+  return bgrToRgb(bgr);
+}
+
+/** Swaps the first and third channel of HWC 3-channel bytes. */
+export function bgrToRgb(bgr: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bgr.length);
+  for (let i = 0; i < bgr.length; i += 3) {
+    out[i] = bgr[i + 2];
+    out[i + 1] = bgr[i + 1];
+    out[i + 2] = bgr[i];
+  }
+  return out;
+}
+
+/**
+ * The grayscale CAM (h × w over the model input) carried back onto the original image through the traced
+ * resizes and crops: bilinear samples inside the region the model saw, -1 outside it.
+ */
+export function camOnOriginal(grayscale: Float32Array, h: number, w: number, geometry: InputGeometry, origH: number, origW: number): Float32Array {
+  const out = new Float32Array(origH * origW);
+  for (let v = 0; v < origH; v++) {
+    const y = (v - geometry.by) / geometry.ay;
+    for (let u = 0; u < origW; u++) {
+      const x = (u - geometry.bx) / geometry.ax;
+      if (x < -0.5 || y < -0.5 || x > w - 0.5 || y > h - 0.5) {
+        out[v * origW + u] = -1;
+        continue;
+      }
+      const cx = Math.min(Math.max(x, 0), w - 1);
+      const cy = Math.min(Math.max(y, 0), h - 1);
+      const x0 = Math.floor(cx);
+      const y0 = Math.floor(cy);
+      const x1 = Math.min(x0 + 1, w - 1);
+      const y1 = Math.min(y0 + 1, h - 1);
+      const fx = cx - x0;
+      const fy = cy - y0;
+      const top = grayscale[y0 * w + x0] * (1 - fx) + grayscale[y0 * w + x1] * fx;
+      const bot = grayscale[y1 * w + x0] * (1 - fx) + grayscale[y1 * w + x1] * fx;
+      out[v * origW + u] = top * (1 - fy) + bot * fy;
+    }
+  }
+  return out;
+}
+
+/**
+ * The original image (BGR/gray uint8 as loaded) with the mapped CAM blended where the model looked (pixels
+ * outside its view are dimmed). Returns RGB bytes of the original's size.
+ */
+export function originalOverlayRGB(original: ImageArray<PixelData>, mapped: Float32Array, heatAlpha = 0.5): Uint8Array {
+  const { width: W, height: H, channels: C, data } = original;
+  const img = new Float32Array(W * H * 3);
+  const mask = new Float32Array(W * H);
+  for (let i = 0; i < W * H; i++) {
+    for (let k = 0; k < 3; k++) img[i * 3 + k] = Math.min(1, Math.max(0, Number(data[i * C + (C === 1 ? 0 : k)]) / 255));
+    mask[i] = Math.max(mapped[i], 0);
+  }
+  const blended = bgrToRgb(showCamOnImage(img, mask, { imageWeight: 1 - heatAlpha, channelOrder: 'bgr' }));
+  for (let i = 0; i < W * H; i++) {
+    if (mapped[i] >= 0) continue;
+    for (let k = 0; k < 3; k++) blended[i * 3 + k] = Math.round(img[i * 3 + (2 - k)] * 255 * 0.35);
+  }
+  return blended;
+}
+
+/** Upsamples feature-resolution maps (n × h × w) to the input size as scale_cam_image's resize does. */
+export function upsampleMaps(maps: Float32Array, h: number, w: number, H: number, W: number): Float32Array {
+  const n = maps.length / (h * w);
+  const out = new Float32Array(n * H * W);
+  for (let i = 0; i < n; i++) out.set(resizeBilinearF32(maps.subarray(i * h * w, (i + 1) * h * w), h, w, H, W), i * H * W);
+  return out;
+}
