@@ -42,12 +42,14 @@ export interface BaseDatasetOptions {
   max_refetch?: number;
   /** Class names: a list, or the path of a file with one name a line. Default: null. */
   classes?: string | string[] | null;
+  /** MMClassification 0.x storage option: accepted and ignored (files come from `src/fileio/sources`), with a warning. */
+  file_client_args?: Record<string, unknown> | null;
 }
 
 /** Keys accepted by `BaseDataset`. */
 export const BASE_DATASET_KEYS = [
   'ann_file', 'metainfo', 'data_root', 'data_prefix', 'filter_cfg', 'indices', 'serialize_data', 'pipeline',
-  'test_mode', 'lazy_init', 'max_refetch', 'classes',
+  'test_mode', 'lazy_init', 'max_refetch', 'classes', 'file_client_args',
 ] as const;
 
 /** A failed sample replaced by another (MMPretrain's `max_refetch` behaviour), as reported to the caller. */
@@ -119,6 +121,7 @@ export class BaseDataset implements Dataset {
     this.onRefetch = ctx.onRefetch;
     this.onWarning = ctx.onWarning;
     this.seed = ctx.seed;
+    if (cfg.file_client_args) this.warn(`${this.constructor.name}: file_client_args (MMClassification 0.x) is ignored; files are read through the mounted sources`);
     this.dataRoot = cfg.data_root ?? '';
     const prefix = cfg.data_prefix ?? '';
     this.dataPrefix = typeof prefix === 'string' ? { img_path: prefix } : { ...prefix };

@@ -3,11 +3,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { strToU8 } from 'fflate';
 import { sharedPath } from '../testing/shared';
 import { createVerifyHandler, VerifyCommands, type VerifyEvent } from './verify_dataset.worker';
-import { stripPipelines } from './verify_dataset';
+import { phaseDatasetConfig, stripPipelines } from './verify_dataset';
 
 const images = sharedPath('data/images');
 
 describe('verify-dataset worker logic', () => {
+  it('finds the phase dataset in 1.x and 0.x configs', () => {
+    const ds = { type: 'ImageNet', data_prefix: 'data/imagenet/val' };
+    expect(phaseDatasetConfig({ val_dataloader: { dataset: ds } }, 'val')).toBe(ds);
+    expect(phaseDatasetConfig({ data: { samples_per_gpu: 32, val: ds } }, 'val')).toBe(ds);
+    expect(() => phaseDatasetConfig({}, 'test')).toThrow(/no test_dataloader/);
+  });
+
   it('strips pipelines in wrappers and finds LoadImageFromFile', () => {
     const load = { type: 'LoadImageFromFile', to_float32: false };
     const { cfg, load: found } = stripPipelines({ type: 'ConcatDataset', datasets: [{ type: 'CustomDataset', pipeline: [load, { type: 'PackInputs' }] }] });

@@ -37,9 +37,14 @@ export interface VerifyResult {
   broken: BrokenFile[];
 }
 
-/** The phase's dataset config of a full config (`train_dataloader.dataset`, …). */
+/**
+ * The phase's dataset config of a full config: `train_dataloader.dataset` (MMPretrain 1.x), or `data.train`
+ * (MMClassification 0.x, as its verify_dataset read it).
+ */
 export function phaseDatasetConfig(cfg: Record<string, unknown>, phase: 'train' | 'val' | 'test'): BuildConfig {
   const loader = cfg[`${phase}_dataloader`] as { dataset?: BuildConfig } | null | undefined;
+  const legacy = (cfg.data as Record<string, unknown> | undefined)?.[phase] as BuildConfig | undefined;
+  if ((!loader || typeof loader !== 'object') && legacy && typeof legacy === 'object') return legacy;
   if (!loader || typeof loader !== 'object') throw new Error(`the config has no ${phase}_dataloader`);
   if (!loader.dataset || typeof loader.dataset !== 'object') throw new Error(`${phase}_dataloader has no dataset`);
   return loader.dataset;
