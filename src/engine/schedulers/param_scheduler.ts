@@ -188,7 +188,7 @@ export abstract class ParamScheduler<O extends CommonSchedulerOptions = CommonSc
       this.optimizer.paramGroups.forEach((group, i) => {
         if (i >= values.length) return;
         group[this.paramName] = values[i];
-        if (this.verbose) schedulerLog.info(`Adjusting parameter value of group ${i} to ${values[i].toExponential(4)}.`);
+        if (this.verbose) schedulerLog.info(`Adjusting parameter value of group ${i} to ${pyExponential(values[i], 4)}.`);
       });
     }
     this.afterStep();
@@ -231,6 +231,11 @@ export abstract class ParamScheduler<O extends CommonSchedulerOptions = CommonSc
     if (Array.isArray(state.base_values)) this.baseValues = (state.base_values as number[]).map(Number);
     if (Array.isArray(state._last_value)) this.lastValue = (state._last_value as number[]).map(Number);
   }
+}
+
+/** Python's `f'{v:.{digits}e}'`: at least two exponent digits (`1.0000e-01`). */
+export function pyExponential(v: number, digits: number): string {
+  return v.toExponential(digits).replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
 function betasOf(group: ParamGroup): [number, number] {

@@ -3,7 +3,8 @@ import { registerEngine } from '../register_all';
 import { PARAM_SCHEDULERS } from '../../registry';
 import { SimulatedOptimWrapper } from '../optimizers/optim_wrapper_config';
 import type { ParamGroup } from '../optimizers/param_groups';
-import { buildParamSchedulers, INF, type ParamScheduler, type SchedulerBuildContext } from './index';
+import { buildParamSchedulers, INF, schedulerLog, type ParamScheduler, type SchedulerBuildContext } from './index';
+import { pyExponential } from './param_scheduler';
 
 beforeAll(() => registerEngine());
 
@@ -140,6 +141,17 @@ describe('parameter schedulers (mmengine chainable formulas)', () => {
     const got = run({ type: 'CosineAnnealingWeightDecay', T_max: 4, eta_min: 0.01 }, 5, opt, 'weight_decay');
     close(got, [0, 1, 2, 3, 4].map((t) => 0.01 + ((0.04 - 0.01) * (1 + Math.cos((Math.PI * t) / 4))) / 2));
     expect(opt.paramGroups[1].weight_decay).toBe(0);
+  });
+
+  it('verbose logs each update as mmengine formats it', () => {
+    const lines: string[] = [];
+    const saved = schedulerLog.info;
+    schedulerLog.info = (m) => void lines.push(m);
+    run({ type: 'StepLR', step_size: 1, gamma: 0.5, verbose: true }, 2);
+    schedulerLog.info = saved;
+    // Once when built (step 0), then after each of the two steps.
+    expect(lines).toEqual(['Adjusting parameter value of group 0 to 1.0000e-01.', 'Adjusting parameter value of group 0 to 5.0000e-02.', 'Adjusting parameter value of group 0 to 2.5000e-02.']);
+    expect(pyExponential(1.5e123, 2)).toBe('1.50e+123');
   });
 
   it('bad configs get mmengine messages', () => {
