@@ -66,6 +66,8 @@ export class NumpyArray implements NpyArray, PyStateful {
     if (!(raw instanceof Uint8Array)) throw new PickleError(`numpy array data is ${describe(raw)}, expected bytes`);
     this.data = decodeNumpyBytes(raw, dtype) as NpyData;
     this.dtype = dtype.npyDtype!;
+    const count = this.shape.reduce((a, b) => a * b, 1);
+    if (this.data.length !== count) throw new PickleError(`numpy array of shape (${this.shape}) has ${this.data.length} elements of data`);
   }
 }
 
