@@ -14,6 +14,19 @@ export function globalAveragePool(x: Tensor): Tensor {
   return tf.tidy(() => tf.reshape(tf.mean(x, [...Array(x.rank - 2).keys()].map((i) => i + 1)), [x.shape[0], -1]));
 }
 
+/** `nn.AdaptiveAvgPool{1,2,3}d(1)`: the neck's `gap` child (no parameters; counted by the FLOP analysis). */
+export class GlobalPool extends Module {
+  constructor(readonly dim: number) {
+    super();
+  }
+  override typeNames(): string[] {
+    return [`AdaptiveAvgPool${this.dim}d`, 'AdaptiveAvgPool'];
+  }
+  forward(x: Tensor): Tensor {
+    return globalAveragePool(x);
+  }
+}
+
 export class GlobalAveragePooling extends Module<Tensor[], Tensor[]> {
   readonly dim: number;
   constructor(opts: GlobalAveragePoolingOptions = {}) {
@@ -21,11 +34,12 @@ export class GlobalAveragePooling extends Module<Tensor[], Tensor[]> {
     checkKeys(opts, ['dim'], 'GlobalAveragePooling');
     this.dim = opts.dim ?? 2;
     assert([1, 2, 3].includes(this.dim), () => `GlobalAveragePooling dim only support (1, 2, 3), get ${this.dim} instead.`);
+    this.addModule('gap', new GlobalPool(this.dim));
   }
   forward(inputs: Tensor[]): Tensor[] {
     return inputs.map((x) => {
       assert(x.rank === this.dim + 2, () => `GlobalAveragePooling(dim=${this.dim}): expected rank ${this.dim + 2} input, got shape [${x.shape}]`);
-      return globalAveragePool(x);
+      return this.child('gap').call(x) as Tensor;
     });
   }
 }
