@@ -1,5 +1,6 @@
 import { METRICS, EVALUATORS } from '../registry';
 import { Evaluator } from './evaluator';
+import { DumpResults } from './metrics/dump_results';
 import { AveragePrecision, MultiLabelMetric } from './metrics/multi_label';
 import { Accuracy, ConfusionMatrix, SingleLabelMetric } from './metrics/single_label';
 
@@ -11,6 +12,7 @@ export function registerEvaluation(): void {
     ['ConfusionMatrix', ConfusionMatrix],
     ['MultiLabelMetric', MultiLabelMetric],
     ['AveragePrecision', AveragePrecision],
+    ['DumpResults', DumpResults],
   ] as const;
   for (const [name, ctor] of metrics) METRICS.registerClass(name, ctor);
   EVALUATORS.registerFunction('Evaluator', ({ metrics: m }: { metrics: ConstructorParameters<typeof Evaluator>[0] }) => new Evaluator(m));

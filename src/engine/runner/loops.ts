@@ -1,8 +1,18 @@
 import type { Runner } from './runner';
 import type { DataBatch, RunnerDataLoader, RunnerEvaluator } from './interfaces';
 
-/** Thrown inside a loop when the user stops a run (the tab's Stop button, a NaN loss); the runner saves what it can. */
-export class StopTraining extends Error {}
+/** Thrown when a loss becomes NaN or infinite: the run stops, and what was saved before stays (mmengine's `CheckInvalidLossHook`). */
+export class InvalidLossError extends Error {
+  constructor(
+    readonly key: string,
+    readonly value: number,
+    readonly iter: number,
+    readonly epoch: number,
+    readonly lastCheckpoint: string | null,
+  ) {
+    super(`loss '${key}' became ${value} at iteration ${iter} (epoch ${epoch}); training stopped. ${lastCheckpoint ? `The last good checkpoint is ${lastCheckpoint}.` : 'No checkpoint was saved before it.'}`);
+  }
+}
 
 /** Options of `train_cfg` (`by_epoch`, `max_epochs` / `max_iters`, `val_interval`, `val_begin`). */
 export interface TrainCfg {
@@ -39,6 +49,11 @@ abstract class TrainLoopBase {
     const r = this.runner;
     await r.callHook('beforeTrainIter', idx, batch);
     const outputs = await r.model.trainStep(batch, r.optimWrapper!);
+    for (const [key, value] of Object.entries(outputs)) {
+      if (key.includes('loss') && !Number.isFinite(value)) {
+        throw new InvalidLossError(key, value, this.iter + 1, this.epoch + 1, r.messageHub.getInfo<string>('last_ckpt') ?? null);
+      }
+    }
     await r.callHook('afterTrainIter', idx, batch, outputs);
     this.iter += 1;
   }

@@ -121,3 +121,33 @@ describe('Runner reproduces an MMPretrain training run (runner_run)', () => {
     expect(trainLoader.epochs).toEqual([0, 1, 2]);
   });
 });
+
+describe('Runner stops on an invalid loss', () => {
+  it('names the iteration and the last good checkpoint, which stays on disk', async () => {
+    const losses = [0.9, 0.8, 0.7, 0.6, Number.NaN, 0.4];
+    let step = 0;
+    const model: RunnerModel = {
+      trainStep: () => ({ loss: losses[step++] }),
+      valStep: () => [],
+      testStep: () => [],
+      train: () => {},
+      eval: () => {},
+      stateDict: () => new Map(),
+      loadStateDict: () => ({}),
+    };
+    const store = new MemoryWorkDir('work');
+    const runner = new Runner({
+      cfg: {},
+      cfgText: '',
+      model,
+      workDir: store,
+      trainDataloader: loader(4),
+      trainCfg: { max_epochs: 3 },
+      optimWrapper: { getLr: () => ({ lr: [0.1] }), stateDict: () => ({}) },
+      hooks: [new RuntimeInfoHook(), new CheckpointHook({ interval: 1 })],
+      serializeCheckpoint: () => new Uint8Array([1]),
+    });
+    await expect(runner.train()).rejects.toThrow("loss 'loss' became NaN at iteration 5 (epoch 2); training stopped. The last good checkpoint is epoch_1.pth.");
+    expect(await store.list()).toContain('epoch_1.pth');
+  });
+});
