@@ -90,7 +90,7 @@ export function requireImage(results: Results, who: string): ImageArray {
  * @param required keys that must be present
  */
 export function parseOptions<T extends object>(typeName: string, cfg: TransformCfg | undefined, defaults: T, required: readonly string[] = []): T {
-  const given = cfg ?? {};
+  const { _scope_: _scope, ...given } = (cfg ?? {}) as TransformCfg; // mmengine's registry scope key is not an option
   const known = Object.keys(defaults);
   for (const key of Object.keys(given)) {
     if (!known.includes(key)) {
