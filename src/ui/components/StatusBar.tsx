@@ -55,8 +55,9 @@ export function StatusBar() {
         .join(' · ')
     : '';
   return (
-    <footer className="statusbar" role="status" aria-label="Status">
-      <span className="status-item" data-testid="status-backend" title={[report?.reason, timings && `Micro-benchmark (conv2d + matMul, ms per run): ${timings}`].filter(Boolean).join('\n')}>
+    // A landmark, not a live region: the memory counters change twice a second and must not be announced.
+    <footer className="statusbar" aria-label="Status bar">
+      <span className="status-item" role="status" data-testid="status-backend" title={[report?.reason, timings && `Micro-benchmark (conv2d + matMul, ms per run): ${timings}`].filter(Boolean).join('\n')}>
         <span className="status-label">Backend</span>
         <strong>{phase === 'starting' ? 'choosing…' : (report?.backend ?? (phase === 'error' ? 'failed' : '—'))}</strong>
         {report?.backend === 'wasm' && report.wasmThreads !== null && (

@@ -22,6 +22,20 @@ function download(name: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
+function CopyButton({ text }: { text: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    await navigator.clipboard.writeText(text);
+    setCopied(true);
+    setTimeout(() => setCopied(false), 1500);
+  };
+  return (
+    <button type="button" className="secondary" onClick={() => void copy().catch(() => setCopied(false))} aria-live="polite">
+      {copied ? 'Copied' : 'Copy Python'}
+    </button>
+  );
+}
+
 function ConfigChooser() {
   const selected = useConfigPanelStore((s) => s.selected);
   const select = useConfigPanelStore((s) => s.select);
@@ -157,6 +171,7 @@ export default function ConfigPanel() {
                   </>
                 )}
                 <span className="status-spacer" />
+                <CopyButton text={result.python} />
                 <button type="button" onClick={() => download(`${name}.py`, result.python)}>
                   Download {name}.py
                 </button>
