@@ -6,12 +6,13 @@ import { Conv2d } from '../nn/conv';
 import { Sequential } from '../nn/container';
 import { Linear } from '../nn/linear';
 import { AvgPool2d } from '../nn/pooling';
+import type { InitCfg } from '../nn/init';
 import { BaseBackbone } from './base_backbone';
 
 export interface LeNet5Options {
   /** Classes of the built-in classifier; ≤ 0 returns the 120-channel feature map. Default: -1. */
   num_classes?: number;
-  init_cfg?: null;
+  init_cfg?: InitCfg | InitCfg[] | null;
 }
 
 export class LeNet5 extends BaseBackbone {
