@@ -4,8 +4,9 @@
  * {@link WorkerDataLoader}, is an async iterable of batches like `DataLoader`, so the training loop does not care
  * where batches come from.
  *
- * Page: `const w = new Worker(new URL('./data_loader.worker.ts', import.meta.url), { type: 'module' });
- * const loader = new WorkerDataLoader(w, { loader: cfg.train_dataloader, seed, mounts }); await loader.init();
+ * Page: `const w = new Worker(new URL('./data_loader.worker.ts', import.meta.url), { type: 'module' });` (that entry file only
+ * calls `serveDataLoader(self)`);
+ * `const loader = new WorkerDataLoader(w, { loader: cfg.train_dataloader, seed, mounts }); await loader.init();
  * for await (const batch of loader) …`. {@link serveDataLoader} is the worker logic over any message port
  * (tests use a `MessageChannel`).
  */
@@ -216,7 +217,3 @@ export class WorkerDataLoader implements AsyncIterable<Batch> {
     this.port.postMessage({ type: LoaderCommands.Close } satisfies LoaderRequest);
   }
 }
-
-// Worker bootstrap: only inside a dedicated worker.
-const scope = globalThis as unknown as PortLike & { WorkerGlobalScope?: unknown };
-if (typeof scope.WorkerGlobalScope !== 'undefined' && typeof scope.addEventListener === 'function') serveDataLoader(scope);

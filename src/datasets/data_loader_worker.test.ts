@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { sharedPath } from '../testing/shared';
-import { serveDataLoader, transferables, WorkerDataLoader, type PortLike } from './data_loader.worker';
+import { serveDataLoader, transferables, WorkerDataLoader, type PortLike } from './data_loader_remote';
 import { buildDataLoader } from './data_loader';
 import { FileSystem, MemorySource } from '../fileio/sources';
 import { registerDatasets } from './register_all';

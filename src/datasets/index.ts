@@ -32,8 +32,8 @@ export { pseudoCollate, defaultCollate, stackPacked, COLLATE_FUNCTIONS, type Col
 export { Pipeline, type PipelineStep, type PipelineOptions, type TransformFn } from './pipeline';
 export { buildDataset } from './builder';
 export { classHistogram, type ClassHistogram } from './analysis';
-export { WorkerDataLoader, serveDataLoader, transferables, LoaderCommands, type LoaderInit, type LoaderMount, type LoaderRequest, type LoaderEvent, type PortLike } from './data_loader.worker';
-export { createVerifyHandler, VerifyCommands, type VerifyRequest, type VerifyEvent, type MountSpec } from './verify_dataset.worker';
+export { WorkerDataLoader, serveDataLoader, transferables, LoaderCommands, type LoaderInit, type LoaderMount, type LoaderRequest, type LoaderEvent, type PortLike } from './data_loader_remote';
+export { createVerifyHandler, VerifyCommands, type VerifyRequest, type VerifyEvent, type MountSpec } from './verify_dataset_remote';
 export { verifyDataset, phaseDatasetConfig, stripPipelines, brokenFilesLog, type BrokenFile, type VerifyOptions, type VerifyResult } from './verify_dataset';
 export { createRng, type Rng } from './utils/rng';
 export { numpyShuffle, NumpyPCG64 } from './utils/numpy_random';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { strToU8 } from 'fflate';
 import { sharedPath } from '../testing/shared';
-import { createVerifyHandler, VerifyCommands, type VerifyEvent } from './verify_dataset.worker';
+import { createVerifyHandler, VerifyCommands, type VerifyEvent } from './verify_dataset_remote';
 import { phaseDatasetConfig, stripPipelines } from './verify_dataset';
 
 const images = sharedPath('data/images');

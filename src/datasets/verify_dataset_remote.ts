@@ -3,7 +3,8 @@
  * its mounted files (Blobs clone cheaply; Uint8Arrays can be transferred) with the dataset config; the worker
  * mounts them, registers datasets and transforms, and runs {@link verifyDataset} off the UI thread.
  *
- * Page side: `const w = new Worker(new URL('./verify_dataset.worker.ts', import.meta.url), { type: 'module' })`,
+ * Page side: `const w = new Worker(new URL('./verify_dataset.worker.ts', import.meta.url), { type: 'module' })` (the entry
+ * file only wires {@link createVerifyHandler} to `self`),
  * then `w.postMessage({ type: VerifyCommands.Verify, id, datasetCfg, mounts })` and listen for events.
  * {@link createVerifyHandler} is the worker logic without the worker, for tests and other hosts.
  */
@@ -71,11 +72,4 @@ export function createVerifyHandler(post: (event: VerifyEvent) => void, fallback
       running.delete(msg.id);
     }
   };
-}
-
-// Worker bootstrap: only inside a dedicated worker (not when imported by tests or the page).
-const scope = globalThis as unknown as { WorkerGlobalScope?: unknown; postMessage?: (m: unknown) => void; addEventListener?: (t: string, f: (e: { data: VerifyRequest }) => void) => void };
-if (typeof scope.WorkerGlobalScope !== 'undefined' && typeof scope.addEventListener === 'function') {
-  const handle = createVerifyHandler((event) => scope.postMessage!(event), null);
-  scope.addEventListener('message', (e) => void handle(e.data));
 }

@@ -130,7 +130,7 @@ export class Transpose extends BaseTransform {
   }
 }
 
-/** `NumpyToPIL` / `PILToNumpy` / `ToTensor` / `ImageToTensor`: images are arrays throughout here, so these keep them. */
+/** `ToTensor` / `ImageToTensor` (0.x): arrays are packed by `PackInputs` here, so these keep the values. */
 export class PassThrough extends BaseTransform {
   constructor(readonly typeName: string, cfg: TransformCfg | undefined, allowed: Record<string, unknown>) {
     super();
@@ -142,14 +142,47 @@ export class PassThrough extends BaseTransform {
   }
 }
 
-export class NumpyToPIL extends PassThrough {
+/** Swaps the first and third channels of `results.img` when it has three or more (BGR ↔ RGB). */
+function swapRB(results: Results, who: string): void {
+  const img = results.img;
+  assert(img, () => `${who}: no 'img' in results`);
+  if (img.channels < 3) return;
+  const data = img.data.slice();
+  for (let i = 0; i < data.length; i += img.channels) {
+    const t = data[i];
+    data[i] = data[i + 2];
+    data[i + 2] = t;
+  }
+  results.img = { ...img, data } as ImageArray<PixelData>;
+}
+
+/** `NumpyToPIL(to_rgb)`: images stay arrays here; `to_rgb` converts BGR → RGB as MMPretrain does. */
+export class NumpyToPIL extends BaseTransform {
+  readonly typeName = 'NumpyToPIL';
+  readonly opts: { /** Default: false */ to_rgb: boolean };
   constructor(cfg?: TransformCfg) {
-    super('NumpyToPIL', cfg, { to_rgb: false });
+    super();
+    this.opts = parseOptions('NumpyToPIL', cfg, { to_rgb: false });
+  }
+  transform(results: Results): Results {
+    if (this.opts.to_rgb) swapRB(results, 'NumpyToPIL');
+    return results;
   }
 }
 
-export class PILToNumpy extends PassThrough {
+/** `PILToNumpy(to_bgr, dtype)` (also `ToNumpy`): `to_bgr` converts RGB → BGR; `dtype='float32'` converts. */
+export class PILToNumpy extends BaseTransform {
+  readonly typeName = 'PILToNumpy';
+  readonly opts: { /** Default: false */ to_bgr: boolean; /** null (keep), 'uint8' or 'float32'; Default: null */ dtype: string | null };
   constructor(cfg?: TransformCfg) {
-    super('PILToNumpy', cfg, { to_bgr: false, dtype: null });
+    super();
+    this.opts = parseOptions('PILToNumpy', cfg, { to_bgr: false, dtype: null as string | null });
+    assert(this.opts.dtype === null || this.opts.dtype === 'uint8' || this.opts.dtype === 'float32', () => `PILToNumpy: dtype must be null, 'uint8' or 'float32', got ${JSON.stringify(this.opts.dtype)}`);
+  }
+  transform(results: Results): Results {
+    if (this.opts.to_bgr) swapRB(results, 'PILToNumpy');
+    const img = results.img;
+    if (img && this.opts.dtype === 'float32' && !(img.data instanceof Float32Array)) results.img = { ...img, data: Float32Array.from(img.data) };
+    return results;
   }
 }

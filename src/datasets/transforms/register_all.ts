@@ -43,6 +43,7 @@ const ALIASES: [string, string, string][] = [
   ['PackClsInputs', 'PackInputs', 'MMPretrain 1.x renamed PackClsInputs to PackInputs.'],
   ['ToTensor', 'NoOpToTensor', 'Arrays are packed by PackInputs in 1.x; ToTensor keeps the value.'],
   ['ImageToTensor', 'NoOpToTensor', 'PackInputs converts the image to CHW in 1.x; ImageToTensor keeps the image.'],
+  ['ToNumpy', 'PILToNumpy', 'ToNumpy is the old name of PILToNumpy.'],
 ];
 
 let done = false;

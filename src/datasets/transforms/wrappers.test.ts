@@ -89,3 +89,14 @@ describe('mask generators', () => {
     }
   });
 });
+
+describe('NumpyToPIL / PILToNumpy', () => {
+  it('swap channels when asked, convert dtype', () => {
+    const r = build({ type: 'NumpyToPIL', to_rgb: true }).transform({ img })!;
+    expect([r.img!.data[0], r.img!.data[2]]).toEqual([img.data[2], img.data[0]]);
+    const back = build({ type: 'PILToNumpy', to_bgr: true, dtype: 'float32' }).transform(r)!;
+    expect(back.img!.data).toBeInstanceOf(Float32Array);
+    expect(Array.from(back.img!.data.subarray(0, 3))).toEqual(Array.from(img.data.subarray(0, 3)));
+    expect(build({ type: 'NumpyToPIL' }).transform({ img })!.img).toBe(img);
+  });
+});
