@@ -57,3 +57,26 @@ export function bgr2rgb(img: ImageArray): ImageArray {
 }
 
 export const rgb2bgr = bgr2rgb;
+
+/**
+ * RGBA bytes for a canvas `ImageData` from an HWC image: `order` says how the image's channels are stored
+ * ('bgr' after LoadImageFromFile). Grey images are replicated; float images are clamped to 0–255.
+ */
+export function imageToRGBA(img: { data: ArrayLike<number>; height: number; width: number; channels: number }, order: 'bgr' | 'rgb' = 'bgr'): Uint8ClampedArray {
+  const n = img.width * img.height;
+  const cn = img.channels;
+  const out = new Uint8ClampedArray(n * 4);
+  const [ri, bi] = order === 'bgr' ? [2, 0] : [0, 2];
+  for (let i = 0; i < n; i++) {
+    const s = i * cn;
+    if (cn >= 3) {
+      out[i * 4] = img.data[s + ri];
+      out[i * 4 + 1] = img.data[s + 1];
+      out[i * 4 + 2] = img.data[s + bi];
+    } else {
+      out[i * 4] = out[i * 4 + 1] = out[i * 4 + 2] = img.data[s];
+    }
+    out[i * 4 + 3] = cn === 4 ? img.data[s + 3] : 255;
+  }
+  return out;
+}

@@ -75,3 +75,13 @@ describe('photometric ops match mmcv', () => {
     expect(c.data[(12 * 31) * 3]).toBe(img.data[(12 * 31) * 3]);
   });
 });
+
+describe('imageToRGBA', () => {
+  it('orders channels for a canvas', async () => {
+    const { imageToRGBA } = await import('./colorspace');
+    const px = imageFromHWC(Uint8Array.from([1, 2, 3]), [1, 1, 3]);
+    expect(Array.from(imageToRGBA(px))).toEqual([3, 2, 1, 255]);
+    expect(Array.from(imageToRGBA(px, 'rgb'))).toEqual([1, 2, 3, 255]);
+    expect(Array.from(imageToRGBA(imageFromHWC(Uint8Array.from([9]), [1, 1, 1])))).toEqual([9, 9, 9, 255]);
+  });
+});
