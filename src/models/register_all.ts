@@ -10,7 +10,7 @@ import { ClsHead } from './heads/cls_head';
 import { LinearClsHead } from './heads/linear_head';
 import { MultiLabelClsHead, MultiLabelLinearClsHead } from './heads/multi_label_cls_head';
 import { StackedLinearClsHead } from './heads/stacked_head';
-import { VisionTransformerClsHead } from './heads/vision_transformer_head';
+import { DeiTClsHead, VisionTransformerClsHead } from './heads/vision_transformer_head';
 import { AsymmetricLoss, CrossEntropyLoss, FocalLoss, LabelSmoothLoss } from './losses';
 import { GeneralizedMeanPooling } from './necks/gem';
 import { GlobalAveragePooling } from './necks/gap';
@@ -26,6 +26,7 @@ const components: [string, Constructor][] = [
   ['LinearClsHead', LinearClsHead],
   ['StackedLinearClsHead', StackedLinearClsHead],
   ['VisionTransformerClsHead', VisionTransformerClsHead],
+  ['DeiTClsHead', DeiTClsHead],
   ['MultiLabelClsHead', MultiLabelClsHead],
   ['MultiLabelLinearClsHead', MultiLabelLinearClsHead],
   ['CrossEntropyLoss', CrossEntropyLoss],

@@ -44,6 +44,8 @@ const cases: [string, Record<string, unknown>, number, string[], number, number[
     ['backbone.features.0.bn.running_mean'], 64, [[1, 512, 2, 2]]],
   ['deit-tiny', { backbone: { type: 'VisionTransformer', arch: 'deit-tiny', img_size: 224, patch_size: 16 }, neck: null, head: { type: 'VisionTransformerClsHead', num_classes: 1000, in_channels: 192 } }, 5_717_416,
     ['backbone.cls_token', 'backbone.pos_embed', 'backbone.patch_embed.projection.weight', 'backbone.layers.0.ln1.weight', 'backbone.layers.0.attn.qkv.weight', 'backbone.layers.11.ffn.layers.0.0.weight', 'backbone.layers.11.ffn.layers.1.bias', 'backbone.ln1.bias', 'head.layers.head.weight'], 32, [[1, 192]]],
+  ['deit-tiny distilled', { backbone: { type: 'DistilledVisionTransformer', arch: 'deit-tiny', img_size: 224, patch_size: 16 }, neck: null, head: { type: 'DeiTClsHead', num_classes: 1000, in_channels: 192 } }, 5_910_800,
+    ['backbone.dist_token', 'head.layers.head_dist.weight'], 32, [[1, 192], [1, 192]]],
 ];
 
 describe('backbones: parameter counts, key names, output shapes', () => {

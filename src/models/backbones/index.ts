@@ -6,10 +6,10 @@ import { MobileNetV3 } from './mobilenet_v3';
 import { ResNet, ResNetV1c, ResNetV1d, ResNet_CIFAR, ResNeXt, SEResNet } from './resnet';
 import { ShuffleNetV2 } from './shufflenet_v2';
 import { VGG } from './vgg';
-import { VisionTransformer } from './vision_transformer';
+import { DistilledVisionTransformer, VisionTransformer } from './vision_transformer';
 
 export { BaseBackbone, runStages } from './base_backbone';
-export { LeNet5, MobileNetV2, MobileNetV3, ResNet, ResNetV1c, ResNetV1d, ResNet_CIFAR, ResNeXt, SEResNet, ShuffleNetV2, VGG, VisionTransformer };
+export { LeNet5, MobileNetV2, MobileNetV3, ResNet, ResNetV1c, ResNetV1d, ResNet_CIFAR, ResNeXt, SEResNet, ShuffleNetV2, VGG, VisionTransformer, DistilledVisionTransformer };
 
 export const BACKBONES: [string, Constructor][] = [
   ['LeNet5', LeNet5],
@@ -24,4 +24,5 @@ export const BACKBONES: [string, Constructor][] = [
   ['VGG', VGG],
   ['ShuffleNetV2', ShuffleNetV2],
   ['VisionTransformer', VisionTransformer],
+  ['DistilledVisionTransformer', DistilledVisionTransformer],
 ];

@@ -242,7 +242,7 @@ export class VisionTransformer extends BaseBackbone {
   }
 
   /** Output of one layer in the requested `out_type` (tokens [B, L, C] in). */
-  protected formatOutput(x: Tensor, hw: [number, number]): Tensor {
+  protected formatOutput(x: Tensor, hw: [number, number]): Tensor | Tensor[] {
     if (this.outType === 'raw') return tf.clone(x);
     if (this.outType === 'cls_token') return tf.squeeze(tf.slice(x, [0, 0, 0], [-1, 1, -1]), [1]);
     const patch = tf.slice(x, [0, this.numExtraTokens, 0], [-1, -1, -1]);
@@ -271,9 +271,39 @@ export class VisionTransformer extends BaseBackbone {
       if (!hooked) h.dispose();
       hooked = layer.hasForwardHooks();
       h = next;
-      if (this.outIndices.includes(i)) outs.push(tf.tidy(() => this.formatOutput(h, grid)));
+      if (this.outIndices.includes(i)) outs.push(...[tf.tidy(() => this.formatOutput(h, grid))].flat());
     });
     if (!hooked) h.dispose();
     return outs;
+  }
+}
+
+/**
+ * `DistilledVisionTransformer` (MMPretrain `backbones/deit.py`): a `dist_token` after the class token; with
+ * `out_type='cls_token'` each output index gives two tensors, class then distillation token (flattened into the
+ * backbone's output list; `DeiTClsHead` reads the last two).
+ */
+export class DistilledVisionTransformer extends VisionTransformer {
+  constructor(opts: VisionTransformerOptions = {}) {
+    super({ arch: 'deit-base', ...opts, with_cls_token: true }, 2, 'DistilledVisionTransformer');
+  }
+
+  protected override registerExtraTokens(): void {
+    this.registerParameter('dist_token', [1, 1, this.embedDims]);
+  }
+
+  protected override extraTokens(batch: number): Tensor[] {
+    return [tf.tile(this.clsToken!, [batch, 1, 1]), tf.tile(this.param('dist_token'), [batch, 1, 1])];
+  }
+
+  protected override formatOutput(x: Tensor, hw: [number, number]): Tensor | Tensor[] {
+    if (this.outType !== 'cls_token') return super.formatOutput(x, hw);
+    return [tf.squeeze(tf.slice(x, [0, 0, 0], [-1, 1, -1]), [1]), tf.squeeze(tf.slice(x, [0, 1, 0], [-1, 1, -1]), [1])];
+  }
+
+  override afterInitWeights(rng: Generator): void {
+    super.afterInitWeights(rng);
+    const d = this.param('dist_token');
+    tf.tidy(() => d.assign(tf.tensor(rng.truncNormalArray(d.size, 0, 0.02, -2, 2), d.shape)));
   }
 }

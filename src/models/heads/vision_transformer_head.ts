@@ -67,3 +67,32 @@ export class VisionTransformerClsHead extends ClsHead {
     return out;
   }
 }
+
+/** `DeiTClsHead` (MMPretrain `heads/deit_head.py`): mean of `layers.head(cls)` and `layers.head_dist(dist)`. */
+export class DeiTClsHead extends VisionTransformerClsHead {
+  constructor(opts: VisionTransformerClsHeadOptions) {
+    super(opts);
+    this.layers.addModule('head_dist', new Linear({ in_features: this.hiddenDim ?? opts.in_channels, out_features: opts.num_classes }));
+  }
+
+  /** (cls, dist) pre-logits from the backbone's last two outputs. */
+  private tokens(feats: Tensor[]): [Tensor, Tensor] {
+    assert(feats.length >= 2, () => 'DeiTClsHead: expected the class and distillation tokens (DistilledVisionTransformer, out_type cls_token)');
+    const cls = feats[feats.length - 2];
+    const dist = feats[feats.length - 1];
+    if (this.hiddenDim === null) return [cls, dist];
+    const f = (t: Tensor) => this.layers.child('act').call(this.layers.child('pre_logits').call(t)) as Tensor;
+    return [f(cls), f(dist)];
+  }
+
+  override preLogits(feats: Tensor[]): Tensor {
+    return tf.tidy(() => tf.stack(this.tokens(feats), 1));
+  }
+
+  override forward(feats: Tensor[]): Tensor {
+    return tf.tidy(() => {
+      const [cls, dist] = this.tokens(feats);
+      return tf.div(tf.add(this.layers.child<Linear>('head').call(cls), this.layers.child<Linear>('head_dist').call(dist)), 2);
+    });
+  }
+}

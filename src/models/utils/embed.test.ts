@@ -46,7 +46,7 @@ describe('position embeddings', () => {
       return sd;
     };
     const model = buildClassifier({ ...cfg, backbone: { ...cfg.backbone, init_cfg: { type: 'Pretrained', checkpoint: 'lenet.pth', prefix: 'backbone' } } }, { seed: 9 });
-    expect([...model.stateDict().get('backbone.features.0.weight')!.data]).toEqual([...sd.get('backbone.features.0.weight')!.data]);
+    expect(Array.from(model.stateDict().get('backbone.features.0.weight')!.data as Float32Array)).toEqual(Array.from(sd.get('backbone.features.0.weight')!.data as Float32Array));
     pretrainedSource.load = null;
     src.dispose();
     model.dispose();
