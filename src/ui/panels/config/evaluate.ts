@@ -1,5 +1,5 @@
 /** Loads the chosen config with the panel's cfg-options and turns every failure into a located, displayable error. */
-import { ConfigError, dumpConfig, loadConfig, parseCfgOptions, type ConfigDict, type VirtualFS } from '../../../config';
+import { ConfigError, dumpConfig, loadConfig, mergeCfgOptions, parseCfgOptions, type ConfigDict, type VirtualFS } from '../../../config';
 
 /** A config problem at a place: the file (or `--cfg-options`), 1-based line and column (0 when unknown). */
 export interface LocatedError {
@@ -43,6 +43,20 @@ function checkOptions(text: string): LocatedError | null {
   return null;
 }
 
+/** Finds the first option line that fails to merge into the config (options apply in order). */
+function locateMergeError(fs: VirtualFS, path: string, text: string): LocatedError | null {
+  let cfg = loadConfig(path, fs).cfg;
+  for (const { line, option } of optionLines(text)) {
+    try {
+      cfg = mergeCfgOptions(cfg, parseCfgOptions([option]));
+    } catch (e) {
+      const raw = text.split('\n')[line - 1]!;
+      return { file: OPTIONS_FILE, line, column: raw.indexOf(option) + 1, message: e instanceof Error ? e.message : String(e), sourceLine: raw };
+    }
+  }
+  return null;
+}
+
 /** Loads `path` from `fs` with the options box's overrides; never throws. */
 export function evaluatePanelConfig(fs: VirtualFS, path: string, optionsText: string): PanelResult {
   const optionError = checkOptions(optionsText);
@@ -52,6 +66,14 @@ export function evaluatePanelConfig(fs: VirtualFS, path: string, optionsText: st
     const loaded = loadConfig(path, fs, { cfgOptions: options.length ? options : undefined });
     return { ok: true, cfg: loaded.cfg, python: dumpConfig(loaded.cfg), filesRead: loaded.filesRead, options };
   } catch (e) {
+    if (e instanceof ConfigError && e.file === OPTIONS_FILE) {
+      try {
+        const located = locateMergeError(fs, path, optionsText);
+        if (located) return { ok: false, error: located };
+      } catch {
+        // The config itself fails: fall through to its own error.
+      }
+    }
     if (e instanceof ConfigError) {
       let sourceLine: string | undefined;
       try {

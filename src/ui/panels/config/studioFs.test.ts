@@ -84,6 +84,12 @@ describe('Config panel evaluation', () => {
     expect(r).toMatchObject({ ok: false, error: { file: '--cfg-options', line: 2, column: 3, sourceLine: '  oops' } });
   });
 
+  it('names the option line that fails to merge (an index past the end of a list)', () => {
+    const r = evaluatePanelConfig(shippedFs(), 'configs/resnet/resnet18_8xb128_cifar10.py', 'model.head.num_classes=100\nmodel.backbone.out_indices.4=1\n');
+    expect(r).toMatchObject({ ok: false, error: { file: '--cfg-options', line: 2, column: 1, sourceLine: 'model.backbone.out_indices.4=1' } });
+    if (!r.ok) expect(r.error.message).toMatch(/out_indices/);
+  });
+
   it('locates a syntax error in a dropped file at its line, with the source line', () => {
     const fs = shippedFs();
     const [path] = fs.addDropped([{ relativePath: 'broken.py', text: "_base_ = '../_base_/models/resnet18_cifar.py'\nx = dict(a=1,\n    b=)\n" }]);
