@@ -59,8 +59,8 @@ export function formatScheduleReport(sim: ScheduleSimulation, param: SchedulePar
   const lines = ['Param_scheduler :'];
   for (const s of sim.schedulers) {
     const end = s.end === INF ? 'INF' : String(s.end);
-    const unit = s.by_epoch ? 'epochs' : 'iters';
-    lines.push(`  - ${s.type} (${s.param}): ${unit} [${s.begin}, ${end}) → iters [${s.beginIter}, ${s.endIter})`);
+    const unit = s.by_epoch ? 'by epoch' : s.converted ? 'by iteration (convert_to_iter_based)' : 'by iteration';
+    lines.push(`  - ${s.type} (${s.param}), ${unit}: steps [${s.begin}, ${end}) = iterations [${s.beginIter}, ${s.endIter})`);
   }
   if (sim.schedulers.length === 0) lines.push('  (none: the value stays constant)');
   lines.push('', 'Dataset infos:', ` - Dataset size: ${sim.dataset_size}`, ` - Batch size per GPU: ${sim.batch_size_per_gpu}`, ` - Number of GPUs: ${sim.ngpus}`, ` - Total batch size: ${sim.batch_size}`);

@@ -5,7 +5,7 @@
  * schedulers step (so `values[i]` is the value used in iteration i). No tensors, no DOM: runs anywhere.
  */
 import { assert } from '../../utils/assert';
-import { autoScaleLr, buildParamSchedulers, type ParamScheduler, type ParamSchedulerConfig } from '../../engine/schedulers';
+import { autoScaleLr, buildParamSchedulers, schedulerConfigList, type ParamScheduler, type ParamSchedulerConfig } from '../../engine/schedulers';
 import { constructParamGroups, SimulatedOptimWrapper, splitOptimWrapperConfig, visSchedulerModel } from '../../engine/optimizers/optim_wrapper_config';
 import type { ParamGroup } from '../../engine/optimizers/param_groups';
 
@@ -32,6 +32,8 @@ export interface ScheduledEntry {
   /** `end` (exclusive); mmengine's INF when unbounded. */
   end: number;
   by_epoch: boolean;
+  /** Built from an epoch-based config with `convert_to_iter_based=True` (begin/end are then iterations). */
+  converted: boolean;
   /** The `[begin, end)` range in iterations (clipped to the run). */
   beginIter: number;
   endIter: number;
@@ -186,7 +188,7 @@ export function simulateSchedule(cfg: Dict, opts: SimulateScheduleOptions = {}):
     max_iters: byEpoch ? null : maxIters,
     optimizer_type: parts.optimizerCfg.type,
     lr_scale: lrScale,
-    schedulers: schedulers.map((s) => describeScheduler(s, itersPerEpoch, maxIters)),
+    schedulers: schedulers.map((s, i) => describeScheduler(s, itersPerEpoch, maxIters, Boolean(schedulerConfigList(cfg.param_scheduler as ParamSchedulerConfig)[i]?.convert_to_iter_based))),
     lr,
     momentum,
     wd,
@@ -200,10 +202,10 @@ export function momentumOf(group: ParamGroup): number {
   return 0;
 }
 
-function describeScheduler(s: ParamScheduler, itersPerEpoch: number, totalIters: number): ScheduledEntry {
+function describeScheduler(s: ParamScheduler, itersPerEpoch: number, totalIters: number, converted: boolean): ScheduledEntry {
   const unit = s.byEpoch ? itersPerEpoch : 1;
   const clip = (x: number) => Math.min(totalIters, x * unit);
-  return { type: s.typeName, param: s.paramName, begin: s.begin, end: s.end, by_epoch: s.byEpoch, beginIter: clip(s.begin), endIter: clip(s.end) };
+  return { type: s.typeName, param: s.paramName, begin: s.begin, end: s.end, by_epoch: s.byEpoch, converted, beginIter: clip(s.begin), endIter: clip(s.end) };
 }
 
 /** One parameter's curve in the `--json` shape. */

@@ -23,7 +23,7 @@ export function SchedulerTable({ schedulers }: { schedulers: ScheduledEntry[] })
             <td>{i}</td>
             <td>{s.type}</td>
             <td>{s.param}</td>
-            <td>{s.by_epoch ? 'epoch' : 'iteration'}</td>
+            <td>{s.by_epoch ? 'epoch' : s.converted ? 'iteration (converted)' : 'iteration'}</td>
             <td className="num">{s.begin}</td>
             <td className="num">{s.end === INF ? '∞' : s.end}</td>
             <td className="num">
