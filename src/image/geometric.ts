@@ -3,7 +3,7 @@
  * `imresize`, `imrescale`, `rescaleSize`, `imflip`, `imcrop`, `impad`, `imrotate`, `imshear`, `imtranslate`.
  */
 import { assert } from '../utils/assert';
-import { assertUint8, createImage, type ImageArray } from './image';
+import { assertImage, createLike, type ImageArray, type PixelData } from './image';
 import { resizeCv2, type Cv2Interpolation } from './resize_cv2';
 import { resizePillow, type PillowInterpolation } from './resize_pillow';
 import { warpAffine, type AffineMatrix, type WarpInterpolation } from './warp_affine';
@@ -60,11 +60,11 @@ export function imrescale(img: ImageArray, scale: number | readonly [number, num
 export type FlipDirection = 'horizontal' | 'vertical' | 'diagonal';
 
 /** `mmcv.imflip`: mirrors left–right, top–bottom, or both (`diagonal`). */
-export function imflip(img: ImageArray, direction: FlipDirection = 'horizontal'): ImageArray {
-  assertUint8(img, 'imflip');
+export function imflip<T extends PixelData = Uint8Array>(img: ImageArray<T>, direction: FlipDirection = 'horizontal'): ImageArray<T> {
+  assertImage(img, 'imflip');
   assert(['horizontal', 'vertical', 'diagonal'].includes(direction), () => `imflip: direction must be horizontal, vertical or diagonal, got '${direction}'`);
   const { width: w, height: h, channels: cn, data: s } = img;
-  const out = createImage(h, w, cn);
+  const out = createLike(img, h, w);
   const d = out.data;
   const flipX = direction !== 'vertical';
   const flipY = direction !== 'horizontal';
@@ -97,8 +97,8 @@ export function imflip(img: ImageArray, direction: FlipDirection = 'horizontal')
  * `mmcv.imcrop(img, np.array([x1, y1, x2, y2]))` for one box: inclusive corners, clipped to the image,
  * truncated to integers.
  */
-export function imcrop(img: ImageArray, bbox: readonly [number, number, number, number]): ImageArray {
-  assertUint8(img, 'imcrop');
+export function imcrop<T extends PixelData = Uint8Array>(img: ImageArray<T>, bbox: readonly [number, number, number, number]): ImageArray<T> {
+  assertImage(img, 'imcrop');
   const { width: w, height: h, channels: cn, data: s } = img;
   const clip = (v: number, hi: number) => Math.trunc(Math.max(Math.min(v, hi), 0));
   const x1 = clip(bbox[0], w - 1);
@@ -107,7 +107,7 @@ export function imcrop(img: ImageArray, bbox: readonly [number, number, number, 
   const y2 = clip(bbox[3], h - 1);
   const ow = Math.max(x2 - x1 + 1, 0);
   const oh = Math.max(y2 - y1 + 1, 0);
-  const out = createImage(oh, ow, cn);
+  const out = createLike(img, oh, ow);
   for (let y = 0; y < oh; y++) {
     const si = ((y1 + y) * w + x1) * cn;
     out.data.set(s.subarray(si, si + ow * cn), y * ow * cn);
@@ -145,11 +145,11 @@ export function paddingLTRB(padding: Padding): [number, number, number, number] 
  * @param padVal fill for `constant` (a number, or one value per channel)
  * @param mode `constant` (default), `edge`, `reflect` (no edge repeat) or `symmetric` (edge repeated)
  */
-export function impad(
-  img: ImageArray,
+export function impad<T extends PixelData = Uint8Array>(
+  img: ImageArray<T>,
   opts: { shape?: readonly [number, number]; padding?: Padding; padVal?: number | readonly number[]; mode?: PaddingMode },
-): ImageArray {
-  assertUint8(img, 'impad');
+): ImageArray<T> {
+  assertImage(img, 'impad');
   const { shape, padding, padVal = 0, mode = 'constant' } = opts;
   assert((shape === undefined) !== (padding === undefined), () => 'impad: give exactly one of shape and padding');
   const [l, t, r, b] = shape ? [0, 0, Math.max(shape[1] - img.width, 0), Math.max(shape[0] - img.height, 0)] : paddingLTRB(padding!);
@@ -163,7 +163,7 @@ export function impad(
   const ow = w + l + r;
   const oh = h + t + b;
   if (mode === 'constant') return padCropConstant(img, -t, -l, oh, ow, fill);
-  const out = createImage(oh, ow, cn);
+  const out = createLike(img, oh, ow);
   const d = out.data;
   const xIndex = new Int32Array(ow);
   for (let x = 0; x < ow; x++) xIndex[x] = borderIndex(x - l, w, mode) * cn;
@@ -183,9 +183,9 @@ export function impad(
  * The `oh`×`ow` window whose top-left corner is at (`y0`, `x0`) in `img`'s coordinates, pixels outside the
  * image set to `fill`: `impad` (constant) followed by `imcrop` in one pass, without the padded copy.
  */
-export function padCropConstant(img: ImageArray, y0: number, x0: number, oh: number, ow: number, fill: readonly number[]): ImageArray {
+export function padCropConstant<T extends PixelData = Uint8Array>(img: ImageArray<T>, y0: number, x0: number, oh: number, ow: number, fill: readonly number[]): ImageArray<T> {
   const { width: w, height: h, channels: cn, data: s } = img;
-  const out = createImage(oh, ow, cn);
+  const out = createLike(img, oh, ow);
   const d = out.data;
   const uniform = fill.every((v) => v === fill[0]);
   if (uniform) {

@@ -61,3 +61,16 @@ export function saturateRound(v: number): number {
 export function clampByte(v: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : v;
 }
+
+/** A new zero-filled image of the same pixel type as `like` (uint8 or float32). */
+export function createLike<T extends PixelData>(like: ImageArray<T>, height: number, width: number, channels = like.channels): ImageArray<T> {
+  const n = height * width * channels;
+  const data = (like.data instanceof Float32Array ? new Float32Array(n) : new Uint8Array(n)) as T;
+  return { data, height, width, channels };
+}
+
+/** Throws with `who` in the message unless `img` is a non-empty uint8 or float32 image. */
+export function assertImage(img: ImageArray<PixelData>, who: string): void {
+  assert(img && (img.data instanceof Uint8Array || img.data instanceof Float32Array), () => `${who}: expects a uint8 or float32 image (got ${img?.data?.constructor?.name ?? typeof img})`);
+  assert(img.height > 0 && img.width > 0, () => `${who}: empty image ${img.height}x${img.width}`);
+}

@@ -85,6 +85,14 @@ export function requireImage(results: Results, who: string): ImageArray {
   return img as ImageArray;
 }
 
+/** The image of `results`, uint8 or float32 (for transforms that only move pixels: crops, flips, pads). */
+export function requireAnyImage(results: Results, who: string): ImageArray<PixelData> {
+  const img = results.img;
+  assert(img, () => `${who}: no 'img' in results (keys: ${Object.keys(results).join(', ')})`);
+  assert(img.data instanceof Uint8Array || img.data instanceof Float32Array, () => `${who}: expects a uint8 or float32 image, got ${(img.data as object).constructor.name}`);
+  return img;
+}
+
 /**
  * Merges a transform's config with its defaults, rejecting keys it does not know (with the closest names).
  * @param required keys that must be present

@@ -189,6 +189,15 @@ describe('ColorJitter and Lighting', () => {
 });
 
 describe('options, Compose, PackInputs, aliases, LoadImageFromFile, MultiView', () => {
+  it('crops, flips and pads also take float32 images (to_float32=True)', () => {
+    const f = { data: Float32Array.from({ length: 6 * 5 * 3 }, (_, i) => i + 0.5), height: 6, width: 5, channels: 3 };
+    const r = build({ type: 'RandomCrop', crop_size: 4, padding: 1 }).transform({ img: f, replay_params: { RandomCrop: { offset_h: 1, offset_w: 1, target_h: 4, target_w: 4 } } })!;
+    expect(r.img!.data).toBeInstanceOf(Float32Array);
+    expect(r.img!.data[0]).toBe(0.5);
+    const flipped = build({ type: 'RandomFlip', prob: 1.0 }).transform({ img: f, rng: new RandomGenerator(0) })!;
+    expect(flipped.img!.data[0]).toBe(f.data[12]);
+    expect(() => build({ type: 'Resize', scale: 3 }).transform({ img: f })).toThrow(/expects a uint8 image/);
+  });
   it('prints like the Python repr', () => {
     expect(build({ type: 'RandomCrop', crop_size: 32, padding: 4 }).toString()).toBe("RandomCrop(crop_size=32, padding=4, pad_if_needed=False, pad_val=0, padding_mode='constant')");
   });

@@ -4,13 +4,13 @@
  * `EfficientNetRandomCrop`, `EfficientNetCenterCrop`, `RandomErasing`). Keys and defaults as there.
  */
 import { assert } from '../../utils/assert';
-import { createImage, imageShape, type ImageArray } from '../../image/image';
+import { createImage, imageShape, type ImageArray, type PixelData } from '../../image/image';
 import { adjustBrightness, adjustColor, adjustContrast, adjustHue, adjustLighting, type ColorBackend } from '../../image/photometric';
 import {
   imcrop, imflip, impad, imrescale, imresize, padCropConstant, paddingLTRB, scaleSize,
   type FlipDirection, type Interpolation, type Padding, type PaddingMode, type ResizeBackend,
 } from '../../image/geometric';
-import { BaseTransform, checkChoice, checkNumber, pair, parseOptions, requireImage, type Results, type TransformCfg } from './base';
+import { BaseTransform, checkChoice, checkNumber, pair, parseOptions, requireAnyImage, requireImage, type Results, type TransformCfg } from './base';
 import { RandomGenerator } from './random';
 
 const BACKENDS: readonly ResizeBackend[] = ['cv2', 'pillow'];
@@ -35,7 +35,7 @@ function checkCropParams(who: string) {
 }
 
 /** Crops `[offset, offset + target)` as `mmcv.imcrop` with inclusive corners. */
-function cropBox(img: ImageArray, p: CropParams): ImageArray {
+function cropBox<T extends PixelData>(img: ImageArray<T>, p: CropParams): ImageArray<T> {
   return imcrop(img, [p.offset_w, p.offset_h, p.offset_w + p.target_w - 1, p.offset_h + p.target_h - 1]);
 }
 
@@ -209,7 +209,7 @@ export class Pad extends BaseTransform {
   }
 
   transform(results: Results): Results {
-    const img = requireImage(results, 'Pad');
+    const img = requireAnyImage(results, 'Pad');
     const { size_divisor, pad_to_square, pad_val, padding_mode } = this.opts;
     let size = this.opts.size === null ? null : pair(this.opts.size, 'Pad.size');
     if (pad_to_square) {
@@ -255,7 +255,7 @@ export class CenterCrop extends BaseTransform {
   }
 
   transform(results: Results): Results {
-    let img = requireImage(results, 'CenterCrop');
+    let img = requireAnyImage(results, 'CenterCrop');
     let [cropW, cropH] = pair(this.opts.crop_size, 'CenterCrop.crop_size');
     let h = img.height;
     let w = img.width;
@@ -265,7 +265,7 @@ export class CenterCrop extends BaseTransform {
         w = Math.max(w, cropW);
         const { type: _type, ...padOpts } = this.opts.pad_cfg;
         results = new Pad({ ...padOpts, size: [w, h] }).transform(results);
-        img = results.img as ImageArray;
+        img = results.img as ImageArray<PixelData>;
       } else {
         cropH = Math.min(cropH, h);
         cropW = Math.min(cropW, w);
@@ -328,7 +328,7 @@ export class RandomCrop extends BaseTransform {
   }
 
   transform(results: Results): Results {
-    let img = requireImage(results, 'RandomCrop');
+    let img = requireAnyImage(results, 'RandomCrop');
     const { padding, pad_if_needed, pad_val, padding_mode } = this.opts;
     if (padding !== null && !pad_if_needed) return this.padAndCrop(results, img, paddingLTRB(padding));
     // mmpretrain pads with `padding` in constant mode (padding_mode applies to pad_if_needed).
@@ -348,7 +348,7 @@ export class RandomCrop extends BaseTransform {
   }
 
   /** Constant `padding` then crop, fused: the window is read straight from the unpadded image. */
-  private padAndCrop(results: Results, img: ImageArray, [l, t, r, b]: [number, number, number, number]): Results {
+  private padAndCrop(results: Results, img: ImageArray<PixelData>, [l, t, r, b]: [number, number, number, number]): Results {
     const h = img.height + t + b;
     const w = img.width + l + r;
     const p = this.drawParams(results, (rng) => ({ padded_shape: [h, w], ...RandomCrop.randCropParams(h, w, this.cropSize, rng) }), checkCropParams('RandomCrop'));
@@ -548,7 +548,7 @@ export class RandomFlip extends BaseTransform {
   }
 
   transform(results: Results): Results {
-    const img = requireImage(results, 'RandomFlip');
+    const img = requireAnyImage(results, 'RandomFlip');
     const p = this.drawParams<FlipParams>(results, (rng) => {
       const i = rng.choiceIndex(this.probs);
       return i < this.directions.length ? { flip: true, flip_direction: this.directions[i] } : { flip: false, flip_direction: null };
