@@ -1,0 +1,32 @@
+/** One method's CAM painted on a canvas, with a PNG export. */
+import { useEffect, useRef } from 'react';
+import { rgbToRgba } from './blend';
+
+export function CamCanvas({ title, rgb, width, height, testId, fileName }: { title: string; rgb: Uint8Array; width: number; height: number; testId: string; fileName: string }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const ctx = ref.current?.getContext('2d');
+    if (!ctx) return;
+    ctx.putImageData(new ImageData(rgbToRgba(rgb), width, height), 0, 0);
+  }, [rgb, width, height]);
+  const exportPng = () => {
+    ref.current?.toBlob((blob) => {
+      if (!blob) return;
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = fileName;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    }, 'image/png');
+  };
+  const scale = Math.max(1, Math.floor(224 / Math.max(width, height)));
+  return (
+    <figure className="cam-figure">
+      <figcaption>{title}</figcaption>
+      <canvas ref={ref} width={width} height={height} data-testid={testId} style={{ width: width * scale, height: height * scale, imageRendering: scale > 1 ? 'pixelated' : 'auto' }} />
+      <button type="button" className="secondary" onClick={exportPng} aria-label={`export ${title} as PNG`}>
+        Export PNG
+      </button>
+    </figure>
+  );
+}

@@ -1,0 +1,173 @@
+/**
+ * The CAM panel's engine side, run in a Web Worker (or inline where workers are unavailable): holds the model,
+ * the prepared image and its model input, so layer/category/method changes recompute the CAM without reloading.
+ */
+import { tf, type Tensor } from '../../../backends/tf';
+import { ensureRegistered } from '../../../backends/register';
+import { isBackendName } from '../../../backends/names';
+import { configToJSON, MemoryFS, loadConfig } from '../../../config';
+import { CIFAR10_CATEGORIES, CIFAR100_CATEGORIES, IMAGENET_CATEGORIES } from '../../../datasets/categories';
+import { registerTrainingKernels } from '../../../engine/kernels/register_training_kernels';
+import { loadCheckpoint } from '../../../fileio';
+import { buildClassifier, modelConfigOf } from '../../../models/builder';
+import type { ImageClassifier } from '../../../models/classifiers/image';
+import { formatLoadReport, isCleanLoad } from '../../../models/nn/state_dict';
+import { camOnOriginal, modelInputOf, prepareCamSample, sourceImage, testPipelineOf, type CamSample } from '../../../tools/visualization/vis_cam';
+import { backboneExtraTokens, computeCams, defaultTargetLayer, moduleTree } from '../../../visualization/cam';
+import type { CamConfigSource, CamRunResult, CamSettings, ImageResult, LoadResult } from './protocol';
+
+type Dict = Record<string, unknown>;
+
+/** The config dict of a source: `.py` text through the config language (no `_base_` files), else the dict. */
+export function configOf(src: CamConfigSource): Dict {
+  if (src.kind === 'dict') return src.dict;
+  const fs = new MemoryFS();
+  const path = `/${src.name.replace(/^.*[\\/]/, '')}`;
+  fs.write(path, src.text);
+  return configToJSON(loadConfig(path, fs).cfg) as Dict;
+}
+
+/** Class names: the checkpoint's, else a known dataset's by class count, else the indices. */
+function classNames(fromCkpt: string[] | undefined, numClasses: number, cfg: Dict): string[] {
+  if (fromCkpt?.length === numClasses) return fromCkpt;
+  const text = JSON.stringify(cfg);
+  if (numClasses === 1000) return [...IMAGENET_CATEGORIES];
+  if (numClasses === 10 && /cifar/i.test(text)) return [...CIFAR10_CATEGORIES];
+  if (numClasses === 100 && /cifar/i.test(text)) return [...CIFAR100_CATEGORIES];
+  return Array.from({ length: numClasses }, (_, i) => String(i));
+}
+
+export class CamSession {
+  private model: ImageClassifier | null = null;
+  private cfg: Dict | null = null;
+  private sample: CamSample | null = null;
+  private x: Tensor | null = null;
+  private classes: string[] = [];
+
+  async load(backend: string, config: CamConfigSource, checkpoint: { name: string; bytes: ArrayBuffer } | null): Promise<LoadResult> {
+    if (!isBackendName(backend)) throw new Error(`unknown backend '${backend}'`);
+    if (!(await ensureRegistered(backend)) || !(await tf.setBackend(backend))) throw new Error(`the ${backend} backend is not available here`);
+    await tf.ready();
+    registerTrainingKernels(backend);
+    this.disposeModel();
+    const cfg = configOf(config);
+    const model = buildClassifier(cfg, { seed: checkpoint ? null : 0 });
+    let loadNote = checkpoint ? '' : 'no checkpoint: init_cfg weights (seed 0)';
+    let ckptClasses: string[] | undefined;
+    if (checkpoint) {
+      const ckpt = await loadCheckpoint(new Uint8Array(checkpoint.bytes), checkpoint.name);
+      const report = model.loadStateDict(ckpt.stateDict, { strict: false });
+      if (report.missingKeys.length === model.stateDictShapes().size) {
+        model.dispose();
+        throw new Error(`${checkpoint.name}: no key matches this model (a checkpoint for another architecture?)`);
+      }
+      loadNote = isCleanLoad(report) ? `${checkpoint.name}: all keys loaded` : `${checkpoint.name}: partial load\n${formatLoadReport(report)}`;
+      ckptClasses = ckpt.classes;
+    }
+    model.eval();
+    this.model = model;
+    this.cfg = cfg;
+    const numClasses = tf.tidy(() => {
+      const probe = model.call(tf.zeros([1, ...this.probeShape(cfg)])) as Tensor;
+      return probe.shape[1] ?? 0;
+    });
+    this.classes = classNames(ckptClasses, numClasses, cfg);
+    const extra = backboneExtraTokens(model);
+    const vitLike = extra !== null && extra > 0;
+    let defaultLayer: string | null = null;
+    let defaultLayerNote = '';
+    try {
+      defaultLayer = defaultTargetLayer(model, { vitLike }).name;
+      defaultLayerNote = vitLike ? 'the norm before the final attention block (vis_cam default for ViT-like)' : 'the last norm layer (vis_cam default)';
+    } catch (e) {
+      defaultLayerNote = e instanceof Error ? e.message : String(e);
+    }
+    const { pipeline, fromConfig } = testPipelineOf(cfg);
+    if (this.sample) await this.rebuildInput();
+    return {
+      backend: tf.getBackend(),
+      tree: moduleTree(model),
+      defaultLayer,
+      defaultLayerNote,
+      classes: this.classes,
+      numClasses,
+      vitLike,
+      numExtraTokens: extra,
+      loadNote,
+      pipeline: pipeline.map((t) => String((t as { type?: string }).type)),
+      pipelineFromConfig: fromConfig,
+    };
+  }
+
+  /** (C, H, W) of a probe input: the data preprocessor's channel count and the backbone's input size. */
+  private probeShape(cfg: Dict): number[] {
+    const pre = (modelConfigOf(cfg).data_preprocessor ?? cfg.data_preprocessor ?? {}) as Dict;
+    const c = Array.isArray(pre.mean) ? pre.mean.length : 3;
+    const bb = (modelConfigOf(cfg).backbone ?? {}) as Dict;
+    const s = bb.type === 'ResNet_CIFAR' || bb.type === 'LeNet5' ? 32 : typeof bb.img_size === 'number' ? bb.img_size : 224;
+    return [c, s, s];
+  }
+
+  private imageBytes: { name: string; bytes: Uint8Array } | null = null;
+
+  async image(name: string, bytes: ArrayBuffer): Promise<ImageResult> {
+    this.imageBytes = { name, bytes: new Uint8Array(bytes) };
+    await this.rebuildInput();
+    const s = this.sample!;
+    return { input: sourceImage(s.packed), original: s.original, mappable: s.geometry !== null, steps: s.steps, top: this.topPredictions(5) };
+  }
+
+  private async rebuildInput(): Promise<void> {
+    const model = this.requireModel();
+    if (!this.imageBytes) throw new Error('no image yet');
+    const { pipeline } = testPipelineOf(this.cfg!);
+    this.sample = await prepareCamSample(pipeline, this.imageBytes.bytes, this.imageBytes.name);
+    this.x?.dispose();
+    this.x = modelInputOf(model, this.sample.packed);
+  }
+
+  private topPredictions(k: number): { index: number; name: string; score: number }[] {
+    const model = this.requireModel();
+    const scores = tf.tidy(() => tf.softmax(model.call(this.x!) as Tensor).dataSync() as Float32Array);
+    return [...scores]
+      .map((score, index) => ({ index, name: this.classes[index] ?? String(index), score }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, k);
+  }
+
+  cam(settings: CamSettings): CamRunResult {
+    const model = this.requireModel();
+    if (!this.x || !this.sample) throw new Error('drop an image first');
+    const t0 = performance.now();
+    const results = computeCams(model, this.x, settings.methods, {
+      targetLayers: settings.layer ? [settings.layer] : null,
+      targetCategory: settings.category,
+      eigenSmooth: settings.eigenSmooth,
+      augSmooth: settings.augSmooth,
+      vitLike: settings.vitLike,
+      numExtraTokens: settings.numExtraTokens,
+    });
+    const ms = performance.now() - t0;
+    const { geometry, original } = this.sample;
+    const maps = results.map((r) => ({
+      method: r.method,
+      grayscale: r.grayscale,
+      feature: { data: r.layers[0].maps, height: r.layers[0].height, width: r.layers[0].width },
+      original: geometry ? camOnOriginal(r.grayscale, r.inputHeight, r.inputWidth, geometry, original.height, original.width) : null,
+    }));
+    const category = results[0].categories[0];
+    return { layer: results[0].layers[0].name, category, categoryName: this.classes[category] ?? String(category), maps, ms };
+  }
+
+  private requireModel(): ImageClassifier {
+    if (!this.model) throw new Error('load a model first');
+    return this.model;
+  }
+
+  private disposeModel(): void {
+    this.x?.dispose();
+    this.x = null;
+    this.model?.dispose();
+    this.model = null;
+  }
+}

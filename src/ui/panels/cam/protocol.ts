@@ -1,0 +1,69 @@
+/** Typed messages between the CAM panel and its worker (`cam.worker.ts`). */
+import type { PixelData, ImageArray } from '../../../image/image';
+import type { ModuleRow } from '../../../visualization/cam/target_layers';
+
+/** A config as the panel has it: a plain dict (studio store, dropped JSON) or dropped `.py` text. */
+export type CamConfigSource = { kind: 'dict'; name: string; dict: Record<string, unknown> } | { kind: 'py'; name: string; text: string };
+
+export interface CamSettings {
+  methods: string[];
+  /** Target layer name; null: vis_cam's default layer. */
+  layer: string | null;
+  /** Target class; null: the predicted class. */
+  category: number | null;
+  eigenSmooth: boolean;
+  augSmooth: boolean;
+  vitLike: boolean;
+  numExtraTokens: number | null;
+}
+
+export const Commands = { Load: 'load', Image: 'image', Cam: 'cam' } as const;
+
+export type CamRequest =
+  | { kind: typeof Commands.Load; id: number; backend: string; config: CamConfigSource; checkpoint: { name: string; bytes: ArrayBuffer } | null }
+  | { kind: typeof Commands.Image; id: number; name: string; bytes: ArrayBuffer }
+  | { kind: typeof Commands.Cam; id: number; settings: CamSettings };
+
+export interface LoadResult {
+  backend: string;
+  tree: ModuleRow[];
+  defaultLayer: string | null;
+  defaultLayerNote: string;
+  classes: string[];
+  numClasses: number;
+  vitLike: boolean;
+  numExtraTokens: number | null;
+  loadNote: string;
+  pipeline: string[];
+  pipelineFromConfig: boolean;
+}
+
+export interface ImageResult {
+  /** The model input as vis_cam's `src_img`: HWC float [0, 1], 3 channels, BGR. */
+  input: { data: Float32Array; height: number; width: number };
+  original: ImageArray<PixelData>;
+  /** The pipeline can map the model input back onto the original (resizes and centre crops only). */
+  mappable: boolean;
+  steps: string[];
+  top: { index: number; name: string; score: number }[];
+}
+
+export interface MethodMaps {
+  method: string;
+  /** H × W over the model input. */
+  grayscale: Float32Array;
+  /** The first target layer's map at feature resolution. */
+  feature: { data: Float32Array; height: number; width: number };
+  /** W_orig × H_orig map on the original image (-1 outside the model's view), or null. */
+  original: Float32Array | null;
+}
+
+export interface CamRunResult {
+  layer: string;
+  category: number;
+  categoryName: string;
+  maps: MethodMaps[];
+  ms: number;
+}
+
+export type CamResponse = { id: number; ok: true; result: LoadResult | ImageResult | CamRunResult } | { id: number; ok: false; error: string };
