@@ -13,7 +13,7 @@ export type MemoryEntry = Uint8Array | BlobLike | (() => Promise<Uint8Array>);
 
 /**
  * Files held in memory under relative paths: what a directory drag-and-drop (`webkitRelativePath`) or a directory
- * picker gives in the browser, and the simplest source for tests. Blobs are read when first asked for.
+ * picker gives in the browser, and the simplest source for tests. Blobs are read each time they are asked for.
  *
  * @example
  * const src = new MemorySource({ 'train/cat/1.jpg': file1, 'train/dog/2.jpg': file2 }, 'dropped folder');
@@ -48,9 +48,9 @@ export class MemorySource implements FileSource {
     const entry = this.entries.get(key);
     if (entry === undefined) throw new FileNotFoundError(path, this.name);
     if (entry instanceof Uint8Array) return entry;
-    const bytes = typeof entry === 'function' ? await entry() : new Uint8Array(await entry.arrayBuffer());
-    this.entries.set(key, bytes);
-    return bytes;
+    // Blobs and loaders are read on every call, not kept: a dropped folder of images may be larger than memory
+    // (archives opened from here are cached once by the FileSystem).
+    return typeof entry === 'function' ? entry() : new Uint8Array(await entry.arrayBuffer());
   }
 }
 

@@ -56,27 +56,40 @@ export class NodeFsSource implements FileSource {
   async list(prefix = ''): Promise<string[]> {
     const fs = await nodeFs();
     const base = this.abs(prefix);
-    let names: string[];
+    const files: string[] = [];
+    const seen = new Set<string>();
+    // Walks the tree following symbolic links to folders (datasets are often linked in), each real folder once.
+    const walk = async (dir: string): Promise<void> => {
+      const real = await fs.realpath(dir);
+      if (seen.has(real)) return;
+      seen.add(real);
+      for (const d of await fs.readdir(dir, { withFileTypes: true })) {
+        const full = joinPath(dir, d.name);
+        const kind = d.isSymbolicLink() ? await fs.stat(full).then((st) => (st.isDirectory() ? 'dir' : 'file'), () => 'broken') : d.isDirectory() ? 'dir' : d.isFile() ? 'file' : 'other';
+        if (kind === 'dir') await walk(full);
+        else if (kind === 'file') files.push(full);
+      }
+    };
     try {
-      names = (await fs.readdir(base, { recursive: true, withFileTypes: true }))
-        .filter((d) => d.isFile() || d.isSymbolicLink())
-        .map((d) => joinPath((d as { parentPath?: string; path?: string }).parentPath ?? d.path ?? base, d.name));
+      await walk(base);
     } catch (e) {
       if ((e as { code?: string }).code === 'ENOENT') throw new FileNotFoundError(base, 'the file system');
       throw e;
     }
     // Paths come back in the caller's terms: `prefix` joined with the path below it.
-    return names.map((p) => joinPath(normalizePath(prefix), relativeTo(p, base) ?? p)).sort();
+    return files.map((p) => joinPath(normalizePath(prefix), relativeTo(p, base) ?? p)).sort();
   }
 
   async listDirs(prefix = ''): Promise<string[]> {
     const fs = await nodeFs();
     const base = this.abs(prefix);
     try {
-      return (await fs.readdir(base, { withFileTypes: true }))
-        .filter((d) => d.isDirectory())
-        .map((d) => d.name)
-        .sort();
+      const out: string[] = [];
+      for (const d of await fs.readdir(base, { withFileTypes: true })) {
+        const isDir = d.isDirectory() || (d.isSymbolicLink() && (await fs.stat(joinPath(base, d.name)).then((st) => st.isDirectory(), () => false)));
+        if (isDir) out.push(d.name);
+      }
+      return out.sort();
     } catch (e) {
       if ((e as { code?: string }).code === 'ENOENT') throw new FileNotFoundError(base, 'the file system');
       throw e;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, zipSync, strToU8 } from 'fflate';
@@ -102,6 +102,12 @@ describe('FileSystem', () => {
     expect(await fs.listDirs('')).toEqual(['a', 'empty']);
     expect(text(await fs.get('a/y.zip/in/z.txt'))).toBe('zz');
     expect(text(await fs.get(join(dir, 'a/b/x.txt')))).toBe('xx');
+    // a class folder linked in from elsewhere, and a link cycle
+    symlinkSync(join(dir, 'a/b'), join(dir, 'empty/linked'));
+    symlinkSync(dir, join(dir, 'a/loop'));
+    expect(await fs.listDirs('empty')).toEqual(['linked']);
+    expect(await fs.list('empty')).toEqual(['empty/linked/x.txt']);
+    expect((await fs.list('a')).filter((p) => p.startsWith('a/loop/')).length).toBeLessThan(10);
     await expect(fs.get('a/none.txt')).rejects.toThrow(/No such file: 'a\/none.txt'/);
   });
 
