@@ -5,6 +5,8 @@ import { tf } from '../../backends/tf';
 import { toFloat32 } from '../../fileio';
 import { ConvModule } from '../nn/bricks';
 import { Identity } from '../nn/module';
+import { BatchNorm } from '../nn/norm';
+import { buildClassifier } from '../builder';
 import { initWeights } from '../nn/init';
 import { Generator } from '../nn/rng';
 import { loadReferenceIO, loadReferenceModel, parityError, refPath } from '../testing/reference';
@@ -34,6 +36,40 @@ describe('fuseConvBn', () => {
     tf.dispose([x, before, after]);
     m.dispose();
   });
+
+  for (const backbone of [
+    { type: 'MobileNetV2', widen_factor: 0.5 },
+    { type: 'ShuffleNetV2', widen_factor: 0.5 },
+    { type: 'MobileNetV3', arch: 'small' },
+    { type: 'ResNetV1d', depth: 50, base_channels: 8, stem_channels: 8 },
+    { type: 'VGG', depth: 11, norm_cfg: { type: 'BN' } },
+  ]) {
+    it(`${backbone.type}: random BN statistics folded, outputs within 1e-4 (WASM)`, async () => {
+      await tf.setBackend('wasm');
+      const model = buildClassifier({ type: 'ImageClassifier', backbone, neck: { type: 'GlobalAveragePooling' } }, { seed: 1 });
+      const rng = new Generator(2);
+      tf.tidy(() => {
+        for (const [, m] of model.namedModules()) {
+          if (!(m instanceof BatchNorm)) continue;
+          const c = m.numFeatures;
+          m.runningMean.assign(tf.tensor(rng.normalArray(c, 0, 0.5)));
+          m.runningVar.assign(tf.tensor(rng.uniformArray(c, 0.5, 2)));
+          m.weight!.assign(tf.tensor(rng.uniformArray(c, 0.5, 1.5)));
+          m.bias!.assign(tf.tensor(rng.normalArray(c, 0, 0.5)));
+        }
+      });
+      model.eval();
+      const x = tf.randomNormal([2, 3, 64, 64], 0, 1, 'float32', 4);
+      const [a] = model.extractFeat(x);
+      fuseConvBn(model);
+      expect(model.namedModules().some(([, m]) => m instanceof BatchNorm)).toBe(false);
+      const [b] = model.extractFeat(x);
+      const scale = Math.max(1, ...Array.from(a.dataSync(), Math.abs));
+      expect(parityError(b.dataSync(), a.dataSync()) / scale).toBeLessThan(1e-4);
+      tf.dispose([x, a, b]);
+      model.dispose();
+    });
+  }
 
   it.skipIf(!existsSync(refPath('resnet50_w8', '_io.npz')))('fused resnet50_w8 keeps logits within 1e-4 of unfused and the reference (WASM)', async () => {
     await tf.setBackend('wasm');
