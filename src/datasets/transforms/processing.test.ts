@@ -77,6 +77,15 @@ describe('crops', () => {
     expect(p.data[(15 * 16 + 15) * 3]).toBe(7);
     expect(p.data[0]).toBe(testImage(10, 12).data[0]);
   });
+  it('Pad: fixed size (w, h), size_divisor, pad_to_square as mmcv', () => {
+    const img = testImage(10, 13);
+    expect(run({ type: 'Pad', size: [20, 12] }, img).img_shape).toEqual([12, 20]);
+    expect(run({ type: 'Pad', size_divisor: 8 }, img).img_shape).toEqual([16, 16]);
+    expect(run({ type: 'Pad', pad_to_square: true }, img).img_shape).toEqual([13, 13]);
+    expect(run({ type: 'Pad', pad_to_square: true, size_divisor: 4 }, img).img_shape).toEqual([16, 16]);
+    const v = run({ type: 'Pad', size: [14, 11], pad_val: { img: [1, 2, 3] } }, img).img as ImageArray;
+    expect(Array.from(v.data.subarray((11 * 14 - 1) * 3))).toEqual([1, 2, 3]);
+  });
   it('RandomCrop: pad_if_needed with reflect padding, drawn offsets in range and replayable', () => {
     const img = testImage(20, 24);
     const r = run({ type: 'RandomCrop', crop_size: [28, 30], pad_if_needed: true, padding_mode: 'reflect' }, img, {}, 1);

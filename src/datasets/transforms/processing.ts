@@ -211,7 +211,8 @@ export class Pad extends BaseTransform {
   transform(results: Results): Results {
     const img = requireAnyImage(results, 'Pad');
     const { size_divisor, pad_to_square, pad_val, padding_mode } = this.opts;
-    let size = this.opts.size === null ? null : pair(this.opts.size, 'Pad.size');
+    // mmcv Pad._pad_img: square first; a divisor rounds that (or the image) up and ignores `size`.
+    let size: [number, number] | null = null; // (w, h)
     if (pad_to_square) {
       const m = Math.max(img.width, img.height);
       size = [m, m];
@@ -219,6 +220,8 @@ export class Pad extends BaseTransform {
     if (size_divisor) {
       const base = size ?? [img.width, img.height];
       size = [Math.ceil(base[0] / size_divisor) * size_divisor, Math.ceil(base[1] / size_divisor) * size_divisor];
+    } else if (this.opts.size !== null) {
+      size = pair(this.opts.size, 'Pad.size');
     }
     assert(size, () => 'Pad: one of size, size_divisor or pad_to_square is needed');
     const value = typeof pad_val === 'number' ? pad_val : (pad_val.img ?? 0);
