@@ -34,11 +34,13 @@ export class PathIndex {
     return n === '' || this.dirSet.has(n);
   }
 
-  /** Files under folder `prefix`, recursively (full paths), sorted. */
+  /** Files under folder `prefix`, recursively (full paths), sorted: a binary-searched contiguous range. */
   list(prefix = ''): string[] {
     const p = normalizePath(prefix);
     if (!p) return [...this.files];
-    return this.files.filter((f) => relativeTo(f, p) !== null && f !== p);
+    const lo = p.endsWith('/') ? p : p + '/';
+    const hi = lo.slice(0, -1) + String.fromCharCode(lo.charCodeAt(lo.length - 1) + 1);
+    return this.files.slice(lowerBound(this.files, lo), lowerBound(this.files, hi));
   }
 
   /** Immediate sub-folder names of `prefix`, sorted. */
@@ -51,4 +53,16 @@ export class PathIndex {
     }
     return [...out].sort();
   }
+}
+
+/** First index whose string is ≥ `key` (code-unit order, as `Array.prototype.sort` orders strings). */
+function lowerBound(sorted: string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
