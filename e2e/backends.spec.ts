@@ -54,3 +54,15 @@ test('the automatic choice measures SwiftShader against WASM and picks WASM', as
   await expect(page.getByTestId('status-backend')).toContainText('cpu');
   expect(await page.evaluate(() => window.__mmpw!.backend())).toBe('cpu');
 });
+
+test('backends start in a Web Worker too: WASM and WebGL match CPU there', async ({ page }) => {
+  await page.goto('/?backend=cpu#/diagnostics');
+  await page.evaluate(() => window.__mmpw!.backendReady());
+  const wasm = await page.evaluate(() => window.__mmpw!.checkWorker('wasm'));
+  expect(wasm, wasm.error).toMatchObject({ ok: true, backend: 'wasm' });
+  expect(wasm.wasmThreads).toBeGreaterThanOrEqual(1);
+  expect(wasm.maxAbsDiff!).toBeLessThan(1e-4);
+  const webgl = await page.evaluate(() => window.__mmpw!.checkWorker('webgl'));
+  expect(webgl, webgl.error).toMatchObject({ ok: true, backend: 'webgl' });
+  expect(webgl.maxAbsDiff!).toBeLessThan(1e-4);
+});

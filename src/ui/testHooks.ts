@@ -5,6 +5,7 @@
 import { memorySnapshot, microBenchmark, runOpOnAllBackends, tf, wasmThreadCount, type BackendName } from '../backends';
 import { useBackendStore } from './backend/pageBackends';
 import { useStudioStore } from './store/studioStore';
+import type { WorkerCheckResult } from './backend/backendCheck.worker';
 
 export interface StudioTestHooks {
   /** Runs the fixed conv2d + matMul on each backend and diffs against CPU. */
@@ -18,6 +19,8 @@ export interface StudioTestHooks {
   backend(): string;
   /** What the WASM backend runs with: SIMD, threads support, the thread count, the logical cores. */
   wasmInfo(): Promise<{ simd: boolean; multithread: boolean; threads: number | null; cores: number }>;
+  /** Starts `backend` in a Web Worker and runs the parity workload there against CPU. */
+  checkWorker(backend: BackendName): Promise<WorkerCheckResult>;
   /** The merged config of the Config panel (plain data) and its path. */
   config(): { config: unknown; path: string | null };
 }
@@ -45,6 +48,14 @@ export function installTestHooks(): void {
         threads: await wasmThreadCount(),
         cores: navigator.hardwareConcurrency,
       };
+    },
+    checkWorker(backend) {
+      const worker = new Worker(new URL('./backend/backendCheck.worker.ts', import.meta.url), { type: 'module' });
+      return new Promise<WorkerCheckResult>((resolve) => {
+        worker.onmessage = (e: MessageEvent<WorkerCheckResult>) => resolve(e.data);
+        worker.onerror = (e) => resolve({ ok: false, error: e.message || 'the worker failed to start' });
+        worker.postMessage({ backend });
+      }).finally(() => worker.terminate());
     },
     config: () => ({ config: useStudioStore.getState().config, path: useStudioStore.getState().configPath }),
   };
