@@ -31,9 +31,12 @@ export interface DataLoaderOptions {
   pin_memory?: boolean;
   /** Batches prepared ahead per worker when `num_workers > 0`. Default: 2. */
   prefetch_factor?: number;
+  /** torch options with no meaning here: accepted and ignored. */
+  timeout?: number;
+  pin_memory_device?: string;
 }
 
-const LOADER_KEYS = ['batch_size', 'drop_last', 'collate_fn', 'num_workers', 'persistent_workers', 'pin_memory', 'prefetch_factor'];
+const LOADER_KEYS = ['batch_size', 'drop_last', 'collate_fn', 'num_workers', 'persistent_workers', 'pin_memory', 'prefetch_factor', 'timeout', 'pin_memory_device'];
 
 function resolveCollate(c: DataLoaderOptions['collate_fn']): CollateFn {
   if (c === undefined) return COLLATE_FUNCTIONS.pseudo_collate;
@@ -134,6 +137,7 @@ export interface DataLoaderConfig extends DataLoaderOptions {
  * (initialised), the sampler through `DATA_SAMPLERS` with the dataset and `seed` (the runner's `randomness.seed`).
  */
 export async function buildDataLoader(cfg: DataLoaderConfig, opts: { seed?: number | null; ctx?: DatasetContext } = {}): Promise<DataLoader> {
+  if ((cfg as { batch_sampler?: unknown }).batch_sampler) throw new Error('dataloader config: batch_sampler is not supported (use sampler + batch_size)');
   const { dataset: dsCfg, sampler: samplerCfg, shuffle, ...loaderOpts } = cfg;
   rejectUnknownKeys(loaderOpts, LOADER_KEYS, 'dataloader config');
   const dataset = isBuildConfig(dsCfg) ? DATASETS.build<Dataset>(dsCfg, opts.ctx ?? {}) : dsCfg;
