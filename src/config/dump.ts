@@ -37,7 +37,7 @@ function scalarRepr(v: unknown, container: object, key: string | number): string
 /** True when yapf must break the value over lines: a non-empty list, a tuple of 2+ items (both end in a comma). */
 function mustSplit(v: unknown): boolean {
   if (Array.isArray(v)) return isTuple(v) ? v.length > 1 || v.some(mustSplit) : v.length > 0;
-  if (isDict(v)) return usesMapping(v) ? Object.keys(v).length > 0 : Object.values(v).some(mustSplit);
+  if (isDict(v)) return Object.values(v).some(mustSplit);
   return false;
 }
 
@@ -95,12 +95,17 @@ function formatSequence(v: unknown[], col: number, indent: number, suffix: numbe
 function formatDict(d: ConfigDict, col: number, indent: number, suffix: number): string {
   const keys = sortedKeys(d);
   if (keys.length === 0) return 'dict()';
-  if (usesMapping(d)) return formatMapping(d, indent);
   const split = mustSplit(d);
   const args = flatArgs(d);
+  if (usesMapping(d)) {
+    if (!split && col + 'dict('.length + args.length + 1 + suffix <= COLUMN_LIMIT) return `dict(${args})`;
+    return formatMapping(d, indent);
+  }
   if (!split && col + 'dict('.length + args.length + 1 + suffix <= COLUMN_LIMIT) return `dict(${args})`;
   // Arguments packed after `dict(` on the same line when a comma-terminated container forces breaks anyway.
-  if (split && col + 'dict('.length + args.length + 1 + suffix <= COLUMN_LIMIT) {
+  const only = d[keys[0]];
+  const onlyArgSplits = keys.length === 1 && mustSplit(only) && !(isDict(only) && usesMapping(only));
+  if (split && indent > 0 && (onlyArgSplits || col + 'dict('.length + args.length + 1 + suffix <= COLUMN_LIMIT)) {
     return `dict(${packArgs(d, keys, col + 'dict('.length, indent, suffix)})`;
   }
   const inner = indent + INDENT;
@@ -112,10 +117,17 @@ function formatDict(d: ConfigDict, col: number, indent: number, suffix: number):
   const parts = keys.map((k, i) => {
     const last = i === keys.length - 1;
     const prefix = argPrefix(d, k);
-    return prefix + format(d[k], d, k, inner + prefix.length, inner, last ? 1 + suffix : 1);
+    const text = format(d[k], d, k, inner + prefix.length, inner, last ? 1 + suffix : 1);
+    // A scalar too long for its line moves below its `key=` (when only the `)` does not fit, the `)` moves instead).
+    if (!text.includes('\n') && inner + prefix.length + text.length > COLUMN_LIMIT) {
+      return `${prefix}\n${' '.repeat(inner)}${text}`;
+    }
+    return prefix + text;
   });
   const lastPart = parts[parts.length - 1];
-  const closeOwnLine = !lastPart.includes('\n') && inner + lastPart.length + 1 + suffix > COLUMN_LIMIT;
+  const lastIsScalar = !Array.isArray(d[keys[keys.length - 1]]) && !isDict(d[keys[keys.length - 1]]);
+  const lastLine = lastPart.includes('\n') ? lastLineLength(lastPart) : inner + lastPart.length;
+  const closeOwnLine = lastIsScalar && lastLine + 1 + suffix > COLUMN_LIMIT;
   return head + parts.join(`,\n${' '.repeat(inner)}`) + (closeOwnLine ? `\n${' '.repeat(indent)})` : ')');
 }
 
@@ -149,9 +161,12 @@ function packArgs(d: ConfigDict, keys: string[], col: number, indent: number, su
 /** `dict({'k': v, ...})`, one entry per line, as yapf lays out the mapping form mmengine writes. */
 function formatMapping(d: ConfigDict, indent: number): string {
   const inner = indent + INDENT;
-  const entries = sortedKeys(d).map((k) => {
-    const prefix = `${strRepr(k)}: `;
-    return ' '.repeat(inner) + prefix + format(d[k], d, k, inner + prefix.length, inner, 1);
+  const keys = sortedKeys(d);
+  // When one entry is too long for its line, every value moves below its key (yapf splits the dict uniformly).
+  const below = keys.some((k) => inner + strRepr(k).length + 2 + flat(d[k], d, k).length + 1 > COLUMN_LIMIT);
+  const entries = keys.map((k) => {
+    if (!below) return `${' '.repeat(inner)}${strRepr(k)}: ${format(d[k], d, k, inner + strRepr(k).length + 2, inner, 1)}`;
+    return `${' '.repeat(inner)}${strRepr(k)}:\n${' '.repeat(inner)}${format(d[k], d, k, inner, inner, 1)}`;
   });
   return `dict({\n${entries.join(',\n')}\n${' '.repeat(indent)}})`;
 }

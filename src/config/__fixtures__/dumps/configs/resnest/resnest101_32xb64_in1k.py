@@ -1,0 +1,624 @@
+EIGVAL = [
+    55.4625,
+    4.794,
+    1.1475,
+]
+EIGVEC = [
+    [
+        -0.5836,
+        -0.6948,
+        0.4203,
+    ],
+    [
+        -0.5808,
+        -0.0045,
+        -0.814,
+    ],
+    [
+        -0.5675,
+        0.7192,
+        0.4009,
+    ],
+]
+auto_scale_lr = dict(base_batch_size=2048)
+data_preprocessor = dict(
+    mean=[
+        123.675,
+        116.28,
+        103.53,
+    ],
+    num_classes=1000,
+    std=[
+        58.395,
+        57.12,
+        57.375,
+    ],
+    to_rgb=True)
+dataset_type = 'ImageNet'
+default_hooks = dict(
+    checkpoint=dict(interval=1, type='CheckpointHook'),
+    logger=dict(interval=100, type='LoggerHook'),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    timer=dict(type='IterTimerHook'),
+    visualization=dict(enable=False, type='VisualizationHook'))
+default_scope = 'mmpretrain'
+env_cfg = dict(
+    cudnn_benchmark=False,
+    dist_cfg=dict(backend='nccl'),
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0))
+load_from = None
+log_level = 'INFO'
+model = dict(
+    backbone=dict(
+        depth=101,
+        num_stages=4,
+        out_indices=(3, ),
+        stem_channels=128,
+        style='pytorch',
+        type='ResNeSt'),
+    head=dict(
+        cal_acc=False,
+        in_channels=2048,
+        loss=dict(
+            label_smooth_val=0.1,
+            loss_weight=1.0,
+            num_classes=1000,
+            reduction='mean',
+            type='LabelSmoothLoss'),
+        num_classes=1000,
+        topk=(
+            1,
+            5,
+        ),
+        type='LinearClsHead'),
+    neck=dict(type='GlobalAveragePooling'),
+    train_cfg=dict(augments=dict(alpha=0.2, type='Mixup')),
+    type='ImageClassifier')
+optim_wrapper = dict(
+    optimizer=dict(lr=0.8, momentum=0.9, type='SGD', weight_decay=0.0001),
+    paramwise_cfg=dict(bias_decay_mult=0.0, norm_decay_mult=0.0))
+param_scheduler = [
+    dict(
+        begin=0,
+        by_epoch=True,
+        convert_to_iter_based=True,
+        end=5,
+        start_factor=1e-06,
+        type='LinearLR'),
+    dict(T_max=265, begin=5, by_epoch=True, end=270, type='CosineAnnealingLR'),
+]
+policies = [
+    dict(prob=0.5, type='AutoContrast'),
+    dict(prob=0.5, type='Equalize'),
+    dict(prob=0.5, type='Invert'),
+    dict(
+        magnitude_key='angle',
+        magnitude_range=(
+            0,
+            30,
+        ),
+        pad_val=0,
+        prob=0.5,
+        random_negative_prob=0.5,
+        type='Rotate'),
+    dict(
+        magnitude_key='bits',
+        magnitude_range=(
+            0,
+            4,
+        ),
+        prob=0.5,
+        type='Posterize'),
+    dict(
+        magnitude_key='thr',
+        magnitude_range=(
+            0,
+            256,
+        ),
+        prob=0.5,
+        type='Solarize'),
+    dict(
+        magnitude_key='magnitude',
+        magnitude_range=(
+            0,
+            110,
+        ),
+        prob=0.5,
+        thr=128,
+        type='SolarizeAdd'),
+    dict(
+        magnitude_key='magnitude',
+        magnitude_range=(
+            -0.9,
+            0.9,
+        ),
+        prob=0.5,
+        random_negative_prob=0.0,
+        type='ColorTransform'),
+    dict(
+        magnitude_key='magnitude',
+        magnitude_range=(
+            -0.9,
+            0.9,
+        ),
+        prob=0.5,
+        random_negative_prob=0.0,
+        type='Contrast'),
+    dict(
+        magnitude_key='magnitude',
+        magnitude_range=(
+            -0.9,
+            0.9,
+        ),
+        prob=0.5,
+        random_negative_prob=0.0,
+        type='Brightness'),
+    dict(
+        magnitude_key='magnitude',
+        magnitude_range=(
+            -0.9,
+            0.9,
+        ),
+        prob=0.5,
+        random_negative_prob=0.0,
+        type='Sharpness'),
+    dict(
+        direction='horizontal',
+        magnitude_key='magnitude',
+        magnitude_range=(
+            0,
+            0.3,
+        ),
+        pad_val=0,
+        prob=0.5,
+        random_negative_prob=0.5,
+        type='Shear'),
+    dict(
+        direction='vertical',
+        magnitude_key='magnitude',
+        magnitude_range=(
+            0,
+            0.3,
+        ),
+        pad_val=0,
+        prob=0.5,
+        random_negative_prob=0.5,
+        type='Shear'),
+    dict(
+        magnitude_key='shape',
+        magnitude_range=(
+            1,
+            41,
+        ),
+        pad_val=0,
+        prob=0.5,
+        type='Cutout'),
+    dict(
+        direction='horizontal',
+        interpolation='bicubic',
+        magnitude_key='magnitude',
+        magnitude_range=(
+            0,
+            0.3,
+        ),
+        pad_val=0,
+        prob=0.5,
+        random_negative_prob=0.5,
+        type='Translate'),
+    dict(
+        direction='vertical',
+        interpolation='bicubic',
+        magnitude_key='magnitude',
+        magnitude_range=(
+            0,
+            0.3,
+        ),
+        pad_val=0,
+        prob=0.5,
+        random_negative_prob=0.5,
+        type='Translate'),
+]
+randomness = dict(deterministic=False, seed=None)
+resume = False
+test_dataloader = dict(
+    batch_size=64,
+    dataset=dict(
+        data_root='data/imagenet',
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(
+                backend='pillow', crop_size=256,
+                type='EfficientNetCenterCrop'),
+            dict(type='PackInputs'),
+        ],
+        split='val',
+        type='ImageNet'),
+    num_workers=5,
+    sampler=dict(shuffle=False, type='DefaultSampler'))
+test_evaluator = dict(
+    topk=(
+        1,
+        5,
+    ), type='Accuracy')
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(backend='pillow', crop_size=256, type='EfficientNetCenterCrop'),
+    dict(type='PackInputs'),
+]
+train_cfg = dict(by_epoch=True, max_epochs=270)
+train_dataloader = dict(
+    batch_size=64,
+    dataset=dict(
+        data_root='data/imagenet',
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(
+                magnitude_level=12,
+                num_policies=2,
+                policies=[
+                    dict(prob=0.5, type='AutoContrast'),
+                    dict(prob=0.5, type='Equalize'),
+                    dict(prob=0.5, type='Invert'),
+                    dict(
+                        magnitude_key='angle',
+                        magnitude_range=(
+                            0,
+                            30,
+                        ),
+                        pad_val=0,
+                        prob=0.5,
+                        random_negative_prob=0.5,
+                        type='Rotate'),
+                    dict(
+                        magnitude_key='bits',
+                        magnitude_range=(
+                            0,
+                            4,
+                        ),
+                        prob=0.5,
+                        type='Posterize'),
+                    dict(
+                        magnitude_key='thr',
+                        magnitude_range=(
+                            0,
+                            256,
+                        ),
+                        prob=0.5,
+                        type='Solarize'),
+                    dict(
+                        magnitude_key='magnitude',
+                        magnitude_range=(
+                            0,
+                            110,
+                        ),
+                        prob=0.5,
+                        thr=128,
+                        type='SolarizeAdd'),
+                    dict(
+                        magnitude_key='magnitude',
+                        magnitude_range=(
+                            -0.9,
+                            0.9,
+                        ),
+                        prob=0.5,
+                        random_negative_prob=0.0,
+                        type='ColorTransform'),
+                    dict(
+                        magnitude_key='magnitude',
+                        magnitude_range=(
+                            -0.9,
+                            0.9,
+                        ),
+                        prob=0.5,
+                        random_negative_prob=0.0,
+                        type='Contrast'),
+                    dict(
+                        magnitude_key='magnitude',
+                        magnitude_range=(
+                            -0.9,
+                            0.9,
+                        ),
+                        prob=0.5,
+                        random_negative_prob=0.0,
+                        type='Brightness'),
+                    dict(
+                        magnitude_key='magnitude',
+                        magnitude_range=(
+                            -0.9,
+                            0.9,
+                        ),
+                        prob=0.5,
+                        random_negative_prob=0.0,
+                        type='Sharpness'),
+                    dict(
+                        direction='horizontal',
+                        magnitude_key='magnitude',
+                        magnitude_range=(
+                            0,
+                            0.3,
+                        ),
+                        pad_val=0,
+                        prob=0.5,
+                        random_negative_prob=0.5,
+                        type='Shear'),
+                    dict(
+                        direction='vertical',
+                        magnitude_key='magnitude',
+                        magnitude_range=(
+                            0,
+                            0.3,
+                        ),
+                        pad_val=0,
+                        prob=0.5,
+                        random_negative_prob=0.5,
+                        type='Shear'),
+                    dict(
+                        magnitude_key='shape',
+                        magnitude_range=(
+                            1,
+                            41,
+                        ),
+                        pad_val=0,
+                        prob=0.5,
+                        type='Cutout'),
+                    dict(
+                        direction='horizontal',
+                        interpolation='bicubic',
+                        magnitude_key='magnitude',
+                        magnitude_range=(
+                            0,
+                            0.3,
+                        ),
+                        pad_val=0,
+                        prob=0.5,
+                        random_negative_prob=0.5,
+                        type='Translate'),
+                    dict(
+                        direction='vertical',
+                        interpolation='bicubic',
+                        magnitude_key='magnitude',
+                        magnitude_range=(
+                            0,
+                            0.3,
+                        ),
+                        pad_val=0,
+                        prob=0.5,
+                        random_negative_prob=0.5,
+                        type='Translate'),
+                ],
+                type='RandAugment'),
+            dict(backend='pillow', scale=256, type='EfficientNetRandomCrop'),
+            dict(direction='horizontal', prob=0.5, type='RandomFlip'),
+            dict(
+                brightness=0.4,
+                contrast=0.4,
+                saturation=0.4,
+                type='ColorJitter'),
+            dict(
+                alphastd=0.1,
+                eigval=[
+                    55.4625,
+                    4.794,
+                    1.1475,
+                ],
+                eigvec=[
+                    [
+                        -0.5836,
+                        -0.6948,
+                        0.4203,
+                    ],
+                    [
+                        -0.5808,
+                        -0.0045,
+                        -0.814,
+                    ],
+                    [
+                        -0.5675,
+                        0.7192,
+                        0.4009,
+                    ],
+                ],
+                to_rgb=False,
+                type='Lighting'),
+            dict(type='PackInputs'),
+        ],
+        split='train',
+        type='ImageNet'),
+    num_workers=5,
+    sampler=dict(shuffle=True, type='DefaultSampler'))
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        magnitude_level=12,
+        num_policies=2,
+        policies=[
+            dict(prob=0.5, type='AutoContrast'),
+            dict(prob=0.5, type='Equalize'),
+            dict(prob=0.5, type='Invert'),
+            dict(
+                magnitude_key='angle',
+                magnitude_range=(
+                    0,
+                    30,
+                ),
+                pad_val=0,
+                prob=0.5,
+                random_negative_prob=0.5,
+                type='Rotate'),
+            dict(
+                magnitude_key='bits',
+                magnitude_range=(
+                    0,
+                    4,
+                ),
+                prob=0.5,
+                type='Posterize'),
+            dict(
+                magnitude_key='thr',
+                magnitude_range=(
+                    0,
+                    256,
+                ),
+                prob=0.5,
+                type='Solarize'),
+            dict(
+                magnitude_key='magnitude',
+                magnitude_range=(
+                    0,
+                    110,
+                ),
+                prob=0.5,
+                thr=128,
+                type='SolarizeAdd'),
+            dict(
+                magnitude_key='magnitude',
+                magnitude_range=(
+                    -0.9,
+                    0.9,
+                ),
+                prob=0.5,
+                random_negative_prob=0.0,
+                type='ColorTransform'),
+            dict(
+                magnitude_key='magnitude',
+                magnitude_range=(
+                    -0.9,
+                    0.9,
+                ),
+                prob=0.5,
+                random_negative_prob=0.0,
+                type='Contrast'),
+            dict(
+                magnitude_key='magnitude',
+                magnitude_range=(
+                    -0.9,
+                    0.9,
+                ),
+                prob=0.5,
+                random_negative_prob=0.0,
+                type='Brightness'),
+            dict(
+                magnitude_key='magnitude',
+                magnitude_range=(
+                    -0.9,
+                    0.9,
+                ),
+                prob=0.5,
+                random_negative_prob=0.0,
+                type='Sharpness'),
+            dict(
+                direction='horizontal',
+                magnitude_key='magnitude',
+                magnitude_range=(
+                    0,
+                    0.3,
+                ),
+                pad_val=0,
+                prob=0.5,
+                random_negative_prob=0.5,
+                type='Shear'),
+            dict(
+                direction='vertical',
+                magnitude_key='magnitude',
+                magnitude_range=(
+                    0,
+                    0.3,
+                ),
+                pad_val=0,
+                prob=0.5,
+                random_negative_prob=0.5,
+                type='Shear'),
+            dict(
+                magnitude_key='shape',
+                magnitude_range=(
+                    1,
+                    41,
+                ),
+                pad_val=0,
+                prob=0.5,
+                type='Cutout'),
+            dict(
+                direction='horizontal',
+                interpolation='bicubic',
+                magnitude_key='magnitude',
+                magnitude_range=(
+                    0,
+                    0.3,
+                ),
+                pad_val=0,
+                prob=0.5,
+                random_negative_prob=0.5,
+                type='Translate'),
+            dict(
+                direction='vertical',
+                interpolation='bicubic',
+                magnitude_key='magnitude',
+                magnitude_range=(
+                    0,
+                    0.3,
+                ),
+                pad_val=0,
+                prob=0.5,
+                random_negative_prob=0.5,
+                type='Translate'),
+        ],
+        type='RandAugment'),
+    dict(backend='pillow', scale=256, type='EfficientNetRandomCrop'),
+    dict(direction='horizontal', prob=0.5, type='RandomFlip'),
+    dict(brightness=0.4, contrast=0.4, saturation=0.4, type='ColorJitter'),
+    dict(
+        alphastd=0.1,
+        eigval=[
+            55.4625,
+            4.794,
+            1.1475,
+        ],
+        eigvec=[
+            [
+                -0.5836,
+                -0.6948,
+                0.4203,
+            ],
+            [
+                -0.5808,
+                -0.0045,
+                -0.814,
+            ],
+            [
+                -0.5675,
+                0.7192,
+                0.4009,
+            ],
+        ],
+        to_rgb=False,
+        type='Lighting'),
+    dict(type='PackInputs'),
+]
+val_dataloader = dict(
+    batch_size=64,
+    dataset=dict(
+        data_root='data/imagenet',
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(
+                backend='pillow', crop_size=256,
+                type='EfficientNetCenterCrop'),
+            dict(type='PackInputs'),
+        ],
+        split='val',
+        type='ImageNet'),
+    num_workers=5,
+    sampler=dict(shuffle=False, type='DefaultSampler'))
+val_evaluator = dict(
+    topk=(
+        1,
+        5,
+    ), type='Accuracy')
+vis_backends = [
+    dict(type='LocalVisBackend'),
+]
+visualizer = dict(
+    type='UniversalVisualizer', vis_backends=[
+        dict(type='LocalVisBackend'),
+    ])
