@@ -42,6 +42,25 @@ describe('imresize', () => {
     expect(maxDiff(imresize(gray, [29, 23], 'bicubic', 'pillow'), ref.pillow_bicubic_gray_down)).toBeLessThanOrEqual(1);
     console.log(`[imresize] max |diff| per case: ${stats.join(', ')}`);
   });
+  it('float32 images (to_float32=True) follow cv2.resize\'s float path', () => {
+    const f = ref.fimg;
+    const fimg = { data: f.data as Float32Array, height: f.shape[0], width: f.shape[1], channels: f.shape[2] };
+    const FSIZES: Record<string, [number, number]> = { down: [17, 13], up: [41, 37], half: [15, 12] };
+    const errs: string[] = [];
+    for (const mode of ['nearest', 'bilinear', 'bicubic', 'area', 'lanczos'] as const) {
+      for (const name of ['down', 'up', 'half']) {
+        const want = ref[`float_${mode}_${name}`].data as Float32Array;
+        const got = imresize(fimg, FSIZES[name], mode, 'cv2');
+        expect(got.data).toBeInstanceOf(Float32Array);
+        let m = 0;
+        for (let i = 0; i < want.length; i++) m = Math.max(m, Math.abs(got.data[i] - want[i]));
+        errs.push(`${mode}/${name}: ${m.toExponential(1)}`);
+        expect(m, `${mode} ${name}`).toBeLessThan(1e-3);
+      }
+    }
+    console.log(`[imresize float32] max |diff|: ${errs.join(', ')}`);
+    expect(() => imresize(fimg, [3, 3], 'bilinear', 'pillow')).toThrow(/Pillow backend only support uint8/);
+  });
   it('rejects modes a backend lacks and bad sizes', () => {
     const src = img(ref.small);
     expect(() => imresize(src, [3, 3], 'box', 'cv2')).toThrow(/not available with backend 'cv2'/);

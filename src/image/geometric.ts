@@ -18,15 +18,16 @@ const PILLOW_MODES: readonly string[] = ['nearest', 'bilinear', 'bicubic', 'box'
  * `mmcv.imresize(img, (w, h), interpolation, backend)`: resizes to width `size[0]`, height `size[1]`.
  * @param backend `'cv2'` (default, OpenCV's arithmetic) or `'pillow'` (Pillow's antialiasing filters)
  */
-export function imresize(img: ImageArray, size: readonly [number, number], interpolation: Interpolation = 'bilinear', backend: ResizeBackend = 'cv2'): ImageArray {
+export function imresize<T extends PixelData = Uint8Array>(img: ImageArray<T>, size: readonly [number, number], interpolation: Interpolation = 'bilinear', backend: ResizeBackend = 'cv2'): ImageArray<T> {
   const [w, h] = size;
   if (backend === 'cv2') {
     assert(CV2_MODES.includes(interpolation), () => `imresize: interpolation '${interpolation}' is not available with backend 'cv2' (${CV2_MODES.join(', ')})`);
     return resizeCv2(img, w, h, interpolation as Cv2Interpolation);
   }
+  assert(img.data instanceof Uint8Array, () => 'imresize: Pillow backend only support uint8 type');
   assert(backend === 'pillow', () => `imresize: backend '${backend}' is not supported for resize. Supported backends are 'cv2', 'pillow'`);
   assert(PILLOW_MODES.includes(interpolation), () => `imresize: interpolation '${interpolation}' is not available with backend 'pillow' (${PILLOW_MODES.join(', ')})`);
-  return resizePillow(img, w, h, interpolation as PillowInterpolation);
+  return resizePillow(img as ImageArray, w, h, interpolation as PillowInterpolation) as ImageArray<T>;
 }
 
 /** mmcv `_scale_size`: `(int(w*sx + 0.5), int(h*sy + 0.5))`. */
@@ -52,7 +53,7 @@ export function rescaleSize(oldSize: readonly [number, number], scale: number | 
 }
 
 /** `mmcv.imrescale`: resizes keeping the aspect ratio (see {@link rescaleSize}). */
-export function imrescale(img: ImageArray, scale: number | readonly [number, number], interpolation: Interpolation = 'bilinear', backend: ResizeBackend = 'cv2'): { img: ImageArray; scaleFactor: number } {
+export function imrescale<T extends PixelData = Uint8Array>(img: ImageArray<T>, scale: number | readonly [number, number], interpolation: Interpolation = 'bilinear', backend: ResizeBackend = 'cv2'): { img: ImageArray<T>; scaleFactor: number } {
   const { size, scaleFactor } = rescaleSize([img.width, img.height], scale);
   return { img: imresize(img, size, interpolation, backend), scaleFactor };
 }

@@ -4,7 +4,7 @@
  * a horizontal pass into int rows and a vertical pass with OpenCV's rounding.
  */
 import { assert } from '../utils/assert';
-import { assertUint8, createImage, saturateRound, type ImageArray } from './image';
+import { assertImage, createImage, createLike, saturateRound, type ImageArray, type PixelData } from './image';
 
 /** OpenCV's interpolation flags as mmcv names them (`cv2_interp_codes`). */
 export type Cv2Interpolation = 'nearest' | 'bilinear' | 'bicubic' | 'area' | 'lanczos';
@@ -14,8 +14,13 @@ const COEF_SCALE = 1 << COEF_BITS;
 const f32 = Math.fround;
 
 /** Resizes `src` to `dw`×`dh` exactly as `cv2.resize(src, (dw, dh), interpolation=...)`. */
-export function resizeCv2(src: ImageArray, dw: number, dh: number, interpolation: Cv2Interpolation = 'bilinear'): ImageArray {
-  assertUint8(src, 'imresize(cv2)');
+export function resizeCv2<T extends PixelData = Uint8Array>(src: ImageArray<T>, dw: number, dh: number, interpolation: Cv2Interpolation = 'bilinear'): ImageArray<T> {
+  assertImage(src, 'imresize(cv2)');
+  if (src.data instanceof Float32Array) return resizeCv2Float(src as ImageArray<Float32Array>, dw, dh, interpolation) as ImageArray<T>;
+  return resizeCv2Uint8(src as ImageArray, dw, dh, interpolation) as ImageArray<T>;
+}
+
+function resizeCv2Uint8(src: ImageArray, dw: number, dh: number, interpolation: Cv2Interpolation): ImageArray {
   assert(Number.isInteger(dw) && Number.isInteger(dh) && dw > 0 && dh > 0, () => `imresize(cv2): bad target size (${dw}, ${dh})`);
   if (dw === src.width && dh === src.height) return { ...src, data: src.data.slice() };
   const invScaleX = dw / src.width;
@@ -96,8 +101,10 @@ function fixed(v: number): number {
 interface AxisTable {
   /** first source index of the taps, per output position (unclamped) */
   ofs: Int32Array;
-  /** fixed-point weights, `ksize` per output position */
+  /** fixed-point weights, `ksize` per output position (uint8 images) */
   alpha: Int32Array;
+  /** float32 weights, `ksize` per output position (float images) */
+  falpha: Float32Array;
 }
 
 /** The per-axis table of `resizeGeneric`: source offsets and fixed-point coefficients. */
@@ -107,6 +114,7 @@ function axisTable(
   const ksize2 = ksize / 2;
   const ofs = new Int32Array(dsize);
   const alpha = new Int32Array(dsize * ksize);
+  const falpha = new Float32Array(dsize * ksize);
   const cbuf = new Float64Array(ksize);
   for (let dx = 0; dx < dsize; dx++) {
     let fx: number;
@@ -128,9 +136,12 @@ function axisTable(
     if (mode === 'bicubic') cubicCoeffs(fx, cbuf);
     else if (mode === 'lanczos') lanczos4Coeffs(fx, cbuf);
     else { cbuf[0] = f32(1 - fx); cbuf[1] = fx; }
-    for (let k = 0; k < ksize; k++) alpha[dx * ksize + k] = fixed(cbuf[k]);
+    for (let k = 0; k < ksize; k++) {
+      alpha[dx * ksize + k] = fixed(cbuf[k]);
+      falpha[dx * ksize + k] = cbuf[k];
+    }
   }
-  return { ofs, alpha };
+  return { ofs, alpha, falpha };
 }
 
 function resizeSeparable(
@@ -289,5 +300,83 @@ function resizeArea(src: ImageArray, dw: number, dh: number, scaleX: number, sca
     for (let i = 0; i < rowLen; i++) sum[i] = f32(sum[i] + beta * buf[i]);
   }
   flush(prevDy);
+  return out;
+}
+
+/**
+ * The float32 path of `cv2.resize` (what mmcv does after `to_float32=True`): the same tables and taps with
+ * float coefficients and float sums, no rounding or saturation.
+ */
+function resizeCv2Float(src: ImageArray<Float32Array>, dw: number, dh: number, interpolation: Cv2Interpolation): ImageArray<Float32Array> {
+  assert(Number.isInteger(dw) && Number.isInteger(dh) && dw > 0 && dh > 0, () => `imresize(cv2): bad target size (${dw}, ${dh})`);
+  const { width: w, height: h, channels: cn, data: s } = src;
+  if (dw === w && dh === h) return { ...src, data: s.slice() };
+  const out = createLike(src, dh, dw);
+  const d = out.data;
+  const invScaleX = dw / w;
+  const invScaleY = dh / h;
+  const scaleX = 1 / invScaleX;
+  const scaleY = 1 / invScaleY;
+  if (interpolation === 'nearest') {
+    for (let y = 0; y < dh; y++) {
+      const sy = Math.min(Math.floor(y * scaleY), h - 1);
+      for (let x = 0; x < dw; x++) {
+        const sx = Math.min(Math.floor(x * scaleX), w - 1);
+        for (let c = 0; c < cn; c++) d[(y * dw + x) * cn + c] = s[(sy * w + sx) * cn + c];
+      }
+    }
+    return out;
+  }
+  const iscaleX = Math.round(scaleX);
+  const iscaleY = Math.round(scaleY);
+  const isAreaFast = Math.abs(scaleX - iscaleX) < Number.EPSILON && Math.abs(scaleY - iscaleY) < Number.EPSILON;
+  let mode = interpolation;
+  if (mode === 'bilinear' && isAreaFast && iscaleX === 2 && iscaleY === 2) mode = 'area';
+  if (mode === 'area' && scaleX >= 1 && scaleY >= 1) {
+    // Float INTER_AREA: the average of each cell (weights by covered fraction for non-integer factors).
+    const xtab = areaTab(w, dw, scaleX);
+    const ytab = areaTab(h, dh, scaleY);
+    const acc = new Float64Array(dh * dw * cn);
+    for (const { di: dy, si: sy, alpha: beta } of ytab) {
+      for (const { di: dx, si: sx, alpha } of xtab) {
+        const wgt = beta * alpha;
+        for (let c = 0; c < cn; c++) acc[(dy * dw + dx) * cn + c] += s[(sy * w + sx) * cn + c] * wgt;
+      }
+    }
+    for (let i = 0; i < acc.length; i++) d[i] = acc[i];
+    return out;
+  }
+  const ksize = mode === 'bicubic' ? 4 : mode === 'lanczos' ? 8 : 2;
+  const xt = axisTable(dw, w, scaleX, invScaleX, mode, ksize, true);
+  const yt = axisTable(dh, h, scaleY, invScaleY, mode, ksize, false);
+  const rowLen = dw * cn;
+  const hrows = new Array<Float32Array | undefined>(h);
+  const hrow = (sy: number): Float32Array => {
+    let r = hrows[sy];
+    if (r) return r;
+    r = new Float32Array(rowLen);
+    for (let dx = 0; dx < dw; dx++) {
+      for (let c = 0; c < cn; c++) {
+        let acc = 0;
+        for (let k = 0; k < ksize; k++) {
+          const sx = Math.min(Math.max(xt.ofs[dx] + k, 0), w - 1);
+          acc = f32(acc + f32(s[(sy * w + sx) * cn + c] * xt.falpha[dx * ksize + k]));
+        }
+        r[dx * cn + c] = acc;
+      }
+    }
+    hrows[sy] = r;
+    return r;
+  };
+  for (let dy = 0; dy < dh; dy++) {
+    for (let i = 0; i < rowLen; i++) {
+      let acc = 0;
+      for (let k = 0; k < ksize; k++) {
+        const row = hrow(Math.min(Math.max(yt.ofs[dy] + k, 0), h - 1));
+        acc = f32(acc + f32(row[i] * yt.falpha[dy * ksize + k]));
+      }
+      d[dy * rowLen + i] = acc;
+    }
+  }
   return out;
 }

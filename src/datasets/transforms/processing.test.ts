@@ -205,7 +205,10 @@ describe('options, Compose, PackInputs, aliases, LoadImageFromFile, MultiView', 
     expect(r.img!.data[0]).toBe(0.5);
     const flipped = build({ type: 'RandomFlip', prob: 1.0 }).transform({ img: f, rng: new RandomGenerator(0) })!;
     expect(flipped.img!.data[0]).toBe(f.data[12]);
-    expect(() => build({ type: 'Resize', scale: 3 }).transform({ img: f })).toThrow(/expects a uint8 image/);
+    const resized = build({ type: 'RandomResizedCrop', scale: 3 }).transform({ img: f, rng: new RandomGenerator(0) })!;
+    expect(resized.img!.data).toBeInstanceOf(Float32Array);
+    expect(() => build({ type: 'Resize', scale: 3, backend: 'pillow' }).transform({ img: f })).toThrow(/Pillow backend only support uint8/);
+    expect(() => build({ type: 'ColorJitter', brightness: 0.5 }).transform({ img: f, rng: new RandomGenerator(0) })).toThrow(/expects a uint8 image/);
   });
   it('prints like the Python repr', () => {
     expect(build({ type: 'RandomCrop', crop_size: 32, padding: 4 }).toString()).toBe("RandomCrop(crop_size=32, padding=4, pad_if_needed=False, pad_val=0, padding_mode='constant')");

@@ -69,11 +69,11 @@ export class Resize extends BaseTransform {
   }
 
   transform(results: Results): Results {
-    const img = requireImage(results, 'Resize');
+    const img = requireAnyImage(results, 'Resize');
     const { scale, scale_factor, keep_ratio, backend, interpolation } = this.opts;
     const target: [number, number] = scale !== null ? pair(scale, 'Resize.scale') : scaleSize([img.width, img.height], typeof scale_factor === 'number' ? scale_factor : pair(scale_factor, 'Resize.scale_factor'));
     results.scale = target;
-    let out: ImageArray;
+    let out: ImageArray<PixelData>;
     let wScale: number;
     let hScale: number;
     if (keep_ratio) {
@@ -164,7 +164,7 @@ export class ResizeEdge extends BaseTransform {
   }
 
   transform(results: Results): Results {
-    const img = requireImage(results, 'ResizeEdge');
+    const img = requireAnyImage(results, 'ResizeEdge');
     const { scale, edge, backend, interpolation } = this.opts;
     const h = img.height;
     const w = img.width;
@@ -429,7 +429,7 @@ export class RandomResizedCrop extends BaseTransform {
   }
 
   transform(results: Results): Results {
-    const img = requireImage(results, this.typeName);
+    const img = requireAnyImage(results, this.typeName);
     const p = this.drawParams(results, (rng) => this.randCropParams(img.height, img.width, rng), checkCropParams(this.typeName));
     const out = imresize(cropBox(img, p), [this.outSize[1], this.outSize[0]], this.opts.interpolation, this.opts.backend);
     results.img = out;
@@ -503,7 +503,7 @@ export class EfficientNetCenterCrop extends BaseTransform {
   }
 
   transform(results: Results): Results {
-    const img = requireImage(results, 'EfficientNetCenterCrop');
+    const img = requireAnyImage(results, 'EfficientNetCenterCrop');
     const p = efficientNetCenterParams(img.height, img.width, this.opts.crop_size, this.opts.crop_padding);
     const out = imresize(cropBox(img, p), [this.opts.crop_size, this.opts.crop_size], this.opts.interpolation, this.opts.backend);
     results.img = out;
