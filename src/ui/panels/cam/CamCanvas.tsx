@@ -23,7 +23,7 @@ export function CamCanvas({ title, rgb, width, height, testId, fileName }: { tit
   return (
     <figure className="cam-figure">
       <figcaption>{title}</figcaption>
-      <canvas ref={ref} width={width} height={height} data-testid={testId} style={{ width: width * scale, height: height * scale, imageRendering: scale > 1 ? 'pixelated' : 'auto' }} />
+      <canvas ref={ref} width={width} height={height} data-testid={testId} style={{ width: width * scale, maxWidth: '100%', height: 'auto', imageRendering: scale > 1 ? 'pixelated' : 'auto' }} />
       <button type="button" className="secondary" onClick={exportPng} aria-label={`export ${title} as PNG`}>
         Export PNG
       </button>

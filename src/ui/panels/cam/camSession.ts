@@ -12,11 +12,30 @@ import { loadCheckpoint } from '../../../fileio';
 import { buildClassifier, modelConfigOf } from '../../../models/builder';
 import type { ImageClassifier } from '../../../models/classifiers/image';
 import { formatLoadReport, isCleanLoad } from '../../../models/nn/state_dict';
-import { camOnOriginal, modelInputOf, prepareCamSample, sourceImage, testPipelineOf, type CamSample } from '../../../tools/visualization/vis_cam';
+import { imresize } from '../../../image/geometric';
+import type { ImageArray, PixelData } from '../../../image/image';
+import { camOnOriginal, modelInputOf, prepareCamSample, sourceImage, testPipelineOf, type CamSample, type InputGeometry } from '../../../tools/visualization/vis_cam';
 import { backboneExtraTokens, computeCams, defaultTargetLayer, moduleTree } from '../../../visualization/cam';
 import type { CamConfigSource, CamRunResult, CamSettings, ImageResult, LoadResult } from './protocol';
 
 type Dict = Record<string, unknown>;
+
+/** Longest side of the original image as the panel shows it (larger photos are downscaled for display). */
+export const DISPLAY_MAX_SIDE = 640;
+
+/** The original image for display (downscaled to {@link DISPLAY_MAX_SIDE}) and the input→display geometry. */
+export function displayOriginal(original: ImageArray<PixelData>, geometry: InputGeometry | null): { image: ImageArray<PixelData>; geometry: InputGeometry | null } {
+  const s = DISPLAY_MAX_SIDE / Math.max(original.width, original.height);
+  if (s >= 1 || !(original.data instanceof Uint8Array)) return { image: original, geometry };
+  const w = Math.max(1, Math.round(original.width * s));
+  const h = Math.max(1, Math.round(original.height * s));
+  const sx = w / original.width;
+  const sy = h / original.height;
+  const image = imresize(original as ImageArray, [w, h], 'area');
+  // x_display = (x_orig + 0.5)·s − 0.5
+  const g = geometry && { ax: geometry.ax * sx, bx: geometry.bx * sx + 0.5 * sx - 0.5, ay: geometry.ay * sy, by: geometry.by * sy + 0.5 * sy - 0.5 };
+  return { image, geometry: g };
+}
 
 /** The config dict of a source: `.py` text through the config language (no `_base_` files), else the dict. */
 export function configOf(src: CamConfigSource): Dict {
@@ -41,6 +60,7 @@ export class CamSession {
   private model: ImageClassifier | null = null;
   private cfg: Dict | null = null;
   private sample: CamSample | null = null;
+  private display: { image: ImageArray<PixelData>; geometry: InputGeometry | null } | null = null;
   private x: Tensor | null = null;
   private classes: string[] = [];
 
@@ -114,7 +134,7 @@ export class CamSession {
     this.imageBytes = { name, bytes: new Uint8Array(bytes) };
     await this.rebuildInput();
     const s = this.sample!;
-    return { input: sourceImage(s.packed), original: s.original, mappable: s.geometry !== null, steps: s.steps, top: this.topPredictions(5) };
+    return { input: sourceImage(s.packed), original: this.display!.image, mappable: s.geometry !== null, steps: s.steps, top: this.topPredictions(5) };
   }
 
   private async rebuildInput(): Promise<void> {
@@ -122,6 +142,7 @@ export class CamSession {
     if (!this.imageBytes) throw new Error('no image yet');
     const { pipeline } = testPipelineOf(this.cfg!);
     this.sample = await prepareCamSample(pipeline, this.imageBytes.bytes, this.imageBytes.name);
+    this.display = displayOriginal(this.sample.original, this.sample.geometry);
     this.x?.dispose();
     this.x = modelInputOf(model, this.sample.packed);
   }
@@ -148,7 +169,7 @@ export class CamSession {
       numExtraTokens: settings.numExtraTokens,
     });
     const ms = performance.now() - t0;
-    const { geometry, original } = this.sample;
+    const { geometry, image: original } = this.display!;
     const maps = results.map((r) => ({
       method: r.method,
       grayscale: r.grayscale,
