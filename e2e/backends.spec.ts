@@ -43,6 +43,8 @@ test('the automatic choice measures SwiftShader against WASM and picks WASM', as
   expect(Object.keys(report!.timings).sort()).toEqual(['wasm', 'webgl', 'webgpu']);
   expect(report!.backend).toBe('wasm');
   await expect(page.getByTestId('status-adapter')).toContainText('(software)');
+  // A stopped GPU warm-up finishes in the background and frees its tensors.
+  await expect.poll(() => page.evaluate(() => window.__mmpw!.memory()?.numTensors), { timeout: 60_000 }).toBe(0);
   // Remembered: a reload on the same adapter does not measure again.
   await page.reload();
   const again = await page.evaluate(() => window.__mmpw!.backendReady());

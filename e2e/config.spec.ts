@@ -107,3 +107,17 @@ test('a picked folder keeps its own _base_ tree', async ({ page }) => {
   expect(py).toContain("type='LeNet5'");
   expect(py).toMatch(/max_epochs=2/);
 });
+
+test('every shipped config merges in the panel without an error', async ({ page }) => {
+  await page.goto('/#/config');
+  const chooser = page.getByLabel('Config file', { exact: true });
+  await expect(chooser).toHaveValue(SHIPPED);
+  const paths = await chooser.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  expect(paths.length).toBeGreaterThanOrEqual(10);
+  expect(paths.some((p) => p.includes('/_base_/'))).toBe(false);
+  for (const path of paths) {
+    await chooser.selectOption(path);
+    await expect(page.getByTestId('config-files-read'), path).toContainText(path);
+    await expect(page.getByTestId('config-error'), path).toHaveCount(0);
+  }
+});

@@ -10,5 +10,6 @@ test('screenshot of the Config panel', async ({ page }) => {
   await expect(page.getByTestId('status-backend')).not.toContainText('choosing');
   await page.getByLabel(/--cfg-options/).fill('model.head.num_classes=100');
   await expect(page.getByLabel('Merged config tree')).toBeVisible();
+  await expect(page.getByTestId('status-tensors')).toHaveText('0', { timeout: 60_000 });
   await page.screenshot({ path: 'public/screenshot.png', type: 'png' });
 });
