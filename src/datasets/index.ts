@@ -12,6 +12,8 @@ export { MNIST, FashionMNIST, parseIdx, type MnistOptions, type IdxArray } from 
 export { MultiLabelDataset } from './multi_label';
 export { VOC, parseVocObjects, type VOCOptions, type VocObject } from './voc';
 export { CUB, type CUBOptions } from './cub';
+export { Flowers102, DTD, StanfordCars, type MatDatasetOptions } from './mat_datasets';
+export { loadMat, type MatValue } from './utils/matlab';
 export { Food101, Caltech101, OxfordIIITPet, FGVCAircraft, SUN397, Places205, type SplitListOptions } from './fine_grained';
 export {
   ConcatDataset,

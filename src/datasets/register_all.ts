@@ -11,6 +11,7 @@ import { MultiLabelDataset } from './multi_label';
 import { VOC } from './voc';
 import { CUB } from './cub';
 import { Caltech101, FGVCAircraft, Food101, OxfordIIITPet, Places205, SUN397 } from './fine_grained';
+import { DTD, Flowers102, StanfordCars } from './mat_datasets';
 import { registerSamplers } from './samplers/register_all';
 
 const datasets: Array<[string, Constructor]> = [
@@ -31,6 +32,9 @@ const datasets: Array<[string, Constructor]> = [
   ['FGVCAircraft', FGVCAircraft],
   ['SUN397', SUN397],
   ['Places205', Places205],
+  ['Flowers102', Flowers102],
+  ['DTD', DTD],
+  ['StanfordCars', StanfordCars],
   ['ConcatDataset', ConcatDataset],
   ['RepeatDataset', RepeatDataset],
   ['ClassBalancedDataset', ClassBalancedDataset],
