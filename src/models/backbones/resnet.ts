@@ -91,6 +91,7 @@ abstract class ResBlock extends Module {
   /** Adds `relu`, `downsample` and `drop_path` in MMPretrain's order (after the convs and norms). */
   protected addTail(o: BlockOptions): void {
     this.relu = this.addModule('relu', new ReLU());
+    this.relu.inplace = true;
     if (o.downsample) this.addModule('downsample', o.downsample);
     if ((o.drop_path_rate ?? 0) > EPS) this.addModule('drop_path', new DropPath(o.drop_path_rate));
   }
@@ -342,7 +343,7 @@ export class ResNet extends BaseBackbone {
       const k = this.cifarStem ? 3 : 7;
       this.addModule('conv1', buildConvLayer(convCfg, { in_channels: inC, out_channels: stemC, kernel_size: k, stride: this.cifarStem ? 1 : 2, padding: (k - 1) / 2, bias: false }));
       this.addModule(...buildNormLayer(normCfg, stemC, 1));
-      this.addModule('relu', new ReLU());
+      this.addModule('relu', new ReLU()).inplace = true;
     }
     if (!this.cifarStem) this.addModule('maxpool', new MaxPool2d({ kernel_size: 3, stride: 2, padding: 1 }));
   }

@@ -59,6 +59,10 @@ export class ImageClassifier extends Module<Tensor, Tensor | Tensor[]> {
     this.head = opts.head ? (this.addModule('head', build(opts.head)) as ClsHead) : null;
   }
 
+  protected override reprExtras(): [string, string][] {
+    return [['data_preprocessor', 'ClsDataPreprocessor()']];
+  }
+
   /**
    * Features of an NCHW batch at `stage` ('neck' default): backbone and neck give tuples (4-D maps NCHW),
    * 'pre_logits' the head's input to its last layer.

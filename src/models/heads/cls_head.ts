@@ -68,6 +68,10 @@ export class ClsHead extends Module<Tensor[], Tensor> {
     this.initCfg = opts.init_cfg === undefined ? defaultInit : opts.init_cfg;
   }
 
+  protected override reprExtras(): [string, string][] {
+    return [['loss_module', `${this.lossModule.constructor.name}()`]];
+  }
+
   /** The feature the classifier layer sees (the last scale's feature here). */
   preLogits(feats: Tensor[]): Tensor {
     return feats[feats.length - 1];

@@ -10,7 +10,11 @@ import type { FusableActivation } from './conv';
 /** An element-wise activation; `fusable` names the tfjs fused-kernel activation when there is one. */
 export abstract class Activation extends Module {
   readonly fusable: FusableActivation | null = null;
+  /** PyTorch's `inplace` flag (no effect on tfjs; shown in the module repr like PyTorch). */
+  inplace = false;
 }
+
+const INPLACE_REPR = new Set(['ReLU', 'ReLU6', 'ELU', 'LeakyReLU']);
 
 function simple(name: string, fn: (x: Tensor) => Tensor, fusable: FusableActivation | null = null) {
   const C = class extends Activation {
@@ -20,6 +24,9 @@ function simple(name: string, fn: (x: Tensor) => Tensor, fusable: FusableActivat
     }
     forward(x: Tensor): Tensor {
       return tf.tidy(() => fn(x));
+    }
+    override extraRepr(): string {
+      return this.inplace && INPLACE_REPR.has(name) ? 'inplace=True' : '';
     }
   };
   Object.defineProperty(C, 'name', { value: name });
@@ -95,7 +102,9 @@ export function buildActivationLayer(cfg: ActCfg, where = 'act_cfg'): Activation
   if (cfg.type === 'GELU' && cfg.approximate !== undefined && cfg.approximate !== 'none') {
     throw new Error(`${where}: GELU approximate='${String(cfg.approximate)}' is not supported (only 'none')`);
   }
-  return b.make(cfg);
+  const act = b.make(cfg);
+  act.inplace = cfg.inplace === true;
+  return act;
 }
 
 export type ReLU = InstanceType<typeof ReLU>;

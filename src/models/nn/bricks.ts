@@ -115,7 +115,9 @@ export class ConvModule extends Module {
       this.normName = name;
       this.addModule(name, norm);
     }
-    this.activate = act_cfg ? this.addModule('activate', buildActivationLayer(act_cfg)) : null;
+    // mmcv: `act_cfg.setdefault('inplace', inplace)` (inplace defaults to True) for in-place-capable activations.
+    const act = act_cfg && act_cfg.inplace === undefined && !['Tanh', 'PReLU', 'Sigmoid', 'HSigmoid', 'Swish', 'GELU'].includes(act_cfg.type) ? { ...act_cfg, inplace: opts.inplace ?? true } : act_cfg;
+    this.activate = act ? this.addModule('activate', buildActivationLayer(act)) : null;
   }
 
   override typeNames(): string[] {

@@ -3,6 +3,7 @@
  * The HWIO kernel is derived from the OIHW variable; in eval mode it is cached (keyed by the variable's data,
  * so an optimizer step or a load invalidates it).
  */
+import { pyTuple } from './repr';
 import { tf, type Tensor, type Tensor4D } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { Module } from './module';
@@ -149,9 +150,9 @@ export class Conv2d extends Module {
   }
 
   override extraRepr(): string {
-    const s = [`${this.inChannels}, ${this.outChannels}, kernel_size=(${this.kernelSize})`, `stride=(${this.stride})`];
-    if (this.padding[0] || this.padding[1]) s.push(`padding=(${this.padding})`);
-    if (this.dilation[0] !== 1 || this.dilation[1] !== 1) s.push(`dilation=(${this.dilation})`);
+    const s = [`${this.inChannels}, ${this.outChannels}, kernel_size=${pyTuple(this.kernelSize)}`, `stride=${pyTuple(this.stride)}`];
+    if (this.padding[0] || this.padding[1]) s.push(`padding=${pyTuple(this.padding)}`);
+    if (this.dilation[0] !== 1 || this.dilation[1] !== 1) s.push(`dilation=${pyTuple(this.dilation)}`);
     if (this.groups !== 1) s.push(`groups=${this.groups}`);
     if (!this.bias) s.push('bias=False');
     return s.join(', ');

@@ -23,7 +23,7 @@ export class Dropout extends Module {
     return tf.dropout(x, this.p, undefined, dropoutRng.generator.nextSeed());
   }
   override extraRepr(): string {
-    return `p=${this.p}`;
+    return `p=${this.p}, inplace=False`;
   }
 }
 

@@ -309,11 +309,21 @@ export abstract class Module<In = Tensor, Out = Tensor> {
     return '';
   }
 
+  /** Non-module members PyTorch would list as children (a head's `loss_module`, the data preprocessor). */
+  protected reprExtras(): [string, string][] {
+    return [];
+  }
+
   /** The module tree as PyTorch prints it (`print(model)`). */
   toString(indent = ''): string {
     const head = `${this.typeName}(${this.extraRepr()}`;
-    if (!this.childModules.size) return `${head})`;
-    const inner = [...this.childModules].map(([n, m]) => `${indent}  (${n}): ${m.toString(indent + '  ')}`);
+    const extras = this.reprExtras();
+    if (!this.childModules.size && !extras.length) return `${head})`;
+    const inner = [
+      ...extras.filter(([n]) => n === 'data_preprocessor').map(([n, r]) => `${indent}  (${n}): ${r}`),
+      ...[...this.childModules].map(([n, m]) => `${indent}  (${n}): ${m.toString(indent + '  ')}`),
+      ...extras.filter(([n]) => n !== 'data_preprocessor').map(([n, r]) => `${indent}  (${n}): ${r}`),
+    ];
     return `${head}\n${inner.join('\n')}\n${indent})`;
   }
 }

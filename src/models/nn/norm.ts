@@ -2,6 +2,7 @@
  * Normalisation layers with PyTorch names and semantics: `BatchNorm2d` / `BatchNorm1d` (channel-last inside),
  * `LayerNorm` (last dimension), `GroupNorm`.
  */
+import { pyBool, pyFloat } from './repr';
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { Module } from './module';
@@ -70,7 +71,7 @@ export class BatchNorm extends Module {
   }
 
   override extraRepr(): string {
-    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${!!this.weight}, track_running_stats=True`;
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${pyBool(!!this.weight)}, track_running_stats=True`;
   }
 }
 
@@ -127,7 +128,7 @@ export class LayerNorm extends Module {
   }
 
   override extraRepr(): string {
-    return `(${this.dim},), eps=${this.eps}, elementwise_affine=${!!this.weight}`;
+    return `(${this.dim},), eps=${pyFloat(this.eps)}, elementwise_affine=${pyBool(!!this.weight)}`;
   }
 }
 

@@ -2,6 +2,7 @@
  * `nn.MaxPool2d`, `nn.AvgPool2d` (with PyTorch's padding, `ceil_mode` and `count_include_pad` rules) and
  * `nn.AdaptiveAvgPool2d`, on NHWC.
  */
+import { pyBool, pySize } from './repr';
 import { tf, type Tensor, type Tensor4D } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { Module } from './module';
@@ -56,14 +57,15 @@ abstract class Pool2d extends Module {
     ] as const;
   }
 
-  override extraRepr(): string {
-    return `kernel_size=${this.kernel}, stride=${this.stride}, padding=${this.padding}, ceil_mode=${this.ceilMode}`;
-  }
 }
 
 export class MaxPool2d extends Pool2d {
   override typeNames(): string[] {
     return ['MaxPool2d'];
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${pySize(this.kernel)}, stride=${pySize(this.stride)}, padding=${pySize(this.padding)}, dilation=1, ceil_mode=${pyBool(this.ceilMode)}`;
   }
 
   forward(x: Tensor): Tensor {
@@ -86,6 +88,10 @@ export class AvgPool2d extends Pool2d {
 
   override typeNames(): string[] {
     return ['AvgPool2d'];
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${pySize(this.kernel)}, stride=${pySize(this.stride)}, padding=${pySize(this.padding)}`;
   }
 
   /**
@@ -146,6 +152,9 @@ export class AdaptiveAvgPool2d extends Module {
   }
   override typeNames(): string[] {
     return ['AdaptiveAvgPool2d'];
+  }
+  override extraRepr(): string {
+    return `output_size=${pySize(this.outSize)}`;
   }
   forward(x: Tensor): Tensor {
     const [h, w] = [x.shape[1]!, x.shape[2]!];
