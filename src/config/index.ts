@@ -15,7 +15,7 @@ import type { VirtualFS } from './vfs';
 export { ConfigError } from './errors';
 export { MemoryFS, type VirtualFS } from './vfs';
 export { dumpConfig, configToJSON, configToJSONText } from './dump';
-export { parseCfgOptions, mergeCfgOptions, parseOptionValue } from './options';
+export { parseCfgOptions, mergeCfgOptions, parseOptionValue, extractCfgOptionsArgs } from './options';
 export { mergeAIntoB, DELETE_KEY, MergeError } from './merge';
 export { deepCopy, isTuple, makeTuple, isFloatAt, markFloat, isDict, type ConfigDict } from './values';
 export { explainName, type NameExplanation } from './naming';

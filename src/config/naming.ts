@@ -178,6 +178,7 @@ export function explainName(input: string): NameExplanation {
   }
   if (parts[end - 1] === 'headless') {
     details.headless = true;
+    out.kind = 'config';
     notes.push('headless config: ' + MODULE_VARIANTS.headless);
     end--;
   }

@@ -103,3 +103,23 @@ export function mergeCfgOptions(cfg: ConfigDict, options: ConfigDict): ConfigDic
   }
   return mergeAIntoB(nested, cfg, true);
 }
+
+/**
+ * Pulls `--cfg-options K=V [K=V ...]` out of command-line arguments as argparse's `nargs='+'` does (values run until
+ * the next `-`-prefixed argument; the flag may repeat; `--cfg-options=K=V` works too).
+ * @returns the remaining arguments and the collected `K=V` items, in order.
+ */
+export function extractCfgOptionsArgs(argv: string[], flag = '--cfg-options'): { rest: string[]; cfgOptions: string[] } {
+  const rest: string[] = [];
+  const cfgOptions: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith(`${flag}=`)) cfgOptions.push(a.slice(flag.length + 1));
+    else if (a === flag) {
+      const start = cfgOptions.length;
+      while (i + 1 < argv.length && !argv[i + 1].startsWith('-')) cfgOptions.push(argv[++i]);
+      if (cfgOptions.length === start) throw new Error(`${flag} expects at least one KEY=VALUE`);
+    } else rest.push(a);
+  }
+  return { rest, cfgOptions };
+}
