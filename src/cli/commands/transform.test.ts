@@ -59,6 +59,15 @@ describe.skipIf(!existsSync(ref))('mmpretrain-web transform', () => {
     expect(parseNpy(new Uint8Array(readFileSync(out))).shape).toEqual([224, 224, 3]);
   });
 
+  it('--trace writes the image after every step', async () => {
+    const dir = join(tmp, 'trace');
+    const r = await run(['--pipeline', cifarPipeline, '--input', join(ref, 'inputs/cifar_like_32x32.npy'), '--out', join(tmp, 't.npy'), '--seed', '1', '--trace', dir]);
+    expect(r.code, r.err).toBe(0);
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(dir).sort()).toEqual(['00_Original.npy', '01_RandomCrop.npy', '02_RandomFlip.npy']);
+    expect(parseNpy(new Uint8Array(readFileSync(join(dir, '01_RandomCrop.npy')))).shape).toEqual([32, 32, 3]);
+  });
+
   it('bad usage and bad pipelines give clear messages', async () => {
     expect((await run(['--pipeline', cifarPipeline])).code).toBe(2);
     const bad = join(tmp, 'bad.json');

@@ -2,18 +2,19 @@
  * `transform`: runs a data pipeline (a JSON list of transform dicts, as a config's `train_pipeline`) on one
  * image and writes the result as `.npy`; prints the drawn random parameters in the shape `--params` replays.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import { encodeNpy, parseNpy, type NpyArray } from '../../fileio/npy';
 import { imageFromHWC, type ImageArray, type PixelData } from '../../image/image';
-import { Compose, type TransformSpec } from '../../datasets/transforms/compose';
+import { Compose, runWithIntermediates, type TransformSpec } from '../../datasets/transforms/compose';
 import type { PackedInput } from '../../datasets/transforms/formatting';
 import type { Results } from '../../datasets/transforms/base';
 import { registerTransforms } from '../../datasets/transforms/register_all';
 
 const usage = `Usage:
-  mmpretrain-web transform --pipeline p.json --input in.npy|image --out out.npy [--params drawn.json] [--seed N]
+  mmpretrain-web transform --pipeline p.json --input in.npy|image --out out.npy [--params drawn.json] [--seed N] [--trace DIR]
 
   --pipeline  JSON list of transform dicts, e.g. [{"type": "RandomCrop", "crop_size": 32, "padding": 4}, ...]
   --input     HWC uint8 BGR .npy (as LoadImageFromFile gives), or an image file (JPEG/PNG) when the
@@ -23,6 +24,7 @@ const usage = `Usage:
               {"RandomResizedCrop": {"offset_h": 67, "offset_w": 59, "target_h": 398, "target_w": 451},
                "RandomFlip": {"flip": true, "flip_direction": "horizontal"}}
   --seed      seed of the pipeline's generator (default: random)
+  --trace     also write the image after every step as DIR/<NN>_<Type>.npy (browse_dataset's pipeline mode)
 
 Prints the drawn parameters as JSON on stdout.`;
 
@@ -73,7 +75,7 @@ const command: CliCommand = {
   async run(args: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseArgs({
       args,
-      options: { pipeline: { type: 'string' }, input: { type: 'string' }, out: { type: 'string' }, params: { type: 'string' }, seed: { type: 'string' } },
+      options: { pipeline: { type: 'string' }, input: { type: 'string' }, out: { type: 'string' }, params: { type: 'string' }, seed: { type: 'string' }, trace: { type: 'string' } },
       allowPositionals: true,
     });
     if (positionals.length) throw new UsageError(`unexpected argument(s): ${positionals.join(' ')}`);
@@ -102,7 +104,20 @@ const command: CliCommand = {
       if (!startsWithLoad) throw new Error(`${values.input}: an image file needs a pipeline that starts with {"type": "LoadImageFromFile"}`);
       results = { img_path: values.input };
     }
-    const out = pipeline.transform(results, { params });
+    let out: Results | null;
+    if (values.trace) {
+      const traced = runWithIntermediates(pipeline, results, { params });
+      out = traced.results;
+      mkdirSync(values.trace, { recursive: true });
+      traced.steps.forEach((step, i) => {
+        if (!step.img) return;
+        const file = join(values.trace!, `${String(i).padStart(2, '0')}_${step.name}.npy`);
+        writeFileSync(file, encodeNpy(outputArray({ img: step.img as Results['img'] })));
+      });
+      io.err(`wrote ${traced.steps.filter((s) => s.img).length} intermediate images to ${values.trace}`);
+    } else {
+      out = pipeline.transform(results, { params });
+    }
     if (!out) throw new Error('the pipeline dropped the sample (a transform returned None)');
     const arr = outputArray(out);
     writeFileSync(values.out, encodeNpy(arr));
