@@ -2,8 +2,9 @@
  * pytorch-grad-cam's `get_2d_projection`: per image, the activations reshaped to (H·W, C), centred per
  * channel, projected on their first right singular vector (`U, S, VT = svd(M); M @ VT[0]`).
  *
- * The singular vector comes from the smaller Gram matrix (MᵀM or MMᵀ) by the cyclic Jacobi eigenvalue method in
- * float64: `M v = σ u`, so either side gives the same projection. Its sign is arbitrary (as with LAPACK).
+ * The singular vector is the top eigenvector of the smaller Gram operator (MᵀM or MMᵀ, applied through M, never
+ * formed), found by Lanczos iteration in float64: `M v = σ u`, so either side gives the same projection. Its sign
+ * is arbitrary (as with LAPACK).
  */
 
 /** Projection of one image's NHWC-ordered activations `a` (length hw·c) → float64 map of length hw. */
@@ -16,45 +17,85 @@ export function firstComponentProjection(a: ArrayLike<number>, hw: number, c: nu
     mean /= hw;
     for (let i = 0; i < hw; i++) m[i * c + j] -= mean;
   }
-  const out = new Float64Array(hw);
-  if (c <= hw) {
-    // v = top eigenvector of MᵀM (c×c); projection = M v.
-    const g = new Float64Array(c * c);
-    for (let i = 0; i < hw; i++) {
-      const row = i * c;
-      for (let p = 0; p < c; p++) {
-        const mp = m[row + p];
-        if (mp === 0) continue;
-        for (let q = p; q < c; q++) g[p * c + q] += mp * m[row + q];
-      }
-    }
-    symmetrize(g, c);
-    const { vector } = topEigenpair(g, c);
+  const mv = (v: Float64Array) => {
+    const out = new Float64Array(hw);
     for (let i = 0; i < hw; i++) {
       let s = 0;
-      for (let j = 0; j < c; j++) s += m[i * c + j] * vector[j];
+      for (let j = 0; j < c; j++) s += m[i * c + j] * v[j];
       out[i] = s;
     }
-  } else {
-    // u = top eigenvector of MMᵀ (hw×hw), λ = σ²; projection = σ u.
-    const k = new Float64Array(hw * hw);
-    for (let p = 0; p < hw; p++) {
-      for (let q = p; q < hw; q++) {
-        let s = 0;
-        for (let j = 0; j < c; j++) s += m[p * c + j] * m[q * c + j];
-        k[p * hw + q] = s;
-      }
+    return out;
+  };
+  const mtu = (u: Float64Array) => {
+    const out = new Float64Array(c);
+    for (let i = 0; i < hw; i++) {
+      const ui = u[i];
+      if (ui !== 0) for (let j = 0; j < c; j++) out[j] += m[i * c + j] * ui;
     }
-    symmetrize(k, hw);
-    const { value, vector } = topEigenpair(k, hw);
-    const sigma = Math.sqrt(Math.max(value, 0));
-    for (let i = 0; i < hw; i++) out[i] = sigma * vector[i];
+    return out;
+  };
+  if (c <= hw) {
+    // v = top eigenvector of MᵀM (c×c); projection = M v.
+    const { vector } = topEigenpairOf((v) => mtu(mv(v)), c);
+    return mv(vector);
   }
-  return out;
+  // u = top eigenvector of MMᵀ (hw×hw), λ = σ²; projection = σ u.
+  const { value, vector } = topEigenpairOf((u) => mv(mtu(u)), hw);
+  const sigma = Math.sqrt(Math.max(value, 0));
+  return vector.map((x) => sigma * x);
 }
 
-function symmetrize(a: Float64Array, n: number): void {
-  for (let p = 0; p < n; p++) for (let q = 0; q < p; q++) a[p * n + q] = a[q * n + p];
+/**
+ * Largest eigenpair of the symmetric positive semi-definite operator `apply` on R^n, by Lanczos iteration with
+ * full reorthogonalisation (the Ritz pair from the tridiagonal matrix through {@link topEigenpair}), stopped
+ * when its residual is below 1e-12 of the eigenvalue or the Krylov space is exhausted (then it is exact).
+ */
+export function topEigenpairOf(apply: (v: Float64Array) => Float64Array, n: number): { value: number; vector: Float64Array } {
+  const qs: Float64Array[] = [];
+  const alpha: number[] = [];
+  const beta: number[] = [];
+  // a fixed start vector with every component non-zero (deterministic, never orthogonal by symmetry)
+  let q: Float64Array = Float64Array.from({ length: n }, (_, i) => 1 + ((i * 0.6180339887498949) % 1));
+  let norm = Math.sqrt(dot(q, q));
+  q = q.map((x) => x / norm);
+  let best = { value: 0, vector: new Float64Array(n) };
+  for (let k = 0; k < n; k++) {
+    qs.push(q);
+    const w = apply(q);
+    const a = dot(w, q);
+    alpha.push(a);
+    for (let pass = 0; pass < 2; pass++) {
+      for (const p of qs) {
+        const d = dot(w, p);
+        for (let i = 0; i < n; i++) w[i] -= d * p[i];
+      }
+    }
+    const b = Math.sqrt(dot(w, w));
+    const size = k + 1;
+    const last = size === n || b <= 1e-14 * Math.max(Math.abs(a), 1e-300);
+    if (last || size % 4 === 0 || size < 4) {
+      const t = new Float64Array(size * size);
+      for (let i = 0; i < size; i++) {
+        t[i * size + i] = alpha[i];
+        if (i + 1 < size) t[i * size + i + 1] = t[(i + 1) * size + i] = beta[i];
+      }
+      const { value, vector: s } = topEigenpair(t, size);
+      const ritz = new Float64Array(n);
+      for (let j = 0; j < size; j++) for (let i = 0; i < n; i++) ritz[i] += s[j] * qs[j][i];
+      best = { value, vector: ritz };
+      if (last || Math.abs(b * s[size - 1]) <= 1e-12 * Math.abs(value)) break;
+    }
+    beta.push(b);
+    norm = b;
+    q = w.map((x) => x / norm);
+  }
+  return best;
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
 }
 
 /**
