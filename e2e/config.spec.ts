@@ -64,6 +64,7 @@ test('dropped files: a config with its base, picked with the file picker', async
   ]);
   await expect(page.getByLabel('Config file', { exact: true })).toHaveValue('configs/user/lenet5_custom_mnist.py');
   await expect(page.getByLabel('Dropped files')).toContainText('configs/user/my_model.py');
+  await expect(page.getByTestId('config-files-read')).toContainText('configs/user/my_model.py (yours)');
   const py = await pythonText(page);
   expect(py).toContain("type='LeNet5'");
   expect(py).toContain('num_classes=7');

@@ -22,6 +22,14 @@ function download(name: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
+/** A file the config was merged from, saying when it is one of yours (a loose dropped file stands in by name). */
+function describeFile(path: string): string {
+  const found = studioFs.resolve(path);
+  if (found?.kind === 'loose') return `${path} (your ${found.path})`;
+  if (found?.kind === 'dropped') return `${path} (yours)`;
+  return path;
+}
+
 function CopyButton({ text }: { text: string }) {
   const [copied, setCopied] = useState(false);
   const copy = async () => {
@@ -177,7 +185,7 @@ export default function ConfigPanel() {
                 </button>
               </div>
               <p className="muted files-read" data-testid="config-files-read">
-                Merged from {result.filesRead.length} {result.filesRead.length === 1 ? 'file' : 'files'}: {result.filesRead.join(', ')}
+                Merged from {result.filesRead.length} {result.filesRead.length === 1 ? 'file' : 'files'}: {result.filesRead.map(describeFile).join(', ')}
                 {result.options.length > 0 && ` + ${result.options.length} cfg-options`}
               </p>
               {view === 'tree' ? (
