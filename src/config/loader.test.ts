@@ -89,6 +89,13 @@ describe('_base_ inheritance (mmengine Config.fromfile semantics)', () => {
     expect(cfg.s).toMatch(/^x"_size_[0-9a-f]{6}"$/);
   });
 
+  it('names the line of a {{_base_.x}} that the bases do not define, and refuses reserved keys', () => {
+    const f = new MemoryFS({ 'b.py': 'a = 1\n', 'c.py': "_base_ = 'b.py'\n\nx = dict(\n    y={{ _base_.nope }})\n", 'r.py': 'text = 1\n' });
+    const e = loadError('c.py', f);
+    expect([e.file, e.line, e.column, e.detail]).toEqual(['c.py', 4, 7, "{{_base_.nope}}: 'nope' is not defined in the base configs"]);
+    expect(loadError('r.py', f).detail).toBe('text is reserved for config, please change the key name');
+  });
+
   it('substitutes {{ fileBasenameNoExtension }} and environment templates with defaults', () => {
     const f = new MemoryFS({ 'configs/a/my_cfg.py': "work_dir = './work_dirs/{{ fileBasenameNoExtension }}'\nroot = '{{$DATA_ROOT:data/x}}'\n" });
     expect(loadConfig('configs/a/my_cfg.py', f).cfg).toEqual({ work_dir: './work_dirs/my_cfg', root: 'data/x' });

@@ -29,6 +29,10 @@ export interface FileLoadResult {
 }
 
 const BASE_KEY = '_base_';
+/** Top-level names mmengine's `Config` refuses (they are its own attributes). */
+const RESERVED_KEYS = ['filename', 'text', 'pretty_text', 'env_variables'];
+/** mmengine pops `_deprecation_ = dict(expected=..., reference=...)` and only warns. */
+const DEPRECATION_KEY = '_deprecation_';
 
 /** The `{{ fileDirname }}`-style templates mmengine replaces before parsing. */
 function substitutePredefinedVars(text: string, path: string): string {
@@ -73,22 +77,30 @@ function tag(s: string): string {
  * mmengine's `_pre_substitute_base_vars`: each `{{_base_.a.b}}` becomes the string literal `"_a.b_<tag>"`; after
  * evaluation, values equal to such a string are replaced by the base's value ({@link substituteBaseVars}).
  */
-function preSubstituteBaseVars(text: string): { text: string; vars: Map<string, string> } {
-  const vars = new Map<string, string>();
+function preSubstituteBaseVars(text: string): { text: string; vars: Map<string, BaseVar> } {
+  const vars = new Map<string, BaseVar>();
   const re = /\{\{\s*_base_\.([\w.]+)\s*\}\}/g;
-  const out = text.replace(re, (_, name: string) => {
+  const out = text.replace(re, (_, name: string, offset: number) => {
     const placeholder = `_${name}_${tag(name)}`;
-    vars.set(placeholder, name);
+    if (!vars.has(placeholder)) vars.set(placeholder, { name, ...lineCol(text, offset) });
     return `"${placeholder}"`;
   });
   return { text: out, vars };
 }
 
-function resolveBaseVar(name: string, base: ConfigDict, file: string): unknown {
+/** A `{{_base_.name}}` placeholder and where it first appears. */
+interface BaseVar {
+  name: string;
+  line: number;
+  column: number;
+}
+
+function resolveBaseVar(ref: BaseVar, base: ConfigDict, file: string): unknown {
+  const { name } = ref;
   let v: unknown = base;
   for (const k of name.split('.')) {
     if (v === null || typeof v !== 'object' || !(k in (v as object))) {
-      throw new ConfigError(file, 0, 0, `{{_base_.${name}}}: '${k}' is not defined in the base configs`);
+      throw new ConfigError(file, ref.line, ref.column, `{{_base_.${name}}}: '${k}' is not defined in the base configs`);
     }
     v = (v as Record<string, unknown>)[k];
   }
@@ -96,7 +108,7 @@ function resolveBaseVar(name: string, base: ConfigDict, file: string): unknown {
 }
 
 /** mmengine's `_substitute_base_vars`: replaces placeholder strings (values, list/tuple items) by base values. */
-function substituteBaseVars(cfg: unknown, vars: Map<string, string>, base: ConfigDict, file: string): unknown {
+function substituteBaseVars(cfg: unknown, vars: Map<string, BaseVar>, base: ConfigDict, file: string): unknown {
   if (typeof cfg === 'string') return vars.has(cfg) ? resolveBaseVar(vars.get(cfg)!, base, file) : cfg;
   if (Array.isArray(cfg)) {
     for (let i = 0; i < cfg.length; i++) cfg[i] = substituteBaseVars(cfg[i], vars, base, file);
@@ -174,6 +186,10 @@ function fileToDict(
   }
 
   let cfg = evaluateModule(stmts, { file: path, base });
+  for (const k of RESERVED_KEYS) {
+    if (k in cfg) throw new ConfigError(path, 0, 0, `${k} is reserved for config, please change the key name`);
+  }
+  if (DEPRECATION_KEY in cfg) delete cfg[DEPRECATION_KEY];
   texts.push(`${path}\n${raw}`);
   cfg = substituteBaseVars(cfg, pre.vars, base, path) as ConfigDict;
   delete cfg[BASE_KEY];
