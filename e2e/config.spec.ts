@@ -38,6 +38,12 @@ test('a shipped config loads, merges its bases, follows cfg-options live and dow
   expect(files).toContain('configs/_base_/models/resnet18_cifar.py');
   expect(files).toContain('configs/_base_/default_runtime.py');
 
+  await page.getByRole('button', { name: 'Tree', exact: true }).click();
+  await page.getByLabel('Find a key or value').fill('optimizer lr');
+  await expect(page.getByLabel('Matching keys')).toContainText('optim_wrapper.optimizer.lr = 0.1');
+  await page.getByLabel('Find a key or value').fill('');
+  await page.getByRole('button', { name: 'Python', exact: true }).click();
+
   await page.getByLabel(/--cfg-options/).fill('model.head.num_classes=100\ntrain_dataloader.batch_size=64');
   await expect(page.getByTestId('config-python')).toContainText('num_classes=100');
   const stored = await page.evaluate(() => window.__mmpw!.config());

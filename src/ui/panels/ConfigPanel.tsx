@@ -4,13 +4,14 @@
  * download the merged `.py`. The merged config goes to the studio store for the other panels.
  */
 import { useDeferredValue, useEffect, useId, useMemo, useState } from 'react';
-import { basenamePath } from '../../config';
+import { basenamePath, type ConfigDict } from '../../config';
 import { useStudioStore } from '../store/studioStore';
 import { ConfigErrorView } from './config/ConfigErrorView';
 import { ConfigTree } from './config/ConfigTree';
 import { DEFAULT_CONFIG, useConfigPanelStore } from './config/configPanelStore';
 import { DropZone } from './config/DropZone';
 import { evaluatePanelConfig } from './config/evaluate';
+import { configLeaves, filterLeaves } from './config/flatten';
 import { NameCard } from './config/NameCard';
 import { studioFs } from './config/shipped';
 import { listChoosableConfigs } from './config/studioFs';
@@ -28,6 +29,27 @@ function describeFile(path: string): string {
   if (found?.kind === 'loose') return `${path} (your ${found.path})`;
   if (found?.kind === 'dropped') return `${path} (yours)`;
   return path;
+}
+
+/** Leaves matching the query as `path = value` rows (the path is what `--cfg-options` takes). */
+function LeafMatches({ cfg, query }: { cfg: ConfigDict; query: string }) {
+  const matches = useMemo(() => filterLeaves(configLeaves(cfg), query), [cfg, query]);
+  return (
+    <div className="tree-root" aria-label="Matching keys">
+      <p className="muted">
+        {matches.length} matching {matches.length === 1 ? 'value' : 'values'}
+      </p>
+      <ul className="tree">
+        {matches.map((m) => (
+          <li key={m.path} className="tree-leaf">
+            <span className="tree-key">{m.path}</span>
+            <span className="tree-eq"> = </span>
+            <code className="tree-value">{m.repr}</code>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
 }
 
 function CopyButton({ text }: { text: string }) {
@@ -131,6 +153,8 @@ export default function ConfigPanel() {
   const setConfig = useStudioStore((s) => s.setConfig);
   const [openDepth, setOpenDepth] = useState(1);
   const [treeKey, setTreeKey] = useState(0);
+  const [find, setFind] = useState('');
+  const deferredFind = useDeferredValue(find);
 
   useEffect(() => {
     if (selected === null) {
@@ -176,6 +200,7 @@ export default function ConfigPanel() {
                     <button type="button" className="secondary" onClick={() => (setOpenDepth(0), setTreeKey((k) => k + 1))}>
                       Collapse all
                     </button>
+                    <input type="search" aria-label="Find a key or value" placeholder="Find: lr, num_classes…" value={find} onChange={(e) => setFind(e.target.value)} />
                   </>
                 )}
                 <span className="status-spacer" />
@@ -189,7 +214,11 @@ export default function ConfigPanel() {
                 {result.options.length > 0 && ` + ${result.options.length} cfg-options`}
               </p>
               {view === 'tree' ? (
-                <ConfigTree key={treeKey} cfg={result.cfg} openDepth={openDepth} />
+                deferredFind.trim() ? (
+                  <LeafMatches cfg={result.cfg} query={deferredFind} />
+                ) : (
+                  <ConfigTree key={treeKey} cfg={result.cfg} openDepth={openDepth} />
+                )
               ) : (
                 <pre className="python" aria-label="Merged config as Python" data-testid="config-python">
                   {result.python}
