@@ -100,7 +100,7 @@ export async function buildRunner(cfg: Cfg, opts: BuildRunnerOptions): Promise<{
     const scale = section(cfg, 'auto_scale_lr');
     if (scale || opts.autoScaleLr) {
       const batch = Number(trainLoaderCfg.batch_size ?? 1);
-      autoScaleLr(optimWrapper.paramGroups, { ...(scale ?? {}), enable: opts.autoScaleLr || Boolean(scale?.enable) } as never, batch);
+      autoScaleLr(optimWrapper.optimizer.paramGroups, { ...(scale ?? {}), enable: opts.autoScaleLr || Boolean(scale?.enable) } as never, batch);
     }
     const tc = trainCfg as TrainCfg;
     const byEpoch = tc.by_epoch ?? tc.type !== 'IterBasedTrainLoop';
