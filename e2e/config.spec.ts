@@ -41,6 +41,9 @@ test('a shipped config loads, merges its bases, follows cfg-options live and dow
   await page.getByRole('button', { name: 'Tree', exact: true }).click();
   await page.getByLabel('Find a key or value').fill('optimizer lr');
   await expect(page.getByLabel('Matching keys')).toContainText('optim_wrapper.optimizer.lr = 0.1');
+  await page.getByRole('button', { name: 'Override optim_wrapper.optimizer.lr' }).click();
+  await expect(page.getByLabel(/--cfg-options/)).toHaveValue('optim_wrapper.optimizer.lr=0.1');
+  await expect(page.getByLabel(/--cfg-options/)).toBeFocused();
   await page.getByLabel('Find a key or value').fill('');
   await page.getByRole('button', { name: 'Python', exact: true }).click();
 

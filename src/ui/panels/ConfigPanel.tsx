@@ -11,7 +11,7 @@ import { ConfigTree } from './config/ConfigTree';
 import { DEFAULT_CONFIG, useConfigPanelStore } from './config/configPanelStore';
 import { DropZone } from './config/DropZone';
 import { evaluatePanelConfig } from './config/evaluate';
-import { configLeaves, filterLeaves } from './config/flatten';
+import { configLeaves, filterLeaves, optionLineFor } from './config/flatten';
 import { NameCard } from './config/NameCard';
 import { studioFs } from './config/shipped';
 import { listChoosableConfigs } from './config/studioFs';
@@ -34,6 +34,12 @@ function describeFile(path: string): string {
 /** Leaves matching the query as `path = value` rows (the path is what `--cfg-options` takes). */
 function LeafMatches({ cfg, query }: { cfg: ConfigDict; query: string }) {
   const matches = useMemo(() => filterLeaves(configLeaves(cfg), query), [cfg, query]);
+  const setOptionsText = useConfigPanelStore((s) => s.setOptionsText);
+  const override = (line: string) => {
+    const text = useConfigPanelStore.getState().optionsText;
+    setOptionsText(text.trim() ? `${text.replace(/\n+$/, '')}\n${line}` : line);
+    document.getElementById(OPTIONS_ID)?.focus();
+  };
   return (
     <div className="tree-root" aria-label="Matching keys">
       <p className="muted">
@@ -45,6 +51,9 @@ function LeafMatches({ cfg, query }: { cfg: ConfigDict; query: string }) {
             <span className="tree-key">{m.path}</span>
             <span className="tree-eq"> = </span>
             <code className="tree-value">{m.repr}</code>
+            <button type="button" className="link override" onClick={() => override(optionLineFor(m))} aria-label={`Override ${m.path}`}>
+              override
+            </button>
           </li>
         ))}
       </ul>
@@ -121,10 +130,13 @@ function DroppedList() {
   );
 }
 
+/** The cfg-options box's element id (the find results focus it after adding a line). */
+const OPTIONS_ID = 'config-cfg-options';
+
 function OptionsEditor() {
   const text = useConfigPanelStore((s) => s.optionsText);
   const setText = useConfigPanelStore((s) => s.setOptionsText);
-  const id = useId();
+  const id = OPTIONS_ID;
   return (
     <div>
       <label htmlFor={id}>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../../config';
-import { configLeaves, filterLeaves } from './flatten';
+import { parseCfgOptions, parseConfigText } from '../../../config';
+import { configLeaves, filterLeaves, optionLineFor } from './flatten';
 
 // Real MMPretrain text (configs/_base_/schedules/imagenet_bs256.py and a pipeline fragment).
 const CFG = parseConfigText(`optim_wrapper = dict(
@@ -23,6 +23,16 @@ describe('config leaves', () => {
     expect(leaves).toContainEqual({ path: 'train_pipeline.2.prob', repr: '0.5' });
     expect(leaves).toContainEqual({ path: 'param_scheduler.by_epoch', repr: 'True' });
     expect(leaves).toContainEqual({ path: 'val_cfg', repr: '{}' });
+  });
+
+  it('writes a leaf as a --cfg-options line that parses back to the same value', () => {
+    const leaves = configLeaves(CFG);
+    const line = (path: string) => optionLineFor(leaves.find((l) => l.path === path)!);
+    expect(line('optim_wrapper.optimizer.type')).toBe('optim_wrapper.optimizer.type=SGD');
+    expect(line('param_scheduler.milestones')).toBe('param_scheduler.milestones=[30,60,90]');
+    expect(line('param_scheduler.by_epoch')).toBe('param_scheduler.by_epoch=True');
+    const parsed = parseCfgOptions([line('param_scheduler.milestones'), line('optim_wrapper.optimizer.lr'), line('train_pipeline.2.direction')]);
+    expect(parsed).toEqual({ 'param_scheduler.milestones': [30, 60, 90], 'optim_wrapper.optimizer.lr': 0.1, 'train_pipeline.2.direction': 'horizontal' });
   });
 
   it('filters by words in the path or the value', () => {

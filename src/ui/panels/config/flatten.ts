@@ -37,3 +37,13 @@ export function filterLeaves(leaves: readonly ConfigLeaf[], query: string): Conf
     return words.every((w) => text.includes(w));
   });
 }
+
+/**
+ * A `--cfg-options` line that sets a leaf to its current value, ready to edit: strings unquoted (as a shell passes
+ * them), lists and tuples without spaces (`[30,60,90]`, `(1,)`), None/True/False by name.
+ */
+export function optionLineFor(leaf: ConfigLeaf): string {
+  const simpleString = /^'([^'\\]*)'$/.exec(leaf.repr);
+  const value = simpleString ? simpleString[1]! : leaf.repr.replace(/\s+/g, '');
+  return `${leaf.path}=${value}`;
+}
