@@ -13,7 +13,7 @@ import type { ConfigDict } from './values';
 import type { VirtualFS } from './vfs';
 
 export { ConfigError } from './errors';
-export { MemoryFS, type VirtualFS } from './vfs';
+export { MemoryFS, listConfigFiles, type ConfigFileEntry, type VirtualFS } from './vfs';
 export { dumpConfig, configToJSON, configToJSONText } from './dump';
 export { parseCfgOptions, mergeCfgOptions, parseOptionValue, extractCfgOptionsArgs } from './options';
 export { mergeAIntoB, DELETE_KEY, MergeError } from './merge';

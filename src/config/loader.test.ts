@@ -96,6 +96,12 @@ describe('_base_ inheritance (mmengine Config.fromfile semantics)', () => {
     expect(loadError('r.py', f).detail).toBe('text is reserved for config, please change the key name');
   });
 
+  it('reports file columns (not columns of the substituted text) after a {{_base_.x}} on the same line', () => {
+    const f = new MemoryFS({ 'b.py': 'a = 1\n', 'c.py': "_base_ = 'b.py'\nx = [{{_base_.a}}, {{ _base_.a }}, nope]\n" });
+    const e = loadError('c.py', f);
+    expect([e.line, e.column, e.detail]).toEqual([2, 36, "name 'nope' is not defined"]);
+  });
+
   it('substitutes {{ fileBasenameNoExtension }} and environment templates with defaults', () => {
     const f = new MemoryFS({ 'configs/a/my_cfg.py': "work_dir = './work_dirs/{{ fileBasenameNoExtension }}'\nroot = '{{$DATA_ROOT:data/x}}'\n" });
     expect(loadConfig('configs/a/my_cfg.py', f).cfg).toEqual({ work_dir: './work_dirs/my_cfg', root: 'data/x' });

@@ -77,15 +77,37 @@ function tag(s: string): string {
  * mmengine's `_pre_substitute_base_vars`: each `{{_base_.a.b}}` becomes the string literal `"_a.b_<tag>"`; after
  * evaluation, values equal to such a string are replaced by the base's value ({@link substituteBaseVars}).
  */
-function preSubstituteBaseVars(text: string): { text: string; vars: Map<string, BaseVar> } {
+function preSubstituteBaseVars(text: string): { text: string; vars: Map<string, BaseVar>; shifts: ColumnShift[] } {
   const vars = new Map<string, BaseVar>();
+  const shifts: ColumnShift[] = [];
   const re = /\{\{\s*_base_\.([\w.]+)\s*\}\}/g;
-  const out = text.replace(re, (_, name: string, offset: number) => {
+  let lineDelta = { line: 0, delta: 0 };
+  const out = text.replace(re, (whole: string, name: string, offset: number) => {
     const placeholder = `_${name}_${tag(name)}`;
-    if (!vars.has(placeholder)) vars.set(placeholder, { name, ...lineCol(text, offset) });
-    return `"${placeholder}"`;
+    const at = lineCol(text, offset);
+    if (!vars.has(placeholder)) vars.set(placeholder, { name, ...at });
+    if (lineDelta.line !== at.line) lineDelta = { line: at.line, delta: 0 };
+    const replacement = `"${placeholder}"`;
+    const delta = replacement.length - whole.length;
+    // Columns after this replacement, in the substituted text, are `delta` further right than in the file.
+    shifts.push({ line: at.line, fromColumn: at.column + lineDelta.delta + replacement.length, delta: lineDelta.delta + delta });
+    lineDelta.delta += delta;
+    return replacement;
   });
-  return { text: out, vars };
+  return { text: out, vars, shifts };
+}
+
+/** Where text substitution moved columns: on `line`, columns ≥ `fromColumn` (substituted text) moved by `delta`. */
+interface ColumnShift {
+  line: number;
+  fromColumn: number;
+  delta: number;
+}
+
+/** Maps an error position in substituted text back to the file's own column. */
+function unshift(e: ConfigError, shifts: ColumnShift[]): ConfigError {
+  const s = shifts.filter((x) => x.line === e.line && e.column >= x.fromColumn).pop();
+  return s ? new ConfigError(e.file, e.line, e.column - s.delta, e.detail) : e;
 }
 
 /** A `{{_base_.name}}` placeholder and where it first appears. */
@@ -155,7 +177,14 @@ function fileToDict(
   let text = substitutePredefinedVars(raw, path);
   text = substituteEnvVars(text, path, env);
   const pre = preSubstituteBaseVars(text);
-  const stmts = parseModule(pre.text, path);
+  const inFile = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      throw e instanceof ConfigError && e.file === path ? unshift(e, pre.shifts) : e;
+    }
+  };
+  const stmts = inFile(() => parseModule(pre.text, path));
 
   const bases = baseFiles(stmts, path);
   const base: ConfigDict = {};
@@ -185,7 +214,7 @@ function fileToDict(
     }
   }
 
-  let cfg = evaluateModule(stmts, { file: path, base });
+  let cfg = inFile(() => evaluateModule(stmts, { file: path, base }));
   for (const k of RESERVED_KEYS) {
     if (k in cfg) throw new ConfigError(path, 0, 0, `${k} is reserved for config, please change the key name`);
   }

@@ -49,3 +49,31 @@ export class MemoryFS implements VirtualFS {
     return [...this.files.keys()].filter((p) => p.startsWith(prefix)).sort();
   }
 }
+
+/** One config file found by {@link listConfigFiles}. */
+export interface ConfigFileEntry {
+  /** Path as the file system lists it (`configs/resnet/resnet18_8xb16_cifar10.py`). */
+  path: string;
+  /** Path below `root` (`resnet/resnet18_8xb16_cifar10.py`). */
+  relative: string;
+  /** Under `_base_/` (a primitive config that others inherit) rather than a complete config. */
+  isBase: boolean;
+  /** First folder below `root` (`resnet`, `_base_`); '' for files directly in `root`. */
+  group: string;
+}
+
+/** The `.py` configs under `root` of a listable file system, complete configs first, each group sorted by path. */
+export function listConfigFiles(fs: VirtualFS, root = 'configs'): ConfigFileEntry[] {
+  if (!fs.list) throw new Error('listConfigFiles: this file system cannot list folders');
+  const prefix = normalizePath(root) + '/';
+  return fs
+    .list(root)
+    .map((p) => normalizePath(p))
+    .filter((p) => p.endsWith('.py') && p.startsWith(prefix))
+    .map((path) => {
+      const relative = path.slice(prefix.length);
+      const parts = relative.split('/');
+      return { path, relative, isBase: parts.includes('_base_'), group: parts.length > 1 ? parts[0] : '' };
+    })
+    .sort((a, b) => Number(a.isBase) - Number(b.isBase) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
