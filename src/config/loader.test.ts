@@ -130,6 +130,11 @@ describe('_base_ inheritance (mmengine Config.fromfile semantics)', () => {
     expect(e.detail).toContain("base config '../_base_/nope.py' not found (looked for configs/_base_/nope.py)");
   });
 
+  it('reports a missing config file as a ConfigError', () => {
+    const e = loadError('configs/none.py', new MemoryFS());
+    expect(e.message).toBe('configs/none.py: config file not found');
+  });
+
   it('reports errors inside a base with that base file', () => {
     const f = new MemoryFS({ 'b.py': 'x = dict(\n  a=1,\n  b=)\n', 'c.py': "_base_ = 'b.py'\n" });
     const e = loadError('c.py', f);

@@ -159,7 +159,9 @@ function baseFiles(stmts: Stmt[], file: string): { paths: string[]; line: number
 export function loadConfigFile(path: string, fs: VirtualFS, opts: FromFileOptions = {}): FileLoadResult {
   const filesRead: string[] = [];
   const texts: string[] = [];
-  const cfg = fileToDict(normalizePath(path), fs, opts.env ?? {}, [], filesRead, texts);
+  const top = normalizePath(path);
+  if (!fs.exists(top)) throw new ConfigError(top, 0, 0, 'config file not found');
+  const cfg = fileToDict(top, fs, opts.env ?? {}, [], filesRead, texts);
   return { cfg: deepCopy(cfg), filesRead, text: texts.join('\n') };
 }
 

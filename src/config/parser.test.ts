@@ -93,6 +93,10 @@ describe('config parser and evaluator: expressions', () => {
     expect(cfg.custom_imports).toEqual({ imports: ['mmpretrain.models'], allow_failed_imports: false });
   });
 
+  it('accepts Windows line endings and a byte-order mark', () => {
+    expect(parse("\ufeffa = dict(\r\n    x=1,  # c\r\n    y='s')\r\nb = [1,\r\n 2]\r\n")).toEqual({ a: { x: 1, y: 's' }, b: [1, 2] });
+  });
+
   it('handles comments, line continuations and the if __name__ guard', () => {
     const cfg = parse(`a = 1 + \\\n    2  # comment\n# full line\nb = [\n  1,  # one\n  2,\n]\nif __name__ == '__main__':\n    print(a)\n`);
     expect(cfg).toEqual({ a: 3, b: [1, 2] });

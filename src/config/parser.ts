@@ -11,7 +11,8 @@ const AUG_OPS = new Set(['+=', '-=', '*=', '/=', '//=', '%=', '**=']);
 
 /** Parses config text into statements; never executes anything. Errors are {@link ConfigError}s with positions. */
 export function parseModule(text: string, file = '<string>'): Stmt[] {
-  return new Parser(tokenize(blankMainGuard(text), file), file).module();
+  const noBom = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  return new Parser(tokenize(blankMainGuard(noBom), file), file).module();
 }
 
 /**
