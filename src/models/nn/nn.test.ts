@@ -1,5 +1,6 @@
 /** Layer semantics against direct PyTorch-formula implementations (CPU backend, tiny inputs). */
 import { beforeAll, describe, expect, it } from 'vitest';
+import '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../../backends/tf';
 import { registerModels } from '../register_all';
 import { MODELS } from '../../registry';
@@ -134,8 +135,9 @@ describe('pooling (PyTorch output sizes, ceil_mode, count_include_pad)', () => {
   }
   const plane = Array.from({ length: 7 }, (_, i) => Array.from({ length: 6 }, (_, j) => Math.sin(i * 7 + j * 3) * 10));
   const x = () => tf.tensor4d(plane.flat(), [1, 7, 6, 1]);
-  for (const [k, s, p, ceil] of [[3, 2, 1, false], [3, 2, 1, true], [2, 2, 0, true], [3, 2, 0, true], [2, 2, 0, false]] as const) {
-    it(`k${k} s${s} p${p} ceil=${ceil}`, () => {
+  for (const [k, s, p, ceil, backend] of [[3, 2, 1, false, 'cpu'], [3, 2, 1, true, 'cpu'], [2, 2, 0, true, 'cpu'], [3, 2, 0, true, 'cpu'], [2, 2, 0, false, 'cpu'], [3, 2, 1, true, 'wasm'], [3, 2, 0, true, 'wasm']] as const) {
+    it(`k${k} s${s} p${p} ceil=${ceil} on ${backend}`, async () => {
+      await tf.setBackend(backend);
       const xi = x();
       for (const include of [true, false]) {
         const avg = new AvgPool2d({ kernel_size: k, stride: s, padding: p, ceil_mode: ceil, count_include_pad: include });
@@ -152,6 +154,7 @@ describe('pooling (PyTorch output sizes, ceil_mode, count_include_pad)', () => {
       expect(y.shape).toEqual([1, ref.oh, ref.ow, 1]);
       expect(maxDiff(y.dataSync(), ref.out)).toBeLessThan(1e-5); // float32 vs double only
       tf.dispose([xi, y]);
+      await tf.setBackend('cpu');
     });
   }
 });
