@@ -50,5 +50,14 @@ describe('explainName: MMPretrain naming convention', () => {
     expect(explainName('vit-large-p14_headless')).toMatchObject({ kind: 'config', module: 'vit-large-p14', details: { headless: true } });
     expect(explainName('resnet18_8xb16_cifar10')).toMatchObject({ module: 'resnet18', details: { dataset: 'CIFAR-10', inputSize: 32, totalBatch: 128 } });
     expect(explainName('resnet50_8xb32-coslr_in1k').details.recipe[0].word).toBe('coslr');
+    expect(explainName('configs/_base_/models/resnet18_cifar.py')).toMatchObject({ module: 'resnet18', data: 'cifar', details: { dataset: 'CIFAR' } });
+  });
+
+  it('_base_ dataset and schedule files: dataset first, then the batch size and recipe', () => {
+    expect(explainName('cifar10_bs16.py')).toMatchObject({ module: '', data: 'cifar10', training: 'bs16', details: { totalBatch: 16, dataset: 'CIFAR-10' } });
+    const s = explainName('imagenet_bs256_coslr');
+    expect(s).toMatchObject({ data: 'imagenet', training: 'bs256-coslr', details: { totalBatch: 256 } });
+    expect(s.details.recipe.map((r) => r.word)).toEqual(['coslr']);
+    expect(explainName('fashion_mnist_bs128.py')).toMatchObject({ data: 'fashion_mnist', details: { dataset: 'Fashion-MNIST', totalBatch: 128 } });
   });
 });

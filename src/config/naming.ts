@@ -111,6 +111,7 @@ const DATASETS: [string, string, number?][] = [
   ['imagenet', 'ImageNet', 224],
   ['cifar100', 'CIFAR-100', 32],
   ['cifar10', 'CIFAR-10', 32],
+  ['cifar', 'CIFAR', 32],
   ['mnist', 'MNIST', 28],
   ['cub', 'CUB-200-2011', 448],
   ['coco', 'COCO', undefined],
@@ -129,10 +130,12 @@ const DATASETS: [string, string, number?][] = [
 ];
 
 const GPU_BATCH = /^(\d+)xb(\d+)$/;
+/** `bs256`: total batch size, as `_base_` dataset and schedule files are named (`imagenet_bs32`, `cifar10_bs128`). */
+const BATCH = /^bs(\d+)$/;
 
 function isTrainingPart(part: string): boolean {
   const words = part.split('-');
-  return part === '3rdparty' || GPU_BATCH.test(words[0]) || words[0] === 'ft' || words[0] === 'pt' ||
+  return part === '3rdparty' || GPU_BATCH.test(words[0]) || BATCH.test(words[0]) || words[0] === 'ft' || words[0] === 'pt' ||
     (words.every((w) => w in RECIPE_WORDS || /^\d+e$/.test(w) || /^\d+k?i(ter)?$/.test(w)) && words.some((w) => /^\d+e$/.test(w) || w in RECIPE_WORDS));
 }
 
@@ -166,6 +169,18 @@ export function explainName(input: string): NameExplanation {
 
   const parts = name.split('_').filter(Boolean);
   const out: NameExplanation = { name, kind, module: '', extra: [], details, notes };
+
+  // `_base_` dataset and schedule files start with the dataset: `cifar10_bs16`, `imagenet_bs256_coslr`.
+  const lead = parts.length > 1 && parts.slice(1).some((p) => BATCH.test(p)) ? datasetOf(parts[0].replace(/^fashion$/, 'fashion-mnist')) : undefined;
+  if (lead) {
+    const dataWords = parts[0] === 'fashion' && parts[1] === 'mnist' ? 2 : 1;
+    out.data = dataWords === 2 ? 'fashion_mnist' : parts[0];
+    out.training = parts.slice(dataWords).join('-');
+    notes.push('a _base_ dataset or schedule config: data and training settings only');
+    explainTraining(out.training, details, notes);
+    explainData(dataWords === 2 ? 'fashion-mnist' : parts[0], details, notes);
+    return out;
+  }
 
   // Data information: the last part when it names a dataset (or any last part after a training part).
   let end = parts.length;
@@ -246,6 +261,12 @@ function explainTraining(part: string, d: NameDetails, notes: string[]): void {
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     const gb = GPU_BATCH.exec(w);
+    const bs = BATCH.exec(w);
+    if (bs) {
+      d.totalBatch = Number(bs[1]);
+      notes.push(`${w}: total batch size ${d.totalBatch}`);
+      continue;
+    }
     if (gb) {
       d.gpus = Number(gb[1]);
       d.batchPerGpu = Number(gb[2]);
