@@ -6,6 +6,7 @@ import { IterTimerHook } from './iter_timer_hook';
 import { LoggerHook } from './logger_hook';
 import { ParamSchedulerHook } from './param_scheduler_hook';
 import { RuntimeInfoHook } from './runtime_info_hook';
+import { VisualizationHook } from './visualization_hook';
 
 /** Registers the runner hooks (mmengine's `hooks/__init__.py`, the ones a classification run uses). */
 export function registerHooks(): void {
@@ -17,6 +18,7 @@ export function registerHooks(): void {
     ['CheckpointHook', CheckpointHook],
     ['DistSamplerSeedHook', DistSamplerSeedHook],
     ['EMAHook', EMAHook],
+    ['VisualizationHook', VisualizationHook],
   ] as const;
   for (const [name, ctor] of hooks) HOOKS.registerClass(name, ctor);
 }
