@@ -51,6 +51,11 @@ test('drop a model and an image: CAM canvases painted, switching method changes 
   const changed = eigen.filter((v, i) => v !== grad[i]).length;
   expect(changed).toBeGreaterThan(100);
 
+  // PNG export of a canvas
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: /^export EigenCAM \(/ }).click({ timeout: 10_000 });
+  expect((await download).suggestedFilename()).toBe('cam_eigencam.png');
+
   // a layer change recomputes without reloading the model
   await page.getByRole('option', { name: /^conv1 / }).first().click();
   await expect(page.getByTestId('cam-summary')).toContainText('Layer backbone.conv1');
