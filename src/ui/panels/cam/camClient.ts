@@ -8,6 +8,8 @@ export class CamClient {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Inline requests run one at a time, like the worker's. */
+  private inlineQueue: Promise<unknown> = Promise.resolve();
   /** Where the work runs: 'worker' or 'inline' (after a worker failure). */
   mode: 'worker' | 'inline' = 'worker';
 
@@ -39,10 +41,14 @@ export class CamClient {
     const id = this.nextId++;
     const full = { ...req, id } as CamRequest;
     if (!this.worker) {
-      const { handleCamRequest } = await import('./handle');
-      const { response } = await handleCamRequest(full);
-      if (!response.ok) throw new Error(response.error);
-      return response.result as T;
+      const run = this.inlineQueue.then(async () => {
+        const { handleCamRequest } = await import('./handle');
+        const { response } = await handleCamRequest(full);
+        if (!response.ok) throw new Error(response.error);
+        return response.result as T;
+      });
+      this.inlineQueue = run.catch(() => undefined);
+      return run;
     }
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
