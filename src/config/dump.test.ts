@@ -16,11 +16,7 @@ const fixtureFS = new NodeFS(fixturesRoot);
  * `_format_dict` + yapf 0.32 (tools/mmdump.py.txt), as `Config.dump()` writes it. */
 const expectedDump = (path: string): string => readFileSync(join(fixturesRoot, 'dumps', path), 'utf8');
 
-/**
- * Where our layout differs from yapf's: none of the shipped configs or fixtures. Across MMPretrain 1.2's 837
- * loadable configs, one (`_base_/models/resnet50_cifar_cutmix.py`) is laid out differently: yapf aligns a wrapped
- * argument under its opening bracket there. The text still parses to the same config.
- */
+/** Where our layout differs from yapf's: none of the shipped configs or fixtures (nor any of MMPretrain 1.2's 837). */
 const KNOWN_LAYOUT_DIFFERENCES = new Set<string>();
 
 const shipped = repoFS.list('configs').filter((f) => f.endsWith('.py'));

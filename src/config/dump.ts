@@ -3,10 +3,10 @@
  * dicts as `dict(...)` calls with sorted keys, lists one item per line with a trailing comma, 1-tuples `(3, )`, and
  * the line breaking that yapf (pep8 style, column limit 79) applies to that text.
  *
- * The yapf rules are reproduced for the shapes mmengine writes: of MMPretrain 1.2's 837 loadable configs, 836 dump
- * byte-identical to mmengine 0.11 + yapf (`dump.test.ts` checks the shipped ones and the runner's saved config.py);
- * the one exception is a wrapped argument that yapf aligns under its bracket. Parsing a dump always gives back the
- * same config.
+ * The yapf rules are reproduced for the shapes mmengine writes: all 837 loadable configs of MMPretrain 1.2 dump
+ * byte-identical to mmengine 0.11 + yapf 0.32 (`dump.test.ts` checks the shipped ones, real fixtures and the config.py
+ * a real training run saved). yapf weighs penalties over a whole statement, so other shapes may still be laid out
+ * differently; parsing a dump always gives back the same config.
  */
 import { floatRepr, numberRepr, strRepr } from './pyrepr';
 import { isDict, isFloatAt, isTuple, type ConfigDict } from './values';
@@ -78,7 +78,7 @@ function firstLineLength(s: string): number {
  */
 function format(v: unknown, container: object, key: string | number, col: number, indent: number, suffix: number): string {
   if (Array.isArray(v)) return formatSequence(v, col, indent, suffix);
-  if (isDict(v)) return formatDict(v, col, indent, suffix);
+  if (isDict(v)) return formatDict(v, col, indent, suffix, isDict(container) && Object.keys(container).length === 1);
   return scalarRepr(v, container, key);
 }
 
@@ -94,7 +94,7 @@ function formatSequence(v: unknown[], col: number, indent: number, suffix: numbe
   return `${open}\n${lines.join('\n')}\n${' '.repeat(indent)}${close}`;
 }
 
-function formatDict(d: ConfigDict, col: number, indent: number, suffix: number): string {
+function formatDict(d: ConfigDict, col: number, indent: number, suffix: number, onlyChild = false): string {
   const keys = sortedKeys(d);
   if (keys.length === 0) return 'dict()';
   const split = mustSplit(d);
@@ -104,6 +104,11 @@ function formatDict(d: ConfigDict, col: number, indent: number, suffix: number):
     return formatMapping(d, indent);
   }
   if (!split && col + 'dict('.length + args.length + 1 + suffix <= COLUMN_LIMIT) return `dict(${args})`;
+  // The only argument of its parent, and the call fits but for what follows its `)`: yapf keeps it on the line,
+  // wrapping under the opening bracket.
+  if (!split && onlyChild && indent > 0 && col + 'dict('.length + args.length + 1 <= COLUMN_LIMIT) {
+    return `dict(${packArgs(d, keys, col + 'dict('.length, indent, suffix, col + 'dict('.length)})`;
+  }
   // Arguments packed after `dict(` on the same line when a comma-terminated container forces breaks anyway.
   const only = d[keys[0]];
   const onlyArgSplits = keys.length === 1 && mustSplit(only) && !(isDict(only) && usesMapping(only));
@@ -136,7 +141,7 @@ function formatDict(d: ConfigDict, col: number, indent: number, suffix: number):
 }
 
 /** Arguments bin-packed from column `col`, wrapping to `indent` + 4 when the next one does not fit. */
-function packArgs(d: ConfigDict, keys: string[], col: number, indent: number, suffix: number): string {
+function packArgs(d: ConfigDict, keys: string[], col: number, indent: number, suffix: number, wrapAt?: number): string {
   let out = '';
   let c = col;
   keys.forEach((k, i) => {
@@ -147,7 +152,7 @@ function packArgs(d: ConfigDict, keys: string[], col: number, indent: number, su
     if (i > 0) {
       const needed = text.includes('\n') ? firstLineLength(text) : text.length + tail;
       if (c + 2 + needed > COLUMN_LIMIT) {
-        const wrap = indent + (col > indent + INDENT ? INDENT : 0);
+        const wrap = wrapAt ?? indent + (col > indent + INDENT ? INDENT : 0);
         text = prefix + format(d[k], d, k, wrap + prefix.length, indent, tail);
         out += `,\n${' '.repeat(wrap)}`;
         c = wrap;
