@@ -9,6 +9,7 @@ import { tf, type Tensor } from '../../backends/tf';
 import { buildClassifier } from '../../models/builder';
 import { useBackend } from '../../models/node';
 import { fuseConvBn } from '../../models/utils/fuse_conv_bn';
+import { findPython } from '../python';
 import { UsageError, type CliCommand } from '../command';
 
 interface BenchModel {
@@ -17,7 +18,7 @@ interface BenchModel {
   cfg: Record<string, unknown>;
 }
 
-const MODELS: Record<string, BenchModel> = {
+export const MODELS: Record<string, BenchModel> = {
   resnet18_cifar: {
     name: 'ResNet-18-CIFAR',
     size: 32,
@@ -90,8 +91,8 @@ async function benchTfjs(key: string, backend: string, batches: number[], fuse: 
   return rows;
 }
 
-/** The same two networks in plain PyTorch (torchvision's layout), timed the same way, 2 threads. */
-const TORCH_SCRIPT = String.raw`
+/** The same two networks in plain PyTorch (torchvision's layout), 2 threads: `specs[key] = (name, module, size)`. */
+export const TORCH_RESNETS = String.raw`
 import json, sys, time, torch, torch.nn as nn
 torch.set_num_threads(2)
 class Basic(nn.Module):
@@ -127,6 +128,10 @@ def resnet(block, blocks, cifar, classes):
     return nn.Sequential(*layers).eval()
 specs = {'resnet18_cifar': ('ResNet-18-CIFAR', resnet(Basic, [2, 2, 2, 2], True, 10), 32),
          'resnet50': ('ResNet-50', resnet(Bottle, [3, 4, 6, 3], False, 1000), 224)}
+`;
+
+/** Times the networks' forward the same way as the tfjs rows. */
+const TORCH_SCRIPT = TORCH_RESNETS + String.raw`
 keys, batches, min_s = sys.argv[1].split(','), [int(b) for b in sys.argv[2].split(',')], float(sys.argv[3])
 with torch.no_grad():
     for k in keys:
@@ -143,14 +148,14 @@ with torch.no_grad():
 `;
 
 function benchTorch(keys: string[], batches: number[], minSeconds: number): { rows: BenchRow[]; note?: string } {
-  const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return { rows: [], note: 'PyTorch not available (install Debian python3-torch to compare)' };
-  const r = spawnSync('python3', ['-c', TORCH_SCRIPT, keys.join(','), batches.join(','), String(minSeconds)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const py = findPython('torch');
+  if (!py) return { rows: [], note: 'PyTorch not available (install Debian python3-torch to compare)' };
+  const r = spawnSync(py, ['-c', TORCH_SCRIPT, keys.join(','), batches.join(','), String(minSeconds)], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) return { rows: [], note: `PyTorch run failed: ${(r.stderr || '').trim().split('\n').pop()}` };
   return { rows: r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as BenchRow) };
 }
 
-function table(rows: BenchRow[]): string {
+export function table(rows: BenchRow[]): string {
   const head = ['model', 'runtime', 'batch', 'first (ms)', 'ms/batch', 'img/s', 'vs PyTorch'];
   const torch = (r: BenchRow) => rows.find((t) => t.runtime.startsWith('PyTorch') && t.model === r.model && t.batch === r.batch);
   const body = rows.map((r) => {

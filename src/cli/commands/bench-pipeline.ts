@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { findPython } from '../python';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import { createImage, type ImageArray } from '../../image/image';
 import { Compose } from '../../datasets/transforms/compose';
@@ -104,16 +105,6 @@ def measure(step):
 print(json.dumps(dict(cifar=measure(cifar_step), imagenet=measure(imagenet_step), versions=dict(python=sys.version.split()[0], numpy=np.__version__, cv2=cv2.__version__))))
 `;
 
-function findPython(explicit: string | undefined): string | null {
-  if (explicit === 'none') return null;
-  const candidates = explicit ? [explicit] : ['python3', '/usr/bin/python3'];
-  for (const py of candidates) {
-    const r = spawnSync(py, ['-c', 'import cv2, numpy'], { encoding: 'utf8' });
-    if (r.status === 0) return py;
-  }
-  return null;
-}
-
 const command: CliCommand = {
   summary: 'data pipeline throughput (CIFAR train, ImageNet test on real JPEGs), side by side with Python/OpenCV',
   usage,
@@ -155,7 +146,7 @@ const command: CliCommand = {
       imagenetPipe.transform({ img_bytes: blobs[i % blobs.length], img_path: imageFiles[i % blobs.length] });
     });
 
-    const py = findPython(values.python);
+    const py = findPython('cv2, numpy', values.python);
     let python: { cifar: Measurement; imagenet: Measurement; versions: Record<string, string> } | null = null;
     let pythonNote = py ? '' : 'no python3 with cv2 + numpy found; Python side skipped';
     if (py) {

@@ -1,0 +1,36 @@
+/**
+ * `mmpretrain-web bench` (`npm run bench`): every benchmark of the project, one after another, figures side by
+ * side with PyTorch / OpenCV where Debian's python3 has them: model forward (bench-models), training step
+ * (bench-train), data pipelines (bench-pipeline). Each can also be run alone with its own options.
+ */
+import { parseArgs } from 'node:util';
+import { main } from '../main';
+import type { CliCommand } from '../command';
+
+const SUITES: [string, string[]][] = [
+  ['bench-models', ['--min-seconds', '2']],
+  ['bench-train', ['--steps', '3']],
+  ['bench-pipeline', ['--seconds', '3']],
+];
+
+const command: CliCommand = {
+  summary: 'Run all benchmarks (forward, training step, data pipelines) with PyTorch/OpenCV side by side',
+  usage: `Usage: mmpretrain-web bench [--only bench-models,bench-train,bench-pipeline]
+
+Runs each benchmark and prints its table. Numbers depend on the machine and its load; the tables name
+the runtimes compared. The default model's accuracy is reproduced by 'mmpretrain-web train-default'.`,
+  async run(args, io) {
+    const { values } = parseArgs({ args, options: { only: { type: 'string' } } });
+    const only = values.only?.split(',');
+    let rc = 0;
+    for (const [name, opts] of SUITES) {
+      if (only && !only.includes(name)) continue;
+      io.out(`\n== ${name} ${opts.join(' ')}`);
+      const code = await main([name, ...opts], io);
+      if (code !== 0) rc = code;
+    }
+    return rc;
+  },
+};
+
+export default command;
