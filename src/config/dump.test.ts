@@ -56,6 +56,13 @@ describe('dumpConfig writes what mmengine Config.dump() writes', () => {
   });
 });
 
+describe('yapf layout decisions', () => {
+  it('re-dumps a file of layout cases written by mmengine _format_dict + yapf (tools/make_layout.py.txt) unchanged', () => {
+    const text = expectedDump('layout_cases.py');
+    expect(dumpConfig(parseConfigText(text, 'layout_cases.py'))).toBe(text);
+  });
+});
+
 describe('dump round trip', () => {
   it.each(cases)('%s: parse(dump(cfg)) equals cfg, tuples and floats included', (path, fs) => {
     const cfg = loadConfig(path, fs).cfg;
