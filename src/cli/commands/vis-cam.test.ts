@@ -7,6 +7,7 @@ import { encodeNpy, parseNpy, parseNpz, toFloat32 } from '../../fileio';
 import { refPath } from '../../models/testing/reference';
 import { sharedPath } from '../../testing/shared';
 import { main } from '../main';
+import { expandNargs } from './vis-cam';
 
 function capture() {
   const out: string[] = [];
@@ -37,6 +38,15 @@ test_dataloader = dict(batch_size=1, dataset=dict(type='CustomDataset', data_roo
 `;
 
 describe('mmpretrain-web vis-cam', () => {
+  it("reads vis_cam's nargs='+' options: --target-layers a b, before or after the positionals", () => {
+    expect(expandNargs(['img.jpg', 'cfg.py', 'ck.pth', '--target-layers', 'backbone.layer3', 'backbone.layer4', '--method', 'gradcam'])).toEqual(
+      ['img.jpg', 'cfg.py', 'ck.pth', '--target-layers', 'backbone.layer3', '--target-layers', 'backbone.layer4', '--method', 'gradcam'],
+    );
+    expect(expandNargs(['--target-category', '3', '5', 'img.jpg', 'cfg.py', 'ck.pth'])).toEqual(['--target-category', '3', '--target-category', '5', 'img.jpg', 'cfg.py', 'ck.pth']);
+    expect(expandNargs(['--target-layers', 'backbone.layer4', 'img.jpg', 'cfg.py', 'ck.pth'])).toEqual(['--target-layers', 'backbone.layer4', 'img.jpg', 'cfg.py', 'ck.pth']);
+    expect(expandNargs(['--input-npy', 'x.npy', 'cfg.py', 'ck.pth', '--target-layers', 'a', 'b', '--vit-like'])).toEqual(['--input-npy', 'x.npy', 'cfg.py', 'ck.pth', '--target-layers', 'a', '--target-layers', 'b', '--vit-like']);
+  });
+
   it.skipIf(!existsSync(refCam) || !existsSync(refPath('resnet18_cifar_w16', '.safetensors')))('--input-npy --method all writes cam_<method>.npy equal to the PyTorch reference', async () => {
     const ref = parseNpz(new Uint8Array(readFileSync(refCam)));
     writeFileSync(join(dir, 'x.npy'), encodeNpy(ref.input));
@@ -53,12 +63,16 @@ describe('mmpretrain-web vis-cam', () => {
     }
     const png = decode(readFileSync(join(dir, 'cam_eigencam.png')));
     expect([png.width, png.height, png.channels]).toEqual([32, 32, 3]);
+    // two target layers, space-separated as vis_cam takes them: one .npy per layer
+    expect(await main([...args, '--target-layers', 'backbone.layer3', 'backbone.layer4', '--out-npy', join(dir, 'ml.npy')], c.io)).toBe(0);
+    expect(parseNpy(new Uint8Array(readFileSync(join(dir, 'ml_backbone.layer3.npy')))).shape).toEqual([2, 8, 8]);
+    expect(parseNpy(new Uint8Array(readFileSync(join(dir, 'ml_backbone.layer4.npy')))).shape).toEqual([2, 4, 4]);
   });
 
   it.skipIf(!existsSync(runnerCkpt) || !existsSync(dog))('image through a .py config test pipeline (resize + centre crop): default layer, class name, painted PNG', async () => {
     writeFileSync(join(dir, 'cfg.py'), CONFIG_PY);
     const c = capture();
-    const code = await main(['vis-cam', dog, join(dir, 'cfg.py'), runnerCkpt, '--method', 'layercam', '--save-path', join(dir, 'dog.png'), '--out-npy', join(dir, 'dog.npy')], c.io);
+    const code = await main(['vis-cam', dog, join(dir, 'cfg.py'), runnerCkpt, '--method', 'layercam', '--device', 'cpu', '--save-path', join(dir, 'dog.png'), '--out-npy', join(dir, 'dog.npy')], c.io);
     expect(code, c.err.join('\n')).toBe(0);
     const text = c.out.join('\n');
     expect(text).toContain('"backbone.layer4.1.bn2" as the target layer');

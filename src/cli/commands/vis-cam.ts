@@ -38,8 +38,58 @@ Class activation maps as MMPretrain's tools/visualization/vis_cam.py (pytorch-gr
                          (cam_<layer>.npy when several; --method all: cam_<method>.npy each)
   --alpha A              heat-map weight of the blend (default 0.5, as show_cam_on_image)
   --preview-model        print the module tree and exit
-  --backend B            wasm (default) | cpu
+  --backend B            wasm (default) | cpu   (--device is accepted for vis_cam compatibility)
   --cfg-options K=V      override config keys (repeatable)`;
+
+/** vis_cam's `nargs='+'` options: `--target-layers a b` as well as repeated flags or commas. */
+const NARGS = new Set(['--target-layers', '--target-category']);
+
+/**
+ * Rewrites `--target-layers a b c` into `--target-layers a --target-layers b …` as argparse's `nargs='+'` reads it,
+ * leaving the last tokens to the positionals when they would otherwise be short of `positionalsWanted(args)`.
+ */
+export function expandNargs(args: string[]): string[] {
+  const groups: { flag: string; values: string[] }[] = [];
+  const rest: (string | { group: number })[] = [];
+  const takesValue = (a: string) => /^--(?!target-layers|target-category)[\w-]+$/.test(a) && !BOOLEAN_FLAGS.has(a);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (NARGS.has(a)) {
+      const values: string[] = [];
+      while (i + 1 < args.length && !args[i + 1].startsWith('--')) values.push(args[++i]);
+      groups.push({ flag: a, values });
+      rest.push({ group: groups.length - 1 });
+    } else {
+      rest.push(a);
+      if (takesValue(a) && i + 1 < args.length) rest.push(args[++i]);
+    }
+  }
+  // positionals outside the groups
+  let positionals = 0;
+  for (let i = 0; i < rest.length; i++) {
+    const r = rest[i];
+    if (typeof r !== 'string') continue;
+    if (r.startsWith('--')) {
+      if (takesValue(r)) i++;
+      continue;
+    }
+    positionals++;
+  }
+  const wanted = args.includes('--input-npy') || args.some((a) => a.startsWith('--input-npy=')) ? 2 : 3;
+  const out: string[] = [];
+  const returned: string[] = [];
+  for (let gi = groups.length - 1; gi >= 0 && positionals + returned.length < wanted; gi--) {
+    const g = groups[gi];
+    while (g.values.length > 1 && positionals + returned.length < wanted) returned.unshift(g.values.pop()!);
+  }
+  for (const r of rest) {
+    if (typeof r === 'string') out.push(r);
+    else for (const v of groups[r.group].values) out.push(groups[r.group].flag, v);
+  }
+  return [...out, ...returned];
+}
+
+const BOOLEAN_FLAGS = new Set(['--vit-like', '--eigen-smooth', '--aug-smooth', '--preview-model', '--help']);
 
 /** Values of a repeatable option, each also split on commas and spaces. */
 function listOption(v: string[] | undefined): string[] {
@@ -69,7 +119,7 @@ const command: CliCommand = {
   usage,
   async run(args, io) {
     const { values, positionals } = parseArgs({
-      args,
+      args: expandNargs(args),
       allowPositionals: true,
       options: {
         'input-npy': { type: 'string' },
@@ -85,6 +135,7 @@ const command: CliCommand = {
         alpha: { type: 'string', default: '0.5' },
         'preview-model': { type: 'boolean', default: false },
         backend: { type: 'string', default: 'wasm' },
+        device: { type: 'string' },
         'cfg-options': { type: 'string', multiple: true },
       },
     });
@@ -103,6 +154,7 @@ const command: CliCommand = {
     const alpha = Number(values.alpha);
     if (!(alpha >= 0 && alpha <= 1)) throw new UsageError(`--alpha must be in [0, 1], got '${values.alpha}'`);
 
+    if (values.device && values.device !== 'cpu') io.err(`note: --device ${values.device} is PyTorch's; tfjs runs on --backend ${values.backend}`);
     await useBackend(values.backend!);
     registerTrainingKernels(values.backend!);
     const cfg = readConfigFile(cfgPath, values['cfg-options']);
