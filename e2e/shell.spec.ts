@@ -55,6 +55,8 @@ test('panels are reachable by keyboard: Alt+digit, arrow keys in the tab list, T
   await expect(page).toHaveURL(/#\/config$/);
   await expect(page.getByRole('tab', { name: /Config/ })).toBeFocused();
   // Only the selected tab is in the tab order; Tab moves on into the page.
+  await expect(page.getByRole('tab', { name: /Config/ })).toHaveAttribute('tabindex', '0');
+  await expect(page.locator('[role=tab][tabindex="0"]')).toHaveCount(1);
   await page.keyboard.press('Tab');
   await expect(page.getByRole('tab', { name: /Config/ })).not.toBeFocused();
   expect(await page.evaluate(() => document.activeElement?.closest('[role=tablist]'))).toBeNull();
