@@ -1,0 +1,172 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '../backends/tf';
+import { NodeFS } from '../config/node_fs';
+import { parseNpz, toFloat32 } from '../fileio';
+import { useBackend } from '../models/node';
+import { modelInputOf, prepareCamSample, testPipelineOf } from '../tools/visualization/vis_cam';
+import { sharedPath } from '../testing/shared';
+import { fnmatch, getModel, ImageClassificationInferencer, inferenceModel, initModel, listModels, topk, type InferenceModel } from '.';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const configsFS = new NodeFS(REPO);
+const models = sharedPath('reference/models');
+const images = sharedPath('data/images');
+const have = existsSync(models) && existsSync(images);
+const read = (p: string) => new Uint8Array(readFileSync(p));
+const cfgOf = (name: string) => JSON.parse(readFileSync(`${models}/${name}_cfg.json`, 'utf8')) as Record<string, unknown>;
+const ckptOf = (name: string, ext = '.safetensors') => ({ data: read(`${models}/${name}${ext}`), name: `${name}${ext}` });
+const image = (name: string) => ({ bytes: read(`${images}/${name}`), name });
+
+/** softmax of each row of an (N, C) array. */
+function softmaxRows(x: Float32Array, c: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let r = 0; r < x.length / c; r++) {
+    const row = x.subarray(r * c, (r + 1) * c);
+    const m = Math.max(...row);
+    let s = 0;
+    for (let i = 0; i < c; i++) s += out[r * c + i] = Math.exp(row[i] - m);
+    for (let i = 0; i < c; i++) out[r * c + i] /= s;
+  }
+  return out;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe('listModels / getModel over the shipped configs', () => {
+  it('fnmatch as Python (wildcards, sets, negated sets, literal dots)', () => {
+    expect(fnmatch('resnet18_8xb16_cifar10', 'resnet*cifar10')).toBe(true);
+    expect(fnmatch('resnet18_8xb16_cifar10', 'resnet?8*')).toBe(true);
+    expect(fnmatch('resnet18_8xb16_cifar10', 'resnet[!1]*')).toBe(false);
+    expect(fnmatch('resnet34_8xb16_cifar10', 'resnet[35]*')).toBe(true);
+    expect(fnmatch('a.b', 'a.b')).toBe(true);
+    expect(fnmatch('axb', 'a.b')).toBe(false);
+  });
+
+  it('lists complete configs only (no _base_), with MMPretrain postfix matching and exclusions', () => {
+    const all = listModels(configsFS);
+    expect(all).toContain('resnet18_8xb16_cifar10');
+    expect(all).toContain('vit-base-p16_64xb64_in1k');
+    expect(all.some((n) => n.includes('default_runtime') || n.startsWith('cifar10_bs16'))).toBe(false);
+    expect(all).toEqual([...all].sort());
+    const r18 = listModels(configsFS, 'resnet18');
+    expect(r18.length).toBeGreaterThanOrEqual(3);
+    expect(r18.every((n) => n.startsWith('resnet18'))).toBe(true);
+    expect(listModels(configsFS, '*cifar10')).toEqual(all.filter((n) => /cifar10/.test(n)));
+    expect(listModels(configsFS, 'resnet', { exclude_patterns: ['*in1k'] }).some((n) => n.endsWith('in1k'))).toBe(false);
+  });
+
+  it('getModel builds a shipped model by name (init_cfg weights without pretrained), unknown names suggest close ones', async () => {
+    await useBackend('wasm');
+    const m = await getModel(configsFS, 'lenet5_mnist');
+    expect(m.model.typeName).toBe('ImageClassifier');
+    expect(m.loadReport).toBeNull();
+    expect(m.dataset_meta.classes?.[3]).toBe('3 - three'); // MNIST METAINFO of the config's test dataset
+    expect(m.classesSource).toBe('config');
+    m.model.dispose();
+    await expect(getModel(configsFS, 'resnet18_8xb16_cifar1')).rejects.toThrow(/no model named 'resnet18_8xb16_cifar1' — did you mean 'resnet18_8xb16_cifar10'/);
+  });
+});
+
+describe.skipIf(!have)('inference on the reference models (WASM)', () => {
+  let r18: InferenceModel;
+  beforeAll(async () => {
+    await useBackend('wasm');
+    r18 = await initModel(cfgOf('resnet18_cifar_w16'), ckptOf('resnet18_cifar_w16'));
+  });
+  afterAll(() => r18?.model.dispose());
+
+  it('loads with zero missing / unexpected keys; a bare model dict gets guessed CIFAR-10 names', () => {
+    expect(r18.loadReport).toEqual({ missingKeys: [], unexpectedKeys: [], shapeMismatches: [] });
+    expect(r18.numClasses).toBe(10);
+    expect(r18.classesSource).toBe('guessed');
+    expect(r18.dataset_meta.classes?.[0]).toBe('airplane');
+  });
+
+  it("decoded images through the pipeline match MMPretrain's logits_from_uint8 (softmax) within 1e-4", async () => {
+    for (const name of ['resnet18_cifar_w16', 'lenet5']) {
+      const m = name === 'lenet5' ? await initModel(cfgOf(name), ckptOf(name, '.pth')) : r18;
+      const io = parseNpz(read(`${models}/${name}_io.npz`));
+      const raw = io['raw_uint8'];
+      const [n, c, h, w] = raw.shape;
+      const want = softmaxRows(toFloat32(io['logits_from_uint8']), 10);
+      const imgs = Array.from({ length: n }, (_, b) => {
+        const data = new Uint8Array(h * w * c);
+        for (let k = 0; k < c; k++) for (let p = 0; p < h * w; p++) data[p * c + k] = (raw.data as Uint8Array)[((b * c + k) * h * w) + p];
+        return { data, height: h, width: w, channels: c, name: `raw_uint8[${b}]` };
+      });
+      const got = await new ImageClassificationInferencer(m).call(imgs, { batch_size: 2 });
+      const flat = new Float32Array(n * 10);
+      got.forEach((r, b) => flat.set(r.pred_scores, b * 10));
+      expect(maxAbsDiff(flat, want)).toBeLessThan(1e-4);
+      got.forEach((r, b) => expect(r.pred_label).toBe(topk(want.subarray(b * 10, b * 10 + 10), 1)[0].label));
+      if (m !== r18) m.model.dispose();
+    }
+  });
+
+  it('a real photo: inferenceModel equals the test pipeline + model.predict run directly; stable top-1', async () => {
+    const img = image('demo.JPEG');
+    const res = await inferenceModel(r18, img);
+    // The direct path: vis_cam's pipeline runner, the data preprocessor, predict.
+    const sample = await prepareCamSample(testPipelineOf(r18.cfg).pipeline, img.bytes, img.name);
+    const x = modelInputOf(r18.model, sample.packed);
+    const [direct] = r18.model.predict(x);
+    x.dispose();
+    expect(maxAbsDiff(res.pred_scores, direct.pred_score!)).toBe(0);
+    expect(res.pred_label).toBe(direct.pred_label![0]);
+    expect(res.pred_score).toBe(Math.max(...res.pred_scores));
+    expect(res.pred_class).toBe(r18.dataset_meta.classes![res.pred_label]);
+    let sum = 0;
+    for (const s of res.pred_scores) sum += s;
+    expect(sum).toBeCloseTo(1, 5);
+    // Same result from the .pth copy of the weights, and again (no hidden randomness).
+    const pth = await initModel(cfgOf('resnet18_cifar_w16'), ckptOf('resnet18_cifar_w16', '.pth'));
+    const again = await inferenceModel(pth, img);
+    pth.model.dispose();
+    expect(maxAbsDiff(again.pred_scores, res.pred_scores)).toBeLessThan(1e-6);
+  });
+
+  it('batches equal single images, in order; tensors do not leak', async () => {
+    const imgs = ['demo.JPEG', 'bird.JPEG', 'dog.jpg', 'cat-dog.png'].map(image);
+    const inf = new ImageClassificationInferencer(r18);
+    const before = tf.memory().numTensors;
+    const batched = await inf.call(imgs, { batch_size: 3 });
+    const single: Awaited<ReturnType<typeof inf.call>> = [];
+    for (const im of imgs) single.push(...(await inf.call(im)));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(batched.map((r) => r.pred_label)).toEqual(single.map((r) => r.pred_label));
+    batched.forEach((r, i) => expect(maxAbsDiff(r.pred_scores, single[i].pred_scores)).toBeLessThan(1e-5));
+    expect(new Set(single.map((r) => r.pred_scores[0])).size).toBe(4);
+  });
+
+  it('class names from the checkpoint meta win (a real mmengine Runner checkpoint)', async () => {
+    const p = sharedPath('reference/checkpoints/runner_resnet18_cifar_w16_2cls_epoch_3.pth');
+    if (!existsSync(p)) return;
+    const cfg = cfgOf('resnet18_cifar_w16') as { head: { num_classes: number }; data_preprocessor: { num_classes: number } };
+    cfg.head.num_classes = 2;
+    cfg.data_preprocessor.num_classes = 2;
+    const m = await initModel(cfg, { data: read(p), name: 'epoch_3.pth' });
+    expect(m.dataset_meta.classes).toEqual(['cat', 'dog']);
+    expect(m.classesSource).toBe('checkpoint');
+    const r = await inferenceModel(m, image('cat-dog.png'));
+    expect(['cat', 'dog']).toContain(r.pred_class);
+    m.model.dispose();
+  });
+
+  it('bad input: 0-byte and non-image files, another architecture, a truncated checkpoint — each named', async () => {
+    await expect(inferenceModel(r18, { bytes: new Uint8Array(0), name: 'empty.jpg' })).rejects.toThrow(/empty\.jpg: the file is empty \(0 bytes\)/);
+    await expect(inferenceModel(r18, { bytes: read(`${models}/resnet18_cifar_w16_cfg.json`), name: 'notes.json' })).rejects.toThrow(/notes\.json/);
+    await expect(initModel(cfgOf('resnet18_cifar_w16'), ckptOf('lenet5'))).rejects.toThrow(/lenet5\.safetensors: no weight fits this model .*another architecture/);
+    const bytes = read(`${models}/resnet18_cifar_w16.pth`);
+    await expect(initModel(cfgOf('resnet18_cifar_w16'), { data: bytes.subarray(0, bytes.length >> 1), name: 'cut.pth' })).rejects.toThrow(/cut\.pth/);
+    // The model still works afterwards.
+    expect((await inferenceModel(r18, image('dog.jpg'))).pred_scores.length).toBe(10);
+  });
+});

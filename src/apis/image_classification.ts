@@ -1,0 +1,156 @@
+/**
+ * MMPretrain's `ImageClassificationInferencer` and `inference_model` (`mmpretrain/apis/image_classification.py`):
+ * images through the config's test pipeline (`test_dataloader.dataset.pipeline`), batched through the data
+ * preprocessor into `model.predict`, and turned into `{pred_scores, pred_label, pred_score, pred_class}`.
+ * An already decoded image (HWC BGR, as `mmcv.imread`) skips the pipeline's `LoadImageFromFile`, as there.
+ */
+import { tf } from '../backends/tf';
+import { Compose, type TransformSpec } from '../datasets/transforms/compose';
+import type { PackedInput } from '../datasets/transforms/formatting';
+import { registerTransforms } from '../datasets/transforms/register_all';
+import type { ImageArray, PixelData } from '../image/image';
+import type { DataSample } from '../models/structures';
+import { testPipelineOf } from '../tools/visualization/vis_cam';
+import type { InferenceModel } from './model';
+
+type Dict = Record<string, unknown>;
+
+/** An image file's bytes with its name (for messages and results), or a decoded HWC BGR image. */
+export type ImageInput = { bytes: Uint8Array; name: string } | (ImageArray<PixelData> & { name?: string });
+
+/** One image's prediction, as MMPretrain's inferencer returns it. */
+export interface ClassificationResult {
+  /** Scores of every class (softmax, or sigmoid for multi-label heads). */
+  pred_scores: Float32Array;
+  /** The top class. */
+  pred_label: number;
+  /** Its score. */
+  pred_score: number;
+  /** Its name, when the model has class names. */
+  pred_class?: string;
+}
+
+/** One of the top-k classes of a result. */
+export interface TopKEntry {
+  label: number;
+  score: number;
+  name?: string;
+}
+
+/** The `k` best classes of a score vector, best first (ties: lower index first, as a stable sort). */
+export function topk(scores: ArrayLike<number>, k: number, classes?: readonly string[] | null): TopKEntry[] {
+  const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
+  return idx.slice(0, Math.max(0, k)).map((label) => ({ label, score: scores[label], ...(classes?.[label] !== undefined ? { name: classes[label] } : {}) }));
+}
+
+function isDecoded(img: ImageInput): img is ImageArray<PixelData> & { name?: string } {
+  return 'data' in img && 'width' in img;
+}
+
+/** Options of {@link ImageClassificationInferencer}. */
+export interface InferencerOptions {
+  /** A pipeline to use instead of the config's test pipeline. */
+  pipeline?: TransformSpec[];
+  /** Class names overriding the model's `dataset_meta.classes`. */
+  classes?: string[] | null;
+}
+
+/** Options of {@link ImageClassificationInferencer.call}. */
+export interface InferencerCallOptions {
+  /** Images per forward pass. Default: 1. */
+  batch_size?: number;
+}
+
+/** Batched inference with a loaded model (MMPretrain `ImageClassificationInferencer`). */
+export class ImageClassificationInferencer {
+  readonly pipelineCfg: TransformSpec[];
+  /** Whether the pipeline came from the config (else a default for a bare model dict: Resize to the input size). */
+  readonly pipelineFromConfig: boolean;
+  readonly classes: string[] | null;
+  private readonly fileCompose: Compose;
+  private arrayCompose: Compose | null = null;
+
+  constructor(
+    readonly model: InferenceModel,
+    opts: InferencerOptions = {},
+  ) {
+    registerTransforms();
+    const { pipeline, fromConfig } = opts.pipeline ? { pipeline: opts.pipeline, fromConfig: true } : testPipelineOf(model.cfg);
+    this.pipelineCfg = pipeline;
+    this.pipelineFromConfig = fromConfig;
+    this.classes = opts.classes === undefined ? model.dataset_meta.classes : opts.classes;
+    this.fileCompose = new Compose(pipeline, { seed: 0 });
+  }
+
+  /** The pipeline for decoded images: the test pipeline without its first `LoadImage*` step. */
+  private composeForArrays(): Compose {
+    if (!this.arrayCompose) {
+      const rest = this.pipelineCfg.filter((t, i) => !(i === 0 && /^LoadImage/.test((t as { type?: string }).type ?? (t as { typeName?: string }).typeName ?? '')));
+      this.arrayCompose = new Compose(rest, { seed: 0 });
+    }
+    return this.arrayCompose;
+  }
+
+  /** One image through the pipeline: the packed CHW input. Errors name the image. */
+  async preprocess(img: ImageInput, index = 0): Promise<PackedInput> {
+    const name = img.name ?? `image ${index}`;
+    let out: Dict | null;
+    try {
+      if (isDecoded(img)) {
+        const { name: _n, ...image } = img;
+        out = await this.composeForArrays().transformAsync({ img: image, img_shape: [img.height, img.width], ori_shape: [img.height, img.width] });
+      } else {
+        if (img.bytes.length === 0) throw new Error('the file is empty (0 bytes)');
+        out = await this.fileCompose.transformAsync({ img_path: name, img_bytes: img.bytes });
+      }
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new Error(msg.includes(name) ? msg : `${name}: ${msg}`);
+    }
+    if (!out) throw new Error(`${name}: the test pipeline dropped the image`);
+    const packed = out.inputs as PackedInput | PackedInput[] | undefined;
+    if (!packed || Array.isArray(packed)) throw new Error(`${name}: the test pipeline must end with PackInputs giving one input (got ${packed ? 'several' : 'none'})`);
+    return packed;
+  }
+
+  /** Preprocessed inputs through the data preprocessor and `predict` (one forward pass). */
+  forward(batch: PackedInput[]): DataSample[] {
+    const tensors = batch.map((p) => tf.tensor(p.dtype === 'float32' ? (p.data as Float32Array) : Float32Array.from(p.data), p.shape, 'float32'));
+    try {
+      return this.model.model.testStep({ inputs: tensors });
+    } finally {
+      tf.dispose(tensors);
+    }
+  }
+
+  /** MMPretrain `postprocess`: the full score vector, the top class, its score and name. */
+  postprocess(samples: DataSample[]): ClassificationResult[] {
+    return samples.map((s) => {
+      const scores = s.pred_score!;
+      let best = 0;
+      for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
+      const result: ClassificationResult = { pred_scores: scores, pred_label: best, pred_score: scores[best] };
+      if (this.classes?.[best] !== undefined) result.pred_class = this.classes[best];
+      return result;
+    });
+  }
+
+  /** Predictions for every image, in order. */
+  async call(images: ImageInput | ImageInput[], { batch_size = 1 }: InferencerCallOptions = {}): Promise<ClassificationResult[]> {
+    const list = Array.isArray(images) ? images : [images];
+    const results: ClassificationResult[] = [];
+    for (let i = 0; i < list.length; i += batch_size) {
+      const chunk = list.slice(i, i + batch_size);
+      const packed: PackedInput[] = [];
+      for (let j = 0; j < chunk.length; j++) packed.push(await this.preprocess(chunk[j], i + j));
+      results.push(...this.postprocess(this.forward(packed)));
+    }
+    return results;
+  }
+}
+
+/** MMPretrain `inference_model(model, img)`: one image's prediction. */
+export async function inferenceModel(model: InferenceModel, image: ImageInput): Promise<ClassificationResult> {
+  const [result] = await new ImageClassificationInferencer(model).call(image);
+  return result;
+}
