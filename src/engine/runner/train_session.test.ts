@@ -1,0 +1,192 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import '@tensorflow/tfjs-backend-wasm';
+import { tf } from '../../backends/tf';
+import { configToJSON, dumpConfig, loadConfig } from '../../config';
+import { NodeFS } from '../../config/node_fs';
+import { sharedPath } from '../../testing/shared';
+import { startTrainSession, type SessionEnv } from './train_session';
+import { MemoryWorkDir } from './work_dir';
+import { packScalars, ProgressBatcher, TrainControlHook, unpackScalars, type StartRequest, type TrainEvent } from './worker_protocol';
+
+const IMAGES = sharedPath('data/mnist/t10k-images-idx3-ubyte.gz');
+const LABELS = sharedPath('data/mnist/t10k-labels-idx1-ubyte.gz');
+const haveMnist = existsSync(IMAGES) && existsSync(LABELS);
+
+/** lenet5_mnist.py made tiny: 64 test images for both loaders, batch 16, loss logged every iteration. */
+function request(options: string[], edit: (cfg: Record<string, unknown>) => void = () => {}): StartRequest {
+  const { cfg } = loadConfig('configs/lenet/lenet5_mnist.py', new NodeFS(), {
+    cfgOptions: [
+      'train_dataloader.dataset.test_mode=True',
+      'train_dataloader.dataset.indices=64',
+      'val_dataloader.dataset.indices=32',
+      'train_dataloader.batch_size=16',
+      'val_dataloader.batch_size=16',
+      'default_hooks.logger.interval=1',
+      'randomness.seed=0',
+      ...options,
+    ],
+  });
+  const json = configToJSON(cfg) as Record<string, unknown>;
+  edit(json);
+  return {
+    kind: 'start',
+    cfg: json,
+    cfgText: dumpConfig(cfg),
+    cfgFileName: 'lenet5_mnist.py',
+    workDirName: 'lenet5_mnist',
+    files: [
+      { path: 't10k-images-idx3-ubyte.gz', data: new Uint8Array(readFileSync(IMAGES)) },
+      { path: 't10k-labels-idx1-ubyte.gz', data: new Uint8Array(readFileSync(LABELS)) },
+    ],
+    mounts: ['data/mnist'],
+    backend: 'wasm',
+    resume: false,
+    progressIntervalMs: 0,
+  };
+}
+
+function env(store: MemoryWorkDir, events: TrainEvent[], onEvent: (e: TrainEvent) => void = () => {}): SessionEnv {
+  return {
+    post: (e) => {
+      events.push(e);
+      onEvent(e);
+    },
+    openWorkDir: async () => store,
+    initBackend: async (name) => {
+      await tf.setBackend(name);
+      return tf.getBackend();
+    },
+  };
+}
+
+const of = <K extends TrainEvent['kind']>(events: TrainEvent[], kind: K) => events.filter((e): e is Extract<TrainEvent, { kind: K }> => e.kind === kind);
+
+describe('scalars packing and batching', () => {
+  it('round-trips records with different keys through one Float64Array', () => {
+    const records: Record<string, number>[] = [{ lr: 0.01, loss: 2.3, step: 1 }, { 'accuracy/top1': 12.5, step: 1 }];
+    const packed = packScalars(records);
+    expect(packed.values.length).toBe(2 * packed.keys.length);
+    expect(unpackScalars(packed)).toEqual(records);
+  });
+
+  it('emits at most once per interval, and everything on flush', () => {
+    let t = 0;
+    const batches: { n: number; lines: string[] }[] = [];
+    const b = new ProgressBatcher(({ scalars, lines }) => batches.push({ n: unpackScalars(scalars).length, lines }), 100, () => t);
+    b.addScalars({ loss: 1 });
+    expect(b.tick()).toBe(true);
+    b.addScalars({ loss: 2 });
+    b.addLine('x');
+    t = 50;
+    expect(b.tick()).toBe(false);
+    b.addScalars({ loss: 3 });
+    t = 150;
+    expect(b.tick()).toBe(true);
+    b.flush();
+    expect(batches).toEqual([{ n: 1, lines: [] }, { n: 2, lines: ['x'] }, { n: 0, lines: [] }]);
+  });
+
+  it('the control hook holds before_train_iter while paused and stop releases it', async () => {
+    const states: string[] = [];
+    const hook = new TrainControlHook((s) => states.push(s));
+    const runner = { trainLoop: { stopTraining: false } };
+    hook.pause();
+    let passed = false;
+    const waiting = hook.beforeTrainIter(runner).then(() => (passed = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(passed).toBe(false);
+    hook.stop();
+    await waiting;
+    expect(runner.trainLoop.stopTraining).toBe(true);
+    expect(states).toEqual(['paused', 'stopping']);
+  });
+});
+
+describe.skipIf(!haveMnist)('a training session (LeNet-5 on 64 MNIST test images, WASM)', () => {
+  it('reports progress, validation with the confusion matrix, checkpoints; resumes from last_checkpoint; tensors flat', async () => {
+    await tf.setBackend('wasm');
+    const store = new MemoryWorkDir('opfs:work_dirs/lenet5_mnist');
+    const events: TrainEvent[] = [];
+    const before = tf.memory().numTensors;
+    const req = request(['train_cfg.max_epochs=2'], (cfg) => (cfg.val_evaluator = [{ type: 'Accuracy', topk: [1] }, { type: 'ConfusionMatrix' }]));
+    await startTrainSession(req, env(store, events)).done;
+    expect(of(events, 'error')).toEqual([]);
+    const started = of(events, 'started')[0];
+    expect(started).toMatchObject({ backend: 'wasm', workDir: 'opfs:work_dirs/lenet5_mnist', resumedFrom: null, position: { iter: 0, maxIters: 8, epochLength: 4, maxEpochs: 2, byEpoch: true } });
+    const train = of(events, 'progress').flatMap((e) => unpackScalars(e.scalars)).filter((r) => 'loss' in r);
+    expect(train.map((r) => r.iter)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(train.every((r) => Number.isFinite(r.loss) && r.lr === 0.01)).toBe(true);
+    const lines = of(events, 'progress').flatMap((e) => e.lines);
+    expect(lines.some((l) => /Epoch\(train\) \[1\]\[1\/4\]\s+lr: 1\.0000e-02/.test(l))).toBe(true);
+    const vals = of(events, 'val');
+    expect(vals.map((v) => v.epoch)).toEqual([1, 2]);
+    expect(vals[1].metrics['accuracy/top1']).toBeGreaterThanOrEqual(0);
+    expect(vals[1].confusion!.length).toBe(10);
+    expect(vals[1].confusion!.flat().reduce((a, b) => a + b, 0)).toBe(32);
+    expect(vals[1].classes!.slice(0, 2)).toEqual(['0 - zero', '1 - one']);
+    expect(of(events, 'checkpoint').map((e) => e.name)).toEqual(['epoch_1.pth', 'epoch_2.pth']);
+    expect(of(events, 'done')[0]).toMatchObject({ stopped: false, position: { iter: 8, epoch: 2 } });
+    expect(store.text('last_checkpoint')).toBe('opfs:work_dirs/lenet5_mnist/epoch_2.pth');
+    expect(tf.memory().numTensors).toBe(before);
+
+    // A reload: a new session on the same work dir continues from epoch 2 to 3.
+    const events2: TrainEvent[] = [];
+    await startTrainSession({ ...request(['train_cfg.max_epochs=3']), resume: true }, env(store, events2)).done;
+    expect(of(events2, 'error')).toEqual([]);
+    expect(of(events2, 'started')[0]).toMatchObject({ resumedFrom: 'epoch_2.pth', position: { iter: 8, epoch: 2 } });
+    const iters = of(events2, 'progress').flatMap((e) => unpackScalars(e.scalars)).filter((r) => 'loss' in r).map((r) => r.iter);
+    expect(iters).toEqual([9, 10, 11, 12]);
+    expect(of(events2, 'checkpoint').map((e) => e.name)).toEqual(['epoch_3.pth']);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('pauses (no iteration runs while paused), resumes and stops after the current iteration', async () => {
+    await tf.setBackend('wasm');
+    const store = new MemoryWorkDir('w');
+    const events: TrainEvent[] = [];
+    let session: ReturnType<typeof startTrainSession> | null = null;
+    let paused = false;
+    const pausedAt: number[] = [];
+    session = startTrainSession(
+      request(['train_cfg.max_epochs=50']),
+      env(store, events, (e) => {
+        if (e.kind === 'progress' && e.position.iter >= 2 && !paused) {
+          paused = true;
+          session!.control.pause();
+          pausedAt.push(e.position.iter);
+          setTimeout(() => {
+            pausedAt.push(Math.max(...of(events, 'progress').map((p) => p.position.iter)));
+            session!.control.resume();
+            setTimeout(() => session!.control.stop(), 50);
+          }, 300);
+        }
+      }),
+    );
+    await session.done;
+    expect(of(events, 'error')).toEqual([]);
+    expect(of(events, 'state').map((s) => s.state)).toEqual(['paused', 'running', 'stopping']);
+    expect(pausedAt[1]).toBe(pausedAt[0]);
+    const done = of(events, 'done')[0];
+    expect(done.stopped).toBe(true);
+    expect(done.position.iter).toBeLessThan(200);
+  });
+
+  it('a NaN/Inf loss stops the run with the iteration and the last good checkpoint', async () => {
+    await tf.setBackend('wasm');
+    const events: TrainEvent[] = [];
+    await startTrainSession(request(['train_cfg.max_epochs=30', 'optim_wrapper.optimizer.lr=1e30', 'optim_wrapper.optimizer.momentum=0']), env(new MemoryWorkDir('w'), events)).done;
+    const err = of(events, 'error')[0];
+    expect(err.invalidLoss).not.toBeNull();
+    expect(err.message).toMatch(/became (NaN|Infinity|-Infinity) at iteration \d+/);
+    const ckpts = of(events, 'checkpoint').map((c) => c.name);
+    expect(err.invalidLoss!.lastCheckpoint).toBe(ckpts.at(-1) ?? null);
+  });
+
+  it('missing dataset files fail with the files the config expects', async () => {
+    await tf.setBackend('wasm');
+    const events: TrainEvent[] = [];
+    await startTrainSession({ ...request([]), files: [] }, env(new MemoryWorkDir('w'), events)).done;
+    expect(of(events, 'error')[0].message).toMatch(/t10k-images-idx3-ubyte\(\.gz\) and t10k-labels-idx1-ubyte\(\.gz\)/);
+  });
+});

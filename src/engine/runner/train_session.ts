@@ -1,0 +1,212 @@
+/**
+ * One training run as the Train panel's worker drives it: builds the runner from a {@link StartRequest} (dataset
+ * files mounted at the config's data roots), resumes from the work dir's `last_checkpoint` when asked, and reports
+ * progress, validation results, checkpoints and failures as {@link TrainEvent}s. No DOM: the worker is a thin shell
+ * around it and Node tests drive it directly.
+ */
+import { FileSystem, MemorySource, type MemoryEntry } from '../../fileio/sources';
+import { buildRunner } from './build_runner';
+import { loadIntoRunner, serializeRunnerCheckpoint } from './checkpoint_io';
+import { InvalidLossError } from './loops';
+import type { Runner } from './runner';
+import type { WorkDirStore } from './work_dir';
+import { Hook } from '../hooks/hook';
+import { ProgressBatcher, TrainControlHook, type LoopPosition, type StartRequest, type TrainEvent } from './worker_protocol';
+
+export interface SessionEnv {
+  /** Sends an event to the panel (with buffers to transfer). */
+  post(event: TrainEvent, transfer?: Transferable[]): void;
+  /** Opens (creates) the work dir `name`. */
+  openWorkDir(name: string): Promise<WorkDirStore>;
+  /** Makes `name` the tfjs backend; returns the backend actually used. */
+  initBackend(name: string): Promise<string>;
+  now?: () => number;
+}
+
+/** The file name of a `last_checkpoint` pointer (`opfs:work_dirs/x/epoch_2.pth` → `epoch_2.pth`). */
+export function checkpointNameFromPointer(pointer: string): string {
+  return pointer.trim().split('/').pop()!;
+}
+
+/** Reports every checkpoint written to or removed from the work dir. */
+class ObservedWorkDir implements WorkDirStore {
+  constructor(
+    private readonly inner: WorkDirStore,
+    private readonly post: SessionEnv['post'],
+  ) {}
+  get root(): string {
+    return this.inner.root;
+  }
+  async write(path: string, data: string | Uint8Array): Promise<void> {
+    await this.inner.write(path, data);
+    if (path.endsWith('.pth')) this.post({ kind: 'checkpoint', name: path, bytes: typeof data === 'string' ? data.length : data.byteLength });
+  }
+  append(path: string, text: string): Promise<void> {
+    return this.inner.append(path, text);
+  }
+  read(path: string): Promise<Uint8Array | null> {
+    return this.inner.read(path);
+  }
+  async remove(path: string): Promise<void> {
+    await this.inner.remove(path);
+    if (path.endsWith('.pth')) this.post({ kind: 'checkpoint-removed', name: path });
+  }
+  list(prefix?: string): Promise<string[]> {
+    return this.inner.list(prefix);
+  }
+}
+
+/** The dropped files as a file system: one source mounted at each of the config's data roots. */
+export function datasetFileSystem(files: StartRequest['files'], mounts: string[]): FileSystem {
+  const entries = new Map<string, MemoryEntry>(files.map((f) => [f.path, f.data as MemoryEntry]));
+  const source = new MemorySource(entries, 'dropped dataset files');
+  const fs = new FileSystem(null);
+  for (const m of new Set(mounts.length ? mounts : [''])) fs.mount(m, source);
+  return fs;
+}
+
+/** A plain `number[][]` from a confusion-matrix metric value, or null. */
+function asMatrix(v: unknown): number[][] | null {
+  if (!Array.isArray(v) || !v.every((row) => Array.isArray(row) || ArrayBuffer.isView(row))) return null;
+  return v.map((row) => Array.from(row as ArrayLike<number>, Number));
+}
+
+/** Posts progress (batched), the loop position and validation results. Runs last (LOWEST). */
+class ProgressHook extends Hook<Runner> {
+  private iterTimes: number[] = [];
+  private lastIterEnd: number | null = null;
+  phase: LoopPosition['phase'] = 'train';
+
+  constructor(
+    private readonly batcher: ProgressBatcher,
+    private readonly post: SessionEnv['post'],
+    private readonly now: () => number,
+  ) {
+    super('LOWEST');
+  }
+
+  secPerIter(): number | null {
+    return this.iterTimes.length ? this.iterTimes.reduce((a, b) => a + b, 0) / this.iterTimes.length / 1000 : null;
+  }
+
+  override beforeTrainIter(): void {
+    this.lastIterEnd ??= this.now();
+  }
+
+  override afterTrainIter(): void {
+    const t = this.now();
+    if (this.lastIterEnd !== null) this.iterTimes.push(t - this.lastIterEnd);
+    if (this.iterTimes.length > 20) this.iterTimes.shift();
+    this.lastIterEnd = t;
+    this.batcher.tick();
+  }
+
+  override afterTrainEpoch(): void {
+    this.batcher.flush();
+  }
+
+  override beforeValEpoch(): void {
+    this.phase = 'val';
+    this.batcher.flush();
+  }
+
+  override afterValEpoch(runner: Runner, metrics: Record<string, unknown> | null): void {
+    this.phase = 'train';
+    this.lastIterEnd = null;
+    const numbers: Record<string, number> = {};
+    let confusion: number[][] | null = null;
+    for (const [k, v] of Object.entries(metrics ?? {})) {
+      if (typeof v === 'number') numbers[k] = v;
+      else if (k.startsWith('confusion_matrix')) confusion = asMatrix(v);
+    }
+    const meta = runner.valLoop?.dataloader.datasetMeta;
+    const classes = Array.isArray(meta?.classes) ? (meta.classes as unknown[]).map(String) : null;
+    this.batcher.flush();
+    this.post({ kind: 'val', epoch: runner.epoch, metrics: numbers, confusion, classes });
+  }
+}
+
+/** A running (or finished) session: control it, await its end. */
+export interface TrainSession {
+  control: TrainControlHook;
+  done: Promise<void>;
+}
+
+/** Starts a run; events flow through `env.post` until `done` (which never rejects: failures are events). */
+export function startTrainSession(req: StartRequest, env: SessionEnv): TrainSession {
+  const now = env.now ?? (() => performance.now());
+  const control = new TrainControlHook((state) => env.post({ kind: 'state', state }));
+  const done = run(req, env, control, now).catch((e: unknown) => {
+    const invalid = e instanceof InvalidLossError ? { iter: e.iter, epoch: e.epoch, lastCheckpoint: e.lastCheckpoint } : null;
+    env.post({ kind: 'error', message: e instanceof Error ? e.message : String(e), invalidLoss: invalid });
+  });
+  return { control, done };
+}
+
+async function run(req: StartRequest, env: SessionEnv, control: TrainControlHook, now: () => number): Promise<void> {
+  const backend = await env.initBackend(req.backend);
+  const workDir = new ObservedWorkDir(await env.openWorkDir(req.workDirName), env.post);
+  const fileSystem = datasetFileSystem(req.files, req.mounts);
+  const { runner, model, optimWrapper } = await buildRunner(req.cfg, {
+    cfgText: req.cfgText,
+    cfgFileName: req.cfgFileName,
+    workDir,
+    phase: 'train',
+    datasetContext: { fileSystem },
+    serializeCheckpoint: serializeRunnerCheckpoint,
+  });
+  try {
+    const batcher = new ProgressBatcher(
+      ({ scalars, lines }) => env.post({ kind: 'progress', position: position(), scalars, lines }, [scalars.values.buffer]),
+      req.progressIntervalMs ?? 250,
+      now,
+    );
+    const progress = new ProgressHook(batcher, env.post, now);
+    const position = (): LoopPosition => {
+      const loop = runner.trainLoop!;
+      const epochLength = loop.dataloader.length;
+      const tc = (runner.cfg.train_cfg ?? {}) as { by_epoch?: boolean; type?: string };
+      const byEpoch = tc.by_epoch ?? tc.type !== 'IterBasedTrainLoop';
+      return {
+        iter: runner.iter,
+        maxIters: runner.maxIters,
+        epoch: runner.epoch,
+        maxEpochs: runner.maxEpochs,
+        innerIter: epochLength ? runner.iter - Math.floor(runner.iter / epochLength) * epochLength : 0,
+        epochLength,
+        byEpoch,
+        secPerIter: progress.secPerIter(),
+        phase: control.paused ? 'paused' : progress.phase,
+      };
+    };
+    runner.registerHook(control as unknown as Hook<Runner>);
+    runner.registerHook(progress);
+    runner.logger.onLine((line) => batcher.addLine(line));
+    runner.visualizer.onScalars((record) => batcher.addScalars(record));
+
+    let resumedFrom: string | null = null;
+    if (req.resume) {
+      const pointer = await workDir.read('last_checkpoint');
+      if (!pointer) throw new Error(`${workDir.root}: no last_checkpoint to resume from (no checkpoint was saved in this work dir)`);
+      const name = checkpointNameFromPointer(new TextDecoder().decode(pointer));
+      const bytes = await workDir.read(name);
+      if (!bytes) throw new Error(`${workDir.root}: last_checkpoint names ${name}, which is missing`);
+      await loadIntoRunner(runner, bytes, `${workDir.root}/${name}`, { resume: true });
+      resumedFrom = name;
+    } else if (typeof req.cfg.load_from === 'string') {
+      const bytes = await workDir.read(req.cfg.load_from);
+      if (!bytes) throw new Error(`load_from: '${req.cfg.load_from}' is not in the work dir; drop the checkpoint in the Train panel or clear load_from`);
+      await loadIntoRunner(runner, bytes, req.cfg.load_from, { resume: false });
+    }
+    env.post({ kind: 'started', backend, workDir: workDir.root, timestamp: runner.timestamp, resumedFrom, position: position() });
+    try {
+      await runner.train();
+    } finally {
+      batcher.flush();
+    }
+    env.post({ kind: 'done', stopped: control.stopRequested, position: position() });
+  } finally {
+    optimWrapper?.dispose();
+    model.dispose();
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * Work dirs in browser storage: the Origin Private File System (`navigator.storage.getDirectory()`, page and
+ * workers alike) under `work_dirs/<name>/`, else memory (the run then lives only as long as the tab). No React:
+ * the worker writes through it while the page lists runs, downloads checkpoints and zips a work dir.
+ */
+import { zipSync, type Zippable } from 'fflate';
+import { MemoryWorkDir, type WorkDirStore } from '../../../engine/runner/work_dir';
+
+export const WORK_DIRS = 'work_dirs';
+
+/** The OPFS shapes used here (structural, so this module type-checks without the DOM lib's newest members). */
+interface DirHandle {
+  readonly kind: 'directory';
+  readonly name: string;
+  getDirectoryHandle(name: string, o?: { create?: boolean }): Promise<DirHandle>;
+  getFileHandle(name: string, o?: { create?: boolean }): Promise<FileHandle>;
+  removeEntry(name: string, o?: { recursive?: boolean }): Promise<void>;
+  values(): AsyncIterable<DirHandle | FileHandle>;
+}
+interface FileHandle {
+  readonly kind: 'file';
+  readonly name: string;
+  getFile(): Promise<Blob>;
+  createWritable(): Promise<{ write(d: BufferSource | Blob | string): Promise<void>; close(): Promise<void> }>;
+}
+
+async function opfsRoot(): Promise<DirHandle | null> {
+  const storage = (globalThis as { navigator?: { storage?: { getDirectory?: () => Promise<unknown> } } }).navigator?.storage;
+  if (!storage?.getDirectory) return null;
+  try {
+    return (await storage.getDirectory()) as DirHandle;
+  } catch {
+    return null;
+  }
+}
+
+const isNotFound = (e: unknown) => (e as { name?: string })?.name === 'NotFoundError' || (e as { name?: string })?.name === 'TypeMismatchError';
+
+/** A work dir in OPFS. Operations run one at a time (a write and a read of the same file never interleave). */
+export class OpfsWorkDir implements WorkDirStore {
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Appended files' contents (append = rewrite; reading the file back each time would be slower). */
+  private readonly appended = new Map<string, Uint8Array>();
+
+  constructor(
+    private readonly dir: DirHandle,
+    readonly root: string,
+  ) {}
+
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(op, op);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async parent(path: string, create: boolean): Promise<{ dir: DirHandle; name: string } | null> {
+    const parts = path.split('/').filter(Boolean);
+    const name = parts.pop();
+    if (!name) throw new Error(`${this.root}: empty file path`);
+    let dir = this.dir;
+    try {
+      for (const p of parts) dir = await dir.getDirectoryHandle(p, { create });
+    } catch (e) {
+      if (!create && isNotFound(e)) return null;
+      throw e;
+    }
+    return { dir, name };
+  }
+
+  private async writeNow(path: string, data: Uint8Array): Promise<void> {
+    const { dir, name } = (await this.parent(path, true))!;
+    const w = await (await dir.getFileHandle(name, { create: true })).createWritable();
+    await w.write(data as unknown as BufferSource);
+    await w.close();
+  }
+
+  private async readNow(path: string): Promise<Uint8Array | null> {
+    const at = await this.parent(path, false);
+    if (!at) return null;
+    try {
+      const file = await (await at.dir.getFileHandle(at.name)).getFile();
+      return new Uint8Array(await file.arrayBuffer());
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
+  }
+
+  write(path: string, data: string | Uint8Array): Promise<void> {
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    this.appended.delete(path);
+    return this.serial(() => this.writeNow(path, bytes));
+  }
+
+  append(path: string, text: string): Promise<void> {
+    return this.serial(async () => {
+      const old = this.appended.get(path) ?? (await this.readNow(path)) ?? new Uint8Array();
+      const add = new TextEncoder().encode(text);
+      const all = new Uint8Array(old.length + add.length);
+      all.set(old);
+      all.set(add, old.length);
+      this.appended.set(path, all);
+      await this.writeNow(path, all);
+    });
+  }
+
+  read(path: string): Promise<Uint8Array | null> {
+    return this.serial(() => this.readNow(path));
+  }
+
+  remove(path: string): Promise<void> {
+    this.appended.delete(path);
+    return this.serial(async () => {
+      const at = await this.parent(path, false);
+      if (!at) return;
+      try {
+        await at.dir.removeEntry(at.name);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    });
+  }
+
+  list(prefix = ''): Promise<string[]> {
+    return this.serial(async () => {
+      const out: string[] = [];
+      const walk = async (dir: DirHandle, base: string): Promise<void> => {
+        for await (const h of dir.values()) {
+          const p = base ? `${base}/${h.name}` : h.name;
+          if (h.kind === 'directory') await walk(h, p);
+          else if (p.startsWith(prefix)) out.push(p);
+        }
+      };
+      await walk(this.dir, '');
+      return out.sort();
+    });
+  }
+}
+
+/** Memory work dirs by name: the fallback keeps one store per name for the life of this JavaScript context. */
+const memoryDirs = new Map<string, MemoryWorkDir>();
+
+/** Whether this context can persist work dirs (OPFS). */
+export async function hasPersistentStorage(): Promise<boolean> {
+  return (await opfsRoot()) !== null;
+}
+
+/** Opens (creating) `work_dirs/<name>` in OPFS, or a memory work dir where OPFS is unavailable. */
+export async function openBrowserWorkDir(name: string): Promise<WorkDirStore> {
+  checkRunName(name);
+  const root = await opfsRoot();
+  if (!root) {
+    if (!memoryDirs.has(name)) memoryDirs.set(name, new MemoryWorkDir(`memory:${WORK_DIRS}/${name}`));
+    return memoryDirs.get(name)!;
+  }
+  const dirs = await root.getDirectoryHandle(WORK_DIRS, { create: true });
+  return new OpfsWorkDir(await dirs.getDirectoryHandle(name, { create: true }), `opfs:${WORK_DIRS}/${name}`);
+}
+
+/** Work dir names that exist in storage. */
+export async function listWorkDirNames(): Promise<string[]> {
+  const root = await opfsRoot();
+  if (!root) return [...memoryDirs.keys()].sort();
+  try {
+    const dirs = await root.getDirectoryHandle(WORK_DIRS);
+    const out: string[] = [];
+    for await (const h of dirs.values()) if (h.kind === 'directory') out.push(h.name);
+    return out.sort();
+  } catch (e) {
+    if (isNotFound(e)) return [];
+    throw e;
+  }
+}
+
+/** Deletes a whole work dir. */
+export async function deleteWorkDir(name: string): Promise<void> {
+  checkRunName(name);
+  memoryDirs.delete(name);
+  const root = await opfsRoot();
+  if (!root) return;
+  try {
+    await (await root.getDirectoryHandle(WORK_DIRS)).removeEntry(name, { recursive: true });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}
+
+/** A work dir name must be one path segment (`lenet5_mnist`), not a path. */
+export function checkRunName(name: string): void {
+  if (!name || name === '.' || name === '..' || /[/\\]/.test(name)) throw new Error(`invalid work dir name '${name}': use one folder name such as lenet5_mnist`);
+}
+
+/** Every file of a work dir in one zip (`<name>/…` inside), as `fflate.zipSync` writes it. */
+export async function zipWorkDir(store: WorkDirStore, name: string): Promise<Uint8Array> {
+  const files: Zippable = {};
+  for (const path of await store.list()) {
+    const bytes = await store.read(path);
+    // Checkpoints barely compress: stored; text deflated.
+    if (bytes) files[`${name}/${path}`] = [bytes, { level: path.endsWith('.pth') ? 0 : 6 }];
+  }
+  return zipSync(files);
+}
