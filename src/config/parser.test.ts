@@ -80,6 +80,17 @@ describe('config parser and evaluator: expressions', () => {
     expect('copy' in cfg).toBe(false);
   });
 
+  it('evaluates conditionals, comparisons, membership, string methods and import math', () => {
+    const cfg = parse(`import math\nn = 5\na = 'big' if n > 3 else 'small'\nb = 1 < n <= 5\nc = 'x' in ['x', 'y'] and 'z' not in 'abc'\nd = 'A_b'.lower().split('_')\ne = '-'.join(['a', 'b'])\nf = math.ceil(n / 2)\ng = round(math.sqrt(16))\nh = None is None\n`);
+    expect(cfg).toEqual({ n: 5, a: 'big', b: true, c: true, d: ['a', 'b'], e: 'a-b', f: 3, g: 4, h: true });
+  });
+
+  it('locates errors inside f-string fields and method calls', () => {
+    expect(errorOf("x = 1\ns = f'a{x + y}'\n")).toMatchObject({ line: 2, column: 13, detail: "name 'y' is not defined" });
+    expect(errorOf("l = (1, 2)\nl.append(3)\n")).toMatchObject({ line: 2, column: 3, detail: "'tuple' object has no attribute 'append'" });
+    expect(errorOf("d = dict(a=1)\nd.b\n")).toMatchObject({ line: 2, column: 3, detail: "'b' not found (keys: a)" });
+  });
+
   it('assigns through subscripts and attributes, += and *=', () => {
     const cfg = parse(`train_pipeline = [dict(type='A'), dict(type='B', scale=224)]\ntrain_pipeline[1]['scale'] = 160\nmodel = dict(head=dict(num_classes=1000))\nmodel.head.num_classes = 10\nl = [1]\nl += [2]\nn = 2\nn *= 3\nx, y = 1, 2\n`);
     expect(cfg.train_pipeline).toEqual([{ type: 'A' }, { type: 'B', scale: 160 }]);
