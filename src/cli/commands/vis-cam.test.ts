@@ -90,6 +90,9 @@ describe('mmpretrain-web vis-cam', () => {
     const c = capture();
     expect(await main([...args, '--target-layers', 'backbone.layer4.1.bn3'], c.io)).not.toBe(0);
     expect(c.err.join('\n')).toMatch(/Cannot get the layer "backbone.layer4.1.bn3".*Did you mean: .*backbone.layer4.1.bn2/s);
+    const c3 = capture();
+    expect(await main([...args, '--preview-model'], c3.io)).toBe(0);
+    expect(c3.out.join('\n')).toContain('      backbone.layer4.1.bn2: BatchNorm2d (norm)');
     const c2 = capture();
     expect(await main([...args, '--method', 'scorecam'], c2.io)).not.toBe(0);
     expect(c2.err.join('\n')).toContain('invalid CAM type scorecam, supports gradcam, gradcam++');
