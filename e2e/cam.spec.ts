@@ -61,3 +61,21 @@ test('drop a model and an image: CAM canvases painted, switching method changes 
   await expect(page.getByTestId('cam-summary')).toContainText('Layer backbone.conv1');
   expect(errors).toEqual([]);
 });
+
+test('the CAM on WebGL (in the worker) paints the same picture as on WASM', async ({ page }) => {
+  test.skip(![CFG, CKPT, IMG].every(existsSync), `reference files absent under ${SHARED}`);
+  await page.goto('/#/cam');
+  await page.getByTestId('cam-config').setInputFiles(CFG);
+  await page.getByTestId('cam-checkpoint').setInputFiles(CKPT);
+  await expect(page.getByTestId('cam-status')).toContainText('model on wasm', { timeout: 60_000 });
+  await page.getByTestId('cam-image').setInputFiles(IMG);
+  await expect(page.getByTestId('cam-summary')).toContainText('backbone.layer4.1.bn2', { timeout: 60_000 });
+  const wasm = await canvasPixels(page, 'LayerCAM');
+  await page.getByLabel('backend', { exact: true }).selectOption('webgl');
+  await expect(page.getByTestId('cam-status')).toContainText('model on webgl', { timeout: 60_000 });
+  await expect(page.getByTestId('cam-summary')).toContainText('backbone.layer4.1.bn2', { timeout: 60_000 });
+  const webgl = await canvasPixels(page, 'LayerCAM');
+  const worst = Math.max(...webgl.map((v, i) => Math.abs(v - wasm[i])));
+  console.log(`[cam e2e] LayerCAM webgl vs wasm: max pixel difference ${worst}`);
+  expect(worst).toBeLessThanOrEqual(2);
+});
