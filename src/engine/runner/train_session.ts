@@ -11,7 +11,7 @@ import { InvalidLossError } from './loops';
 import type { Runner } from './runner';
 import type { WorkDirStore } from './work_dir';
 import { Hook } from '../hooks/hook';
-import { ProgressBatcher, TrainControlHook, type LoopPosition, type StartRequest, type TrainEvent } from './worker_protocol';
+import { checkpointNameFromPointer, ProgressBatcher, TrainControlHook, type LoopPosition, type StartRequest, type TrainEvent } from './worker_protocol';
 
 export interface SessionEnv {
   /** Sends an event to the panel (with buffers to transfer). */
@@ -21,11 +21,6 @@ export interface SessionEnv {
   /** Makes `name` the tfjs backend; returns the backend actually used. */
   initBackend(name: string): Promise<string>;
   now?: () => number;
-}
-
-/** The file name of a `last_checkpoint` pointer (`opfs:work_dirs/x/epoch_2.pth` → `epoch_2.pth`). */
-export function checkpointNameFromPointer(pointer: string): string {
-  return pointer.trim().split('/').pop()!;
 }
 
 /** Reports every checkpoint written to or removed from the work dir. */

@@ -67,6 +67,11 @@ export type TrainEvent =
   | { kind: 'done'; stopped: boolean; position: LoopPosition }
   | { kind: 'error'; message: string; invalidLoss: { iter: number; epoch: number; lastCheckpoint: string | null } | null };
 
+/** The file name of a `last_checkpoint` pointer (`opfs:work_dirs/x/epoch_2.pth` → `epoch_2.pth`). */
+export function checkpointNameFromPointer(pointer: string): string {
+  return pointer.trim().split('/').pop()!;
+}
+
 /** Packs scalars records (every key of every record) into one buffer. */
 export function packScalars(records: readonly Record<string, number>[]): PackedScalars {
   const keys = [...new Set(records.flatMap((r) => Object.keys(r)))];

@@ -1,5 +1,225 @@
-import { PanelPending } from '../components/PanelPending';
+/**
+ * The Train panel: MMPretrain's `tools/train.py` in a Web Worker. Choose the config (the Config panel's or a file),
+ * add cfg-options, drop the dataset, pick the backend, and watch the run: progress and ETA, live curves, validation
+ * results with the confusion matrix, checkpoints saved to browser storage (downloadable, the work dir as a zip), a
+ * reload offering to resume from the last checkpoint, NaN/Inf losses stopping with the last good checkpoint.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import { BACKEND_NAMES } from '../../backends/names';
+import { useStudioStore } from '../store/studioStore';
+import { studioFs } from './config/shipped';
+import { listChoosableConfigs } from './config/studioFs';
+import { CheckpointList } from './train/CheckpointList';
+import { ConfusionMatrixView } from './train/ConfusionMatrixView';
+import { DatasetDrop } from './train/DatasetDrop';
+import { datasetExpectations, datasetMounts, placeDatasetFiles } from './train/datasetFiles';
+import { RunButtons, RunProgress } from './train/RunControls';
+import { resolveRunConfig, withConfusionMatrix, type ConfigChoice } from './train/runConfig';
+import { findResumableRuns, type ResumableRun } from './train/savedRuns';
+import { TrainCharts } from './train/TrainCharts';
+import { useTrainStore } from './train/trainStore';
+import './train/train.css';
+
+const CURRENT = '__current__';
+
+function ResumeOffer({ runs, canStart, onResume, filesDropped }: { runs: ResumableRun[]; canStart: boolean; onResume: (r: ResumableRun) => void; filesDropped: boolean }) {
+  if (!runs.length) return null;
+  return (
+    <div className="card train-resume" role="region" aria-label="Runs to resume">
+      <h3>Unfinished runs in browser storage</h3>
+      <ul>
+        {runs.map((r) => (
+          <li key={r.info.name}>
+            <code>{r.info.name}</code> ({r.info.status}, {new Date(r.info.updated).toLocaleString()}): last checkpoint <code>{r.checkpoint}</code>{' '}
+            <button type="button" onClick={() => onResume(r)} disabled={!canStart || !filesDropped}>
+              Resume from {r.checkpoint}
+            </button>
+            {!filesDropped && r.info.datasetFiles.length > 0 && <span className="muted"> — drop the dataset again first: {r.info.datasetFiles.slice(0, 4).join(', ')}</span>}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function ValResults() {
+  const vals = useTrainStore((s) => s.vals);
+  const last = vals[vals.length - 1];
+  if (!last) return null;
+  return (
+    <div className="card" aria-label="Validation results">
+      <h3>Validation (epoch {last.epoch})</h3>
+      <table className="table" data-testid="train-val-metrics">
+        <tbody>
+          {Object.entries(last.metrics).map(([k, v]) => (
+            <tr key={k}>
+              <th>{k}</th>
+              <td>{Number.isInteger(v) ? v : v.toFixed(4)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {last.confusion && <ConfusionMatrixView matrix={last.confusion} classes={last.classes} />}
+    </div>
+  );
+}
 
 export default function TrainPanel() {
-  return <PanelPending title="Train" issue={5} />;
+  const currentConfig = useStudioStore((s) => s.config);
+  const currentPath = useStudioStore((s) => s.configPath);
+  const run = useTrainStore();
+  const configs = useMemo(() => listChoosableConfigs(studioFs.list('configs')), []);
+  const [choiceValue, setChoiceValue] = useState<string>(() => (currentConfig ? CURRENT : 'configs/lenet/lenet5_mnist.py'));
+  const [optionsText, setOptionsText] = useState('');
+  const [backend, setBackend] = useState('wasm');
+  const [confusion, setConfusion] = useState(true);
+  const [resumable, setResumable] = useState<ResumableRun[]>([]);
+  const [storageError, setStorageError] = useState<string | null>(null);
+
+  const choice: ConfigChoice = choiceValue === CURRENT ? { kind: 'current' } : { kind: 'file', path: choiceValue };
+  const resolved = useMemo(
+    () => resolveRunConfig(choice, optionsText, { config: currentConfig, configPath: currentPath }, studioFs),
+    [choiceValue, optionsText, currentConfig, currentPath],
+  );
+  const expectations = useMemo(() => (resolved.ok ? datasetExpectations(resolved.cfg) : []), [resolved]);
+  const active = ['starting', 'running', 'paused', 'stopping'].includes(run.status);
+
+  useEffect(() => {
+    if (active) return;
+    findResumableRuns()
+      .then(setResumable)
+      .catch((e: unknown) => setStorageError(`browser storage: ${e instanceof Error ? e.message : String(e)}`));
+  }, [active]);
+
+  const start = () => {
+    if (!resolved.ok) return;
+    const cfg = confusion ? withConfusionMatrix(resolved.cfg) : resolved.cfg;
+    void run.start({
+      cfg,
+      cfgText: resolved.cfgText,
+      cfgFileName: resolved.cfgFileName,
+      workDirName: resolved.workDirName,
+      source: resolved.source,
+      files: placeDatasetFiles(run.datasetFiles),
+      mounts: datasetMounts(cfg),
+      backend,
+      resume: false,
+    });
+  };
+  const resumeRun = (r: ResumableRun) => {
+    void run.start({
+      cfg: r.info.cfg,
+      cfgText: r.info.cfgText,
+      cfgFileName: r.info.cfgFileName,
+      workDirName: r.info.name,
+      source: r.info.source,
+      files: placeDatasetFiles(run.datasetFiles),
+      mounts: r.info.mounts,
+      backend,
+      resume: true,
+    });
+  };
+
+  return (
+    <section className="panel train-panel" aria-label="Train">
+      <h2>Train</h2>
+      <p className="muted">
+        Runs MMPretrain's training loop in a Web Worker (the page stays responsive): the config's schedule, hooks, logs and checkpoints, in browser storage.
+      </p>
+      <ResumeOffer runs={resumable} canStart={!active} onResume={resumeRun} filesDropped={run.datasetFiles.length > 0} />
+      {storageError && <p className="error-box">{storageError}</p>}
+
+      <div className="card train-setup">
+        <label>
+          Config{' '}
+          <select value={choiceValue} onChange={(e) => setChoiceValue(e.target.value)} aria-label="Config" disabled={active}>
+            <option value={CURRENT} disabled={!currentConfig}>
+              {currentConfig ? `Current config (${currentPath ?? 'Config panel'})` : 'Current config (choose one in the Config panel)'}
+            </option>
+            {configs.map((c) => (
+              <option key={c.path} value={c.path}>
+                {c.folder}/{c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="train-options">
+          --cfg-options (one <code>key=value</code> per line)
+          <textarea
+            value={optionsText}
+            onChange={(e) => setOptionsText(e.target.value)}
+            rows={3}
+            spellCheck={false}
+            aria-label="cfg-options"
+            placeholder={'train_cfg.max_epochs=1\ntrain_dataloader.dataset.indices=256'}
+            disabled={active}
+          />
+        </label>
+        <div className="row">
+          <label>
+            Backend{' '}
+            <select value={backend} onChange={(e) => setBackend(e.target.value)} aria-label="Training backend" disabled={active}>
+              {BACKEND_NAMES.map((b) => (
+                <option key={b} value={b}>
+                  {b}
+                  {b === 'wasm' ? ' (default: fastest on CPU)' : ''}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            <input type="checkbox" checked={confusion} onChange={(e) => setConfusion(e.target.checked)} disabled={active} /> add ConfusionMatrix to val_evaluator
+          </label>
+        </div>
+        {resolved.ok ? (
+          <p className="muted">
+            Work dir <code>work_dirs/{resolved.workDirName}</code> in browser storage.
+          </p>
+        ) : (
+          <pre className="error-box" role="alert">
+            {resolved.error}
+          </pre>
+        )}
+      </div>
+
+      <DatasetDrop expectations={expectations} files={run.datasetFiles} onFiles={run.setDatasetFiles} />
+
+      <RunButtons
+        run={run}
+        canStart={resolved.ok && run.datasetFiles.length > 0}
+        onStart={start}
+        onPause={run.pause}
+        onResume={run.resume}
+        onStop={run.stop}
+        onKill={run.kill}
+      />
+      {!active && resolved.ok && run.datasetFiles.length === 0 && <p className="muted">Drop the dataset files to start.</p>}
+      <RunProgress run={run} />
+      {run.error && (
+        <div className="error-box" role="alert" data-testid="train-error">
+          <strong>{run.error.invalidLoss ? 'Training stopped: invalid loss. ' : 'Training failed: '}</strong>
+          {run.error.message}
+          {run.error.invalidLoss && (
+            <p>
+              Iteration {run.error.invalidLoss.iter}, epoch {run.error.invalidLoss.epoch}.{' '}
+              {run.error.invalidLoss.lastCheckpoint ? `Resume from the last good checkpoint ${run.error.invalidLoss.lastCheckpoint} with a lower lr.` : 'No checkpoint was saved before it.'}
+            </p>
+          )}
+        </div>
+      )}
+      {run.status === 'finished' && <p data-testid="train-finished">Training finished.</p>}
+
+      {run.records.length > 0 && <TrainCharts records={run.records} />}
+      <ValResults />
+      <CheckpointList runName={run.runName} checkpoints={run.checkpoints} />
+      {run.lines.length > 0 && (
+        <details className="card">
+          <summary>Log ({run.lines.length} lines)</summary>
+          <pre className="train-log" data-testid="train-log">
+            {run.lines.slice(-200).join('\n')}
+          </pre>
+        </details>
+      )}
+    </section>
+  );
 }

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../config';
+import { NodeFS } from '../../../config/node_fs';
+import { datasetExpectations, datasetMounts, placeDatasetFiles } from './datasetFiles';
+import { resolveRunConfig, workDirNameFor } from './runConfig';
+
+const fs = new NodeFS();
+const noCurrent = { config: null, configPath: null };
+
+describe('the run config', () => {
+  it('a config file with the panel cfg-options: plain data, dumped text, work dir named after the config', () => {
+    const r = resolveRunConfig({ kind: 'file', path: 'configs/lenet/lenet5_mnist.py' }, 'train_cfg.max_epochs=1\n# a comment\ntrain_dataloader.dataset.indices=64', noCurrent, fs);
+    if (!r.ok) throw new Error(r.error);
+    expect(r.workDirName).toBe('lenet5_mnist');
+    expect(r.cfgFileName).toBe('lenet5_mnist.py');
+    expect((r.cfg.train_cfg as { max_epochs: number }).max_epochs).toBe(1);
+    expect(r.cfgText).toMatch(/train_cfg = dict\(by_epoch=True, max_epochs=1, val_interval=1\)/);
+    expect(JSON.parse(JSON.stringify(r.cfg))).toEqual(r.cfg);
+  });
+
+  it('the current config (from the Config panel) with options on top; errors name the option line', () => {
+    const current = { config: loadConfig('configs/resnet/resnet18_8xb16_cifar10.py', fs).cfg, configPath: 'configs/resnet/resnet18_8xb16_cifar10.py' };
+    const r = resolveRunConfig({ kind: 'current' }, 'train_dataloader.batch_size=4', current, fs);
+    if (!r.ok) throw new Error(r.error);
+    expect((r.cfg.train_dataloader as { batch_size: number }).batch_size).toBe(4);
+    expect(r.workDirName).toBe('resnet18_8xb16_cifar10');
+    const bad = resolveRunConfig({ kind: 'file', path: 'configs/lenet/lenet5_mnist.py' }, 'train_cfg.max_epochs=1\nnot an option', noCurrent, fs);
+    expect(bad).toMatchObject({ ok: false, error: expect.stringMatching(/^--cfg-options:2/) });
+    expect(resolveRunConfig({ kind: 'current' }, '', noCurrent, fs)).toMatchObject({ ok: false, error: expect.stringMatching(/Config panel/) });
+    expect(workDirNameFor('my run?.py')).toBe('my_run_');
+  });
+});
+
+describe('dataset files', () => {
+  it('says which files each loader reads and mounts them at the dataset roots', () => {
+    const mnist = loadConfig('configs/lenet/lenet5_mnist.py', fs).cfg;
+    const ex = datasetExpectations(mnist);
+    expect(ex.map((e) => [e.loader, e.type, e.split, e.root])).toEqual([
+      ['train_dataloader', 'MNIST', 'train', 'data/mnist'],
+      ['val_dataloader', 'MNIST', 'test', 'data/mnist'],
+      ['test_dataloader', 'MNIST', 'test', 'data/mnist'],
+    ]);
+    expect(ex[1].files[0]).toMatch(/^t10k-images-idx3-ubyte\.gz/);
+    expect(datasetMounts(mnist)).toEqual(['data/mnist']);
+    const cifar = loadConfig('configs/resnet/resnet18_8xb16_cifar10.py', fs).cfg;
+    expect(datasetExpectations(cifar)[0]).toMatchObject({ type: 'CIFAR10', root: 'data/cifar10', files: [expect.stringMatching(/^cifar-10-binary\.tar\.gz/)] });
+    expect(datasetMounts(cifar)).toEqual(['data/cifar10']);
+  });
+
+  it('a dropped folder is reachable with and without its top folder; loose files stay as they are', () => {
+    const data = new Uint8Array(1);
+    expect(placeDatasetFiles([{ path: 'mnist/a.gz', data }, { path: 'mnist/b.gz', data }]).map((f) => f.path)).toEqual(['mnist/a.gz', 'mnist/b.gz', 'a.gz', 'b.gz']);
+    expect(placeDatasetFiles([{ path: 'a.gz', data }, { path: 'x/b.gz', data }]).map((f) => f.path)).toEqual(['a.gz', 'x/b.gz']);
+  });
+});
