@@ -1,5 +1,288 @@
-import { PanelPending } from '../components/PanelPending';
+/**
+ * Inference panel: MMPretrain's `inference_model` / `ImageClassificationInferencer` in the tab. Choose a shipped
+ * model, the studio's config, or drop / paste / pick a config; add a checkpoint (kept offline in IndexedDB, so a
+ * reload needs no file); drop one or many images. Per image the top-k classes with score bars, the time and the
+ * backend; results download as JSON. The model runs in a Web Worker.
+ */
+import { useCallback, useEffect, useRef, useState, type ClipboardEvent, type DragEvent } from 'react';
+import { useStudioStore } from '../store/studioStore';
+import { cacheCheckpoint, deleteCachedCheckpoint, listCachedCheckpoints, loadLastChoice, readCachedCheckpoint, saveLastChoice, type CachedCheckpoint } from './inference/checkpointCache';
+import { InferenceClient } from './inference/client';
+import { droppedSource, shippedModels, shippedSource } from './inference/configSource';
+import type { ConfigSource, ImagePrediction, LoadResult } from './inference/protocol';
+import { ResultCard, type ImageEntry } from './inference/ResultCard';
+import './inference/inference.css';
+
+const BACKENDS = ['wasm', 'webgl', 'webgpu', 'cpu'] as const;
+const CONFIG_EXT = /\.(py|json)$/i;
+const CKPT_EXT = /\.(pth|pt|safetensors|bin|ckpt)$/i;
+
+type Checkpoint = { name: string; bytes: ArrayBuffer };
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+function formatBytes(n: number): string {
+  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${(n / 1024).toFixed(1)} KB`;
+}
 
 export default function InferencePanel() {
-  return <PanelPending title="Inference" issue={3} />;
+  const studioConfig = useStudioStore((s) => s.config);
+  const studioPath = useStudioStore((s) => s.configPath);
+  const client = useRef<InferenceClient | null>(null);
+  const [config, setConfig] = useState<ConfigSource | null>(null);
+  const [shipped, setShipped] = useState<string>('');
+  const [checkpoint, setCheckpoint] = useState<Checkpoint | null>(null);
+  const [cached, setCached] = useState<CachedCheckpoint[]>([]);
+  const [backend, setBackend] = useState<string>('wasm');
+  const [k, setK] = useState(5);
+  const [model, setModel] = useState<LoadResult | null>(null);
+  const [progress, setProgress] = useState<[number, number] | null>(null);
+  const [entries, setEntries] = useState<ImageEntry[]>([]);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [over, setOver] = useState(false);
+  const seq = useRef(0);
+  const nextEntry = useRef(0);
+  const models = useRef<Map<string, string> | null>(null);
+  models.current ??= shippedModels();
+
+  const refreshCache = useCallback(() => listCachedCheckpoints().then(setCached, () => setCached([])), []);
+
+  useEffect(() => {
+    client.current = new InferenceClient();
+    const last = loadLastChoice();
+    if (last) {
+      setConfig(last.config);
+      setShipped(last.shipped ?? '');
+      if (last.checkpoint) {
+        readCachedCheckpoint(last.checkpoint).then((bytes) => bytes && setCheckpoint({ name: last.checkpoint!, bytes }), () => undefined);
+      }
+    }
+    void refreshCache();
+    return () => client.current?.dispose();
+  }, [refreshCache]);
+
+  // (Re)load the model when the config, checkpoint or backend changes; images already there are classified again.
+  useEffect(() => {
+    if (!config || !client.current) return;
+    const my = ++seq.current;
+    setBusy(checkpoint ? `loading ${checkpoint.name}…` : 'building the model…');
+    setError(null);
+    setProgress(checkpoint ? [0, checkpoint.bytes.byteLength] : null);
+    saveLastChoice({ config, shipped: shipped || null, checkpoint: checkpoint?.name ?? null });
+    client.current
+      .load(backend, config, checkpoint && { name: checkpoint.name, bytes: checkpoint.bytes.slice(0) }, (l, t) => my === seq.current && setProgress([l, t]))
+      .then((m) => {
+        if (my !== seq.current) return;
+        setModel(m);
+        setEntries((list) => list.map((e) => ({ ...e, result: undefined, error: undefined })));
+      })
+      .catch((e) => my === seq.current && (setModel(null), setError(message(e))))
+      .finally(() => my === seq.current && (setBusy(null), setProgress(null)));
+  }, [config, checkpoint, backend]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // Classify every image without a result (new images, or all of them after a model change), one at a time.
+  useEffect(() => {
+    if (!model || !client.current || busy) return;
+    const todo = entries.find((e) => !e.result && !e.error);
+    if (!todo) return;
+    const my = seq.current;
+    setBusy(`classifying ${todo.name}…`);
+    client.current
+      .predict(todo.name, todo.bytes.slice(0), k)
+      .then(
+        (result: ImagePrediction) => my === seq.current && setEntries((l) => l.map((e) => (e.id === todo.id ? { ...e, result } : e))),
+        (err) => my === seq.current && setEntries((l) => l.map((e) => (e.id === todo.id ? { ...e, error: message(err) } : e))),
+      )
+      .finally(() => my === seq.current && setBusy(null));
+  }, [model, entries, busy, k]);
+
+  const chooseShipped = (name: string) => {
+    setShipped(name);
+    if (!name) return;
+    try {
+      setConfig(shippedSource(name));
+    } catch (e) {
+      setError(message(e));
+    }
+  };
+
+  const takeCheckpoint = (name: string, bytes: ArrayBuffer) => {
+    setCheckpoint({ name, bytes });
+    cacheCheckpoint(name, bytes.slice(0)).then(refreshCache, (e) => setError(`${name}: not cached offline (${message(e)})`));
+  };
+
+  const acceptFiles = useCallback(
+    async (files: File[]) => {
+      setError(null);
+      const images: ImageEntry[] = [];
+      for (const f of files) {
+        try {
+          if (CONFIG_EXT.test(f.name)) {
+            setConfig(droppedSource(f.name, await f.text()));
+            setShipped('');
+          } else if (CKPT_EXT.test(f.name)) {
+            if (f.size === 0) throw new Error(`${f.name}: the file is empty (0 bytes)`);
+            takeCheckpoint(f.name, await f.arrayBuffer());
+          } else {
+            images.push({ id: nextEntry.current++, name: f.name || `pasted-${nextEntry.current}.png`, bytes: await f.arrayBuffer(), url: URL.createObjectURL(f) });
+          }
+        } catch (e) {
+          setError(message(e));
+        }
+      }
+      if (images.length) setEntries((l) => [...l, ...images]);
+    },
+    [], // eslint-disable-line react-hooks/exhaustive-deps
+  );
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setOver(false);
+    void acceptFiles([...e.dataTransfer.files]);
+  };
+  const onPaste = (e: ClipboardEvent) => {
+    const files = [...e.clipboardData.files];
+    if (files.length) {
+      e.preventDefault();
+      void acceptFiles(files);
+    }
+  };
+
+  const clearImages = () => {
+    entries.forEach((e) => URL.revokeObjectURL(e.url));
+    setEntries([]);
+  };
+
+  const changeK = (v: number) => {
+    if (!Number.isInteger(v) || v < 1) return;
+    setK(v);
+    setEntries((l) => l.map((e) => ({ ...e, result: undefined, error: undefined })));
+  };
+
+  const download = () => {
+    const payload = {
+      model: model?.name,
+      checkpoint: model?.checkpoint?.name ?? null,
+      backend: model?.backend,
+      classes_source: model?.classesNote,
+      topk: k,
+      results: entries.map((e) => (e.result ? e.result : { image: e.name, error: e.error ?? 'not classified yet' })),
+    };
+    const url = URL.createObjectURL(new Blob([JSON.stringify(payload, null, 2)], { type: 'application/json' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `inference_${model?.name ?? 'results'}.json`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+
+  const done = entries.filter((e) => e.result).length;
+
+  return (
+    <div className="panel inference-panel" onDragOver={(e) => (e.preventDefault(), setOver(true))} onDragLeave={() => setOver(false)} onDrop={onDrop} onPaste={onPaste} tabIndex={-1}>
+      <h2>Inference</h2>
+      <p className="muted">
+        MMPretrain <code>inference_model</code>: each image through the config's test pipeline, the data preprocessor and the classifier, in a worker on tfjs.
+      </p>
+      <div className="inf-layout">
+        <section className="card inf-controls" aria-label="Inference inputs">
+          <div className={`dropzone${over ? ' dropzone-over' : ''}`} data-testid="inference-dropzone">
+            Drop or paste a config (.py / .json), a checkpoint (.pth / .safetensors) and images here
+          </div>
+          <label>
+            Shipped model{' '}
+            <select value={shipped} onChange={(e) => chooseShipped(e.currentTarget.value)} aria-label="shipped model">
+              <option value="">—</option>
+              {[...models.current.keys()].map((n) => (
+                <option key={n}>{n}</option>
+              ))}
+            </select>
+          </label>
+          {studioConfig ? (
+            <button type="button" className="secondary" onClick={() => (setConfig({ name: studioPath ?? 'studio config', dict: studioConfig }), setShipped(''))}>
+              Use the studio config ({studioPath ?? 'current'})
+            </button>
+          ) : null}
+          <label>
+            Config <input type="file" accept=".py,.json" data-testid="inference-config" aria-label="config file" onChange={(e) => e.currentTarget.files && void acceptFiles([...e.currentTarget.files])} />
+          </label>
+          <label>
+            Checkpoint{' '}
+            <input type="file" accept=".pth,.pt,.safetensors,.bin,.ckpt" data-testid="inference-checkpoint" aria-label="checkpoint file" onChange={(e) => e.currentTarget.files && void acceptFiles([...e.currentTarget.files])} />
+          </label>
+          {cached.length ? (
+            <div>
+              Offline checkpoints
+              <ul className="inf-cache" data-testid="inference-cache">
+                {cached.map((c) => (
+                  <li key={c.name}>
+                    <button type="button" className="link" onClick={() => readCachedCheckpoint(c.name).then((b) => b && setCheckpoint({ name: c.name, bytes: b }))}>
+                      {c.name}
+                    </button>
+                    <span className="muted">{formatBytes(c.size)}</span>
+                    <button type="button" className="secondary" aria-label={`forget ${c.name}`} onClick={() => void deleteCachedCheckpoint(c.name).then(refreshCache)}>
+                      ×
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
+          <label>
+            Images <input type="file" accept="image/*" multiple data-testid="inference-images" aria-label="image files" onChange={(e) => e.currentTarget.files && void acceptFiles([...e.currentTarget.files])} />
+          </label>
+          <label>
+            Backend{' '}
+            <select value={backend} onChange={(e) => setBackend(e.currentTarget.value)} aria-label="backend">
+              {BACKENDS.map((b) => (
+                <option key={b}>{b}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Top-k <input type="number" min={1} max={model?.numClasses ?? 1000} value={k} onChange={(e) => changeK(Number(e.currentTarget.value))} aria-label="top-k" style={{ width: '4rem' }} />
+          </label>
+          {progress ? <progress className="inf-progress" max={progress[1] || 1} value={progress[0]} aria-label="checkpoint loading" /> : null}
+          <p className="muted" data-testid="inference-status">
+            {busy ?? (model ? `${model.name} on ${model.backend}${model.checkpoint ? ` with ${model.checkpoint.name}` : ' (no checkpoint: init_cfg weights, seed 0)'}; ${model.classesNote}` : config ? 'no model' : 'choose or drop a config')}
+          </p>
+          {model ? (
+            <p className="muted" data-testid="inference-pipeline">
+              Pipeline{model.pipelineFromConfig ? '' : ' (none in the config; default)'}: {model.pipeline.join(' → ')}
+            </p>
+          ) : null}
+        </section>
+        <section aria-label="Inference results">
+          {error ? (
+            <div className="error-box" role="alert" data-testid="inference-error">
+              {error}
+            </div>
+          ) : null}
+          {model?.loadWarning ? (
+            <div className="error-box" role="status">
+              The checkpoint does not match the model exactly:
+              <pre>{model.loadWarning}</pre>
+            </div>
+          ) : null}
+          <div className="toolbar row">
+            <span className="muted">
+              {entries.length ? `${done} of ${entries.length} image${entries.length === 1 ? '' : 's'} classified` : 'no images yet'}
+            </span>
+            <button type="button" onClick={download} disabled={!done} data-testid="inference-download">
+              Download JSON
+            </button>
+            <button type="button" className="secondary" onClick={clearImages} disabled={!entries.length}>
+              Clear images
+            </button>
+          </div>
+          <div className="inf-results">
+            {entries.map((e) => (
+              <ResultCard key={e.id} entry={e} />
+            ))}
+          </div>
+        </section>
+      </div>
+    </div>
+  );
 }

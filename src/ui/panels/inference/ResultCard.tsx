@@ -1,0 +1,49 @@
+/** One image's card: thumbnail, top-k classes as score bars, time and backend (or the error naming the file). */
+import type { ImagePrediction } from './protocol';
+
+/** An image the user added, with its prediction once made. */
+export interface ImageEntry {
+  id: number;
+  name: string;
+  bytes: ArrayBuffer;
+  /** Object URL of the thumbnail. */
+  url: string;
+  result?: ImagePrediction;
+  error?: string;
+}
+
+export function ResultCard({ entry }: { entry: ImageEntry }) {
+  const r = entry.result;
+  return (
+    <article className="card inf-card" data-testid="inference-result" aria-label={`result for ${entry.name}`}>
+      <header>
+        <img className="inf-thumb" src={entry.url} alt="" />
+        <div>
+          <div className="inf-name">{entry.name}</div>
+          <div className="muted">{r ? `${r.ms.toFixed(1)} ms on ${r.backend}` : entry.error ? 'failed' : 'waiting…'}</div>
+        </div>
+      </header>
+      {entry.error ? (
+        <div className="error-box" role="alert">
+          {entry.error}
+        </div>
+      ) : null}
+      {r ? (
+        <ol className="inf-bars">
+          {r.topk.map((t) => (
+            <li key={t.label} className="inf-bar" data-testid="inference-bar">
+              <span className="inf-bar-track" title={t.name ?? String(t.label)}>
+                <span className="inf-bar-fill" style={{ width: `${(t.score * 100).toFixed(2)}%` }} />
+                <span className="inf-bar-label">
+                  {t.label}
+                  {t.name !== undefined ? `: ${t.name}` : ''}
+                </span>
+              </span>
+              <span className="inf-bar-score">{(t.score * 100).toFixed(2)}%</span>
+            </li>
+          ))}
+        </ol>
+      ) : null}
+    </article>
+  );
+}

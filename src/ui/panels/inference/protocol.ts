@@ -1,0 +1,49 @@
+/** Typed messages between the Inference panel and its worker (`inference.worker.ts`). */
+
+/** A config as the panel sends it: resolved to a plain dict on the page (shipped, studio, dropped `.py` or JSON). */
+export interface ConfigSource {
+  /** Shown in messages and results (`resnet18_8xb16_cifar10`, `lenet5_cfg.json`). */
+  name: string;
+  dict: Record<string, unknown>;
+}
+
+export const Commands = { Load: 'load', Predict: 'predict' } as const;
+
+export type InferenceRequest =
+  | { kind: typeof Commands.Load; id: number; backend: string; config: ConfigSource; checkpoint: { name: string; bytes: ArrayBuffer } | null }
+  | { kind: typeof Commands.Predict; id: number; name: string; bytes: ArrayBuffer; topk: number };
+
+/** A loaded model as the panel shows it. */
+export interface LoadResult {
+  name: string;
+  backend: string;
+  checkpoint: { name: string; format: string } | null;
+  numClasses: number | null;
+  classes: string[] | null;
+  classesNote: string;
+  /** The load report (missing / unexpected / mismatched keys) when the checkpoint did not match exactly; '' if clean. */
+  loadWarning: string;
+  /** The test pipeline's transform types, in order. */
+  pipeline: string[];
+  pipelineFromConfig: boolean;
+  ms: number;
+}
+
+/** One image's prediction (plain data; the full score vector is kept for the JSON download). */
+export interface ImagePrediction {
+  image: string;
+  pred_label: number;
+  pred_score: number;
+  pred_class?: string;
+  topk: { label: number; score: number; name?: string }[];
+  pred_scores: number[];
+  /** Pipeline + forward time of this image, in ms. */
+  ms: number;
+  backend: string;
+}
+
+export type InferenceResponse =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: string }
+  /** Checkpoint reading progress of the request `id`. */
+  | { id: number; progress: [number, number] };

@@ -1,0 +1,54 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { tf } from '../../../backends/tf';
+import { useBackend } from '../../../models/node';
+import { sharedPath } from '../../../testing/shared';
+import { handleInferenceRequest } from './handle';
+import type { ImagePrediction, InferenceResponse, LoadResult } from './protocol';
+import { InferenceSession } from './session';
+
+const models = sharedPath('reference/models');
+const images = sharedPath('data/images');
+const buf = (p: string) => {
+  const b = readFileSync(p);
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+};
+const cfg = (n: string) => ({ name: `${n}_cfg.json`, dict: JSON.parse(readFileSync(`${models}/${n}_cfg.json`, 'utf8')) as Record<string, unknown> });
+
+describe.skipIf(!existsSync(models) || !existsSync(images))('Inference panel session (worker side)', () => {
+  it('loads with progress, classifies images, and survives every bad input with a message naming the file', async () => {
+    await useBackend('wasm');
+    const session = new InferenceSession(async () => 'wasm');
+    const posted: InferenceResponse[] = [];
+    const req = (r: Parameters<typeof handleInferenceRequest>[1]) => handleInferenceRequest(session, r, (p) => posted.push(p));
+    const ck = buf(`${models}/resnet18_cifar_w16.safetensors`);
+    const loaded = await req({ kind: 'load', id: 1, backend: 'wasm', config: cfg('resnet18_cifar_w16'), checkpoint: { name: 'resnet18_cifar_w16.safetensors', bytes: ck } });
+    expect(loaded).toMatchObject({ ok: true });
+    const m = (loaded as { result: LoadResult }).result;
+    expect(m).toMatchObject({ name: 'resnet18_cifar_w16_cfg', numClasses: 10, loadWarning: '', pipeline: ['LoadImageFromFile', 'Resize', 'PackInputs'], pipelineFromConfig: false });
+    expect(m.classes?.[3]).toBe('cat');
+    const progress = posted.filter((p) => 'progress' in p).map((p) => (p as { progress: [number, number] }).progress);
+    expect(progress.at(-1)).toEqual([ck.byteLength, ck.byteLength]);
+
+    await req({ kind: 'predict', id: 2, name: 'warm-up', bytes: buf(`${images}/bird.JPEG`), topk: 3 }); // first forward caches NHWC weights
+    const before = tf.memory().numTensors;
+    const p = await req({ kind: 'predict', id: 2, name: 'dog.jpg', bytes: buf(`${images}/dog.jpg`), topk: 3 });
+    const pred = (p as { result: ImagePrediction }).result;
+    expect(pred.topk).toHaveLength(3);
+    expect(pred.topk[0]).toEqual({ label: pred.pred_label, score: pred.pred_score, name: pred.pred_class });
+    expect(pred.pred_scores).toHaveLength(10);
+    expect(pred.backend).toBe('wasm');
+    expect(tf.memory().numTensors).toBe(before);
+
+    expect(await req({ kind: 'predict', id: 3, name: 'empty.png', bytes: new ArrayBuffer(0), topk: 3 })).toMatchObject({ ok: false, error: expect.stringMatching(/empty\.png: the file is empty/) });
+    expect(await req({ kind: 'predict', id: 4, name: 'model.pth', bytes: buf(`${models}/lenet5.pth`), topk: 3 })).toMatchObject({ ok: false, error: expect.stringContaining('model.pth') });
+    const wrong = await req({ kind: 'load', id: 5, backend: 'wasm', config: cfg('resnet18_cifar_w16'), checkpoint: { name: 'lenet5.safetensors', bytes: buf(`${models}/lenet5.safetensors`) } });
+    expect(wrong).toMatchObject({ ok: false, error: expect.stringMatching(/lenet5\.safetensors: no weight fits this model/) });
+    const corrupt = await req({ kind: 'load', id: 6, backend: 'wasm', config: cfg('lenet5'), checkpoint: { name: 'broken.pth', bytes: new Uint8Array(300).fill(7).buffer } });
+    expect(corrupt).toMatchObject({ ok: false, error: expect.stringContaining('broken.pth') });
+    // Still alive: the LeNet-5 reference loads and classifies (grayscale pipeline for a one-channel preprocessor).
+    expect(await req({ kind: 'load', id: 7, backend: 'wasm', config: cfg('lenet5'), checkpoint: { name: 'lenet5.pth', bytes: buf(`${models}/lenet5.pth`) } })).toMatchObject({ ok: true });
+    expect(await req({ kind: 'predict', id: 8, name: 'demo.JPEG', bytes: buf(`${images}/demo.JPEG`), topk: 5 })).toMatchObject({ ok: true, result: { image: 'demo.JPEG' } });
+    session.release();
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * The Inference panel's engine side (a Web Worker, or inline where workers fail): holds one model loaded through
+ * the APIs (`initModel`) and classifies images with `ImageClassificationInferencer`. No DOM.
+ */
+import { tf } from '../../../backends/tf';
+import { ImageClassificationInferencer, initModel, topk, type InferenceModel } from '../../../apis';
+import { formatLoadReport, isCleanLoad } from '../../../models/nn/state_dict';
+import type { ConfigSource, ImagePrediction, LoadResult } from './protocol';
+
+/** Starts a backend by name and returns the one actually running. */
+export type BackendStarter = (name: string) => Promise<string>;
+
+/** Plain-Node / inline default: `tf.setBackend`. */
+export const setBackendDirectly: BackendStarter = async (name) => {
+  if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend is not available here`);
+  await tf.ready();
+  return tf.getBackend();
+};
+
+export class InferenceSession {
+  private loaded: InferenceModel | null = null;
+  private inferencer: ImageClassificationInferencer | null = null;
+
+  constructor(private readonly startBackend: BackendStarter = setBackendDirectly) {}
+
+  async load(backend: string, config: ConfigSource, checkpoint: { name: string; bytes: ArrayBuffer } | null, onProgress?: (loaded: number, total: number) => void): Promise<LoadResult> {
+    const running = await this.startBackend(backend);
+    this.release();
+    const t0 = performance.now();
+    const m = await initModel(config.dict, checkpoint && { data: new Uint8Array(checkpoint.bytes), name: checkpoint.name }, { name: config.name.replace(/\.(py|json)$/, ''), onProgress });
+    let inferencer: ImageClassificationInferencer;
+    try {
+      inferencer = new ImageClassificationInferencer(m);
+    } catch (e) {
+      m.model.dispose();
+      throw new Error(`${config.name}: the test pipeline cannot be built: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    this.loaded = m;
+    this.inferencer = inferencer;
+    return {
+      name: m.name,
+      backend: running,
+      checkpoint: m.checkpoint,
+      numClasses: m.numClasses,
+      classes: inferencer.classes,
+      classesNote: m.classesNote,
+      loadWarning: m.loadReport && !isCleanLoad(m.loadReport) ? formatLoadReport(m.loadReport) : '',
+      pipeline: inferencer.pipelineCfg.map((t) => String((t as { type?: string }).type ?? (t as { typeName?: string }).typeName)),
+      pipelineFromConfig: inferencer.pipelineFromConfig,
+      ms: performance.now() - t0,
+    };
+  }
+
+  /** One image's top-k; errors name the image (0-byte, not an image, pipeline failures). */
+  async predict(name: string, bytes: Uint8Array, k: number): Promise<ImagePrediction> {
+    if (!this.inferencer) throw new Error('no model loaded: choose a config and checkpoint first');
+    const t0 = performance.now();
+    const [r] = await this.inferencer.call({ bytes, name });
+    const ms = performance.now() - t0;
+    return {
+      image: name,
+      pred_label: r.pred_label,
+      pred_score: r.pred_score,
+      ...(r.pred_class !== undefined ? { pred_class: r.pred_class } : {}),
+      topk: topk(r.pred_scores, k, this.inferencer.classes),
+      pred_scores: Array.from(r.pred_scores),
+      ms,
+      backend: tf.getBackend(),
+    };
+  }
+
+  release(): void {
+    this.loaded?.model.dispose();
+    this.loaded = null;
+    this.inferencer = null;
+  }
+}
