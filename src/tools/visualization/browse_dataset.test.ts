@@ -140,3 +140,16 @@ describe('drawing helpers', () => {
     expect([s.width, s.height]).toEqual([5, 3]);
   });
 });
+
+describe('tileFrames', () => {
+  it('places frames row by row in equal cells', async () => {
+    const { tileFrames } = await import('./browse_dataset');
+    const solid = (w: number, h: number, v: number): RgbaImage => ({ data: new Uint8ClampedArray(w * h * 4).fill(v), width: w, height: h });
+    const t = tileFrames([solid(4, 2, 10), solid(2, 2, 20), solid(4, 4, 30)], 2);
+    expect([t.width, t.height]).toEqual([8, 8]);
+    expect(rgbAt(t, 1, 0)).toEqual([10, 10, 10]); // first cell, centred vertically in 4 rows
+    expect(rgbAt(t, 1, 5)).toEqual([20, 20, 20]); // second, centred horizontally
+    expect(rgbAt(t, 0, 4)).toEqual([255, 255, 255]);
+    expect(rgbAt(t, 7, 3)).toEqual([30, 30, 30]); // third row starts a new row
+  });
+});

@@ -407,3 +407,15 @@ export async function* browseDataset(cfg: Record<string, unknown>, opts: BrowseD
 }
 
 export type { DataInfo };
+
+/** Frames tiled row by row, `columns` per row, each centred in a cell as wide/high as the largest (the panel's export). */
+export function tileFrames(frames: RgbaImage[], columns: number): RgbaImage {
+  assert(frames.length > 0, () => 'tileFrames: nothing to tile');
+  const cols = Math.max(1, Math.min(columns, frames.length));
+  const rows = Math.ceil(frames.length / cols);
+  const cw = Math.max(...frames.map((f) => f.width));
+  const ch = Math.max(...frames.map((f) => f.height));
+  const canvas = new Canvas(cols * cw, rows * ch);
+  frames.forEach((f, i) => canvas.paste(f, (i % cols) * cw + Math.floor((cw - f.width) / 2), Math.floor(i / cols) * ch + Math.floor((ch - f.height) / 2)));
+  return canvas;
+}
