@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import type { DatasetFile, TrainEvent } from '../../../engine/runner/worker_protocol';
-import { addLog } from '../logs/logsStore';
+import { addLog, useLogsStore } from '../logs/logsStore';
 import { openBrowserWorkDir } from './browserWorkDir';
 import { applyTrainEvent, initialRunState, scalarsJsonText, type RunState } from './runState';
 import { setRunStatus, writeRunInfo, type SavedRunInfo } from './savedRuns';
@@ -86,7 +86,9 @@ export const useTrainStore = create<TrainStoreState>()((set, get) => ({
     const next = applyTrainEvent(before, e);
     set(next);
     if (next.runName && next.records.length !== before.records.length) {
-      addLog(`${next.runName}/${next.timestamp ?? 'run'}/vis_data/scalars.json`, scalarsJsonText(next.records), 'studio', { startTime: next.startedAt ?? undefined });
+      const logRun = addLog(`${next.runName}/${next.timestamp ?? 'run'}/vis_data/scalars.json`, scalarsJsonText(next.records), 'studio', { startTime: next.startedAt ?? undefined });
+      // Named after the work dir and the run's timestamp (the Logs panel would show the timestamp alone).
+      if (!before.records.length) useLogsStore.getState().renameRun(logRun.id, `${next.runName} ${next.timestamp ?? ''}`.trim());
     }
     if (TERMINAL.has(next.status) && !TERMINAL.has(before.status) && next.runName) {
       const name = next.runName;

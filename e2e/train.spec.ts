@@ -1,0 +1,94 @@
+import { expect, test, type Page } from '@playwright/test';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The Train panel: LeNet-5 (lenet5_mnist.py, made tiny with cfg-options) trained in the worker on WASM from the
+ * dropped MNIST test files; the loss chart updates, checkpoints are listed; a reload mid-run offers to resume from
+ * the last checkpoint and the run continues from there.
+ */
+const SHARED = process.env.MMPRETRAIN_WEB_SHARED ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../shared');
+const MNIST = ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map((f) => join(SHARED, 'data/mnist', f));
+const haveMnist = MNIST.every(existsSync);
+
+/** Both loaders on the MNIST test split (the train files are not needed), 64 + 32 images, batch 16. */
+const OPTIONS = (epochs: number) =>
+  [
+    `train_cfg.max_epochs=${epochs}`,
+    'train_dataloader.dataset.test_mode=True',
+    'train_dataloader.dataset.indices=64',
+    'train_dataloader.batch_size=16',
+    'val_dataloader.dataset.indices=32',
+    'val_dataloader.batch_size=16',
+    'default_hooks.logger.interval=1',
+  ].join('\n');
+
+function mnistFiles() {
+  return MNIST.map((p) => ({ name: p.split('/').pop()!, mimeType: 'application/gzip', buffer: readFileSync(p) }));
+}
+
+async function setup(page: Page, epochs: number) {
+  await page.goto('/#/train');
+  await page.getByLabel('Config', { exact: true }).selectOption('configs/lenet/lenet5_mnist.py');
+  await page.getByLabel('cfg-options').fill(OPTIONS(epochs));
+  await expect(page.getByLabel('Dataset files the config expects')).toContainText('t10k-images-idx3-ubyte.gz');
+  await page.getByTestId('train-dataset-input').setInputFiles(mnistFiles());
+  await expect(page.getByTestId('train-dataset-files')).toContainText('2 files');
+}
+
+test.skip(!haveMnist, `MNIST test files are absent (${MNIST.join(', ')}): ../shared/data/mnist is expected beside the checkout`);
+
+test('trains LeNet-5 on WASM in the worker: loss chart, validation, confusion matrix, checkpoints', async ({ page }) => {
+  test.setTimeout(120_000);
+  await setup(page, 2);
+  await page.getByLabel('Training backend').selectOption('wasm');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(page.getByTestId('train-status')).toContainText('wasm');
+  // The loss curve grows while the run goes (8 iterations in all).
+  await expect.poll(async () => Number(await page.getByTestId('train-chart-loss').getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThanOrEqual(4);
+  await expect(page.getByTestId('train-finished')).toBeVisible({ timeout: 60_000 });
+  expect(Number(await page.getByTestId('train-chart-loss').getAttribute('data-points'))).toBe(8);
+  await expect(page.getByTestId('train-progress-iter')).toHaveAttribute('value', '8');
+  await expect(page.getByTestId('train-checkpoints')).toContainText('epoch_1.pth');
+  await expect(page.getByTestId('train-checkpoints')).toContainText('epoch_2.pth');
+  await expect(page.getByTestId('train-val-metrics')).toContainText('accuracy/top1');
+  await expect(page.getByLabel('Confusion matrix')).toContainText('0 - zero');
+  await expect(page.getByTestId('train-log')).toContainText('Epoch(train) [2][4/4]');
+
+  // The checkpoint downloads from browser storage as a PyTorch zip archive.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('train-checkpoints').getByRole('button', { name: 'download' }).last().click()]);
+  expect(download.suggestedFilename()).toBe('epoch_2.pth');
+  const bytes = readFileSync((await download.path())!);
+  expect(bytes.subarray(0, 2).toString()).toBe('PK');
+
+  // The run is in the Logs panel.
+  await page.goto('/#/logs');
+  await expect(page.getByRole('tabpanel')).toContainText('lenet5_mnist');
+});
+
+test('a reload mid-run offers to resume from the last checkpoint, and the run continues from there', async ({ page }) => {
+  test.setTimeout(120_000);
+  await setup(page, 100);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(page.getByTestId('train-checkpoints')).toContainText('epoch_2.pth', { timeout: 60_000 });
+  await page.reload();
+  const offer = page.getByRole('region', { name: 'Runs to resume' });
+  await expect(offer).toContainText('lenet5_mnist');
+  await expect(offer).toContainText('drop the dataset again first');
+  await page.getByTestId('train-dataset-input').setInputFiles(mnistFiles());
+  const resume = offer.getByRole('button', { name: /^Resume from epoch_\d+\.pth$/ });
+  const label = (await resume.textContent())!;
+  const epoch = Number(/epoch_(\d+)/.exec(label)![1]);
+  expect(epoch).toBeGreaterThanOrEqual(2);
+  await resume.click();
+  await expect(page.getByTestId('train-status')).toContainText(`resumed from epoch_${epoch}.pth`);
+  // The first iteration after the resume is the first of epoch `epoch + 1`.
+  await expect(page.getByTestId('train-log')).toContainText(`Epoch(train) [${epoch + 1}][1/4]`, { timeout: 60_000 });
+  await expect(page.getByTestId('train-log')).not.toContainText('Epoch(train) [1][1/4]');
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await expect(page.getByTestId('train-status')).toContainText('paused');
+  await page.getByRole('button', { name: 'Resume', exact: true }).click();
+  await page.getByRole('button', { name: 'Stop', exact: true }).click();
+  await expect(page.getByTestId('train-status')).toContainText('stopped', { timeout: 60_000 });
+});
