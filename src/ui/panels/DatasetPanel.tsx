@@ -108,6 +108,8 @@ export default function DatasetPanel() {
   const [samples, setSamples] = useState<BrowsedSample[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** Pages completely drawn so far (tests wait on it). */
+  const [drawCount, setDrawCount] = useState(0);
 
   const { cfg, from } = useMemo(() => pipelineConfig(studioConfig, studioPath, guess), [studioConfig, studioPath, guess]);
 
@@ -160,7 +162,7 @@ export default function DatasetPanel() {
     const opts = { mode, channelOrder, seed, redraw, ...(rescaleFactor && rescaleFactor > 0 ? { rescaleFactor } : {}) };
     session
       .page(indices, opts, (s) => (drawn.push(s), setSamples([...drawn])), (i) => pinned.get(i))
-      .then((done) => done && setBusy(false))
+      .then((done) => done && (setBusy(false), setDrawCount((n) => n + 1)))
       .catch((e) => (setError((e as Error).message), setBusy(false)));
   }, [opened, page, pageSize, mode, channelOrder, seed, redraw, rescaleFactor, pinned]);
 
@@ -258,7 +260,7 @@ export default function DatasetPanel() {
             </button>
             {busy && <span className="muted">drawing…</span>}
           </div>
-          <div className={`sample-grid${mode === 'concat' || mode === 'pipeline' ? ' wide' : ''}`} data-testid="dataset-grid" aria-busy={busy}>
+          <div className={`sample-grid${mode === 'concat' || mode === 'pipeline' ? ' wide' : ''}`} data-testid="dataset-grid" aria-busy={busy} data-drawn={drawCount}>
             {samples.map((s) => (
               <SampleCard key={s.index} sample={s} pinned={pinned.has(s.index)} onTogglePin={() => togglePin(s)} />
             ))}

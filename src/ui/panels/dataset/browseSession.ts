@@ -96,7 +96,9 @@ export class BrowseSession {
       await yieldToPage();
       if (gen !== this.generation) return false;
       const params = paramsFor?.(i);
-      onSample(await browser.browse(i, { ...opts, ...(params ? { params } : {}) }));
+      const sample = await browser.browse(i, { ...opts, ...(params ? { params } : {}) });
+      if (gen !== this.generation) return false;
+      onSample(sample);
     }
     return true;
   }

@@ -1,0 +1,81 @@
+import { expect, test, type Page } from '@playwright/test';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The Dataset panel on the real MNIST test files: original / transformed modes, histogram, re-draw, pinning. */
+
+const MNIST = join(process.cwd(), '../shared/data/mnist');
+const FILES = ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map((f) => join(MNIST, f));
+
+/** How many pages the panel has finished drawing. */
+async function drawn(page: Page): Promise<number> {
+  return Number(await page.getByTestId('dataset-grid').getAttribute('data-drawn'));
+}
+
+/** Waits until a page drawn after `since` is complete, then returns each frame's pixels as a data URL. */
+async function framePixels(page: Page, count: number, since = -1): Promise<string[]> {
+  const grid = page.getByTestId('dataset-grid');
+  await expect.poll(() => drawn(page)).toBeGreaterThan(since);
+  await expect(grid).toHaveAttribute('aria-busy', 'false');
+  await expect(page.getByTestId('dataset-frame')).toHaveCount(count);
+  return page.getByTestId('dataset-frame').evaluateAll((els) => els.map((c) => (c as HTMLCanvasElement).toDataURL()));
+}
+
+test('drop MNIST test files: original and transformed modes, histogram, re-draw changes pixels, pinned samples stay', async ({ page }) => {
+  test.skip(!FILES.every(existsSync), `MNIST test files absent under ${MNIST}`);
+  // the Config panel chooses its default config (ResNet-18 CIFAR-10: RandomCrop + RandomFlip), whose
+  // train pipeline the Dataset panel then uses
+  await page.goto('/#/config');
+  await expect(page.getByLabel('Merged config tree')).toContainText('ResNet_CIFAR');
+  await page.goto('/#/dataset');
+  await page.getByTestId('dataset-file-input').setInputFiles(FILES);
+  await expect(page.getByTestId('dataset-drop-note')).toContainText('MNIST-style IDX files (test split only)');
+  await expect(page.getByTestId('dataset-summary')).toContainText('10000 samples');
+  await expect(page.getByTestId('dataset-summary')).toContainText('RandomCrop → RandomFlip → PackInputs');
+
+  // histogram: ten classes, the real counts of the MNIST test set in the caption range
+  const histogram = page.getByTestId('class-histogram');
+  await expect(histogram).toContainText('10000 samples, 10 classes, 892–1135 per class');
+  await expect(histogram.locator('.recharts-bar-rectangle')).toHaveCount(10);
+
+  // original mode: the images as loaded, with their ground truth
+  let n = await drawn(page).catch(() => -1);
+  await page.getByTestId('dataset-mode').selectOption('original');
+  await framePixels(page, 12, n);
+  const first = page.getByTestId('dataset-sample').first();
+  await expect(first).toContainText('Ground truth: 7 (7 - seven)');
+  await expect(first).toContainText('Original 28×28');
+  const originalHeight = await page.getByTestId('dataset-frame').first().evaluate((c) => (c as HTMLCanvasElement).height);
+
+  // transformed mode: the pipeline's output (padded crop 32 × 32, enlarged in the grid)
+  n = await drawn(page);
+  await page.getByTestId('dataset-mode').selectOption('transformed');
+  const before = await framePixels(page, 12, n);
+  await expect(first).toContainText('RandomCrop 32×32');
+  expect(await page.getByTestId('dataset-frame').first().evaluate((c) => (c as HTMLCanvasElement).height)).not.toBe(originalHeight);
+  await expect(page.getByTestId('drawn-params').first()).toContainText('offset_h');
+
+  // re-draw: new augmentations, other pixels
+  n = await drawn(page);
+  await page.getByTestId('dataset-redraw').click();
+  const after = await framePixels(page, 12, n);
+  expect(after.filter((u, i) => u !== before[i]).length).toBeGreaterThanOrEqual(6);
+
+  // pin the first sample's parameters: further re-draws keep its pixels
+  await page.getByTestId('dataset-sample').first().locator('summary').click();
+  n = await drawn(page);
+  await page.getByTestId('pin-params').first().check();
+  const pinned = await framePixels(page, 12, n);
+  n = await drawn(page);
+  await page.getByTestId('dataset-redraw').click();
+  const again = await framePixels(page, 12, n);
+  expect(again[0]).toBe(pinned[0]);
+  expect(again.slice(1).filter((u, i) => u !== pinned[i + 1]).length).toBeGreaterThanOrEqual(5);
+
+  // paging
+  n = await drawn(page);
+  await page.getByTestId('dataset-next').click();
+  await expect(page.getByTestId('dataset-page')).toHaveText(/page 2 of 834/);
+  await framePixels(page, 12, n);
+  await expect(page.getByTestId('dataset-sample').first()).toHaveAttribute('data-index', '12');
+});
