@@ -110,3 +110,46 @@ describe('analyze-results CLI', () => {
     expect(out.join('\n')).toMatch(new RegExp(`${N} samples, \\d+ correct`));
   });
 });
+
+describe('analyze-results on the real predictions of test (runner checkpoint, cat/dog PNGs)', () => {
+  const dataTar = sharedPath('reference/runner_run/data.tar.gz');
+  const configPy = sharedPath('reference/runner_run/config.py');
+  const ckpt = sharedPath('reference/checkpoints/runner_resnet18_cifar_w16_2cls_epoch_3.pth');
+
+  it.skipIf(![dataTar, configPy, ckpt].every(existsSync))('test --out results.json, then analyze-results draws every val image with its prediction', async () => {
+    const { parseTarGzip } = await import('nanotar');
+    const { mkdirSync } = await import('node:fs');
+    const { dirname } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'analyze-real-'));
+    for (const item of await parseTarGzip(new Uint8Array(readFileSync(dataTar)))) {
+      if (!item.data || item.name.endsWith('/')) continue;
+      mkdirSync(dirname(join(dir, item.name)), { recursive: true });
+      writeFileSync(join(dir, item.name), item.data);
+    }
+    const cfg = join(dir, 'cfg.py');
+    writeFileSync(cfg, readFileSync(configPy, 'utf8').replace(/data_root='data'/g, `data_root='${dir}/data'`) + 'test_dataloader = val_dataloader\ntest_evaluator = val_evaluator\ntest_cfg = dict()\n');
+    const lines: string[] = [];
+    const io = { out: (t: string) => void lines.push(t), err: (t: string) => void lines.push(t) };
+    expect(await main(['test', cfg, ckpt, '--out', join(dir, 'results.json')], io)).toBe(0);
+    const samples = parseResults(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')));
+    expect(samples).toHaveLength(16);
+    expect(samples.every((s) => s.img_path?.includes('/val/'))).toBe(true);
+
+    expect(await main(['analyze-results', cfg, join(dir, 'results.json'), '--out-dir', join(dir, 'out'), '--topk', '5'], io)).toBe(0);
+    const picked = selectResults(samples, { topk: 5 });
+    const success = JSON.parse(readFileSync(join(dir, 'out/success/success.json'), 'utf8')) as { sample_idx: number; metainfo?: unknown }[];
+    expect(success.map((s) => s.sample_idx)).toEqual(picked.success.map((s) => s.sample_idx));
+    expect(readdirSync(join(dir, 'out/fail'))).toEqual(['fail.json'].concat(picked.fail.map((s) => `${s.img_path!.split('/').pop()!.replace('.png', '')}.png`)).sort());
+    // the drawn image is the PNG file (decoded BGR, shown as RGB) under the two caption lines
+    const best = picked.success[0];
+    const file = readdirSync(join(dir, 'out/success')).find((f) => f.startsWith(best.img_path!.split('/').pop()!.replace('.png', '')))!;
+    const drawnPng = decode(readFileSync(join(dir, 'out/success', file)));
+    const source = decode(readFileSync(best.img_path!));
+    const top = 8 + 2 * 14 + 8;
+    for (const [y, x] of [[0, 0], [16, 20], [31, 31]]) {
+      const k = ((top + y) * drawnPng.width + 8 + x) * 4;
+      const s = (y * source.width + x) * source.channels;
+      expect([drawnPng.data[k], drawnPng.data[k + 1], drawnPng.data[k + 2]]).toEqual([source.data[s], source.data[s + 1], source.data[s + 2]]);
+    }
+  });
+});
