@@ -1,5 +1,5 @@
 /** The Model panel's side of its worker (inline where module workers fail). */
-import type { ModelAnalysis } from './analysis';
+import { analyzeModel, type ModelAnalysis } from './analysis';
 
 export interface AnalyzeRequest {
   id: number;
@@ -35,7 +35,7 @@ export class ModelAnalysisClient {
   }
 
   analyze(config: Record<string, unknown>, inputShape: [number, number, number]): Promise<ModelAnalysis> {
-    if (!this.worker) return import('./analysis').then(({ analyzeModel }) => analyzeModel(config, inputShape));
+    if (!this.worker) return Promise.resolve().then(() => analyzeModel(config, inputShape));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

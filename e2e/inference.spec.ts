@@ -1,0 +1,88 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { expect, test } from '@playwright/test';
+
+/**
+ * Inference panel in Chromium: drop the resnet18_cifar_w16 reference config + checkpoint and real photos → top-k
+ * score bars per image, a clear message for a non-image, the JSON download, the checkpoint restored from the offline
+ * cache after a reload; the Model panel shows the module tree and the complexity table.
+ */
+
+const SHARED = process.env.MMPRETRAIN_WEB_SHARED ?? resolve(process.cwd(), '../shared');
+const CFG = resolve(SHARED, 'reference/models/resnet18_cifar_w16_cfg.json');
+const CKPT = resolve(SHARED, 'reference/models/resnet18_cifar_w16.safetensors');
+const IMGS = ['dog.jpg', 'cat-dog.png'].map((n) => resolve(SHARED, 'data/images', n));
+
+test('drop config + checkpoint + images: top-k bars, bad file message, JSON download, offline checkpoint after reload', async ({ page }) => {
+  test.skip(![CFG, CKPT, ...IMGS].every(existsSync), `reference files absent under ${SHARED}`);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/#/inference');
+  await page.getByTestId('inference-config').setInputFiles(CFG);
+  await page.getByTestId('inference-checkpoint').setInputFiles(CKPT);
+  await expect(page.getByTestId('inference-status')).toContainText('with resnet18_cifar_w16.safetensors', { timeout: 60_000 });
+  await expect(page.getByTestId('inference-pipeline')).toContainText('LoadImageFromFile → Resize → PackInputs');
+
+  await page.getByTestId('inference-images').setInputFiles([
+    ...IMGS.map((p) => ({ name: p.replace(/^.*\//, ''), mimeType: p.endsWith('.png') ? 'image/png' : 'image/jpeg', buffer: readFileSync(p) })),
+    { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') },
+    { name: 'empty.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(0) },
+  ]);
+  const cards = page.getByTestId('inference-result');
+  await expect(cards).toHaveCount(4);
+  const dog = page.getByRole('article', { name: 'result for dog.jpg' });
+  await expect(dog.getByTestId('inference-bar')).toHaveCount(5, { timeout: 60_000 });
+  await expect(dog).toContainText(/ms on (wasm|webgl|webgpu|cpu)/);
+  await expect(page.getByRole('article', { name: 'result for cat-dog.png' }).getByTestId('inference-bar')).toHaveCount(5, { timeout: 60_000 });
+  await expect(page.getByRole('article', { name: 'result for notes.txt' }).getByRole('alert')).toContainText('notes.txt', { timeout: 30_000 });
+  await expect(page.getByRole('article', { name: 'result for empty.jpg' }).getByRole('alert')).toContainText('empty.jpg: the file is empty (0 bytes)', { timeout: 30_000 });
+
+  // Bars are sorted, sized by score, named with CIFAR-10 classes.
+  const scores = (await dog.locator('.inf-bar-score').allTextContents()).map((t) => parseFloat(t));
+  expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  expect(await dog.locator('.inf-bar-label').first().textContent()).toMatch(/^\d: (airplane|automobile|bird|cat|deer|dog|frog|horse|ship|truck)$/);
+
+  const download = page.waitForEvent('download');
+  await page.getByTestId('inference-download').click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe('inference_resnet18_cifar_w16_cfg.json');
+  const json = JSON.parse(readFileSync((await file.path())!, 'utf8')) as { results: { image: string; pred_scores?: number[]; topk?: { score: number }[]; error?: string }[] };
+  expect(json.results.map((r) => r.image)).toEqual(['dog.jpg', 'cat-dog.png', 'notes.txt', 'empty.jpg']);
+  expect(json.results[0].pred_scores).toHaveLength(10);
+  expect(json.results[0].topk![0].score * 100).toBeCloseTo(scores[0], 1);
+  expect(json.results[3].error).toContain('0 bytes');
+
+  // A checkpoint for another architecture: a clear message, the tab stays alive.
+  await page.getByTestId('inference-checkpoint').setInputFiles(resolve(SHARED, 'reference/models/lenet5.safetensors'));
+  await expect(page.getByTestId('inference-error')).toContainText('lenet5.safetensors: no weight fits this model', { timeout: 60_000 });
+
+  // Reload: config and the last good checkpoint come back from the offline cache, no file needed.
+  await page.getByRole('button', { name: 'resnet18_cifar_w16.safetensors', exact: true }).click();
+  await expect(page.getByTestId('inference-status')).toContainText('with resnet18_cifar_w16.safetensors', { timeout: 60_000 });
+  await page.reload();
+  await expect(page.getByTestId('inference-cache')).toContainText('resnet18_cifar_w16.safetensors');
+  await expect(page.getByTestId('inference-status')).toContainText('with resnet18_cifar_w16.safetensors', { timeout: 60_000 });
+  await page.getByTestId('inference-images').setInputFiles(IMGS[0]);
+  await expect(page.getByRole('article', { name: 'result for dog.jpg' }).getByTestId('inference-bar')).toHaveCount(5, { timeout: 60_000 });
+  expect(parseFloat((await page.getByRole('article', { name: 'result for dog.jpg' }).locator('.inf-bar-score').first().textContent())!)).toBeCloseTo(scores[0], 2);
+  expect(errors).toEqual([]);
+});
+
+test('Model panel: module tree with parameter shapes and the complexity table', async ({ page }) => {
+  test.skip(!existsSync(CFG), `reference files absent under ${SHARED}`);
+  await page.goto('/#/model');
+  await page.getByTestId('model-config').setInputFiles(CFG);
+  const tree = page.getByTestId('model-tree');
+  await expect(tree).toContainText('ResNet_CIFAR', { timeout: 60_000 });
+  await expect(tree).toContainText('weight (16, 3, 3, 3)');
+  await expect(tree).toContainText('running_mean* (16,)');
+  await expect(page.getByTestId('model-totals')).toContainText('Params');
+  await page.getByLabel('view').selectOption('complexity');
+  await expect(page.getByTestId('model-complexity')).toContainText('backbone.layer1');
+  // Input shape changes the FLOPs, not the parameters.
+  const flops32 = await page.getByTestId('model-totals').locator('dd').nth(1).textContent();
+  await page.getByLabel('height').fill('64');
+  await page.getByLabel('width').fill('64');
+  await expect(page.getByTestId('model-totals')).toContainText('(3, 64, 64)', { timeout: 30_000 });
+  await expect(page.getByTestId('model-totals').locator('dd').nth(1)).not.toHaveText(flops32!);
+});
