@@ -189,4 +189,32 @@ describe.skipIf(!haveMnist)('a training session (LeNet-5 on 64 MNIST test images
     await startTrainSession({ ...request([]), files: [] }, env(new MemoryWorkDir('w'), events)).done;
     expect(of(events, 'error')[0].message).toMatch(/t10k-images-idx3-ubyte\(\.gz\) and t10k-labels-idx1-ubyte\(\.gz\)/);
   });
+
+  describe('bad input ends the run with a clear message', () => {
+    const failWith = async (req: StartRequest, store = new MemoryWorkDir('w')) => {
+      await tf.setBackend('wasm');
+      const events: TrainEvent[] = [];
+      const before = tf.memory().numTensors;
+      await startTrainSession(req, env(store, events)).done;
+      expect(of(events, 'done')).toEqual([]);
+      expect(tf.memory().numTensors).toBe(before);
+      return of(events, 'error')[0].message;
+    };
+
+    it('a config missing a required field, an unknown optimizer, a scheduler with end <= begin, a dataset smaller than a batch', async () => {
+      expect(await failWith(request([], (c) => delete c.optim_wrapper))).toMatch(/training needs optim_wrapper/);
+      expect(await failWith(request(['optim_wrapper.optimizer.type=SDG']))).toMatch(/SDG[\s\S]*SGD/);
+      expect(await failWith(request([], (c) => (c.param_scheduler = { type: 'LinearLR', begin: 5, end: 5 })))).toMatch(/end should be larger than begin/);
+      expect(await failWith(request(['train_dataloader.dataset.indices=8', 'train_dataloader.drop_last=True']))).toMatch(/smaller than one batch \(batch_size=16, drop_last=true\)/);
+    });
+
+    it('resuming with the checkpoint of a different model names the mismatching keys', async () => {
+      await tf.setBackend('wasm');
+      const store = new MemoryWorkDir('w');
+      await startTrainSession(request(['train_cfg.max_epochs=1']), env(store, [])).done;
+      expect(store.text('last_checkpoint')).toBe('w/epoch_1.pth');
+      const message = await failWith({ ...request(['train_cfg.max_epochs=2', 'model.backbone.num_classes=5']), resume: true }, store);
+      expect(message).toMatch(/^epoch_1\.pth is a checkpoint of a different model than this config builds.*shape mismatch.*\[10, 84\], model \[5, 84\]/);
+    });
+  });
 });

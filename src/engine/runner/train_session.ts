@@ -4,6 +4,8 @@
  * progress, validation results, checkpoints and failures as {@link TrainEvent}s. No DOM: the worker is a thin shell
  * around it and Node tests drive it directly.
  */
+import { tf } from '../../backends/tf';
+import { loadCheckpoint } from '../../fileio';
 import { FileSystem, MemorySource, type MemoryEntry } from '../../fileio/sources';
 import { buildRunner } from './build_runner';
 import { loadIntoRunner, serializeRunnerCheckpoint } from './checkpoint_io';
@@ -121,6 +123,38 @@ class ProgressHook extends Hook<Runner> {
   }
 }
 
+/**
+ * Runs `build`; if it throws, disposes the tf variables it created (a model built before a later part of the config
+ * failed), so a failed start leaves no tensors behind.
+ */
+async function withVariablesDisposedOnFailure<T>(build: () => Promise<T>): Promise<T> {
+  const registered = () => tf.engine().registeredVariables;
+  const before = new Set(Object.keys(registered()));
+  try {
+    return await build();
+  } catch (e) {
+    for (const [name, v] of Object.entries(registered())) if (!before.has(name)) v.dispose();
+    throw e;
+  }
+}
+
+/**
+ * Resuming needs the checkpoint of the model the config builds: every key with its shape. Throws a message naming
+ * the first differences otherwise (a work dir reused for another config, a changed `num_classes`).
+ */
+export async function checkSameModel(shapes: Map<string, number[]>, bytes: Uint8Array, name: string): Promise<void> {
+  const ck = await loadCheckpoint(bytes, name);
+  const mismatched = [...shapes].filter(([k, s]) => ck.stateDict.has(k) && ck.stateDict.get(k)!.shape.join(',') !== s.join(','));
+  const missing = [...shapes.keys()].filter((k) => !ck.stateDict.has(k));
+  if (!mismatched.length && !missing.length) return;
+  const shown = mismatched.slice(0, 3).map(([k, s]) => `${k}: checkpoint [${ck.stateDict.get(k)!.shape.join(', ')}], model [${s.join(', ')}]`);
+  throw new Error(
+    `${name} is a checkpoint of a different model than this config builds, so the run cannot resume from it: ` +
+      [mismatched.length && `${mismatched.length} shape mismatch${mismatched.length > 1 ? 'es' : ''} (${shown.join('; ')})`, missing.length && `${missing.length} of the model's ${shapes.size} keys missing (${missing.slice(0, 3).join(', ')})`].filter(Boolean).join(', ') +
+      '. Resume with the config the run was started with, or train in a new work dir.',
+  );
+}
+
 /** A running (or finished) session: control it, await its end. */
 export interface TrainSession {
   control: TrainControlHook;
@@ -142,14 +176,16 @@ async function run(req: StartRequest, env: SessionEnv, control: TrainControlHook
   const backend = await env.initBackend(req.backend);
   const workDir = new ObservedWorkDir(await env.openWorkDir(req.workDirName), env.post);
   const fileSystem = datasetFileSystem(req.files, req.mounts);
-  const { runner, model, optimWrapper } = await buildRunner(req.cfg, {
-    cfgText: req.cfgText,
-    cfgFileName: req.cfgFileName,
-    workDir,
-    phase: 'train',
-    datasetContext: { fileSystem },
-    serializeCheckpoint: serializeRunnerCheckpoint,
-  });
+  const { runner, model, optimWrapper } = await withVariablesDisposedOnFailure(() =>
+    buildRunner(req.cfg, {
+      cfgText: req.cfgText,
+      cfgFileName: req.cfgFileName,
+      workDir,
+      phase: 'train',
+      datasetContext: { fileSystem },
+      serializeCheckpoint: serializeRunnerCheckpoint,
+    }),
+  );
   try {
     const batcher = new ProgressBatcher(
       ({ scalars, lines }) => env.post({ kind: 'progress', position: position(), scalars, lines }, [scalars.values.buffer]),
@@ -186,6 +222,7 @@ async function run(req: StartRequest, env: SessionEnv, control: TrainControlHook
       const name = checkpointNameFromPointer(new TextDecoder().decode(pointer));
       const bytes = await workDir.read(name);
       if (!bytes) throw new Error(`${workDir.root}: last_checkpoint names ${name}, which is missing`);
+      await checkSameModel(model.stateDictShapes(), bytes, name);
       await loadIntoRunner(runner, bytes, `${workDir.root}/${name}`, { resume: true });
       resumedFrom = name;
     } else if (typeof req.cfg.load_from === 'string') {
