@@ -72,10 +72,55 @@ test('drop MNIST test files: original and transformed modes, histogram, re-draw 
   expect(again[0]).toBe(pinned[0]);
   expect(again.slice(1).filter((u, i) => u !== pinned[i + 1]).length).toBeGreaterThanOrEqual(5);
 
+  // the shown grid as one PNG
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('dataset-export').click()]);
+  expect(download.suggestedFilename()).toBe('browse_transformed_train_p1.png');
+  const { readFileSync } = await import('node:fs');
+  const png = readFileSync(await download.path());
+  expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+  // 4 columns x 3 rows of equal cells, each as wide as the widest frame
+  const frameW = Math.max(...(await page.getByTestId('dataset-frame').evaluateAll((els) => els.map((c) => (c as HTMLCanvasElement).width))));
+  expect(png.readUInt32BE(16)).toBe(4 * frameW);
+
   // paging
   n = await drawn(page);
   await page.getByTestId('dataset-next').click();
   await expect(page.getByTestId('dataset-page')).toHaveText(/page 2 of 834/);
   await framePixels(page, 12, n);
   await expect(page.getByTestId('dataset-sample').first()).toHaveAttribute('data-index', '12');
+});
+
+test('results analysis: confusion matrix of predictions on the dropped MNIST test set, a clicked cell lists its samples with images', async ({ page }) => {
+  test.skip(!FILES.every(existsSync), `MNIST test files absent under ${MNIST}`);
+  const { gunzipSync } = await import('node:zlib');
+  const { readFileSync } = await import('node:fs');
+  const labels = gunzipSync(readFileSync(FILES[1])).subarray(8, 8 + 300);
+  // predictions for the first 300 samples: every 7th is predicted as the next class
+  const results = Array.from(labels, (gt, i) => {
+    const pred = i % 7 === 0 ? (gt + 1) % 10 : gt;
+    const score = new Array(10).fill(0.02);
+    score[pred] = 0.82;
+    return { pred_score: score, pred_label: [pred], gt_label: [gt], metainfo: { sample_idx: i } };
+  });
+  const wrong = results.filter((r) => r.pred_label[0] !== r.gt_label[0]);
+  const cellT = wrong[0].gt_label[0];
+  const cellP = wrong[0].pred_label[0];
+  const inCell = wrong.filter((r) => r.gt_label[0] === cellT && r.pred_label[0] === cellP).length;
+
+  await page.goto('/#/dataset');
+  await page.getByTestId('dataset-file-input').setInputFiles(FILES);
+  await expect(page.getByTestId('dataset-summary')).toContainText('10000 samples');
+  await page.getByTestId('results-file-input').setInputFiles({ name: 'results.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(results)) });
+  const analysis = page.getByTestId('results-analysis');
+  await expect(analysis).toContainText(`300 samples, ${300 - wrong.length} correct`);
+  const cell = page.getByTestId(`confusion-cell-${cellT}-${cellP}`);
+  await expect(cell).toHaveText(String(inCell));
+  await page.getByTestId('confusion-normalized').check();
+  await expect(page.getByTestId(`confusion-cell-${cellT}-${cellT}`)).toHaveText(/^0\.\d\d$/);
+  await cell.click();
+  const listed = page.getByTestId('confusion-cell-samples');
+  await expect(listed.locator('figure')).toHaveCount(inCell);
+  await expect(listed.locator('canvas')).toHaveCount(inCell);
+  await expect(listed).toContainText(`Prediction: ${cellP}, 0.82`);
+  await expect(page.getByTestId('results-fail').locator('figure')).toHaveCount(Math.min(20, wrong.length));
 });
