@@ -43,6 +43,17 @@ test('trains LeNet-5 on WASM in the worker: loss chart, validation, confusion ma
   test.setTimeout(120_000);
   await setup(page, 2);
   await page.getByLabel('Training backend').selectOption('wasm');
+  // The page stays responsive while the worker trains: the longest gap between 20 ms timer ticks is recorded.
+  await page.evaluate(() => {
+    const w = window as unknown as { __maxGap: number };
+    w.__maxGap = 0;
+    let last = performance.now();
+    setInterval(() => {
+      const t = performance.now();
+      w.__maxGap = Math.max(w.__maxGap, t - last);
+      last = t;
+    }, 20);
+  });
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.getByTestId('train-status')).toContainText('wasm');
   // The loss curve grows while the run goes (8 iterations in all).
@@ -50,11 +61,18 @@ test('trains LeNet-5 on WASM in the worker: loss chart, validation, confusion ma
   await expect(page.getByTestId('train-finished')).toBeVisible({ timeout: 60_000 });
   expect(Number(await page.getByTestId('train-chart-loss').getAttribute('data-points'))).toBe(8);
   await expect(page.getByTestId('train-progress-iter')).toHaveAttribute('value', '8');
+  await expect(page.getByTestId('train-progress-epoch-iter')).toHaveAttribute('value', '4');
+  // A finished run is not offered for resuming.
+  await expect(page.getByRole('region', { name: 'Runs to resume' })).toHaveCount(0);
   await expect(page.getByTestId('train-checkpoints')).toContainText('epoch_1.pth');
   await expect(page.getByTestId('train-checkpoints')).toContainText('epoch_2.pth');
   await expect(page.getByTestId('train-val-metrics')).toContainText('accuracy/top1');
   await expect(page.getByLabel('Confusion matrix')).toContainText('0 - zero');
   await expect(page.getByTestId('train-log')).toContainText('Epoch(train) [2][4/4]');
+  const maxGap = await page.evaluate(() => (window as unknown as { __maxGap: number }).__maxGap);
+  console.log(`longest main-thread timer gap while training: ${maxGap.toFixed(0)} ms`);
+  expect(maxGap).toBeLessThan(1500);
+  await page.screenshot({ path: 'test-results/train-panel.png', fullPage: true });
 
   // The checkpoint downloads from browser storage as a PyTorch zip archive.
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('train-checkpoints').getByRole('button', { name: 'download' }).last().click()]);

@@ -203,7 +203,8 @@ async function run(req: StartRequest, env: SessionEnv, control: TrainControlHook
         maxIters: runner.maxIters,
         epoch: runner.epoch,
         maxEpochs: runner.maxEpochs,
-        innerIter: epochLength ? runner.iter - Math.floor(runner.iter / epochLength) * epochLength : 0,
+        // Iterations done in the current epoch; a finished run shows its last epoch full.
+        innerIter: !epochLength ? 0 : byEpoch && runner.epoch >= runner.maxEpochs ? epochLength : byEpoch ? Math.max(0, runner.iter - runner.epoch * epochLength) : runner.iter % epochLength,
         epochLength,
         byEpoch,
         secPerIter: progress.secPerIter(),

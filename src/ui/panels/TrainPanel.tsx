@@ -84,12 +84,17 @@ export default function TrainPanel() {
   const expectations = useMemo(() => (resolved.ok ? datasetExpectations(resolved.cfg) : []), [resolved]);
   const active = ['starting', 'running', 'paused', 'stopping'].includes(run.status);
 
+  const storageVersion = useTrainStore((s) => s.storageVersion);
   useEffect(() => {
     if (active) return;
+    let live = true;
     findResumableRuns()
-      .then(setResumable)
-      .catch((e: unknown) => setStorageError(`browser storage: ${e instanceof Error ? e.message : String(e)}`));
-  }, [active]);
+      .then((runs) => live && setResumable(runs))
+      .catch((e: unknown) => live && setStorageError(`browser storage: ${e instanceof Error ? e.message : String(e)}`));
+    return () => {
+      live = false;
+    };
+  }, [active, storageVersion]);
 
   const start = () => {
     if (!resolved.ok) return;
@@ -126,7 +131,7 @@ export default function TrainPanel() {
       <p className="muted">
         Runs MMPretrain's training loop in a Web Worker (the page stays responsive): the config's schedule, hooks, logs and checkpoints, in browser storage.
       </p>
-      <ResumeOffer runs={resumable} canStart={!active} onResume={resumeRun} filesDropped={run.datasetFiles.length > 0} />
+      <ResumeOffer runs={active ? [] : resumable} canStart={!active} onResume={resumeRun} filesDropped={run.datasetFiles.length > 0} />
       {storageError && <p className="error-box">{storageError}</p>}
 
       <div className="card train-setup">
@@ -148,7 +153,7 @@ export default function TrainPanel() {
           <textarea
             value={optionsText}
             onChange={(e) => setOptionsText(e.target.value)}
-            rows={3}
+            rows={5}
             spellCheck={false}
             aria-label="cfg-options"
             placeholder={'train_cfg.max_epochs=1\ntrain_dataloader.dataset.indices=256'}

@@ -6,12 +6,25 @@ import { splitRecords } from './runState';
 /** Keys that are positions, not curves. */
 const AXIS_KEYS = new Set(['step', 'iter', 'epoch']);
 
+/** Points drawn per chart at most: longer runs are thinned evenly (first and last kept). */
+const MAX_POINTS = 1500;
+
+/** Every k-th point so at most `max` remain, the last always kept. */
+export function thin<T>(points: T[], max: number): T[] {
+  if (points.length <= max) return points;
+  const step = Math.ceil(points.length / max);
+  const out = points.filter((_, i) => i % step === 0);
+  if (out[out.length - 1] !== points[points.length - 1]) out.push(points[points.length - 1]);
+  return out;
+}
+
 function Chart({ title, data, x, y, color }: { title: string; data: Record<string, number>[]; x: string; y: string; color: string }) {
-  const points = useMemo(() => data.filter((r) => y in r && x in r).map((r) => ({ x: r[x], y: r[y] })), [data, x, y]);
+  const all = useMemo(() => data.filter((r) => y in r && x in r).map((r) => ({ x: r[x], y: r[y] })), [data, x, y]);
+  const points = useMemo(() => thin(all, MAX_POINTS), [all]);
   return (
-    <figure className="train-chart" data-testid={`train-chart-${y}`} data-points={points.length}>
+    <figure className="train-chart" data-testid={`train-chart-${y}`} data-points={all.length}>
       <figcaption>
-        {title} <span className="muted">({points.length ? `last ${points[points.length - 1].y.toPrecision(5)}` : 'no values yet'})</span>
+        {title} <span className="muted">({all.length ? `last ${all[all.length - 1].y.toPrecision(5)}` : 'no values yet'})</span>
       </figcaption>
       <ResponsiveContainer width="100%" height={180}>
         <LineChart data={points} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>

@@ -25,6 +25,8 @@ export interface StartParams {
 }
 
 export interface TrainStoreState extends RunState {
+  /** Bumped when a run's saved status has been written (the panel then lists resumable runs again). */
+  storageVersion: number;
   /** Dropped dataset files (paths as dropped). */
   datasetFiles: DatasetFile[];
   setDatasetFiles(files: DatasetFile[]): void;
@@ -44,6 +46,7 @@ const TERMINAL = new Set(['finished', 'stopped', 'failed']);
 export const useTrainStore = create<TrainStoreState>()((set, get) => ({
   ...initialRunState,
   datasetFiles: [],
+  storageVersion: 0,
   setDatasetFiles: (files) => set({ datasetFiles: files }),
 
   async start(p) {
@@ -92,7 +95,10 @@ export const useTrainStore = create<TrainStoreState>()((set, get) => ({
     }
     if (TERMINAL.has(next.status) && !TERMINAL.has(before.status) && next.runName) {
       const name = next.runName;
-      void openBrowserWorkDir(name).then((s) => setRunStatus(s, next.status));
+      void openBrowserWorkDir(name)
+        .then((s) => setRunStatus(s, next.status))
+        .catch(() => undefined)
+        .then(() => set({ storageVersion: get().storageVersion + 1 }));
       if (e.kind !== 'error') {
         client?.terminate();
         client = null;
