@@ -68,6 +68,38 @@ test('drop config + checkpoint + images: top-k bars, bad file message, JSON down
   expect(errors).toEqual([]);
 });
 
+test('drag and drop LeNet-5 (config + checkpoint + image) in one drop; paste a config as text', async ({ page }) => {
+  const LCFG = resolve(SHARED, 'reference/models/lenet5_cfg.json');
+  const LCKPT = resolve(SHARED, 'reference/models/lenet5.safetensors');
+  test.skip(![LCFG, LCKPT, ...IMGS].every(existsSync), `reference files absent under ${SHARED}`);
+  await page.goto('/#/inference');
+  const files = [
+    { name: 'lenet5_cfg.json', type: 'application/json', data: [...readFileSync(LCFG)] },
+    { name: 'lenet5.safetensors', type: 'application/octet-stream', data: [...readFileSync(LCKPT)] },
+    { name: 'dog.jpg', type: 'image/jpeg', data: [...readFileSync(IMGS[0])] },
+  ];
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([new Uint8Array(f.data)], f.name, { type: f.type }));
+    return dt;
+  }, files);
+  await page.getByTestId('inference-dropzone').dispatchEvent('drop', { dataTransfer });
+  await expect(page.getByTestId('inference-status')).toContainText('lenet5_cfg on', { timeout: 60_000 });
+  await expect(page.getByTestId('inference-status')).toContainText('with lenet5.safetensors');
+  await expect(page.getByTestId('inference-pipeline')).toContainText('LoadImageFromFile');
+  await expect(page.getByRole('article', { name: 'result for dog.jpg' }).getByTestId('inference-bar')).toHaveCount(5, { timeout: 60_000 });
+  await expect(page.getByRole('article', { name: 'result for dog.jpg' }).locator('.inf-bar-label').first()).toHaveText(/^\d: \d - /); // MNIST names
+
+  // Paste the ResNet config as text: the model is rebuilt (the LeNet checkpoint does not fit it: a clear message).
+  const text = readFileSync(CFG, 'utf8');
+  await page.getByTestId('inference-dropzone').evaluate((el, t) => {
+    const dt = new DataTransfer();
+    dt.setData('text/plain', t);
+    el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+  }, text);
+  await expect(page.getByTestId('inference-error')).toContainText('lenet5.safetensors: no weight fits this model (pasted_config)', { timeout: 60_000 });
+});
+
 test('Model panel: module tree with parameter shapes and the complexity table', async ({ page }) => {
   test.skip(!existsSync(CFG), `reference files absent under ${SHARED}`);
   await page.goto('/#/model');

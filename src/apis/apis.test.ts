@@ -93,6 +93,7 @@ describe.skipIf(!have)('inference on the reference models (WASM)', () => {
   it("decoded images through the pipeline match MMPretrain's logits_from_uint8 (softmax) within 1e-4", async () => {
     for (const name of ['resnet18_cifar_w16', 'lenet5']) {
       const m = name === 'lenet5' ? await initModel(cfgOf(name), ckptOf(name, '.pth')) : r18;
+      expect(m.numClasses).toBe(10); // LeNet-5: from the backbone under a plain ClsHead
       const io = parseNpz(read(`${models}/${name}_io.npz`));
       const raw = io['raw_uint8'];
       const [n, c, h, w] = raw.shape;
@@ -168,5 +169,25 @@ describe.skipIf(!have)('inference on the reference models (WASM)', () => {
     await expect(initModel(cfgOf('resnet18_cifar_w16'), { data: bytes.subarray(0, bytes.length >> 1), name: 'cut.pth' })).rejects.toThrow(/cut\.pth/);
     // The model still works afterwards.
     expect((await inferenceModel(r18, image('dog.jpg'))).pred_scores.length).toBe(10);
+  });
+});
+
+describe.skipIf(!have)('image sizes from headers (the huge-image guard)', () => {
+  it('header sizes equal the decoded sizes of the real images; a huge PNG is refused before decoding, naming the file', async () => {
+    const { imageSizeFromHeader } = await import('./image_size');
+    const { imfrombytes } = await import('../image');
+    for (const n of ['demo.JPEG', 'bird.JPEG', 'dog.jpg', 'cat-dog.png']) {
+      const bytes = read(`${images}/${n}`);
+      const img = imfrombytes(bytes, 'color', 'bgr', n);
+      expect(imageSizeFromHeader(bytes), n).toEqual({ width: img.width, height: img.height });
+    }
+    const png = read(`${images}/cat-dog.png`).slice();
+    const view = new DataView(png.buffer, png.byteOffset);
+    view.setUint32(16, 40000);
+    view.setUint32(20, 30000);
+    const m = await initModel(cfgOf('lenet5'), ckptOf('lenet5'));
+    await expect(inferenceModel(m, { bytes: png, name: 'huge.png' })).rejects.toThrow(/huge\.png: the image is 40000 × 30000 \(1200\.0 megapixels\), above the 89\.5 megapixels/);
+    await expect(new ImageClassificationInferencer(m, { max_pixels: 1000 }).call({ bytes: read(`${images}/dog.jpg`), name: 'dog.jpg' })).rejects.toThrow(/dog\.jpg: the image is \d+ × \d+/);
+    m.model.dispose();
   });
 });

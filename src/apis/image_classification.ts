@@ -11,6 +11,7 @@ import { registerTransforms } from '../datasets/transforms/register_all';
 import type { ImageArray, PixelData } from '../image/image';
 import type { DataSample } from '../models/structures';
 import { testPipelineOf } from '../tools/visualization/vis_cam';
+import { checkImageSize, MAX_IMAGE_PIXELS } from './image_size';
 import type { InferenceModel } from './model';
 
 type Dict = Record<string, unknown>;
@@ -53,6 +54,8 @@ export interface InferencerOptions {
   pipeline?: TransformSpec[];
   /** Class names overriding the model's `dataset_meta.classes`. */
   classes?: string[] | null;
+  /** Images whose header declares more pixels are refused before decoding. Default: {@link MAX_IMAGE_PIXELS} (Pillow's). */
+  max_pixels?: number;
 }
 
 /** Options of {@link ImageClassificationInferencer.call}. */
@@ -67,6 +70,7 @@ export class ImageClassificationInferencer {
   /** Whether the pipeline came from the config (else a default for a bare model dict: Resize to the input size). */
   readonly pipelineFromConfig: boolean;
   readonly classes: string[] | null;
+  readonly maxPixels: number;
   private readonly fileCompose: Compose;
   private arrayCompose: Compose | null = null;
 
@@ -79,6 +83,7 @@ export class ImageClassificationInferencer {
     this.pipelineCfg = pipeline;
     this.pipelineFromConfig = fromConfig;
     this.classes = opts.classes === undefined ? model.dataset_meta.classes : opts.classes;
+    this.maxPixels = opts.max_pixels ?? MAX_IMAGE_PIXELS;
     this.fileCompose = new Compose(pipeline, { seed: 0 });
   }
 
@@ -101,6 +106,7 @@ export class ImageClassificationInferencer {
         out = await this.composeForArrays().transformAsync({ img: image, img_shape: [img.height, img.width], ori_shape: [img.height, img.width] });
       } else {
         if (img.bytes.length === 0) throw new Error('the file is empty (0 bytes)');
+        checkImageSize(img.bytes, name, this.maxPixels);
         out = await this.fileCompose.transformAsync({ img_path: name, img_bytes: img.bytes });
       }
     } catch (e) {

@@ -121,10 +121,17 @@ export function readConfig(config: string | Dict, fs: VirtualFS | null, cfgOptio
   return configToJSON(loadConfig(config, fs, { cfgOptions }).cfg) as Dict;
 }
 
-/** `head.num_classes` of the config's model, or null. */
+/**
+ * The model's output count from its config: `head.num_classes`, else the backbone's (LeNet-5 classifies in the
+ * backbone under a plain `ClsHead`), else the data preprocessor's; null when none says.
+ */
 export function numClassesOf(cfg: Dict): number | null {
-  const head = modelConfigOf(cfg).head as Dict | undefined;
-  return typeof head?.num_classes === 'number' ? head.num_classes : null;
+  const model = modelConfigOf(cfg);
+  for (const part of [model.head, model.backbone, model.data_preprocessor]) {
+    const n = (part as Dict | null | undefined)?.num_classes;
+    if (typeof n === 'number') return n;
+  }
+  return null;
 }
 
 /** Every key of the model missing from the checkpoint: it holds weights for another architecture. */

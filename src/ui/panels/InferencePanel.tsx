@@ -17,7 +17,8 @@ const BACKENDS = ['wasm', 'webgl', 'webgpu', 'cpu'] as const;
 const CONFIG_EXT = /\.(py|json)$/i;
 const CKPT_EXT = /\.(pth|pt|safetensors|bin|ckpt)$/i;
 
-type Checkpoint = { name: string; bytes: ArrayBuffer };
+/** A checkpoint as a Blob (the dropped File, or the cached copy): never read on the page. */
+type Checkpoint = { name: string; blob: Blob };
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -55,7 +56,7 @@ export default function InferencePanel() {
       setConfig(last.config);
       setShipped(last.shipped ?? '');
       if (last.checkpoint) {
-        readCachedCheckpoint(last.checkpoint).then((bytes) => bytes && setCheckpoint({ name: last.checkpoint!, bytes }), () => undefined);
+        readCachedCheckpoint(last.checkpoint).then((blob) => blob && setCheckpoint({ name: last.checkpoint!, blob }), () => undefined);
       }
     }
     void refreshCache();
@@ -68,10 +69,10 @@ export default function InferencePanel() {
     const my = ++seq.current;
     setBusy(checkpoint ? `loading ${checkpoint.name}…` : 'building the model…');
     setError(null);
-    setProgress(checkpoint ? [0, checkpoint.bytes.byteLength] : null);
+    setProgress(checkpoint ? [0, checkpoint.blob.size] : null);
     saveLastChoice({ config, shipped: shipped || null, checkpoint: checkpoint?.name ?? null });
     client.current
-      .load(backend, config, checkpoint && { name: checkpoint.name, bytes: checkpoint.bytes.slice(0) }, (l, t) => my === seq.current && setProgress([l, t]))
+      .load(backend, config, checkpoint, (l, t) => my === seq.current && setProgress([l, t]))
       .then((m) => {
         if (my !== seq.current) return;
         setModel(m);
@@ -107,9 +108,9 @@ export default function InferencePanel() {
     }
   };
 
-  const takeCheckpoint = (name: string, bytes: ArrayBuffer) => {
-    setCheckpoint({ name, bytes });
-    cacheCheckpoint(name, bytes.slice(0)).then(refreshCache, (e) => setError(`${name}: not cached offline (${message(e)})`));
+  const takeCheckpoint = (name: string, blob: Blob) => {
+    setCheckpoint({ name, blob });
+    cacheCheckpoint(name, blob).then(refreshCache, (e) => setError(`${name}: not cached offline (${message(e)})`));
   };
 
   const acceptFiles = useCallback(
@@ -123,7 +124,7 @@ export default function InferencePanel() {
             setShipped('');
           } else if (CKPT_EXT.test(f.name)) {
             if (f.size === 0) throw new Error(`${f.name}: the file is empty (0 bytes)`);
-            takeCheckpoint(f.name, await f.arrayBuffer());
+            takeCheckpoint(f.name, f);
           } else {
             images.push({ id: nextEntry.current++, name: f.name || `pasted-${nextEntry.current}.png`, bytes: await f.arrayBuffer(), url: URL.createObjectURL(f) });
           }
@@ -146,6 +147,18 @@ export default function InferencePanel() {
     if (files.length) {
       e.preventDefault();
       void acceptFiles(files);
+      return;
+    }
+    // Pasted config text: a JSON dict, or Python config source (`model = dict(...)`, `_base_ = [...]`).
+    const text = e.clipboardData.getData('text/plain').trim();
+    if (!text || (e.target as HTMLElement).closest('input, textarea')) return;
+    e.preventDefault();
+    try {
+      setConfig(droppedSource(text.startsWith('{') ? 'pasted_config.json' : 'pasted_config.py', text));
+      setShipped('');
+      setError(null);
+    } catch (err) {
+      setError(`pasted text is not a config: ${message(err)}`);
     }
   };
 
@@ -217,7 +230,7 @@ export default function InferencePanel() {
               <ul className="inf-cache" data-testid="inference-cache">
                 {cached.map((c) => (
                   <li key={c.name}>
-                    <button type="button" className="link" onClick={() => readCachedCheckpoint(c.name).then((b) => b && setCheckpoint({ name: c.name, bytes: b }))}>
+                    <button type="button" className="link" onClick={() => readCachedCheckpoint(c.name).then((blob) => blob && setCheckpoint({ name: c.name, blob }))}>
                       {c.name}
                     </button>
                     <span className="muted">{formatBytes(c.size)}</span>

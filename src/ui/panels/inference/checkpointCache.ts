@@ -44,9 +44,9 @@ async function store(mode: IDBTransactionMode): Promise<IDBObjectStore> {
   return (await openDb()).transaction(STORE, mode).objectStore(STORE);
 }
 
-/** Saves (or replaces) a checkpoint under its file name. */
-export async function cacheCheckpoint(name: string, bytes: ArrayBuffer): Promise<void> {
-  const row: Row = { name, size: bytes.byteLength, savedAt: Date.now(), blob: new Blob([bytes]) };
+/** Saves (or replaces) a checkpoint under its file name (a File is stored as is: the browser copies it to disk). */
+export async function cacheCheckpoint(name: string, blob: Blob): Promise<void> {
+  const row: Row = { name, size: blob.size, savedAt: Date.now(), blob };
   await request((await store('readwrite')).put(row));
 }
 
@@ -56,10 +56,10 @@ export async function listCachedCheckpoints(): Promise<CachedCheckpoint[]> {
   return rows.map(({ name, size, savedAt }) => ({ name, size, savedAt })).sort((a, b) => b.savedAt - a.savedAt);
 }
 
-/** A cached checkpoint's bytes, or null. */
-export async function readCachedCheckpoint(name: string): Promise<ArrayBuffer | null> {
+/** A cached checkpoint (a disk-backed Blob, read lazily), or null. */
+export async function readCachedCheckpoint(name: string): Promise<Blob | null> {
   const row = (await request((await store('readonly')).get(name))) as Row | undefined;
-  return row ? row.blob.arrayBuffer() : null;
+  return row ? row.blob : null;
 }
 
 export async function deleteCachedCheckpoint(name: string): Promise<void> {

@@ -62,9 +62,9 @@ export class InferenceClient {
     return this.inlineSession;
   }
 
-  /** Loads a model; the checkpoint's bytes are transferred (pass a copy to keep them). */
-  load(backend: string, config: ConfigSource, checkpoint: { name: string; bytes: ArrayBuffer } | null, onProgress?: (loaded: number, total: number) => void): Promise<LoadResult> {
-    return this.send({ kind: 'load', backend, config, checkpoint }, checkpoint ? [checkpoint.bytes] : [], onProgress);
+  /** Loads a model; the checkpoint is a Blob (a File, or from the offline cache): the worker streams it, the page copies nothing. */
+  load(backend: string, config: ConfigSource, checkpoint: { name: string; blob: Blob } | null, onProgress?: (loaded: number, total: number) => void): Promise<LoadResult> {
+    return this.send({ kind: 'load', backend, config, checkpoint }, [], onProgress);
   }
 
   predict(name: string, bytes: ArrayBuffer, topk: number): Promise<ImagePrediction> {

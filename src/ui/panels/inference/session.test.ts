@@ -22,7 +22,7 @@ describe.skipIf(!existsSync(models) || !existsSync(images))('Inference panel ses
     const posted: InferenceResponse[] = [];
     const req = (r: Parameters<typeof handleInferenceRequest>[1]) => handleInferenceRequest(session, r, (p) => posted.push(p));
     const ck = buf(`${models}/resnet18_cifar_w16.safetensors`);
-    const loaded = await req({ kind: 'load', id: 1, backend: 'wasm', config: cfg('resnet18_cifar_w16'), checkpoint: { name: 'resnet18_cifar_w16.safetensors', bytes: ck } });
+    const loaded = await req({ kind: 'load', id: 1, backend: 'wasm', config: cfg('resnet18_cifar_w16'), checkpoint: { name: 'resnet18_cifar_w16.safetensors', blob: new Blob([ck]) } });
     expect(loaded).toMatchObject({ ok: true });
     const m = (loaded as { result: LoadResult }).result;
     expect(m).toMatchObject({ name: 'resnet18_cifar_w16_cfg', numClasses: 10, loadWarning: '', pipeline: ['LoadImageFromFile', 'Resize', 'PackInputs'], pipelineFromConfig: false });
@@ -42,12 +42,12 @@ describe.skipIf(!existsSync(models) || !existsSync(images))('Inference panel ses
 
     expect(await req({ kind: 'predict', id: 3, name: 'empty.png', bytes: new ArrayBuffer(0), topk: 3 })).toMatchObject({ ok: false, error: expect.stringMatching(/empty\.png: the file is empty/) });
     expect(await req({ kind: 'predict', id: 4, name: 'model.pth', bytes: buf(`${models}/lenet5.pth`), topk: 3 })).toMatchObject({ ok: false, error: expect.stringContaining('model.pth') });
-    const wrong = await req({ kind: 'load', id: 5, backend: 'wasm', config: cfg('resnet18_cifar_w16'), checkpoint: { name: 'lenet5.safetensors', bytes: buf(`${models}/lenet5.safetensors`) } });
+    const wrong = await req({ kind: 'load', id: 5, backend: 'wasm', config: cfg('resnet18_cifar_w16'), checkpoint: { name: 'lenet5.safetensors', blob: new Blob([buf(`${models}/lenet5.safetensors`)]) } });
     expect(wrong).toMatchObject({ ok: false, error: expect.stringMatching(/lenet5\.safetensors: no weight fits this model/) });
-    const corrupt = await req({ kind: 'load', id: 6, backend: 'wasm', config: cfg('lenet5'), checkpoint: { name: 'broken.pth', bytes: new Uint8Array(300).fill(7).buffer } });
+    const corrupt = await req({ kind: 'load', id: 6, backend: 'wasm', config: cfg('lenet5'), checkpoint: { name: 'broken.pth', blob: new Blob([new Uint8Array(300).fill(7)]) } });
     expect(corrupt).toMatchObject({ ok: false, error: expect.stringContaining('broken.pth') });
     // Still alive: the LeNet-5 reference loads and classifies (grayscale pipeline for a one-channel preprocessor).
-    expect(await req({ kind: 'load', id: 7, backend: 'wasm', config: cfg('lenet5'), checkpoint: { name: 'lenet5.pth', bytes: buf(`${models}/lenet5.pth`) } })).toMatchObject({ ok: true });
+    expect(await req({ kind: 'load', id: 7, backend: 'wasm', config: cfg('lenet5'), checkpoint: { name: 'lenet5.pth', blob: new Blob([buf(`${models}/lenet5.pth`)]) } })).toMatchObject({ ok: true });
     expect(await req({ kind: 'predict', id: 8, name: 'demo.JPEG', bytes: buf(`${images}/demo.JPEG`), topk: 5 })).toMatchObject({ ok: true, result: { image: 'demo.JPEG' } });
     session.release();
   });

@@ -23,11 +23,11 @@ export class InferenceSession {
 
   constructor(private readonly startBackend: BackendStarter = setBackendDirectly) {}
 
-  async load(backend: string, config: ConfigSource, checkpoint: { name: string; bytes: ArrayBuffer } | null, onProgress?: (loaded: number, total: number) => void): Promise<LoadResult> {
+  async load(backend: string, config: ConfigSource, checkpoint: { name: string; blob: Blob | ArrayBuffer } | null, onProgress?: (loaded: number, total: number) => void): Promise<LoadResult> {
     const running = await this.startBackend(backend);
     this.release();
     const t0 = performance.now();
-    const m = await initModel(config.dict, checkpoint && { data: new Uint8Array(checkpoint.bytes), name: checkpoint.name }, { name: config.name.replace(/\.(py|json)$/, ''), onProgress });
+    const m = await initModel(config.dict, checkpoint && { data: checkpoint.blob instanceof ArrayBuffer ? new Uint8Array(checkpoint.blob) : checkpoint.blob, name: checkpoint.name }, { name: config.name.replace(/\.(py|json)$/, ''), onProgress });
     let inferencer: ImageClassificationInferencer;
     try {
       inferencer = new ImageClassificationInferencer(m);
