@@ -32,6 +32,7 @@ test('drop MNIST test files: original and transformed modes, histogram, re-draw 
   await expect(page.getByTestId('dataset-drop-note')).toContainText('MNIST-style IDX files (test split only)');
   await expect(page.getByTestId('dataset-summary')).toContainText('10000 samples');
   await expect(page.getByTestId('dataset-summary')).toContainText('RandomCrop → RandomFlip → PackInputs');
+  await expect(page.getByTestId('dataset-panel')).toHaveAttribute('data-runs-in', 'worker');
 
   // histogram: ten classes, the real counts of the MNIST test set in the caption range
   const histogram = page.getByTestId('class-histogram');

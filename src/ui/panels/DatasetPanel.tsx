@@ -4,43 +4,44 @@
  * drop, with that config's pipeline (a shipped `_base_` dataset config when none is chosen). Pages of samples in
  * the four modes, re-drawn augmentations, pinned parameters, the parameters each image drew, the class
  * histogram, the shown grid as PNG, and the results analysis (confusion matrix, successes and failures).
+ * The dataset, the pipeline and the drawing run in a Web Worker (chunked on the page where workers fail).
  */
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { encode } from 'fast-png';
 import { loadConfig } from '../../config';
-import { sourceFromDropEntries, sourceFromFiles, type DropEntry, type FileSource } from '../../fileio/sources';
-import { loadJpegTurbo } from '../../image/jpeg_turbo.browser';
 import { BROWSE_MODES, BROWSE_PHASES, tileFrames, type BrowsedSample, type BrowseMode, type BrowsePhase, type ChannelOrder } from '../../tools/visualization/browse_dataset';
 import { useStudioStore } from '../store/studioStore';
 import { studioFs } from './config/shipped';
 import { downloadBlob } from './logs/download';
-import { BrowseSession, type OpenedDataset } from './dataset/browseSession';
+import { filesFromDrop } from './logs/dropFiles';
+import type { PredictedSample } from '../../tools/analysis_tools/analyze_results';
+import { BrowseClient } from './dataset/browseClient';
+import type { OpenedDataset } from './dataset/browseSession';
+import type { DroppedFiles } from './dataset/protocol';
 import { DEFAULT_BASE_CONFIG, type DatasetGuess } from './dataset/datasetConfig';
 import { ClassHistogramChart } from './dataset/ClassHistogramChart';
 import { ResultsSection } from './dataset/ResultsSection';
 import { SampleCard } from './dataset/SampleCard';
 import './dataset/dataset.css';
 
-void loadJpegTurbo().catch(() => undefined);
-
-/** One session per page: the drop stays while you switch panels. */
-const session = new BrowseSession();
+/** One worker per page (created on first use): the drop stays while you switch panels. */
+let client: BrowseClient | null = null;
+const browseClient = () => (client ??= new BrowseClient());
 
 type Dict = Record<string, unknown>;
 
-function DatasetDrop({ onSource }: { onSource: (source: FileSource, count: string) => void }) {
+function DatasetDrop({ onSource }: { onSource: (files: DroppedFiles, count: string) => void }) {
   const [over, setOver] = useState(false);
   const files = useRef<HTMLInputElement>(null);
   const folder = useRef<HTMLInputElement>(null);
   const fromInput = (list: FileList | null) => {
-    if (list?.length) onSource(sourceFromFiles(list), `${list.length} file(s)`);
+    if (list?.length) onSource([...list].map((f) => [f.webkitRelativePath || f.name, f]), `${list.length} file(s)`);
   };
   const onDrop = async (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
-    const entries = [...e.dataTransfer.items].map((i) => (i.kind === 'file' ? i.webkitGetAsEntry?.() : null)).filter((x): x is FileSystemEntry => !!x);
-    if (entries.length) onSource(await sourceFromDropEntries(entries as unknown as DropEntry[]), `${entries.length} dropped item(s)`);
-    else fromInput(e.dataTransfer.files);
+    const files = await filesFromDrop(e.dataTransfer);
+    if (files.length) onSource(files.map((f) => [f.path, f.file]), `${files.length} file(s)`);
   };
   return (
     <div
@@ -110,15 +111,16 @@ export default function DatasetPanel() {
   const [busy, setBusy] = useState(false);
   /** Pages completely drawn so far (tests wait on it). */
   const [drawCount, setDrawCount] = useState(0);
+  const [runsIn, setRunsIn] = useState<'worker' | 'inline' | null>(null);
 
   const { cfg, from } = useMemo(() => pipelineConfig(studioConfig, studioPath, guess), [studioConfig, studioPath, guess]);
 
-  const onSource = useCallback(async (source: FileSource, what: string) => {
+  const onSource = useCallback(async (files: DroppedFiles, what: string) => {
     setError(null);
     setOpened(null);
     setSamples([]);
     try {
-      const g = await session.setDrop(source);
+      const g = await browseClient().setDrop(files);
       setGuess(g);
       setDropNote(g ? `${what}: ${g.description}` : `${what}: no dataset recognised (MNIST IDX files, CIFAR batches or class folders of images are expected)`);
     } catch (e) {
@@ -132,11 +134,12 @@ export default function DatasetPanel() {
     let live = true;
     setBusy(true);
     setError(null);
-    session
+    browseClient()
       .open(cfg, phase)
       .then((o) => {
         if (!live) return;
         setOpened(o);
+        setRunsIn(browseClient().mode);
         setPage(0);
         setPinned(new Map());
       })
@@ -160,11 +163,13 @@ export default function DatasetPanel() {
     setSamples([]);
     setBusy(true);
     const opts = { mode, channelOrder, seed, redraw, ...(rescaleFactor && rescaleFactor > 0 ? { rescaleFactor } : {}) };
-    session
-      .page(indices, opts, (s) => (drawn.push(s), setSamples([...drawn])), (i) => pinned.get(i))
+    browseClient()
+      .page(indices, opts, (s) => (drawn.push(s), setSamples([...drawn])), pinned)
       .then((done) => done && (setBusy(false), setDrawCount((n) => n + 1)))
       .catch((e) => (setError((e as Error).message), setBusy(false)));
   }, [opened, page, pageSize, mode, channelOrder, seed, redraw, rescaleFactor, pinned]);
+
+  const drawResult = useMemo(() => (opened ? (s: PredictedSample) => browseClient().drawResult(s) : null), [opened]);
 
   const togglePin = (s: BrowsedSample) =>
     setPinned((old) => {
@@ -182,7 +187,7 @@ export default function DatasetPanel() {
   };
 
   return (
-    <div className="panel dataset-layout" data-testid="dataset-panel">
+    <div className="panel dataset-layout" data-testid="dataset-panel" data-runs-in={runsIn ?? undefined}>
       <h2>Dataset</h2>
       <DatasetDrop onSource={(s, what) => void onSource(s, what)} />
       {dropNote && (
@@ -247,6 +252,7 @@ export default function DatasetPanel() {
             {opened.datasetCfg.type as string} — {opened.length} samples ({opened.datasetCfg.split ? `split ${String(opened.datasetCfg.split)}, ` : ''}
             {phase} pipeline from {from}): {opened.pipeline.length ? opened.pipeline.join(' → ') : 'no transforms'}
             {pinned.size ? ` — ${pinned.size} pinned` : ''}
+            {runsIn === 'inline' ? ' (drawn on the page: the worker did not start)' : ''}
           </p>
           <div className="row">
             <button type="button" className="secondary" disabled={page === 0} onClick={() => setPage((p) => p - 1)} data-testid="dataset-prev">
@@ -268,7 +274,7 @@ export default function DatasetPanel() {
           <ClassHistogramChart histogram={opened.histogram} />
         </>
       )}
-      <ResultsSection source={opened ? session.imageSource() : null} classes={opened?.classes ?? null} />
+      <ResultsSection draw={drawResult} classes={opened?.classes ?? null} />
     </div>
   );
 }

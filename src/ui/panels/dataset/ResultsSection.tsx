@@ -5,33 +5,28 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { ConfusionMatrix } from '../../components/ConfusionMatrix';
-import {
-  confusionAnalysis,
-  drawResult,
-  parseResults,
-  predictionText,
-  selectResults,
-  type PredictedSample,
-  type ResultImageSource,
-} from '../../../tools/analysis_tools/analyze_results';
+import { confusionAnalysis, parseResults, predictionText, selectResults, type PredictedSample } from '../../../tools/analysis_tools/analyze_results';
 import type { RgbaImage } from '../../../tools/visualization/browse_dataset';
 import { RgbaCanvas } from './RgbaCanvas';
 
 const MAX_DRAWN = 24;
 
-function ResultList({ title, samples, source, classes, testId }: { title: string; samples: PredictedSample[]; source: ResultImageSource | null; classes: readonly string[] | null; testId: string }) {
+/** Draws a results sample (image, ground truth, prediction), or null while no dataset is open. */
+export type DrawResultFn = ((s: PredictedSample) => Promise<RgbaImage>) | null;
+
+function ResultList({ title, samples, draw, classes, testId }: { title: string; samples: PredictedSample[]; draw: DrawResultFn; classes: readonly string[] | null; testId: string }) {
   const [frames, setFrames] = useState<Map<number, RgbaImage>>(new Map());
   useEffect(() => {
     let live = true;
     setFrames(new Map());
-    if (!source) return;
+    if (!draw) return;
     void (async () => {
       const out = new Map<number, RgbaImage>();
       for (const s of samples.slice(0, MAX_DRAWN)) {
         await new Promise((r) => setTimeout(r, 0));
         if (!live) return;
         try {
-          out.set(s.sample_idx, (await drawResult(source, s)).frame);
+          out.set(s.sample_idx, await draw(s));
           setFrames(new Map(out));
         } catch {
           // an index beyond the dataset: listed without image
@@ -41,7 +36,7 @@ function ResultList({ title, samples, source, classes, testId }: { title: string
     return () => {
       live = false;
     };
-  }, [samples, source]);
+  }, [samples, draw]);
   return (
     <div data-testid={testId}>
       <h4>
@@ -69,7 +64,7 @@ function ResultList({ title, samples, source, classes, testId }: { title: string
   );
 }
 
-export function ResultsSection({ source, classes }: { source: ResultImageSource | null; classes: readonly string[] | null }) {
+export function ResultsSection({ draw, classes }: { draw: DrawResultFn; classes: readonly string[] | null }) {
   const [samples, setSamples] = useState<PredictedSample[] | null>(null);
   const [fileName, setFileName] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -121,20 +116,20 @@ export function ResultsSection({ source, classes }: { source: ResultImageSource 
         <>
           <p>
             {fileName}: {samples.length} samples, {correct} correct ({((100 * correct) / samples.length).toFixed(2)} %).
-            {!source && <span className="muted"> Open the dataset above to see the images.</span>}
+            {!draw && <span className="muted"> Open the dataset above to see the images.</span>}
           </p>
           <ConfusionMatrix counts={analysis.cm.counts} classes={classes} selected={cell} onCellClick={(t, p) => setCell([t, p])} title="Confusion matrix" />
           {cell && (
             <ResultList
               title={`truth ${classes?.[cell[0]] ?? cell[0]}, predicted ${classes?.[cell[1]] ?? cell[1]}`}
               samples={cellSamples}
-              source={source}
+              draw={draw}
               classes={classes}
               testId="confusion-cell-samples"
             />
           )}
-          <ResultList title="Most confident successes" samples={analysis.picked.success} source={source} classes={classes} testId="results-success" />
-          <ResultList title="Most confident failures" samples={analysis.picked.fail} source={source} classes={classes} testId="results-fail" />
+          <ResultList title="Most confident successes" samples={analysis.picked.success} draw={draw} classes={classes} testId="results-success" />
+          <ResultList title="Most confident failures" samples={analysis.picked.fail} draw={draw} classes={classes} testId="results-fail" />
         </>
       )}
     </section>

@@ -49,6 +49,7 @@ export class BrowseSession {
 
   /** Mounts the drop (replacing an earlier one); returns what was recognised (null: nothing). */
   async setDrop(source: FileSource): Promise<DatasetGuess | null> {
+    this.generation++;
     this.fs.unmount(DROP_MOUNT);
     this.fs.mount(DROP_MOUNT, source);
     this.paths = await listWithArchives(this.fs, source);
