@@ -16,8 +16,11 @@ import type { InferenceModel } from './model';
 
 type Dict = Record<string, unknown>;
 
-/** An image file's bytes with its name (for messages and results), or a decoded HWC BGR image. */
-export type ImageInput = { bytes: Uint8Array; name: string } | (ImageArray<PixelData> & { name?: string });
+/**
+ * An image file's bytes with its name (for messages and results), a decoded HWC BGR image, or a file path (read by
+ * `LoadImageFromFile`'s file reader: Node's `fs` by default; in the browser pass bytes).
+ */
+export type ImageInput = { bytes: Uint8Array; name: string } | (ImageArray<PixelData> & { name?: string }) | string;
 
 /** One image's prediction, as MMPretrain's inferencer returns it. */
 export interface ClassificationResult {
@@ -44,7 +47,7 @@ export function topk(scores: ArrayLike<number>, k: number, classes?: readonly st
   return idx.slice(0, Math.max(0, k)).map((label) => ({ label, score: scores[label], ...(classes?.[label] !== undefined ? { name: classes[label] } : {}) }));
 }
 
-function isDecoded(img: ImageInput): img is ImageArray<PixelData> & { name?: string } {
+function isDecoded(img: Exclude<ImageInput, string>): img is ImageArray<PixelData> & { name?: string } {
   return 'data' in img && 'width' in img;
 }
 
@@ -98,10 +101,12 @@ export class ImageClassificationInferencer {
 
   /** One image through the pipeline: the packed CHW input. Errors name the image. */
   async preprocess(img: ImageInput, index = 0): Promise<PackedInput> {
-    const name = img.name ?? `image ${index}`;
+    const name = typeof img === 'string' ? img : (img.name ?? `image ${index}`);
     let out: Dict | null;
     try {
-      if (isDecoded(img)) {
+      if (typeof img === 'string') {
+        out = await this.fileCompose.transformAsync({ img_path: img });
+      } else if (isDecoded(img)) {
         const { name: _n, ...image } = img;
         out = await this.composeForArrays().transformAsync({ img: image, img_shape: [img.height, img.width], ori_shape: [img.height, img.width] });
       } else {
