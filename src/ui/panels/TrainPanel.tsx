@@ -15,6 +15,7 @@ import { DatasetDrop } from './train/DatasetDrop';
 import { datasetExpectations, datasetMounts, placeDatasetFiles } from './train/datasetFiles';
 import { RunButtons, RunProgress } from './train/RunControls';
 import { resolveRunConfig, withConfusionMatrix, type ConfigChoice } from './train/runConfig';
+import { deleteWorkDir, openBrowserWorkDir, readDatasetCopy } from './train/browserWorkDir';
 import { findResumableRuns, type ResumableRun } from './train/savedRuns';
 import { TrainCharts } from './train/TrainCharts';
 import { useTrainStore } from './train/trainStore';
@@ -22,21 +23,34 @@ import './train/train.css';
 
 const CURRENT = '__current__';
 
-function ResumeOffer({ runs, canStart, onResume, filesDropped }: { runs: ResumableRun[]; canStart: boolean; onResume: (r: ResumableRun) => void; filesDropped: boolean }) {
+function ResumeOffer({ runs, canStart, onResume, onForget, filesDropped }: {
+  runs: ResumableRun[];
+  canStart: boolean;
+  onResume: (r: ResumableRun) => void;
+  onForget: (r: ResumableRun) => void;
+  filesDropped: boolean;
+}) {
   if (!runs.length) return null;
   return (
     <div className="card train-resume" role="region" aria-label="Runs to resume">
       <h3>Unfinished runs in browser storage</h3>
       <ul>
-        {runs.map((r) => (
-          <li key={r.info.name}>
-            <code>{r.info.name}</code> ({r.info.status}, {new Date(r.info.updated).toLocaleString()}): last checkpoint <code>{r.checkpoint}</code>{' '}
-            <button type="button" onClick={() => onResume(r)} disabled={!canStart || !filesDropped}>
-              Resume from {r.checkpoint}
-            </button>
-            {!filesDropped && r.info.datasetFiles.length > 0 && <span className="muted"> — drop the dataset again first: {r.info.datasetFiles.slice(0, 4).join(', ')}</span>}
-          </li>
-        ))}
+        {runs.map((r) => {
+          const needsDrop = !r.info.datasetKept && !filesDropped;
+          return (
+            <li key={r.info.name}>
+              <code>{r.info.name}</code> ({r.info.status}, {new Date(r.info.updated).toLocaleString()}): last checkpoint <code>{r.checkpoint}</code>{' '}
+              <button type="button" onClick={() => onResume(r)} disabled={!canStart || needsDrop}>
+                Resume from {r.checkpoint}
+              </button>{' '}
+              <button type="button" className="secondary" onClick={() => onForget(r)} disabled={!canStart} title="Delete this work dir from browser storage">
+                Forget
+              </button>
+              {needsDrop && r.info.datasetFiles.length > 0 && <span className="muted"> — drop the dataset again first: {r.info.datasetFiles.slice(0, 4).join(', ')}</span>}
+              {r.info.datasetKept && !filesDropped && <span className="muted"> — with the dataset copy kept in storage</span>}
+            </li>
+          );
+        })}
       </ul>
     </div>
   );
@@ -73,6 +87,7 @@ export default function TrainPanel() {
   const [optionsText, setOptionsText] = useState('');
   const [backend, setBackend] = useState('wasm');
   const [confusion, setConfusion] = useState(true);
+  const [keepDataset, setKeepDataset] = useState(true);
   const [resumable, setResumable] = useState<ResumableRun[]>([]);
   const [storageError, setStorageError] = useState<string | null>(null);
 
@@ -109,20 +124,28 @@ export default function TrainPanel() {
       mounts: datasetMounts(cfg),
       backend,
       resume: false,
+      keepDataset,
     });
   };
-  const resumeRun = (r: ResumableRun) => {
+  const resumeRun = async (r: ResumableRun) => {
+    const dropped = run.datasetFiles.length > 0;
+    const files = dropped ? run.datasetFiles : await readDatasetCopy(await openBrowserWorkDir(r.info.name));
     void run.start({
       cfg: r.info.cfg,
       cfgText: r.info.cfgText,
       cfgFileName: r.info.cfgFileName,
       workDirName: r.info.name,
       source: r.info.source,
-      files: placeDatasetFiles(run.datasetFiles),
+      files: placeDatasetFiles(files),
       mounts: r.info.mounts,
       backend,
       resume: true,
+      keepDataset: dropped && keepDataset,
     });
+  };
+  const forget = async (r: ResumableRun) => {
+    await deleteWorkDir(r.info.name).catch((e: unknown) => setStorageError(`browser storage: ${e instanceof Error ? e.message : String(e)}`));
+    setResumable((list) => list.filter((x) => x.info.name !== r.info.name));
   };
 
   return (
@@ -131,7 +154,7 @@ export default function TrainPanel() {
       <p className="muted">
         Runs MMPretrain's training loop in a Web Worker (the page stays responsive): the config's schedule, hooks, logs and checkpoints, in browser storage.
       </p>
-      <ResumeOffer runs={active ? [] : resumable} canStart={!active} onResume={resumeRun} filesDropped={run.datasetFiles.length > 0} />
+      <ResumeOffer runs={active ? [] : resumable} canStart={!active} onResume={(r) => void resumeRun(r)} onForget={(r) => void forget(r)} filesDropped={run.datasetFiles.length > 0} />
       {storageError && <p className="error-box">{storageError}</p>}
 
       <div className="card train-setup">
@@ -174,6 +197,9 @@ export default function TrainPanel() {
           </label>
           <label>
             <input type="checkbox" checked={confusion} onChange={(e) => setConfusion(e.target.checked)} disabled={active} /> add ConfusionMatrix to val_evaluator
+          </label>
+          <label title="Copies the dropped dataset into browser storage with the work dir, so a reload can resume without dropping it again">
+            <input type="checkbox" checked={keepDataset} onChange={(e) => setKeepDataset(e.target.checked)} disabled={active} /> keep a copy of the dataset for resuming
           </label>
         </div>
         {resolved.ok ? (

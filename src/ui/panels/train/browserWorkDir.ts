@@ -86,6 +86,31 @@ export class OpfsWorkDir implements WorkDirStore {
     }
   }
 
+  /** Writes a blob (a dropped `File`) without reading it into memory: OPFS streams it to disk. */
+  writeBlob(path: string, blob: Blob): Promise<void> {
+    this.appended.delete(path);
+    return this.serial(async () => {
+      const { dir, name } = (await this.parent(path, true))!;
+      const w = await (await dir.getFileHandle(name, { create: true })).createWritable();
+      await w.write(blob);
+      await w.close();
+    });
+  }
+
+  /** The file as a disk-backed `File`/`Blob` (not read into memory), or null. */
+  blob(path: string): Promise<Blob | null> {
+    return this.serial(async () => {
+      const at = await this.parent(path, false);
+      if (!at) return null;
+      try {
+        return await (await at.dir.getFileHandle(at.name)).getFile();
+      } catch (e) {
+        if (isNotFound(e)) return null;
+        throw e;
+      }
+    });
+  }
+
   write(path: string, data: string | Uint8Array): Promise<void> {
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
     this.appended.delete(path);
@@ -190,10 +215,37 @@ export function checkRunName(name: string): void {
   if (!name || name === '.' || name === '..' || /[/\\]/.test(name)) throw new Error(`invalid work dir name '${name}': use one folder name such as lenet5_mnist`);
 }
 
-/** Every file of a work dir in one zip (`<name>/…` inside), as `fflate.zipSync` writes it. */
+/** Where a run keeps a copy of its dropped dataset files (so a reload can resume without dropping them again). */
+export const DATASET_COPY = '.studio_dataset';
+
+/** Copies dropped files into the work dir (OPFS only; streamed, not read into memory). Returns whether it did. */
+export async function keepDatasetCopy(store: WorkDirStore, files: readonly { path: string; data: Blob | Uint8Array }[]): Promise<boolean> {
+  if (!(store instanceof OpfsWorkDir)) return false;
+  for (const old of await store.list(`${DATASET_COPY}/`)) await store.remove(old);
+  for (const f of files) {
+    const p = `${DATASET_COPY}/${f.path}`;
+    if (f.data instanceof Blob) await store.writeBlob(p, f.data);
+    else await store.write(p, f.data);
+  }
+  return true;
+}
+
+/** The kept dataset copy as dropped files (disk-backed blobs), or [] when there is none. */
+export async function readDatasetCopy(store: WorkDirStore): Promise<{ path: string; data: Blob }[]> {
+  if (!(store instanceof OpfsWorkDir)) return [];
+  const out: { path: string; data: Blob }[] = [];
+  for (const p of await store.list(`${DATASET_COPY}/`)) {
+    const blob = await store.blob(p);
+    if (blob) out.push({ path: p.slice(DATASET_COPY.length + 1), data: blob });
+  }
+  return out;
+}
+
+/** Every file of a work dir in one zip (`<name>/…` inside), as `fflate.zipSync` writes it; the dataset copy left out. */
 export async function zipWorkDir(store: WorkDirStore, name: string): Promise<Uint8Array> {
   const files: Zippable = {};
   for (const path of await store.list()) {
+    if (path.startsWith(`${DATASET_COPY}/`)) continue;
     const bytes = await store.read(path);
     // Checkpoints barely compress: stored; text deflated.
     if (bytes) files[`${name}/${path}`] = [bytes, { level: path.endsWith('.pth') ? 0 : 6 }];

@@ -20,6 +20,8 @@ export interface SavedRunInfo {
   mounts: string[];
   /** Names of the dropped dataset files (a reload loses the files themselves: the panel asks for them again). */
   datasetFiles: string[];
+  /** Whether the work dir keeps a copy of them (`.studio_dataset/`), so resuming needs no new drop. */
+  datasetKept?: boolean;
   backend: string;
   status: RunStatus;
   /** ISO time of the last update. */

@@ -6,9 +6,9 @@
 import { create } from 'zustand';
 import type { DatasetFile, TrainEvent } from '../../../engine/runner/worker_protocol';
 import { addLog, useLogsStore } from '../logs/logsStore';
-import { openBrowserWorkDir } from './browserWorkDir';
+import { keepDatasetCopy, openBrowserWorkDir } from './browserWorkDir';
 import { applyTrainEvent, initialRunState, scalarsJsonText, type RunState } from './runState';
-import { setRunStatus, writeRunInfo, type SavedRunInfo } from './savedRuns';
+import { readRunInfo, setRunStatus, writeRunInfo, type SavedRunInfo } from './savedRuns';
 import { TrainClient } from './trainClient';
 
 /** What a start needs from the panel. */
@@ -22,6 +22,8 @@ export interface StartParams {
   mounts: string[];
   backend: string;
   resume: boolean;
+  /** Copy the dropped files into the work dir so a reload can resume without them (default false). */
+  keepDataset?: boolean;
 }
 
 export interface TrainStoreState extends RunState {
@@ -67,6 +69,8 @@ export const useTrainStore = create<TrainStoreState>()((set, get) => ({
         status: 'running',
         updated: new Date().toISOString(),
       };
+      if (p.keepDataset) info.datasetKept = await keepDatasetCopy(store, p.files);
+      else if (p.resume) info.datasetKept = (await readRunInfo(store))?.datasetKept ?? false;
       await writeRunInfo(store, info);
       client = new TrainClient((e) => get().onEvent(e));
       client.start({ cfg: p.cfg, cfgText: p.cfgText, cfgFileName: p.cfgFileName, workDirName: p.workDirName, files: p.files, mounts: p.mounts, backend: p.backend, resume: p.resume });
