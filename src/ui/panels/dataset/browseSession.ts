@@ -20,7 +20,8 @@ export async function listWithArchives(fs: FileSystem, source: FileSource, mount
   for (const p of paths) {
     if (!/\.(zip|tar|tar\.gz|tgz)$/i.test(p)) continue;
     try {
-      for (const member of await fs.list(`${mount}/${p}`)) out.push(`${p}/${member}`);
+      // FileSystem.list answers full paths (`drop/a.zip/x/y.jpg`): keep them relative to the drop
+      for (const member of await fs.list(`${mount}/${p}`)) out.push(member.startsWith(`${mount}/`) ? member.slice(mount.length + 1) : `${p}/${member}`);
     } catch {
       // an unreadable archive: its own path is still listed
     }

@@ -38,7 +38,8 @@ const FAMILIES: Record<DroppedKind, string[]> = {
   MNIST: ['MNIST', 'FashionMNIST'],
   CIFAR10: ['CIFAR10'],
   CIFAR100: ['CIFAR100'],
-  CustomDataset: ['CustomDataset', 'ImageNet', 'ImageNet21k', 'Places205'],
+  // a dropped folder defines its own classes: ImageNet & co. would insist on their 1000 / 21k / 205
+  CustomDataset: ['CustomDataset'],
 };
 
 function dirOf(path: string): string {

@@ -51,3 +51,31 @@ describe('the Dataset worker handler on the real MNIST test files (as Blobs, as 
     expect((drawn as { result: RgbaImage }).result.height).toBe(8 + 2 * 14 + 8 + 28 + 8);
   });
 });
+
+describe('a dropped .zip of class folders (real demo images)', () => {
+  const images = sharedPath('data/images');
+  it.skipIf(!existsSync(images))('is recognised inside the archive, loads with LoadImageFromFile and goes through the ImageNet pipeline', async () => {
+    const { zipSync } = await import('fflate');
+    const zip = zipSync({
+      'pets/bird/bird.JPEG': new Uint8Array(readFileSync(`${images}/bird.JPEG`)),
+      'pets/dog/dog.jpg': new Uint8Array(readFileSync(`${images}/dog.jpg`)),
+      'pets/dog/cat-dog.png': new Uint8Array(readFileSync(`${images}/cat-dog.png`)),
+    });
+    const session = new BrowseSession();
+    const drop = await handleBrowseRequest(session, { id: 1, kind: BrowseCommands.Drop, files: [['pets.zip', new Blob([zip])]] }, () => {});
+    expect(drop).toMatchObject({ ok: true, result: { kind: 'CustomDataset', data_root: 'drop/pets.zip/pets' } });
+    const { cfg } = loadConfig('configs/_base_/datasets/imagenet_bs32.py', new NodeFS());
+    const open = await handleBrowseRequest(session, { id: 2, kind: BrowseCommands.Open, cfg: cfg as Record<string, unknown>, phase: 'train' }, () => {});
+    expect(open).toMatchObject({ ok: true });
+    expect((open as { result: OpenedDataset }).result.datasetCfg.type).toBe('CustomDataset'); // not the config's ImageNet
+    const opened = (open as { result: OpenedDataset }).result;
+    expect(opened.classes).toEqual(['bird', 'dog']);
+    expect(opened.histogram.counts).toEqual([1, 2]);
+    const got: BrowsedSample[] = [];
+    await handleBrowseRequest(session, { id: 3, kind: BrowseCommands.Page, indices: [0, 1, 2], opts: { mode: 'pipeline' }, pinned: [] }, (_i, s) => void got.push(s));
+    expect(got.map((s) => s.filename)).toEqual(['bird.JPEG', 'cat-dog.png', 'dog.jpg']);
+    expect(got[0].steps.map((s) => s.name)).toEqual(['LoadImageFromFile', 'RandomResizedCrop', 'RandomFlip']);
+    expect(got[0].steps[1].shape).toEqual([224, 224, 3]);
+    expect(got[1].labelText).toBe('Ground truth: 1 (dog)');
+  });
+});
