@@ -63,8 +63,8 @@ export class InferenceClient {
   }
 
   /** Loads a model; the checkpoint is a Blob (a File, or from the offline cache): the worker streams it, the page copies nothing. */
-  load(backend: string, config: ConfigSource, checkpoint: { name: string; blob: Blob } | null, onProgress?: (loaded: number, total: number) => void): Promise<LoadResult> {
-    return this.send({ kind: 'load', backend, config, checkpoint }, [], onProgress);
+  load(backend: string, config: ConfigSource, checkpoint: { name: string; blob: Blob } | null, onProgress?: (loaded: number, total: number) => void, fuseConvBn = false): Promise<LoadResult> {
+    return this.send({ kind: 'load', backend, config, checkpoint, fuseConvBn }, [], onProgress);
   }
 
   predict(name: string, bytes: ArrayBuffer, topk: number): Promise<ImagePrediction> {

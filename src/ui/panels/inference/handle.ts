@@ -11,7 +11,7 @@ export async function handleInferenceRequest(session: InferenceSession, req: Inf
           const now = performance.now();
           if (now - last > 50 || loaded === total) (last = now), post({ id: req.id, progress: [loaded, total] });
         };
-        return { id: req.id, ok: true, result: await session.load(req.backend, req.config, req.checkpoint, onProgress) };
+        return { id: req.id, ok: true, result: await session.load(req.backend, req.config, req.checkpoint, onProgress, req.fuseConvBn ?? false) };
       }
       case Commands.Predict:
         return { id: req.id, ok: true, result: await session.predict(req.name, new Uint8Array(req.bytes), req.topk) };

@@ -10,7 +10,7 @@ export interface ConfigSource {
 export const Commands = { Load: 'load', Predict: 'predict' } as const;
 
 export type InferenceRequest =
-  | { kind: typeof Commands.Load; id: number; backend: string; config: ConfigSource; checkpoint: { name: string; blob: Blob } | null }
+  | { kind: typeof Commands.Load; id: number; backend: string; config: ConfigSource; checkpoint: { name: string; blob: Blob } | null; fuseConvBn?: boolean }
   | { kind: typeof Commands.Predict; id: number; name: string; bytes: ArrayBuffer; topk: number };
 
 /** A loaded model as the panel shows it. */
@@ -26,6 +26,8 @@ export interface LoadResult {
   /** The test pipeline's transform types, in order. */
   pipeline: string[];
   pipelineFromConfig: boolean;
+  /** BatchNorm folded into the convolutions (MMPretrain `--fuse-conv-bn`). */
+  fusedConvBn: boolean;
   ms: number;
 }
 

@@ -49,6 +49,14 @@ describe.skipIf(!existsSync(models) || !existsSync(images))('Inference panel ses
     // Still alive: the LeNet-5 reference loads and classifies (grayscale pipeline for a one-channel preprocessor).
     expect(await req({ kind: 'load', id: 7, backend: 'wasm', config: cfg('lenet5'), checkpoint: { name: 'lenet5.pth', blob: new Blob([buf(`${models}/lenet5.pth`)]) } })).toMatchObject({ ok: true });
     expect(await req({ kind: 'predict', id: 8, name: 'demo.JPEG', bytes: buf(`${images}/demo.JPEG`), topk: 5 })).toMatchObject({ ok: true, result: { image: 'demo.JPEG' } });
+    // Fused conv + BN: the same scores within 1e-4.
+    const r18 = { name: 'resnet18_cifar_w16.safetensors', blob: new Blob([ck]) };
+    expect(await req({ kind: 'load', id: 9, backend: 'wasm', config: cfg('resnet18_cifar_w16'), checkpoint: r18 })).toMatchObject({ ok: true });
+    const ref = (await req({ kind: 'predict', id: 9, name: 'dog.jpg', bytes: buf(`${images}/dog.jpg`), topk: 1 })) as { result: ImagePrediction };
+    expect(await req({ kind: 'load', id: 10, backend: 'wasm', config: cfg('resnet18_cifar_w16'), checkpoint: r18, fuseConvBn: true })).toMatchObject({ ok: true, result: { fusedConvBn: true } });
+    const fused = (await req({ kind: 'predict', id: 11, name: 'dog.jpg', bytes: buf(`${images}/dog.jpg`), topk: 1 })) as { result: ImagePrediction };
+    expect(fused.result.pred_scores).not.toEqual(ref.result.pred_scores); // really a different (folded) computation
+    expect(Math.max(...fused.result.pred_scores.map((v, i) => Math.abs(v - ref.result.pred_scores[i])))).toBeLessThan(1e-4);
     session.release();
   });
 });

@@ -23,11 +23,11 @@ export class InferenceSession {
 
   constructor(private readonly startBackend: BackendStarter = setBackendDirectly) {}
 
-  async load(backend: string, config: ConfigSource, checkpoint: { name: string; blob: Blob | ArrayBuffer } | null, onProgress?: (loaded: number, total: number) => void): Promise<LoadResult> {
+  async load(backend: string, config: ConfigSource, checkpoint: { name: string; blob: Blob | ArrayBuffer } | null, onProgress?: (loaded: number, total: number) => void, fuseConvBn = false): Promise<LoadResult> {
     const running = await this.startBackend(backend);
     this.release();
     const t0 = performance.now();
-    const m = await initModel(config.dict, checkpoint && { data: checkpoint.blob instanceof ArrayBuffer ? new Uint8Array(checkpoint.blob) : checkpoint.blob, name: checkpoint.name }, { name: config.name.replace(/\.(py|json)$/, ''), onProgress });
+    const m = await initModel(config.dict, checkpoint && { data: checkpoint.blob instanceof ArrayBuffer ? new Uint8Array(checkpoint.blob) : checkpoint.blob, name: checkpoint.name }, { name: config.name.replace(/\.(py|json)$/, ''), onProgress, fuse_conv_bn: fuseConvBn });
     let inferencer: ImageClassificationInferencer;
     try {
       inferencer = new ImageClassificationInferencer(m);
@@ -47,6 +47,7 @@ export class InferenceSession {
       loadWarning: m.loadReport && !isCleanLoad(m.loadReport) ? formatLoadReport(m.loadReport) : '',
       pipeline: inferencer.pipelineCfg.map((t) => String((t as { type?: string }).type ?? (t as { typeName?: string }).typeName)),
       pipelineFromConfig: inferencer.pipelineFromConfig,
+      fusedConvBn: fuseConvBn,
       ms: performance.now() - t0,
     };
   }
