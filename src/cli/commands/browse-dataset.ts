@@ -25,6 +25,7 @@ const usage = `Usage:
   -r, --rescale-factor   original mode: scale with mmcv.imrescale; other modes: scale every cell
   -c, --channel-order    how the images are stored: BGR (after LoadImageFromFile, default) or RGB (e.g. CIFAR)
       --seed             seed of the random augmentations (default 0)
+      --not-show, -i     accepted for compatibility (nothing is displayed; images go to --output-dir)
 Paths in the config are relative to the working directory, as with MMPretrain.`;
 
 /** argparse's nargs='+' for --cfg-options: `--cfg-options a=1 b=2` → repeated options. */
@@ -69,6 +70,9 @@ const command: CliCommand = {
           'rescale-factor': { type: 'string', short: 'r' },
           'channel-order': { type: 'string', short: 'c', default: 'BGR' },
           seed: { type: 'string', default: '0' },
+          // the tool's display options: there is no display here, images always go to --output-dir
+          'not-show': { type: 'boolean', default: false },
+          'show-interval': { type: 'string', short: 'i' },
           'cfg-options': { type: 'string', multiple: true },
         },
       });

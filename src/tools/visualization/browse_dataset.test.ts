@@ -153,3 +153,26 @@ describe('tileFrames', () => {
     expect(rgbAt(t, 7, 3)).toEqual([30, 30, 30]); // third row starts a new row
   });
 });
+
+describe('browse_dataset with MultiView (self-supervised pipelines)', () => {
+  it.skipIf(!existsSync(cifarBin))('every view is kept and stacked in its column', async () => {
+    registerAll();
+    const records = new Uint8Array(readFileSync(cifarBin));
+    const dataset = {
+      type: 'CIFAR10',
+      data_root: 'data/cifar10',
+      split: 'test',
+      pipeline: [
+        { type: 'MultiView', num_views: 2, transforms: [[{ type: 'RandomResizedCrop', scale: 16 }, { type: 'RandomFlip', prob: 0.5 }]] },
+        { type: 'PackInputs' },
+      ],
+    };
+    const browser = await DatasetBrowser.create(dataset as never, { fileSystem: cifarFs(records) });
+    const s = await browser.browse(4, { mode: 'pipeline', channelOrder: 'RGB' });
+    expect(s.steps.map((st) => st.name)).toEqual(['Original', 'MultiView']);
+    expect(s.steps[1].images.map((i) => [i.height, i.width])).toEqual([[16, 16], [16, 16]]);
+    expect((s.randomParams.MultiView as unknown[]).length).toBe(2);
+    // 32 px original enlarged x4 = 128; the two 16 px views x4 = 64 each, stacked with a gap
+    expect(s.frame.height).toBe(8 + 14 + 8 + 2 * 14 + Math.max(128, 64 + 8 + 64) + 8);
+  });
+});
