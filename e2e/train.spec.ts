@@ -80,6 +80,16 @@ test('trains LeNet-5 on WASM in the worker: loss chart, validation, confusion ma
   const bytes = readFileSync((await download.path())!);
   expect(bytes.subarray(0, 2).toString()).toBe('PK');
 
+  // Resume from the downloaded checkpoint (load_from + --resume): the run continues in epoch 3.
+  await page.getByLabel('Checkpoint to load').setInputFiles({ name: 'epoch_2.pth', mimeType: 'application/octet-stream', buffer: bytes });
+  await page.getByLabel(/resume from it/).check();
+  await page.getByLabel('cfg-options').fill(OPTIONS(3));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(page.getByTestId('train-status')).toContainText('resumed from load_from/epoch_2.pth');
+  await expect(page.getByTestId('train-finished')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('train-log')).toContainText('Epoch(train) [3][4/4]');
+  await expect(page.getByTestId('train-checkpoints')).toContainText('epoch_3.pth');
+
   // The run is in the Logs panel.
   await page.goto('/#/logs');
   await expect(page.getByRole('tabpanel')).toContainText('lenet5_mnist');

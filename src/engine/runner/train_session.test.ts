@@ -217,4 +217,23 @@ describe.skipIf(!haveMnist)('a training session (LeNet-5 on 64 MNIST test images
       expect(message).toMatch(/^epoch_1\.pth is a checkpoint of a different model than this config builds.*shape mismatch.*\[10, 84\], model \[5, 84\]/);
     });
   });
+
+  it('load_from loads weights only; with resume it continues from that checkpoint (mmengine load_or_resume)', async () => {
+    await tf.setBackend('wasm');
+    const first = new MemoryWorkDir('a');
+    await startTrainSession(request(['train_cfg.max_epochs=1']), env(first, [])).done;
+    const other = new MemoryWorkDir('b');
+    await other.write('load_from/epoch_1.pth', first.files.get('epoch_1.pth')!);
+    const events: TrainEvent[] = [];
+    await startTrainSession(request(['train_cfg.max_epochs=1', "load_from='load_from/epoch_1.pth'"]), env(other, events)).done;
+    expect(of(events, 'started')[0]).toMatchObject({ resumedFrom: null, position: { iter: 0 } });
+    expect(of(events, 'progress').flatMap((e) => e.lines).some((l) => l.includes('Load checkpoint from load_from/epoch_1.pth'))).toBe(true);
+    const resumed: TrainEvent[] = [];
+    await startTrainSession({ ...request(['train_cfg.max_epochs=2', "load_from='load_from/epoch_1.pth'"]), resume: true }, env(new MemoryWorkDir('c'), resumed)).done;
+    expect(of(resumed, 'error')[0].message).toMatch(/load_from: 'load_from\/epoch_1\.pth' is not in c/);
+    const ok: TrainEvent[] = [];
+    await startTrainSession({ ...request(['train_cfg.max_epochs=2', "load_from='load_from/epoch_1.pth'"]), resume: true }, env(other, ok)).done;
+    expect(of(ok, 'started')[0]).toMatchObject({ resumedFrom: 'load_from/epoch_1.pth', position: { iter: 4, epoch: 1 } });
+    expect(of(ok, 'done')[0].position.iter).toBe(8);
+  });
 });

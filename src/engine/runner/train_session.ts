@@ -155,6 +155,37 @@ export async function checkSameModel(shapes: Map<string, number[]>, bytes: Uint8
   );
 }
 
+/**
+ * mmengine's `load_or_resume`: `resume` (the request's, or `resume=True` in the config) continues from `load_from`
+ * when set, else from the work dir's `last_checkpoint`; otherwise `load_from` loads weights only. Paths are in the
+ * work dir (the panel writes a dropped checkpoint there). Returns the checkpoint resumed from, or null.
+ */
+async function loadCheckpointsAsConfigured(req: StartRequest, runner: Runner, shapes: Map<string, number[]>, workDir: WorkDirStore): Promise<string | null> {
+  const loadFrom = typeof req.cfg.load_from === 'string' ? req.cfg.load_from : null;
+  const read = async (path: string, what: string): Promise<Uint8Array> => {
+    const bytes = await workDir.read(path);
+    if (!bytes) throw new Error(`${what}: '${path}' is not in ${workDir.root}; choose the checkpoint in the Train panel (it is copied there) or clear load_from`);
+    return bytes;
+  };
+  if (req.resume || req.cfg.resume === true) {
+    let name = loadFrom;
+    if (!name) {
+      const pointer = await workDir.read('last_checkpoint');
+      if (!pointer) {
+        if (!req.resume) return null; // resume=True in the config with nothing saved yet: mmengine starts from scratch.
+        throw new Error(`${workDir.root}: no last_checkpoint to resume from (no checkpoint was saved in this work dir)`);
+      }
+      name = checkpointNameFromPointer(new TextDecoder().decode(pointer));
+    }
+    const bytes = await read(name, loadFrom ? 'load_from' : 'last_checkpoint');
+    await checkSameModel(shapes, bytes, name);
+    await loadIntoRunner(runner, bytes, `${workDir.root}/${name}`, { resume: true });
+    return name;
+  }
+  if (loadFrom) await loadIntoRunner(runner, await read(loadFrom, 'load_from'), loadFrom, { resume: false });
+  return null;
+}
+
 /** A running (or finished) session: control it, await its end. */
 export interface TrainSession {
   control: TrainControlHook;
@@ -216,21 +247,7 @@ async function run(req: StartRequest, env: SessionEnv, control: TrainControlHook
     runner.logger.onLine((line) => batcher.addLine(line));
     runner.visualizer.onScalars((record) => batcher.addScalars(record));
 
-    let resumedFrom: string | null = null;
-    if (req.resume) {
-      const pointer = await workDir.read('last_checkpoint');
-      if (!pointer) throw new Error(`${workDir.root}: no last_checkpoint to resume from (no checkpoint was saved in this work dir)`);
-      const name = checkpointNameFromPointer(new TextDecoder().decode(pointer));
-      const bytes = await workDir.read(name);
-      if (!bytes) throw new Error(`${workDir.root}: last_checkpoint names ${name}, which is missing`);
-      await checkSameModel(model.stateDictShapes(), bytes, name);
-      await loadIntoRunner(runner, bytes, `${workDir.root}/${name}`, { resume: true });
-      resumedFrom = name;
-    } else if (typeof req.cfg.load_from === 'string') {
-      const bytes = await workDir.read(req.cfg.load_from);
-      if (!bytes) throw new Error(`load_from: '${req.cfg.load_from}' is not in the work dir; drop the checkpoint in the Train panel or clear load_from`);
-      await loadIntoRunner(runner, bytes, req.cfg.load_from, { resume: false });
-    }
+    const resumedFrom = await loadCheckpointsAsConfigured(req, runner, model.stateDictShapes(), workDir);
     env.post({ kind: 'started', backend, workDir: workDir.root, timestamp: runner.timestamp, resumedFrom, position: position() });
     try {
       await runner.train();

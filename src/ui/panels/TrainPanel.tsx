@@ -88,6 +88,8 @@ export default function TrainPanel() {
   const [backend, setBackend] = useState('wasm');
   const [confusion, setConfusion] = useState(true);
   const [keepDataset, setKeepDataset] = useState(true);
+  const [checkpoint, setCheckpoint] = useState<File | null>(null);
+  const [resumeFromCheckpoint, setResumeFromCheckpoint] = useState(false);
   const [resumable, setResumable] = useState<ResumableRun[]>([]);
   const [storageError, setStorageError] = useState<string | null>(null);
 
@@ -123,8 +125,9 @@ export default function TrainPanel() {
       files: placeDatasetFiles(run.datasetFiles),
       mounts: datasetMounts(cfg),
       backend,
-      resume: false,
+      resume: checkpoint !== null && resumeFromCheckpoint,
       keepDataset,
+      checkpoint: checkpoint ? { name: checkpoint.name, data: checkpoint } : undefined,
     });
   };
   const resumeRun = async (r: ResumableRun) => {
@@ -201,6 +204,18 @@ export default function TrainPanel() {
           <label title="Copies the dropped dataset into browser storage with the work dir, so a reload can resume without dropping it again">
             <input type="checkbox" checked={keepDataset} onChange={(e) => setKeepDataset(e.target.checked)} disabled={active} /> keep a copy of the dataset for resuming
           </label>
+        </div>
+        <div className="row">
+          <label>
+            Start from a checkpoint (<code>load_from</code>){' '}
+            <input type="file" accept=".pth,.pt,.bin,.safetensors" aria-label="Checkpoint to load" disabled={active} onChange={(e) => setCheckpoint(e.target.files?.[0] ?? null)} />
+          </label>
+          {checkpoint && (
+            <label title="mmengine resume=True: also restore epoch, iteration, optimizer and schedulers from it">
+              <input type="checkbox" checked={resumeFromCheckpoint} onChange={(e) => setResumeFromCheckpoint(e.target.checked)} disabled={active} /> resume from it (
+              <code>--resume</code>)
+            </label>
+          )}
         </div>
         {resolved.ok ? (
           <p className="muted">

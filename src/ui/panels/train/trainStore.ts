@@ -6,7 +6,8 @@
 import { create } from 'zustand';
 import type { DatasetFile, TrainEvent } from '../../../engine/runner/worker_protocol';
 import { addLog, useLogsStore } from '../logs/logsStore';
-import { keepDatasetCopy, openBrowserWorkDir } from './browserWorkDir';
+import type { WorkDirStore } from '../../../engine/runner/work_dir';
+import { keepDatasetCopy, OpfsWorkDir, openBrowserWorkDir } from './browserWorkDir';
 import { applyTrainEvent, initialRunState, scalarsJsonText, type RunState } from './runState';
 import { readRunInfo, setRunStatus, writeRunInfo, type SavedRunInfo } from './savedRuns';
 import { TrainClient } from './trainClient';
@@ -24,6 +25,8 @@ export interface StartParams {
   resume: boolean;
   /** Copy the dropped files into the work dir so a reload can resume without them (default false). */
   keepDataset?: boolean;
+  /** A checkpoint the user chose: copied into the work dir as `load_from/<name>` and set as `load_from`. */
+  checkpoint?: { name: string; data: Blob };
 }
 
 export interface TrainStoreState extends RunState {
@@ -43,6 +46,16 @@ export interface TrainStoreState extends RunState {
 }
 
 let client: TrainClient | null = null;
+
+/** Copies a chosen checkpoint into the work dir and points `load_from` at it (in the config data and its text). */
+async function withLoadFrom(store: WorkDirStore, p: StartParams, ckpt: { name: string; data: Blob }): Promise<Pick<StartParams, 'cfg' | 'cfgText'>> {
+  const path = `load_from/${ckpt.name.replace(/[/\\]/g, '_')}`;
+  if (store instanceof OpfsWorkDir) await store.writeBlob(path, ckpt.data);
+  else await store.write(path, new Uint8Array(await ckpt.data.arrayBuffer()));
+  const line = `load_from = '${path}'`;
+  const cfgText = /^load_from = .*$/m.test(p.cfgText) ? p.cfgText.replace(/^load_from = .*$/m, line) : `${p.cfgText.replace(/\n*$/, '\n')}${line}\n`;
+  return { cfg: { ...p.cfg, load_from: path }, cfgText };
+}
 const TERMINAL = new Set(['finished', 'stopped', 'failed']);
 
 export const useTrainStore = create<TrainStoreState>()((set, get) => ({
@@ -57,6 +70,7 @@ export const useTrainStore = create<TrainStoreState>()((set, get) => ({
     set({ ...initialRunState, status: 'starting', runName: p.workDirName, startedAt: Date.now() / 1000 });
     try {
       const store = await openBrowserWorkDir(p.workDirName);
+      if (p.checkpoint) p = { ...p, ...(await withLoadFrom(store, p, p.checkpoint)) };
       const info: SavedRunInfo = {
         name: p.workDirName,
         source: p.source,
