@@ -109,7 +109,15 @@ test('results analysis: confusion matrix of predictions on the dropped MNIST tes
   const inCell = wrong.filter((r) => r.gt_label[0] === cellT && r.pred_label[0] === cellP).length;
 
   await page.goto('/#/dataset');
-  await page.getByTestId('dataset-file-input').setInputFiles(FILES);
+  // a real drop event carrying the two files, as a drag from the desktop
+  const payload = FILES.map((f) => ({ name: f.split('/').pop()!, b64: readFileSync(f).toString('base64') }));
+  const dataTransfer = await page.evaluateHandle((files) => {
+    const dt = new DataTransfer();
+    for (const f of files) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
+    return dt;
+  }, payload);
+  await page.getByTestId('dataset-dropzone').dispatchEvent('drop', { dataTransfer });
+  await expect(page.getByTestId('dataset-drop-note')).toContainText('2 file(s): MNIST-style IDX files');
   await expect(page.getByTestId('dataset-summary')).toContainText('10000 samples');
   await page.getByTestId('results-file-input').setInputFiles({ name: 'results.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(results)) });
   const analysis = page.getByTestId('results-analysis');
