@@ -90,6 +90,12 @@ test('drag and drop LeNet-5 (config + checkpoint + image) in one drop; paste a c
   await expect(page.getByRole('article', { name: 'result for dog.jpg' }).getByTestId('inference-bar')).toHaveCount(5, { timeout: 60_000 });
   await expect(page.getByRole('article', { name: 'result for dog.jpg' }).locator('.inf-bar-label').first()).toHaveText(/^\d: \d - /); // MNIST names
 
+  // A classes.txt names the classes instead (the image is classified again with the new names).
+  const names = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+  await page.getByTestId('inference-classes').setInputFiles({ name: 'classes.txt', mimeType: 'text/plain', buffer: Buffer.from(names.join('\n') + '\n') });
+  await expect(page.getByTestId('inference-status')).toContainText('from classes.txt');
+  await expect(page.getByRole('article', { name: 'result for dog.jpg' }).locator('.inf-bar-label').first()).toHaveText(/^\d: (zero|one|two|three|four|five|six|seven|eight|nine)$/, { timeout: 30_000 });
+
   // Paste the ResNet config as text: the model is rebuilt (the LeNet checkpoint does not fit it: a clear message).
   const text = readFileSync(CFG, 'utf8');
   await page.getByTestId('inference-dropzone').evaluate((el, t) => {

@@ -8,7 +8,7 @@ import { parseNpz, toFloat32 } from '../fileio';
 import { useBackend } from '../models/node';
 import { modelInputOf, prepareCamSample, testPipelineOf } from '../tools/visualization/vis_cam';
 import { sharedPath } from '../testing/shared';
-import { fnmatch, getModel, ImageClassificationInferencer, inferenceModel, initModel, listModels, topk, type InferenceModel } from '.';
+import { classNamesFromText, fnmatch, getModel, ImageClassificationInferencer, inferenceModel, initModel, listModels, topk, type InferenceModel } from '.';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const configsFS = new NodeFS(REPO);
@@ -48,6 +48,11 @@ describe('listModels / getModel over the shipped configs', () => {
     expect(fnmatch('resnet34_8xb16_cifar10', 'resnet[35]*')).toBe(true);
     expect(fnmatch('a.b', 'a.b')).toBe(true);
     expect(fnmatch('axb', 'a.b')).toBe(false);
+  });
+
+  it('class names from a classes.txt as list_from_file (CRLF, BOM, trailing blank lines), empty files named', () => {
+    expect(classNamesFromText('\uFEFFcat\r\ndog\r\n\n', 'classes.txt')).toEqual(['cat', 'dog']);
+    expect(() => classNamesFromText('\n\n', 'empty.txt')).toThrow('empty.txt: no class names');
   });
 
   it('lists complete configs only (no _base_), with MMPretrain postfix matching and exclusions', () => {

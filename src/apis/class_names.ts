@@ -76,3 +76,14 @@ export function resolveClasses(checkpointClasses: readonly string[] | undefined 
   }
   return { classes: null, source: 'none', note: 'no class names (checkpoint meta and config have none)' };
 }
+
+/**
+ * Class names from a text file, one per line, as mmengine's `list_from_file` reads the `classes='classes.txt'` of
+ * MMPretrain's `CustomDataset` (line ends stripped; trailing empty lines ignored). Throws naming the file when empty.
+ */
+export function classNamesFromText(text: string, fileName: string): string[] {
+  const lines = text.replace(/^\uFEFF/, '').split('\n').map((l) => l.replace(/\r$/, ''));
+  while (lines.length && !lines[lines.length - 1].trim()) lines.pop();
+  if (!lines.length) throw new Error(`${fileName}: no class names (one per line expected)`);
+  return lines;
+}

@@ -4,5 +4,5 @@
  */
 export { listModels, getModel, initModel, readConfig, modelIndex, numClassesOf, fnmatch, type InferenceModel, type ListableFS, type CheckpointArg, type InitModelOptions, type GetModelOptions, type ListModelsOptions } from './model';
 export { ImageClassificationInferencer, inferenceModel, topk, type ClassificationResult, type ImageInput, type InferencerOptions, type InferencerCallOptions, type TopKEntry } from './image_classification';
-export { resolveClasses, datasetClassesOf, testDatasetOf, type ClassesSource, type ResolvedClasses } from './class_names';
+export { resolveClasses, classNamesFromText, datasetClassesOf, testDatasetOf, type ClassesSource, type ResolvedClasses } from './class_names';
 export { imageSizeFromHeader, checkImageSize, MAX_IMAGE_PIXELS } from './image_size';

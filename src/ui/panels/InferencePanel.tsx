@@ -5,6 +5,7 @@
  * backend; results download as JSON. The model runs in a Web Worker.
  */
 import { useCallback, useEffect, useRef, useState, type ClipboardEvent, type DragEvent } from 'react';
+import { classNamesFromText } from '../../apis/class_names';
 import { useStudioStore } from '../store/studioStore';
 import { cacheCheckpoint, deleteCachedCheckpoint, listCachedCheckpoints, loadLastChoice, readCachedCheckpoint, saveLastChoice, type CachedCheckpoint } from './inference/checkpointCache';
 import { InferenceClient } from './inference/client';
@@ -168,6 +169,18 @@ export default function InferencePanel() {
     setEntries([]);
   };
 
+  const chooseClasses = async (f: File | null) => {
+    if (!client.current || !model) return;
+    try {
+      const r = await client.current.setClasses(f ? classNamesFromText(await f.text(), f.name) : null, f?.name ?? '');
+      setModel((m) => m && { ...m, ...r });
+      setEntries((l) => l.map((e) => ({ ...e, result: undefined, error: undefined })));
+      setError(null);
+    } catch (e) {
+      setError(message(e));
+    }
+  };
+
   const changeK = (v: number) => {
     if (!Number.isInteger(v) || v < 1) return;
     setK(v);
@@ -242,6 +255,12 @@ export default function InferencePanel() {
                 ))}
               </ul>
             </div>
+          ) : null}
+          {model ? (
+            <label title="One class name per line (as a CustomDataset classes.txt); overrides the checkpoint's and the config's">
+              Class names (.txt){' '}
+              <input type="file" accept=".txt" data-testid="inference-classes" aria-label="class names file" onChange={(e) => void chooseClasses(e.currentTarget.files?.[0] ?? null)} />
+            </label>
           ) : null}
           <label>
             Images <input type="file" accept="image/*" multiple data-testid="inference-images" aria-label="image files" onChange={(e) => e.currentTarget.files && void acceptFiles([...e.currentTarget.files])} />

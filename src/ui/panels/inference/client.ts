@@ -71,6 +71,11 @@ export class InferenceClient {
     return this.send({ kind: 'predict', name, bytes, topk }, [bytes]);
   }
 
+  /** User class names (or null for the model's own); answers the names now in use and where they come from. */
+  setClasses(classes: string[] | null, source: string): Promise<{ classes: string[] | null; classesNote: string }> {
+    return this.send({ kind: 'classes', classes, source }, []);
+  }
+
   dispose(): void {
     this.worker?.terminate();
     this.worker = null;

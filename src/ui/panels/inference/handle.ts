@@ -15,6 +15,8 @@ export async function handleInferenceRequest(session: InferenceSession, req: Inf
       }
       case Commands.Predict:
         return { id: req.id, ok: true, result: await session.predict(req.name, new Uint8Array(req.bytes), req.topk) };
+      case Commands.Classes:
+        return { id: req.id, ok: true, result: session.setClasses(req.classes, req.source) };
       default:
         throw new Error(`unknown request ${(req as { kind: string }).kind}`);
     }

@@ -7,11 +7,13 @@ export interface ConfigSource {
   dict: Record<string, unknown>;
 }
 
-export const Commands = { Load: 'load', Predict: 'predict' } as const;
+export const Commands = { Load: 'load', Predict: 'predict', Classes: 'classes' } as const;
 
 export type InferenceRequest =
   | { kind: typeof Commands.Load; id: number; backend: string; config: ConfigSource; checkpoint: { name: string; blob: Blob } | null; fuseConvBn?: boolean }
-  | { kind: typeof Commands.Predict; id: number; name: string; bytes: ArrayBuffer; topk: number };
+  | { kind: typeof Commands.Predict; id: number; name: string; bytes: ArrayBuffer; topk: number }
+  /** Class names given by the user (a classes.txt), or null to go back to the checkpoint's / config's. */
+  | { kind: typeof Commands.Classes; id: number; classes: string[] | null; source: string };
 
 /** A loaded model as the panel shows it. */
 export interface LoadResult {

@@ -49,6 +49,13 @@ describe.skipIf(!existsSync(models) || !existsSync(images))('Inference panel ses
     // Still alive: the LeNet-5 reference loads and classifies (grayscale pipeline for a one-channel preprocessor).
     expect(await req({ kind: 'load', id: 7, backend: 'wasm', config: cfg('lenet5'), checkpoint: { name: 'lenet5.pth', blob: new Blob([buf(`${models}/lenet5.pth`)]) } })).toMatchObject({ ok: true });
     expect(await req({ kind: 'predict', id: 8, name: 'demo.JPEG', bytes: buf(`${images}/demo.JPEG`), topk: 5 })).toMatchObject({ ok: true, result: { image: 'demo.JPEG' } });
+    // User class names (a classes.txt): the count must match; null restores the model's own.
+    const names = Array.from({ length: 10 }, (_, i) => `c${i}`);
+    expect(await req({ kind: 'classes', id: 12, classes: names.slice(0, 3), source: 'classes.txt' })).toMatchObject({ ok: false, error: 'classes.txt: 3 class names for a model with 10 classes' });
+    expect(await req({ kind: 'classes', id: 13, classes: names, source: 'classes.txt' })).toMatchObject({ ok: true, result: { classesNote: 'from classes.txt' } });
+    const named = (await req({ kind: 'predict', id: 14, name: 'dog.jpg', bytes: buf(`${images}/dog.jpg`), topk: 2 })) as { result: ImagePrediction };
+    expect(named.result.pred_class).toBe(`c${named.result.pred_label}`);
+    expect(await req({ kind: 'classes', id: 15, classes: null, source: '' })).toMatchObject({ ok: true, result: { classesNote: expect.stringContaining('MNIST') } });
     // Fused conv + BN: the same scores within 1e-4.
     const r18 = { name: 'resnet18_cifar_w16.safetensors', blob: new Blob([ck]) };
     expect(await req({ kind: 'load', id: 9, backend: 'wasm', config: cfg('resnet18_cifar_w16'), checkpoint: r18 })).toMatchObject({ ok: true });

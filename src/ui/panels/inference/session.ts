@@ -52,6 +52,15 @@ export class InferenceSession {
     };
   }
 
+  /** Replaces the class names (MMPretrain's inferencer `classes=`); null restores the model's own. */
+  setClasses(classes: string[] | null, source: string): { classes: string[] | null; classesNote: string } {
+    if (!this.loaded) throw new Error('no model loaded: choose a config and checkpoint first');
+    const n = this.loaded.numClasses;
+    if (classes && n !== null && classes.length !== n) throw new Error(`${source}: ${classes.length} class names for a model with ${n} classes`);
+    this.inferencer = new ImageClassificationInferencer(this.loaded, classes ? { classes } : {});
+    return { classes: this.inferencer.classes, classesNote: classes ? `from ${source}` : this.loaded.classesNote };
+  }
+
   /** One image's top-k; errors name the image (0-byte, not an image, pipeline failures). */
   async predict(name: string, bytes: Uint8Array, k: number): Promise<ImagePrediction> {
     if (!this.inferencer) throw new Error('no model loaded: choose a config and checkpoint first');
