@@ -199,7 +199,17 @@ export default function ModelPanel() {
             </div>
           ) : null}
           {analysis && view === 'tree' ? <TreeView rows={analysis.rows} /> : null}
-          {analysis && view === 'complexity' ? <ComplexityView a={analysis} maxDepth={maxDepth} /> : null}
+          {analysis && view === 'complexity' ? (
+            <>
+              <ComplexityView a={analysis} maxDepth={maxDepth} />
+              <details>
+                <summary>As get_flops.py prints it</summary>
+                <pre className="python" data-testid="model-flops-text">
+                  {`${analysis.table}\n${'='.repeat(30)}\nInput shape: (${analysis.inputShape.join(', ')})\nFlops: ${analysis.flopsStr}\nParams: ${analysis.paramsStr}\nActivation: ${analysis.activationsStr}\n${'='.repeat(30)}`}
+                </pre>
+              </details>
+            </>
+          ) : null}
           {analysis && view === 'repr' ? (
             <pre className="python" data-testid="model-repr">
               {analysis.repr}
