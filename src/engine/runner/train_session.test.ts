@@ -5,7 +5,7 @@ import { tf } from '../../backends/tf';
 import { configToJSON, dumpConfig, loadConfig } from '../../config';
 import { NodeFS } from '../../config/node_fs';
 import { sharedPath } from '../../testing/shared';
-import { startTrainSession, type SessionEnv } from './train_session';
+import { describeFailure, startTrainSession, type SessionEnv } from './train_session';
 import { MemoryWorkDir } from './work_dir';
 import { packScalars, ProgressBatcher, TrainControlHook, unpackScalars, type StartRequest, type TrainEvent } from './worker_protocol';
 
@@ -85,6 +85,14 @@ describe('scalars packing and batching', () => {
     expect(b.tick()).toBe(true);
     b.flush();
     expect(batches).toEqual([{ n: 1, lines: [] }, { n: 2, lines: ['x'] }, { n: 0, lines: [] }]);
+  });
+
+  it('a lost GPU device says which checkpoint is kept', () => {
+    expect(describeFailure(new Error("GPUDevice was lost: reason 'unknown'"), 'epoch_3.pth')).toBe(
+      "The GPU device was lost during training (GPUDevice was lost: reason 'unknown'). The last checkpoint epoch_3.pth is kept: resume from it, on the same backend after a reload or on WASM.",
+    );
+    expect(describeFailure(new Error('WebGL context lost'), null)).toMatch(/No checkpoint was saved yet/);
+    expect(describeFailure(new Error('shape mismatch'), 'epoch_1.pth')).toBe('shape mismatch');
   });
 
   it('the control hook holds before_train_iter while paused and stop releases it', async () => {

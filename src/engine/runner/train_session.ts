@@ -186,6 +186,17 @@ async function loadCheckpointsAsConfigured(req: StartRequest, runner: Runner, sh
   return null;
 }
 
+/** A lost GPU device or WebGL context (driver reset, tab in the background too long, another app took the GPU). */
+const DEVICE_LOST = /device (was |is )?lost|GPUDevice.*lost|context (was )?lost|CONTEXT_LOST/i;
+
+/** The message shown for a failed run; a lost device says what is kept and how to go on. */
+export function describeFailure(e: unknown, lastCheckpoint: string | null): string {
+  const message = e instanceof Error ? e.message : String(e);
+  if (!DEVICE_LOST.test(message)) return message;
+  const kept = lastCheckpoint ? `The last checkpoint ${lastCheckpoint} is kept: resume from it` : 'No checkpoint was saved yet: start again';
+  return `The GPU device was lost during training (${message}). ${kept}, on the same backend after a reload or on WASM.`;
+}
+
 /** A running (or finished) session: control it, await its end. */
 export interface TrainSession {
   control: TrainControlHook;
@@ -196,9 +207,14 @@ export interface TrainSession {
 export function startTrainSession(req: StartRequest, env: SessionEnv): TrainSession {
   const now = env.now ?? (() => performance.now());
   const control = new TrainControlHook((state) => env.post({ kind: 'state', state }));
-  const done = run(req, env, control, now).catch((e: unknown) => {
+  let lastCheckpoint: string | null = null;
+  const post: SessionEnv['post'] = (event, transfer) => {
+    if (event.kind === 'checkpoint') lastCheckpoint = event.name;
+    env.post(event, transfer);
+  };
+  const done = run(req, { ...env, post }, control, now).catch((e: unknown) => {
     const invalid = e instanceof InvalidLossError ? { iter: e.iter, epoch: e.epoch, lastCheckpoint: e.lastCheckpoint } : null;
-    env.post({ kind: 'error', message: e instanceof Error ? e.message : String(e), invalidLoss: invalid });
+    env.post({ kind: 'error', message: describeFailure(e, lastCheckpoint), invalidLoss: invalid });
   });
   return { control, done };
 }
