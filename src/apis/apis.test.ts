@@ -76,6 +76,19 @@ describe('listModels / getModel over the shipped configs', () => {
     expect(m.dataset_meta.classes?.[3]).toBe('3 - three'); // MNIST METAINFO of the config's test dataset
     expect(m.classesSource).toBe('config');
     m.model.dispose();
+    // A shipped ImageNet config: its test pipeline (ResizeEdge 256 → CenterCrop 224) gives the 224×224 input, ImageNet names.
+    if (have) {
+      const r = await getModel(configsFS, 'resnet18_8xb32_in1k');
+      const inf = new ImageClassificationInferencer(r);
+      expect(inf.pipelineCfg.map((t) => (t as { type: string }).type)).toEqual(['LoadImageFromFile', 'ResizeEdge', 'CenterCrop', 'PackInputs']);
+      const packed = await inf.preprocess(image('bird.JPEG'));
+      expect(packed.shape).toEqual([3, 224, 224]);
+      const [res] = inf.postprocess(inf.forward([packed]));
+      expect(res.pred_scores.length).toBe(1000);
+      expect(res.pred_class).toBe(r.dataset_meta.classes![res.pred_label]);
+      expect(r.classesNote).toBe("from the config's ImageNet");
+      r.model.dispose();
+    }
     await expect(getModel(configsFS, 'resnet18_8xb16_cifar1')).rejects.toThrow(/no model named 'resnet18_8xb16_cifar1' — did you mean 'resnet18_8xb16_cifar10'/);
   });
 });
