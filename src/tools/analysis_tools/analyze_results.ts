@@ -14,7 +14,7 @@ import { imrescale, type ImageArray, type PixelData } from '../../image';
 import type { Dataset } from '../../datasets/types';
 import type { FileSystem } from '../../fileio/sources';
 import { imfrombytesAsync } from '../../image';
-import { Canvas, gridFrame, groundTruthText, toRgba, type ChannelOrder, type RgbaImage } from '../visualization/browse_dataset';
+import { Canvas, gridFrame, groundTruthText, scaleNearest, toRgba, type ChannelOrder, type RgbaImage } from '../visualization/browse_dataset';
 
 /** One prediction from a results file, normalised. */
 export interface PredictedSample {
@@ -164,13 +164,18 @@ export async function loadResultImage(src: ResultImageSource, s: PredictedSample
   throw new Error(`analyze_results: sample ${s.sample_idx}: cannot load images from the dataset infos (no 'img', no 'img_path')`);
 }
 
-/** The picture `visualize_cls` saves: the image (rescaled by `rescaleFactor`), ground truth and prediction. */
-export async function drawResult(src: ResultImageSource, s: PredictedSample, rescaleFactor?: number | null): Promise<{ frame: RgbaImage; name: string }> {
+/**
+ * The picture `visualize_cls` saves: the image (rescaled by `rescaleFactor`), ground truth and prediction.
+ * @param minHeight without a rescale factor, images lower than this are enlarged by a whole factor (nearest) so
+ *   that thumbnails of 28 px digits stay legible. Default: 0 (as loaded, like the tool).
+ */
+export async function drawResult(src: ResultImageSource, s: PredictedSample, rescaleFactor?: number | null, minHeight = 0): Promise<{ frame: RgbaImage; name: string }> {
   const { img, name, order } = await loadResultImage(src, s);
-  const scaled = rescaleFactor != null ? imrescale(img, rescaleFactor).img : img;
+  let picture = toRgba(rescaleFactor != null ? imrescale(img, rescaleFactor).img : img, order);
+  if (rescaleFactor == null && picture.height < minHeight) picture = scaleNearest(picture, Math.ceil(minHeight / picture.height));
   const classes = src.dataset.CLASSES;
   const caption = [...groundTruthText(s.gt_label, classes).split('\n'), ...predictionText(s, classes).split('\n')];
-  return { frame: gridFrame([{ title: [], images: [toRgba(scaled, order)] }], caption), name };
+  return { frame: gridFrame([{ title: [], images: [picture] }], caption), name };
 }
 
 export { Canvas };

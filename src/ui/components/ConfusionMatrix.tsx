@@ -56,7 +56,7 @@ export function ConfusionMatrix({ counts, classes, defaultNormalized = false, on
           <thead>
             <tr>
               <th style={{ textAlign: 'right', padding: '0 0.4rem', fontWeight: 400 }} className="muted">
-                truth ＼ pred
+                truth ↓ pred →
               </th>
               {names.map((name, j) => (
                 <th key={j} title={name} style={{ writingMode: 'vertical-rl', transform: 'rotate(180deg)', fontWeight: 500, padding: '0.2rem 0', width: cellPx }}>

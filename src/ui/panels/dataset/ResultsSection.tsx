@@ -71,6 +71,7 @@ export function ResultsSection({ draw, classes }: { draw: DrawResultFn; classes:
   const [cell, setCell] = useState<[number, number] | null>(null);
   const [topk, setTopk] = useState(20);
   const [perClass, setPerClass] = useState(false);
+  const [order, setOrder] = useState<'most' | 'least'>('most');
 
   const load = async (file: File | undefined) => {
     if (!file) return;
@@ -86,11 +87,11 @@ export function ResultsSection({ draw, classes }: { draw: DrawResultFn; classes:
   const analysis = useMemo(() => {
     if (!samples) return null;
     try {
-      return { cm: confusionAnalysis(samples, classes?.length ?? undefined), picked: selectResults(samples, { topk, perClass }), error: null };
+      return { cm: confusionAnalysis(samples, classes?.length ?? undefined), picked: selectResults(samples, { topk, perClass, order }), error: null };
     } catch (e) {
       return { cm: null, picked: null, error: (e as Error).message };
     }
-  }, [samples, classes, topk, perClass]);
+  }, [samples, classes, topk, perClass, order]);
   const cellSamples = useMemo(() => (analysis?.cm && cell && samples ? analysis.cm.cells[cell[0]][cell[1]].map((i) => samples[i]) : []), [analysis, cell, samples]);
   const correct = samples ? samples.filter((s) => s.pred_label[0] === s.gt_label[0]).length : 0;
 
@@ -108,6 +109,12 @@ export function ResultsSection({ draw, classes }: { draw: DrawResultFn; classes:
         </label>
         <label>
           <input type="checkbox" checked={perClass} onChange={(e) => setPerClass(e.target.checked)} /> per class
+        </label>
+        <label title="MMPretrain 1.x's script sorts ascending, keeping the least confident">
+          <select value={order} onChange={(e) => setOrder(e.target.value as 'most' | 'least')}>
+            <option value="most">most confident first</option>
+            <option value="least">least confident first</option>
+          </select>
         </label>
       </div>
       {error && <div className="error-box">{error}</div>}
@@ -128,8 +135,8 @@ export function ResultsSection({ draw, classes }: { draw: DrawResultFn; classes:
               testId="confusion-cell-samples"
             />
           )}
-          <ResultList title="Most confident successes" samples={analysis.picked.success} draw={draw} classes={classes} testId="results-success" />
-          <ResultList title="Most confident failures" samples={analysis.picked.fail} draw={draw} classes={classes} testId="results-fail" />
+          <ResultList title={`${order === 'most' ? 'Most' : 'Least'} confident successes`} samples={analysis.picked.success} draw={draw} classes={classes} testId="results-success" />
+          <ResultList title={`${order === 'most' ? 'Most' : 'Least'} confident failures`} samples={analysis.picked.fail} draw={draw} classes={classes} testId="results-fail" />
         </>
       )}
     </section>

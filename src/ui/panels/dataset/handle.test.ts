@@ -48,7 +48,7 @@ describe('the Dataset worker handler on the real MNIST test files (as Blobs, as 
 
     const drawn = await handleBrowseRequest(session, { id: 8, kind: BrowseCommands.DrawResult, sample: { sample_idx: 0, gt_label: [7], pred_label: [1], pred_score: [0, 0.9, 0, 0, 0, 0, 0, 0.1, 0, 0], confidence: 0.9 } }, onSample);
     expect(drawn.ok).toBe(true);
-    expect((drawn as { result: RgbaImage }).result.height).toBe(8 + 2 * 14 + 8 + 28 + 8);
+    expect((drawn as { result: RgbaImage }).result.height).toBe(8 + 2 * 14 + 8 + 28 * 4 + 8); // 28 px enlarged x4 (>= 96)
   });
 });
 

@@ -5,6 +5,9 @@ import type { BrowsedSample } from '../../../tools/visualization/browse_dataset'
 import { BrowseSession } from './browseSession';
 import { BrowseCommands, type BrowseReply, type BrowseRequest } from './protocol';
 
+/** Results thumbnails smaller than this (MNIST's 28 px) are enlarged by a whole factor. */
+const RESULT_THUMB_HEIGHT = 96;
+
 export async function handleBrowseRequest(session: BrowseSession, req: BrowseRequest, onSample: (id: number, s: BrowsedSample) => void): Promise<BrowseReply> {
   try {
     switch (req.kind) {
@@ -19,7 +22,7 @@ export async function handleBrowseRequest(session: BrowseSession, req: BrowseReq
       case BrowseCommands.DrawResult: {
         const source = session.imageSource();
         if (!source) throw new Error('open the dataset first');
-        return { id: req.id, ok: true, result: (await drawResult(source, req.sample)).frame };
+        return { id: req.id, ok: true, result: (await drawResult(source, req.sample, null, RESULT_THUMB_HEIGHT)).frame };
       }
     }
   } catch (e) {
