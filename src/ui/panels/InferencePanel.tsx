@@ -55,7 +55,16 @@ export default function InferencePanel() {
     client.current = new InferenceClient();
     const last = loadLastChoice();
     if (last) {
-      setConfig(last.config);
+      // A shipped model is re-read by name (the shipped configs may have changed since); others as stored.
+      let restored = last.config;
+      if (last.shipped && shippedModels().has(last.shipped)) {
+        try {
+          restored = shippedSource(last.shipped);
+        } catch {
+          /* keep the stored dict */
+        }
+      }
+      setConfig(restored);
       setShipped(last.shipped ?? '');
       if (last.checkpoint) {
         readCachedCheckpoint(last.checkpoint).then((blob) => blob && setCheckpoint({ name: last.checkpoint!, blob }), () => undefined);
