@@ -81,6 +81,10 @@ export function ConfusionMatrix({ counts, classes, defaultNormalized = false, on
                       data-testid={`confusion-cell-${t}-${p}`}
                       title={`truth ${names[t]}, predicted ${names[p]}: ${c} sample(s)${normalized ? ` (${(100 * norm[t][p]).toFixed(1)} % of the row)` : ''}`}
                       onClick={() => onCellClick?.(t, p)}
+                      onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), onCellClick?.(t, p))}
+                      tabIndex={onCellClick ? 0 : undefined}
+                      role={onCellClick ? 'button' : undefined}
+                      aria-pressed={onCellClick ? Boolean(isSel) : undefined}
                       style={{
                         width: cellPx,
                         height: cellPx,
