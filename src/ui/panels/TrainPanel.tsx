@@ -116,14 +116,15 @@ export default function TrainPanel() {
   const start = () => {
     if (!resolved.ok) return;
     const cfg = confusion ? withConfusionMatrix(resolved.cfg) : resolved.cfg;
+    const mounts = datasetMounts(cfg);
     void run.start({
       cfg,
       cfgText: resolved.cfgText,
       cfgFileName: resolved.cfgFileName,
       workDirName: resolved.workDirName,
       source: resolved.source,
-      files: placeDatasetFiles(run.datasetFiles),
-      mounts: datasetMounts(cfg),
+      files: placeDatasetFiles(run.datasetFiles, mounts),
+      mounts,
       backend,
       resume: checkpoint !== null && resumeFromCheckpoint,
       keepDataset,
@@ -139,7 +140,7 @@ export default function TrainPanel() {
       cfgFileName: r.info.cfgFileName,
       workDirName: r.info.name,
       source: r.info.source,
-      files: placeDatasetFiles(files),
+      files: dropped ? placeDatasetFiles(files, r.info.mounts) : files,
       mounts: r.info.mounts,
       backend,
       resume: true,
@@ -241,6 +242,11 @@ export default function TrainPanel() {
       />
       {!active && resolved.ok && run.datasetFiles.length === 0 && <p className="muted">Drop the dataset files to start.</p>}
       <RunProgress run={run} />
+      {run.backend && active && run.backend !== backend && (
+        <p className="muted" role="status">
+          {backend} could not start in the worker; training on {run.backend}.
+        </p>
+      )}
       {run.error && (
         <div className="error-box" role="alert" data-testid="train-error">
           <strong>{run.error.invalidLoss ? 'Training stopped: invalid loss. ' : 'Training failed: '}</strong>

@@ -87,18 +87,20 @@ export function datasetMounts(cfg: Dict): string[] {
 }
 
 /**
- * The dropped files as the worker mounts them. A dropped folder (`mnist/t10k-…`) is also reachable without its top
- * folder (`t10k-…`), so dropping `data/mnist`'s files or the folder itself both work.
+ * The dropped files' paths as seen from the dataset roots they are mounted at (`roots`, from {@link datasetMounts}):
+ * - a dropped `data` folder (`data/mnist/t10k-…`) loses the root (`t10k-…`);
+ * - a dropped folder named like a root's last folder (`mnist/t10k-…` for `data/mnist`) loses that folder;
+ * - anything else keeps its path (loose files, `cifar-10-batches-bin/…`, class folders).
+ * No path gets an alias, so folder listings (class sub-folders) see each file once.
  */
-export function placeDatasetFiles(files: readonly DatasetFile[]): DatasetFile[] {
-  const out = new Map<string, DatasetFile>();
-  for (const f of files) out.set(f.path, f);
+export function placeDatasetFiles(files: readonly DatasetFile[], roots: readonly string[]): DatasetFile[] {
+  const rs = roots.filter(Boolean).sort((a, b) => b.length - a.length);
   const tops = new Set(files.map((f) => (f.path.includes('/') ? f.path.split('/')[0] : '')));
-  if (tops.size === 1 && !tops.has('')) {
-    for (const f of files) {
-      const inner = f.path.slice(f.path.indexOf('/') + 1);
-      if (!out.has(inner)) out.set(inner, { path: inner, data: f.data });
-    }
-  }
-  return [...out.values()];
+  const single = tops.size === 1 && !tops.has('') ? [...tops][0] : null;
+  const stripTop = single !== null && rs.some((r) => r.split('/').pop() === single);
+  return files.map((f) => {
+    const root = rs.find((r) => f.path.startsWith(`${r}/`));
+    if (root) return { ...f, path: f.path.slice(root.length + 1) };
+    return stripTop ? { ...f, path: f.path.slice(single!.length + 1) } : f;
+  });
 }

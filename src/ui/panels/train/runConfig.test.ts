@@ -47,9 +47,13 @@ describe('dataset files', () => {
     expect(datasetMounts(cifar)).toEqual(['data/cifar10']);
   });
 
-  it('a dropped folder is reachable with and without its top folder; loose files stay as they are', () => {
+  it('dropped paths are placed relative to the dataset root, without aliases', () => {
     const data = new Uint8Array(1);
-    expect(placeDatasetFiles([{ path: 'mnist/a.gz', data }, { path: 'mnist/b.gz', data }]).map((f) => f.path)).toEqual(['mnist/a.gz', 'mnist/b.gz', 'a.gz', 'b.gz']);
-    expect(placeDatasetFiles([{ path: 'a.gz', data }, { path: 'x/b.gz', data }]).map((f) => f.path)).toEqual(['a.gz', 'x/b.gz']);
+    const paths = (files: string[], roots: string[]) => placeDatasetFiles(files.map((path) => ({ path, data })), roots).map((f) => f.path);
+    expect(paths(['mnist/a.gz', 'mnist/b.gz'], ['data/mnist'])).toEqual(['a.gz', 'b.gz']);
+    expect(paths(['data/mnist/a.gz', 'data/mnist/b.gz'], ['data/mnist'])).toEqual(['a.gz', 'b.gz']);
+    expect(paths(['a.gz', 'b.gz'], ['data/mnist'])).toEqual(['a.gz', 'b.gz']);
+    expect(paths(['cifar-10-batches-bin/test_batch.bin'], ['data/cifar10'])).toEqual(['cifar-10-batches-bin/test_batch.bin']);
+    expect(paths(['pets/cat/1.jpg', 'pets/dog/2.jpg'], ['data/imagenet'])).toEqual(['pets/cat/1.jpg', 'pets/dog/2.jpg']);
   });
 });
