@@ -198,6 +198,12 @@ describe.skipIf(!have)('inference on the reference models (WASM)', () => {
     await expect(initModel(cfgOf('resnet18_cifar_w16'), ckptOf('lenet5'))).rejects.toThrow(/lenet5\.safetensors: no weight fits this model .*another architecture/);
     const bytes = read(`${models}/resnet18_cifar_w16.pth`);
     await expect(initModel(cfgOf('resnet18_cifar_w16'), { data: bytes.subarray(0, bytes.length >> 1), name: 'cut.pth' })).rejects.toThrow(/cut\.pth/);
+    // A pickle that would run os.system: refused, naming the file and the global; nothing executed.
+    const evil = sharedPath('reference/checkpoints/malicious_os_system.pth');
+    if (existsSync(evil)) {
+      await expect(initModel(cfgOf('lenet5'), { data: read(evil), name: 'malicious_os_system.pth' })).rejects.toThrow(/malicious_os_system\.pth.*(posix|os)\.system/s);
+      expect(existsSync('pwned_by_pickle.txt')).toBe(false);
+    }
     // The model still works afterwards.
     expect((await inferenceModel(r18, image('dog.jpg'))).pred_scores.length).toBe(10);
   });
