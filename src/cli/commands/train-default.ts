@@ -3,13 +3,13 @@
  * its shipped config in Node on WASM, tests it on the 10,000 test images and prints top-1 and the wall time;
  * `--publish` copies the checkpoint to `public/models/` where the studio loads it.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { main } from '../main';
 import { type CliCommand, type CliIO } from '../command';
 
-export const DEFAULT_MODEL_CONFIG = 'configs/lenet/lenet5_1xb64-adam-coslr-3e_fashion-mnist.py';
+export const DEFAULT_MODEL_CONFIG = 'configs/lenet/lenet5_1xb32-adam-coslr-3e_fashion-mnist.py';
 export const DEFAULT_MODEL_FILE = 'public/models/lenet5_fashion-mnist.pth';
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
@@ -45,8 +45,10 @@ ${DEFAULT_MODEL_FILE}.`,
     io.out(`LeNet-5 / Fashion-MNIST, 3 epochs on ${values.backend}: test top-1 ${top1.toFixed(2)}% (10,000 images); training wall time ${trainSeconds.toFixed(1)} s`);
     if (values.publish) {
       mkdirSync('public/models', { recursive: true });
-      copyFileSync(ckpt, DEFAULT_MODEL_FILE);
-      io.out(`Copied ${ckpt} (${readFileSync(ckpt).length} bytes) to ${DEFAULT_MODEL_FILE}`);
+      // Weights and meta only (classes, config text): what the studio needs, without the optimizer state.
+      const converted = await main(['convert', ckpt, DEFAULT_MODEL_FILE, '-q'], io);
+      if (converted !== 0) return converted;
+      io.out(`Published ${DEFAULT_MODEL_FILE} (${readFileSync(DEFAULT_MODEL_FILE).length} bytes)`);
     }
     return top1 >= 89 ? 0 : 3;
   },
