@@ -209,4 +209,9 @@ export class TrainControlHook extends Hook<ControlledRunner> {
     await yieldToEventLoop();
     while (this.gate) await this.gate;
   }
+
+  /** A long validation pauses too (and sees a stop, which then ends the run at the next training iteration). */
+  override async beforeValIter(runner: ControlledRunner): Promise<void> {
+    await this.beforeTrainIter(runner);
+  }
 }
