@@ -8,10 +8,11 @@ import { parseNpz, toFloat32 } from '../fileio';
 import { useBackend } from '../models/node';
 import { modelInputOf, prepareCamSample, testPipelineOf } from '../tools/visualization/vis_cam';
 import { sharedPath } from '../testing/shared';
-import { classNamesFromText, fnmatch, getModel, ImageClassificationInferencer, inferenceModel, initModel, listModels, topk, type InferenceModel } from '.';
+import { classNamesFromText, fnmatch, getModel, setShippedConfigs, ImageClassificationInferencer, inferenceModel, initModel, listModels, topk, type InferenceModel } from '.';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const configsFS = new NodeFS(REPO);
+setShippedConfigs(configsFS);
 const models = sharedPath('reference/models');
 const images = sharedPath('data/images');
 const have = existsSync(models) && existsSync(images);
@@ -56,21 +57,21 @@ describe('listModels / getModel over the shipped configs', () => {
   });
 
   it('lists complete configs only (no _base_), with MMPretrain postfix matching and exclusions', () => {
-    const all = listModels(configsFS);
+    const all = listModels();
     expect(all).toContain('resnet18_8xb16_cifar10');
     expect(all).toContain('vit-base-p16_64xb64_in1k');
     expect(all.some((n) => n.includes('default_runtime') || n.startsWith('cifar10_bs16'))).toBe(false);
     expect(all).toEqual([...all].sort());
-    const r18 = listModels(configsFS, 'resnet18');
+    const r18 = listModels('resnet18');
     expect(r18.length).toBeGreaterThanOrEqual(3);
     expect(r18.every((n) => n.startsWith('resnet18'))).toBe(true);
-    expect(listModels(configsFS, '*cifar10')).toEqual(all.filter((n) => /cifar10/.test(n)));
-    expect(listModels(configsFS, 'resnet', { exclude_patterns: ['*in1k'] }).some((n) => n.endsWith('in1k'))).toBe(false);
+    expect(listModels('*cifar10')).toEqual(all.filter((n) => /cifar10/.test(n)));
+    expect(listModels('resnet', { exclude_patterns: ['*in1k'] }).some((n) => n.endsWith('in1k'))).toBe(false);
   });
 
   it('getModel builds a shipped model by name (init_cfg weights without pretrained), unknown names suggest close ones', async () => {
     await useBackend('wasm');
-    const m = await getModel(configsFS, 'lenet5_mnist');
+    const m = await getModel('lenet5_mnist');
     expect(m.model.typeName).toBe('ImageClassifier');
     expect(m.loadReport).toBeNull();
     expect(m.dataset_meta.classes?.[3]).toBe('3 - three'); // MNIST METAINFO of the config's test dataset
@@ -78,7 +79,7 @@ describe('listModels / getModel over the shipped configs', () => {
     m.model.dispose();
     // A shipped ImageNet config: its test pipeline (ResizeEdge 256 → CenterCrop 224) gives the 224×224 input, ImageNet names.
     if (have) {
-      const r = await getModel(configsFS, 'resnet18_8xb32_in1k');
+      const r = await getModel('resnet18_8xb32_in1k');
       const inf = new ImageClassificationInferencer(r);
       expect(inf.pipelineCfg.map((t) => (t as { type: string }).type)).toEqual(['LoadImageFromFile', 'ResizeEdge', 'CenterCrop', 'PackInputs']);
       const packed = await inf.preprocess(image('bird.JPEG'));
@@ -89,7 +90,7 @@ describe('listModels / getModel over the shipped configs', () => {
       expect(r.classesNote).toBe("from the config's ImageNet");
       r.model.dispose();
     }
-    await expect(getModel(configsFS, 'resnet18_8xb16_cifar1')).rejects.toThrow(/no model named 'resnet18_8xb16_cifar1' — did you mean 'resnet18_8xb16_cifar10'/);
+    await expect(getModel('resnet18_8xb16_cifar1')).rejects.toThrow(/no model named 'resnet18_8xb16_cifar1' — did you mean 'resnet18_8xb16_cifar10'/);
   });
 });
 

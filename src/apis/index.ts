@@ -2,7 +2,7 @@
  * MMPretrain's `mmpretrain/apis` for image classification: list, get and initialise models, and run inference on
  * images (no DOM, no Node: page, worker and tests share it).
  */
-export { listModels, getModel, initModel, readConfig, modelIndex, numClassesOf, fnmatch, type InferenceModel, type ListableFS, type CheckpointArg, type InitModelOptions, type GetModelOptions, type ListModelsOptions } from './model';
+export { listModels, getModel, initModel, setShippedConfigs, readConfig, modelIndex, numClassesOf, fnmatch, type InferenceModel, type ListableFS, type CheckpointArg, type InitModelOptions, type GetModelOptions, type ListModelsOptions } from './model';
 export { ImageClassificationInferencer, inferenceModel, topk, type ClassificationResult, type ImageInput, type InferencerOptions, type InferencerCallOptions, type TopKEntry } from './image_classification';
 export { resolveClasses, classNamesFromText, datasetClassesOf, testDatasetOf, type ClassesSource, type ResolvedClasses } from './class_names';
 export { imageSizeFromHeader, checkImageSize, MAX_IMAGE_PIXELS } from './image_size';

@@ -71,20 +71,38 @@ export function modelIndex(fs: ListableFS, root = 'configs'): Map<string, string
   return out;
 }
 
+let shippedConfigs: ListableFS | null = null;
+
+/**
+ * Sets where `listModels` / `getModel` find the shipped configs by default: the page's bundled `configs/`
+ * (the studio does this), or `shippedConfigsFS()` from `apis/node` in Node.
+ */
+export function setShippedConfigs(fs: ListableFS | null): void {
+  shippedConfigs = fs;
+}
+
+function zoo(fs: ListableFS | undefined): ListableFS {
+  const out = fs ?? shippedConfigs;
+  if (!out) throw new Error("no shipped configs to list: call setShippedConfigs(fs) first (Node: setShippedConfigs(shippedConfigsFS()) from 'apis/node') or pass {fs}");
+  return out;
+}
+
 /** Options of {@link listModels}. */
 export interface ListModelsOptions {
   /** Names matching any of these fnmatch patterns are left out. Default: none. */
   exclude_patterns?: string[];
   /** Where the configs are. Default: 'configs'. */
   root?: string;
+  /** The file system holding them. Default: the one given to {@link setShippedConfigs}. */
+  fs?: ListableFS;
 }
 
 /**
  * MMPretrain `list_models(pattern)`: the sorted names of the shipped models. As there, a pattern matches names
  * with any postfix (`'resnet18'` → `resnet18*`; `'*cifar'` → every CIFAR model), and so do the exclude patterns.
  */
-export function listModels(fs: ListableFS, pattern: string | null = null, { exclude_patterns = [], root = 'configs' }: ListModelsOptions = {}): string[] {
-  return [...modelIndex(fs, root).keys()]
+export function listModels(pattern: string | null = null, { exclude_patterns = [], root = 'configs', fs }: ListModelsOptions = {}): string[] {
+  return [...modelIndex(zoo(fs), root).keys()]
     .filter((n) => (pattern === null || fnmatch(n, `${pattern}*`)) && !exclude_patterns.some((p) => fnmatch(n, `${p}*`)))
     .sort();
 }
@@ -183,10 +201,13 @@ export interface GetModelOptions extends InitModelOptions {
   pretrained?: CheckpointArg | null;
   /** Where the configs are. Default: 'configs'. */
   root?: string;
+  /** The file system holding them. Default: the one given to {@link setShippedConfigs}. */
+  fs?: ListableFS;
 }
 
 /** MMPretrain `get_model(name, pretrained)`: the shipped config named `name`, built and loaded. */
-export async function getModel(fs: ListableFS, name: string, { pretrained = null, root = 'configs', ...opts }: GetModelOptions = {}): Promise<InferenceModel> {
+export async function getModel(name: string, { pretrained = null, root = 'configs', fs: given, ...opts }: GetModelOptions = {}): Promise<InferenceModel> {
+  const fs = zoo(given);
   const index = modelIndex(fs, root);
   const path = index.get(name);
   if (!path) {

@@ -36,7 +36,7 @@ async function loadModel(cfgArg: string, ckptArg: string, opts: { cfgOptions?: s
   const checkpoint = ckptArg === 'none' ? null : { data: new Uint8Array(readFileSync(ckptArg)), name: basename(ckptArg) };
   const common = { cfgOptions: opts.cfgOptions, fuse_conv_bn: opts.fuse };
   if (/\.(py|json)$/.test(cfgArg)) return initModel(cfgArg, checkpoint, { ...common, fs: new NodeFS(), name: basename(cfgArg).replace(/\.(py|json)$/, '') });
-  return getModel(shippedConfigsFS(), cfgArg, { ...common, pretrained: checkpoint });
+  return getModel(cfgArg, { ...common, pretrained: checkpoint, fs: shippedConfigsFS() });
 }
 
 function formatResult(name: string, r: ClassificationResult, k: number, classes: string[] | null): string {
@@ -63,7 +63,7 @@ const command: CliCommand = {
     });
     if (values.list) {
       const { listModels } = await import('../../apis/model');
-      io.out(listModels(shippedConfigsFS(), positionals[0] ?? null).join('\n'));
+      io.out(listModels(positionals[0] ?? null, { fs: shippedConfigsFS() }).join('\n'));
       return 0;
     }
     if (positionals.length < 3) throw new UsageError('expected <config> <checkpoint> and at least one <image>');

@@ -4,14 +4,17 @@
  * the shipped tree) / `.json` (a whole config or a model dict like the reference `*_cfg.json`).
  */
 import { configToJSON, loadConfig, MemoryFS } from '../../../config';
-import { modelIndex } from '../../../apis/model';
+import { modelIndex, setShippedConfigs } from '../../../apis/model';
 import { shippedConfigTexts } from '../config/shipped';
 import { StudioConfigFS } from '../config/studioFs';
 import type { ConfigSource } from './protocol';
 
 let shippedFs: MemoryFS | null = null;
 function shipped(): MemoryFS {
-  shippedFs ??= new MemoryFS(shippedConfigTexts());
+  if (!shippedFs) {
+    shippedFs = new MemoryFS(shippedConfigTexts());
+    setShippedConfigs(shippedFs); // listModels() / getModel(name) on the page see the bundled configs
+  }
   return shippedFs;
 }
 
