@@ -65,7 +65,7 @@ describe('mmpretrain-web train / test / eval-metric', () => {
 
     const results = join(dir, 'results.json');
     c = capture();
-    expect(await main(['test', config, join(work, 'epoch_2.pth'), '--out', results], c.io)).toBe(0);
+    expect(await main(['test', config, join(work, 'epoch_2.pth'), '--out', results, '--work-dir', work], c.io)).toBe(0);
     const metricLine = c.out.find((l) => l.includes('Epoch(test) [2/2]    accuracy/top1:'))!;
     const top1 = Number(/accuracy\/top1: ([\d.]+)/.exec(metricLine)![1]);
     const preds = JSON.parse(readFileSync(results, 'utf8'));

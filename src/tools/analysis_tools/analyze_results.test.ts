@@ -130,7 +130,7 @@ describe('analyze-results on the real predictions of test (runner checkpoint, ca
     writeFileSync(cfg, readFileSync(configPy, 'utf8').replace(/data_root='data'/g, `data_root='${dir}/data'`) + 'test_dataloader = val_dataloader\ntest_evaluator = val_evaluator\ntest_cfg = dict()\n');
     const lines: string[] = [];
     const io = { out: (t: string) => void lines.push(t), err: (t: string) => void lines.push(t) };
-    expect(await main(['test', cfg, ckpt, '--out', join(dir, 'results.json')], io)).toBe(0);
+    expect(await main(['test', cfg, ckpt, '--out', join(dir, 'results.json'), '--work-dir', join(dir, 'work')], io)).toBe(0);
     const samples = parseResults(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')));
     expect(samples).toHaveLength(16);
     expect(samples.every((s) => s.img_path?.includes('/val/'))).toBe(true);
