@@ -1,5 +1,5 @@
 /** Live curves of the run (recharts): loss and lr over iterations, top-1 over epochs, and any other logged key. */
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { splitRecords } from './runState';
 
@@ -39,7 +39,8 @@ function Chart({ title, data, x, y, color }: { title: string; data: Record<strin
   );
 }
 
-export function TrainCharts({ records }: { records: Record<string, number>[] }) {
+/** Re-renders only when records arrive (progress events without new scalars leave the charts alone). */
+export const TrainCharts = memo(function TrainCharts({ records }: { records: Record<string, number>[] }) {
   const { train, val } = useMemo(() => splitRecords(records), [records]);
   const keys = useMemo(() => {
     const k = new Set<string>();
@@ -71,4 +72,4 @@ export function TrainCharts({ records }: { records: Record<string, number>[] }) 
       </div>
     </div>
   );
-}
+});
