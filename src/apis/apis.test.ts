@@ -4,11 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../backends/tf';
 import { NodeFS } from '../config/node_fs';
+import { FASHIONMNIST_CATEGORIES } from '../datasets/categories';
 import { parseNpz, toFloat32 } from '../fileio';
 import { useBackend } from '../models/node';
 import { modelInputOf, prepareCamSample, testPipelineOf } from '../tools/visualization/vis_cam';
 import { sharedPath } from '../testing/shared';
-import { classNamesFromText, fnmatch, getModel, setShippedConfigs, ImageClassificationInferencer, inferenceModel, initModel, listModels, topk, type InferenceModel } from '.';
+import { classNamesFromText, DEFAULT_MODEL, RELEASED_WEIGHTS, fnmatch, getModel, setShippedConfigs, ImageClassificationInferencer, inferenceModel, initModel, listModels, topk, type InferenceModel } from '.';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const configsFS = new NodeFS(REPO);
@@ -226,6 +227,36 @@ describe.skipIf(!have)('image sizes from headers (the huge-image guard)', () => 
     const m = await initModel(cfgOf('lenet5'), ckptOf('lenet5'));
     await expect(inferenceModel(m, { bytes: png, name: 'huge.png' })).rejects.toThrow(/huge\.png: the image is 40000 × 30000 \(1200\.0 megapixels\), above the 89\.5 megapixels/);
     await expect(new ImageClassificationInferencer(m, { max_pixels: 1000 }).call({ bytes: read(`${images}/dog.jpg`), name: 'dog.jpg' })).rejects.toThrow(/dog\.jpg: the image is \d+ × \d+/);
+    m.model.dispose();
+  });
+});
+
+describe('the studio default model with its released weights, on real Fashion-MNIST test images', () => {
+  const idx = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
+  const weights = resolve(REPO, 'public', RELEASED_WEIGHTS[DEFAULT_MODEL].path);
+  it.skipIf(!existsSync(idx) || !existsSync(weights))('a config whose test pipeline has no LoadImageFromFile: files load as grayscale; most of 200 test images are right', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    const { encode } = await import('fast-png');
+    await useBackend('wasm');
+    const m = await getModel(DEFAULT_MODEL, { pretrained: { data: read(weights), name: 'lenet5_fashion-mnist.pth' } });
+    expect(m.loadReport).toEqual({ missingKeys: [], unexpectedKeys: [], shapeMismatches: [] });
+    expect(m.classesNote).toBe('from lenet5_fashion-mnist.pth meta');
+    expect(m.dataset_meta.classes).toEqual([...FASHIONMNIST_CATEGORIES]);
+    const inf = new ImageClassificationInferencer(m);
+    expect(inf.pipelineCfg).toEqual([{ type: 'LoadImageFromFile', color_type: 'grayscale' }, { type: 'Resize', scale: 32 }, { type: 'PackInputs' }]);
+    const images = gunzipSync(readFileSync(idx));
+    const labels = gunzipSync(readFileSync(idx.replace('images-idx3', 'labels-idx1')));
+    const n = 200;
+    const arrays = Array.from({ length: n }, (_, i) => ({ data: new Uint8Array(images.subarray(16 + i * 784, 16 + (i + 1) * 784)), height: 28, width: 28, channels: 1, name: `t10k[${i}]` }));
+    const res = await inf.call(arrays, { batch_size: 50 });
+    const correct = res.filter((r, i) => r.pred_label === labels[8 + i]).length;
+    console.log(`[default model] ${correct}/${n} of the first Fashion-MNIST test images right`);
+    expect(correct / n).toBeGreaterThan(0.8);
+    // The same image as a PNG file (decoded, grayscale) gives the same scores as the in-memory array.
+    const png = encode({ width: 28, height: 28, data: arrays[0].data, channels: 1, depth: 8 });
+    const fromFile = await inferenceModel(m, { bytes: png, name: 't10k_0.png' });
+    expect(maxAbsDiff(fromFile.pred_scores, res[0].pred_scores)).toBe(0);
+    expect(fromFile.pred_class).toBe(FASHIONMNIST_CATEGORIES[fromFile.pred_label]);
     m.model.dispose();
   });
 });

@@ -9,6 +9,7 @@ import { Compose, type TransformSpec } from '../datasets/transforms/compose';
 import type { PackedInput } from '../datasets/transforms/formatting';
 import { registerTransforms } from '../datasets/transforms/register_all';
 import type { ImageArray, PixelData } from '../image/image';
+import { modelConfigOf } from '../models/builder';
 import type { DataSample } from '../models/structures';
 import { testPipelineOf } from '../tools/visualization/vis_cam';
 import { checkImageSize, MAX_IMAGE_PIXELS } from './image_size';
@@ -47,6 +48,16 @@ export function topk(scores: ArrayLike<number>, k: number, classes?: readonly st
   return idx.slice(0, Math.max(0, k)).map((label) => ({ label, score: scores[label], ...(classes?.[label] !== undefined ? { name: classes[label] } : {}) }));
 }
 
+function stepType(t: TransformSpec): string {
+  return (t as { type?: string }).type ?? (t as { typeName?: string }).typeName ?? '';
+}
+
+/** Channels the data preprocessor normalises (`mean` length), 3 when it does not say. */
+function inputChannels(cfg: Dict): number {
+  const pre = (modelConfigOf(cfg).data_preprocessor ?? {}) as Dict;
+  return Array.isArray(pre.mean) ? pre.mean.length : 3;
+}
+
 function isDecoded(img: Exclude<ImageInput, string>): img is ImageArray<PixelData> & { name?: string } {
   return 'data' in img && 'width' in img;
 }
@@ -83,19 +94,24 @@ export class ImageClassificationInferencer {
   ) {
     registerTransforms();
     const { pipeline, fromConfig } = opts.pipeline ? { pipeline: opts.pipeline, fromConfig: true } : testPipelineOf(model.cfg);
-    this.pipelineCfg = pipeline;
+    // As MMPretrain's inferencer, images are loaded first whatever the pipeline starts with: its own LoadImage*
+    // step, or (in-memory dataset pipelines such as MNIST's) LoadImageFromFile, grayscale for a one-channel model.
+    const hasLoad = pipeline.length > 0 && /^LoadImage/.test(stepType(pipeline[0]));
+    this.rest = hasLoad ? pipeline.slice(1) : pipeline;
+    const load = hasLoad ? pipeline[0] : { type: 'LoadImageFromFile', ...(inputChannels(model.cfg) === 1 ? { color_type: 'grayscale' } : {}) };
+    this.pipelineCfg = [load, ...this.rest];
     this.pipelineFromConfig = fromConfig;
     this.classes = opts.classes === undefined ? model.dataset_meta.classes : opts.classes;
     this.maxPixels = opts.max_pixels ?? MAX_IMAGE_PIXELS;
-    this.fileCompose = new Compose(pipeline, { seed: 0 });
+    this.fileCompose = new Compose(this.pipelineCfg, { seed: 0 });
   }
 
-  /** The pipeline for decoded images: the test pipeline without its first `LoadImage*` step. */
+  /** The pipeline after loading (what decoded images go through). */
+  private readonly rest: TransformSpec[];
+
+  /** The pipeline for decoded images: the test pipeline without its loading step. */
   private composeForArrays(): Compose {
-    if (!this.arrayCompose) {
-      const rest = this.pipelineCfg.filter((t, i) => !(i === 0 && /^LoadImage/.test((t as { type?: string }).type ?? (t as { typeName?: string }).typeName ?? '')));
-      this.arrayCompose = new Compose(rest, { seed: 0 });
-    }
+    this.arrayCompose ??= new Compose(this.rest, { seed: 0 });
     return this.arrayCompose;
   }
 

@@ -6,3 +6,4 @@ export { listModels, getModel, initModel, setShippedConfigs, readConfig, modelIn
 export { ImageClassificationInferencer, inferenceModel, topk, type ClassificationResult, type ImageInput, type InferencerOptions, type InferencerCallOptions, type TopKEntry } from './image_classification';
 export { resolveClasses, classNamesFromText, datasetClassesOf, testDatasetOf, type ClassesSource, type ResolvedClasses } from './class_names';
 export { imageSizeFromHeader, checkImageSize, MAX_IMAGE_PIXELS } from './image_size';
+export { RELEASED_WEIGHTS, DEFAULT_MODEL, releasedWeightsOf, type ReleasedWeights } from './released';
