@@ -90,6 +90,10 @@ test('trains LeNet-5 on WASM in the worker: loss chart, validation, confusion ma
   await expect(page.getByTestId('train-log')).toContainText('Epoch(train) [3][4/4]');
   await expect(page.getByTestId('train-checkpoints')).toContainText('epoch_3.pth');
 
+  // Every work dir in browser storage is listed with its checkpoints.
+  await page.getByText(/^Work dirs in browser storage/).click();
+  await expect(page.getByLabel('Work dirs in browser storage')).toContainText('epoch_3.pth');
+
   // The run is in the Logs panel.
   await page.goto('/#/logs');
   await expect(page.getByRole('tabpanel')).toContainText('lenet5_mnist');

@@ -17,11 +17,14 @@ import { RunButtons, RunProgress } from './train/RunControls';
 import { resolveRunConfig, withConfusionMatrix, type ConfigChoice } from './train/runConfig';
 import { deleteWorkDir, openBrowserWorkDir, readDatasetCopy } from './train/browserWorkDir';
 import { findResumableRuns, type ResumableRun } from './train/savedRuns';
+import { SavedWorkDirs } from './train/SavedWorkDirs';
 import { TrainCharts } from './train/TrainCharts';
 import { useTrainStore } from './train/trainStore';
 import './train/train.css';
 
 const CURRENT = '__current__';
+/** Datasets larger than this are not copied into browser storage (resuming then asks for them again). */
+const MAX_KEPT_DATASET_BYTES = 2e9;
 
 function ResumeOffer({ runs, canStart, onResume, onForget, filesDropped }: {
   runs: ResumableRun[];
@@ -87,7 +90,7 @@ export default function TrainPanel() {
   const [optionsText, setOptionsText] = useState('');
   const [backend, setBackend] = useState('wasm');
   const [confusion, setConfusion] = useState(true);
-  const [keepDataset, setKeepDataset] = useState(true);
+  const [keepDatasetChoice, setKeepDataset] = useState(true);
   const [checkpoint, setCheckpoint] = useState<File | null>(null);
   const [resumeFromCheckpoint, setResumeFromCheckpoint] = useState(false);
   const [resumable, setResumable] = useState<ResumableRun[]>([]);
@@ -100,6 +103,9 @@ export default function TrainPanel() {
   );
   const expectations = useMemo(() => (resolved.ok ? datasetExpectations(resolved.cfg) : []), [resolved]);
   const active = ['starting', 'running', 'paused', 'stopping'].includes(run.status);
+  const droppedBytes = useMemo(() => run.datasetFiles.reduce((a, f) => a + (f.data instanceof Blob ? f.data.size : f.data.byteLength), 0), [run.datasetFiles]);
+  const tooLargeToKeep = droppedBytes > MAX_KEPT_DATASET_BYTES;
+  const keepDataset = keepDatasetChoice && !tooLargeToKeep;
 
   const storageVersion = useTrainStore((s) => s.storageVersion);
   useEffect(() => {
@@ -203,7 +209,8 @@ export default function TrainPanel() {
             <input type="checkbox" checked={confusion} onChange={(e) => setConfusion(e.target.checked)} disabled={active} /> add ConfusionMatrix to val_evaluator
           </label>
           <label title="Copies the dropped dataset into browser storage with the work dir, so a reload can resume without dropping it again">
-            <input type="checkbox" checked={keepDataset} onChange={(e) => setKeepDataset(e.target.checked)} disabled={active} /> keep a copy of the dataset for resuming
+            <input type="checkbox" checked={keepDataset} onChange={(e) => setKeepDataset(e.target.checked)} disabled={active || tooLargeToKeep} /> keep a copy of the dataset for resuming
+            {tooLargeToKeep && <span className="muted"> (over 2 GB: not copied)</span>}
           </label>
         </div>
         <div className="row">
@@ -264,6 +271,7 @@ export default function TrainPanel() {
       {run.records.length > 0 && <TrainCharts records={run.records} />}
       <ValResults />
       <CheckpointList runName={run.runName} checkpoints={run.checkpoints} />
+      <SavedWorkDirs refresh={storageVersion + resumable.length} busyName={active ? run.runName : null} />
       {run.lines.length > 0 && (
         <details className="card">
           <summary>Log ({run.lines.length} lines)</summary>
