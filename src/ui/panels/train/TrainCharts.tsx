@@ -30,7 +30,7 @@ function Chart({ title, data, x, y, color }: { title: string; data: Record<strin
         <LineChart data={points} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="x" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} label={{ value: x, position: 'insideBottomRight', offset: -4 }} />
-          <YAxis domain={['auto', 'auto']} width={64} tickFormatter={(v: number) => v.toPrecision(3)} />
+          <YAxis domain={['auto', 'auto']} width={64} tickFormatter={(v: number) => String(Number(v.toPrecision(4)))} />
           <Tooltip formatter={(v) => (typeof v === 'number' ? v.toPrecision(6) : String(v))} labelFormatter={(l) => `${x} ${l}`} />
           <Line type="linear" dataKey="y" name={y} stroke={color} dot={points.length < 30} isAnimationActive={false} />
         </LineChart>
