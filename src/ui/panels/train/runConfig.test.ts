@@ -28,6 +28,8 @@ describe('the run config', () => {
     expect(bad).toMatchObject({ ok: false, error: expect.stringMatching(/^--cfg-options:2/) });
     expect(resolveRunConfig({ kind: 'current' }, '', noCurrent, fs)).toMatchObject({ ok: false, error: expect.stringMatching(/Config panel/) });
     expect(workDirNameFor('my run?.py')).toBe('my_run_');
+    const named = resolveRunConfig({ kind: 'file', path: 'configs/lenet/lenet5_mnist.py' }, "work_dir='./work_dirs/lenet_try2/'", noCurrent, fs);
+    expect(named).toMatchObject({ ok: true, workDirName: 'lenet_try2' });
   });
 });
 

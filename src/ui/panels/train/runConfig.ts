@@ -52,7 +52,8 @@ export function resolveRunConfig(
       cfg: configToJSON(cfg) as Record<string, unknown>,
       cfgText: dumpConfig(cfg),
       cfgFileName: basenamePath(source).endsWith('.py') ? basenamePath(source) : `${workDirNameFor(source)}.py`,
-      workDirName: workDirNameFor(source),
+      // tools/train.py: the config's `work_dir` when set, else work_dirs/<config stem>.
+      workDirName: typeof cfg.work_dir === 'string' && cfg.work_dir.replace(/\/+$/, '') ? workDirNameFor(cfg.work_dir.replace(/\/+$/, '')) : workDirNameFor(source),
       source,
     };
   } catch (e) {
