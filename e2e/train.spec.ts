@@ -124,3 +124,18 @@ test('a reload mid-run offers to resume from the last checkpoint (dataset kept i
   await page.getByRole('button', { name: 'Stop', exact: true }).click();
   await expect(page.getByTestId('train-status')).toContainText('stopped', { timeout: 60_000 });
 });
+
+test('bad input: a wrong cfg-option is shown at its line; an exploding loss stops with the iteration and the last good checkpoint', async ({ page }) => {
+  test.setTimeout(90_000);
+  await setup(page, 30);
+  await page.getByLabel('cfg-options').fill(`${OPTIONS(30)}\nnot an option`);
+  await expect(page.getByRole('alert')).toContainText('--cfg-options:8');
+  await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeDisabled();
+  await page.getByLabel('cfg-options').fill(`${OPTIONS(30)}\noptim_wrapper.optimizer.lr=1e30\noptim_wrapper.optimizer.momentum=0`);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const error = page.getByTestId('train-error');
+  await expect(error).toContainText('Training stopped: invalid loss', { timeout: 60_000 });
+  await expect(error).toContainText(/Iteration \d+, epoch \d+\./);
+  // The page is alive and the next run can start.
+  await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled();
+});
