@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { encode as encodePng } from 'fast-png';
 import { expect, test } from '@playwright/test';
 
 /**
@@ -104,6 +106,21 @@ test('drag and drop LeNet-5 (config + checkpoint + image) in one drop; paste a c
     el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
   }, text);
   await expect(page.getByTestId('inference-error')).toContainText('lenet5.safetensors: no weight fits this model (pasted_config)', { timeout: 60_000 });
+});
+
+test('a first visit has the default model with its released weights ready: drop a Fashion-MNIST test image', async ({ page }) => {
+  const IDX = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
+  test.skip(!existsSync(IDX) || !existsSync('public/models/lenet5_fashion-mnist.pth'), 'Fashion-MNIST (dataset-fashion-mnist) or the default weights are absent');
+  await page.goto('/#/inference');
+  await expect(page.getByTestId('inference-status')).toContainText('lenet5_1xb32-adam-coslr-3e_fashion-mnist on', { timeout: 60_000 });
+  await expect(page.getByTestId('inference-status')).toContainText('with lenet5_fashion-mnist.pth');
+  // The first test image (an ankle boot, label 9) as a PNG file.
+  const pixels = gunzipSync(readFileSync(IDX)).subarray(16, 16 + 784);
+  const png = Buffer.from(encodePng({ width: 28, height: 28, data: new Uint8Array(pixels), channels: 1, depth: 8 }));
+  await page.getByTestId('inference-images').setInputFiles({ name: 't10k_0.png', mimeType: 'image/png', buffer: png });
+  const card = page.getByRole('article', { name: 'result for t10k_0.png' });
+  await expect(card.getByTestId('inference-bar')).toHaveCount(5, { timeout: 60_000 });
+  await expect(card.locator('.inf-bar-label').first()).toHaveText('9: Ankle boot');
 });
 
 test('Model panel: module tree with parameter shapes and the complexity table', async ({ page }) => {

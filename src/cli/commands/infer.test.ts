@@ -49,6 +49,18 @@ describe.skipIf(!existsSync(models) || !existsSync(images))('mmpretrain-web infe
     expect(u.err.join('\n')).toMatch(/--topk must be a positive integer/);
   });
 
+  it("a shipped model name with its 'released' weights (the studio default LeNet-5, grayscale loading)", async () => {
+    const c = capture();
+    expect(await main(['infer', 'lenet5_1xb32-adam-coslr-3e_fashion-mnist', 'released', `${images}/dog.jpg`, '--json', '--topk', '2'], c.io)).toBe(0);
+    const res = JSON.parse(c.out.join('\n')) as { checkpoint: string; classes_source: string; results: { topk: { class: string }[] }[] };
+    expect(res.checkpoint).toBe('lenet5_fashion-mnist.pth');
+    expect(res.classes_source).toBe('from lenet5_fashion-mnist.pth meta');
+    expect(res.results[0].topk).toHaveLength(2);
+    const n = capture();
+    expect(await main(['infer', 'resnet18_8xb16_cifar10', 'released', `${images}/dog.jpg`], n.io)).not.toBe(0);
+    expect(n.err.join('\n')).toMatch(/no released weights for 'resnet18_8xb16_cifar10'/);
+  });
+
   it('--list: shipped model names (list_models)', async () => {
     const c = capture();
     expect(await main(['infer', '--list', 'resnet18'], c.io)).toBe(0);

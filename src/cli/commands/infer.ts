@@ -3,10 +3,11 @@
  * `inference_model` — each image through the config's test pipeline, the top-k classes with their scores.
  */
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ImageClassificationInferencer, initModel, topk, type ClassificationResult, type InferenceModel } from '../../apis';
-import { shippedConfigsFS } from '../../apis/node';
+import { REPO_ROOT, shippedConfigsFS } from '../../apis/node';
+import { RELEASED_WEIGHTS, releasedWeightsOf } from '../../apis/released';
 import { getModel } from '../../apis/model';
 import { tf } from '../../backends/tf';
 import { NodeFS } from '../../config/node_fs';
@@ -21,7 +22,8 @@ Classifies images as MMPretrain's inference_model: each image through the config
 
   <config>           MMPretrain config (.py), JSON (whole config or a model dict like *_cfg.json),
                      or the name of a shipped model (list-models: see --list)
-  <checkpoint>       .pth or .safetensors ('none': init_cfg weights, seed 0)
+  <checkpoint>       .pth or .safetensors ('none': init_cfg weights, seed 0; 'released': the shipped
+                     model's released weights, e.g. infer lenet5_1xb32-adam-coslr-3e_fashion-mnist released img.png)
   <image...>         image files (JPEG, PNG, BMP, ...)
   --topk K           classes shown per image (default 5)
   --batch-size N     images per forward pass (default 1)
@@ -33,7 +35,13 @@ Classifies images as MMPretrain's inference_model: each image through the config
 
 /** Loads the model from a config file, or a shipped model name. */
 async function loadModel(cfgArg: string, ckptArg: string, opts: { cfgOptions?: string[]; fuse: boolean }): Promise<InferenceModel> {
-  const checkpoint = ckptArg === 'none' ? null : { data: new Uint8Array(readFileSync(ckptArg)), name: basename(ckptArg) };
+  let ckptPath: string | null = ckptArg === 'none' ? null : ckptArg;
+  if (ckptArg === 'released') {
+    const released = releasedWeightsOf(cfgArg);
+    if (!released) throw new Error(`'released': no released weights for '${cfgArg}' (models with weights: ${Object.keys(RELEASED_WEIGHTS).join(', ')})`);
+    ckptPath = join(REPO_ROOT, 'public', released.path);
+  }
+  const checkpoint = ckptPath === null ? null : { data: new Uint8Array(readFileSync(ckptPath)), name: basename(ckptPath) };
   const common = { cfgOptions: opts.cfgOptions, fuse_conv_bn: opts.fuse };
   if (/\.(py|json)$/.test(cfgArg)) return initModel(cfgArg, checkpoint, { ...common, fs: new NodeFS(), name: basename(cfgArg).replace(/\.(py|json)$/, '') });
   return getModel(cfgArg, { ...common, pretrained: checkpoint, fs: shippedConfigsFS() });

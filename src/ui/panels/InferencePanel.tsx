@@ -6,6 +6,7 @@
  */
 import { useCallback, useEffect, useRef, useState, type ClipboardEvent, type DragEvent } from 'react';
 import { classNamesFromText } from '../../apis/class_names';
+import { DEFAULT_MODEL, releasedWeightsOf } from '../../apis/released';
 import { useStudioStore } from '../store/studioStore';
 import { cacheCheckpoint, deleteCachedCheckpoint, listCachedCheckpoints, loadLastChoice, readCachedCheckpoint, saveLastChoice, type CachedCheckpoint } from './inference/checkpointCache';
 import { InferenceClient } from './inference/client';
@@ -70,6 +71,7 @@ export default function InferencePanel() {
         readCachedCheckpoint(last.checkpoint).then((blob) => blob && setCheckpoint({ name: last.checkpoint!, blob }), () => undefined);
       }
     }
+    else void chooseShipped(DEFAULT_MODEL);
     void refreshCache();
     return () => client.current?.dispose();
   }, [refreshCache]);
@@ -109,17 +111,34 @@ export default function InferencePanel() {
       .finally(() => my === seq.current && setBusy(null));
   }, [model, entries, busy, k]);
 
-  const chooseShipped = (name: string) => {
+  /** Bumped by every choice of config or checkpoint: a slower released-weights download then does not override it. */
+  const choice = useRef(0);
+
+  /** A shipped model; with released weights (served from public/) they are fetched and used as its checkpoint. */
+  const chooseShipped = async (name: string) => {
+    const my = ++choice.current;
     setShipped(name);
     if (!name) return;
     try {
-      setConfig(shippedSource(name));
+      const source = shippedSource(name);
+      const released = releasedWeightsOf(name);
+      if (!released) return setConfig(source);
+      setBusy(`downloading the released weights of ${name}…`);
+      const res = await fetch(`${import.meta.env.BASE_URL}${released.path}`);
+      if (!res.ok) throw new Error(`${released.path}: HTTP ${res.status} (released weights of ${name})`);
+      const blob = await res.blob();
+      if (my !== choice.current) return;
+      setConfig(source);
+      setCheckpoint({ name: released.path.replace(/^.*\//, ''), blob });
     } catch (e) {
-      setError(message(e));
+      if (my === choice.current) setError(message(e));
+    } finally {
+      if (my === choice.current) setBusy((b) => (b?.startsWith('downloading') ? null : b));
     }
   };
 
   const takeCheckpoint = (name: string, blob: Blob) => {
+    choice.current++;
     setCheckpoint({ name, blob });
     cacheCheckpoint(name, blob).then(refreshCache, (e) => setError(`${name}: not cached offline (${message(e)})`));
   };
@@ -131,6 +150,7 @@ export default function InferencePanel() {
       for (const f of files) {
         try {
           if (CONFIG_EXT.test(f.name)) {
+            choice.current++;
             setConfig(droppedSource(f.name, await f.text()));
             setShipped('');
           } else if (CKPT_EXT.test(f.name)) {
@@ -165,6 +185,7 @@ export default function InferencePanel() {
     if (!text || (e.target as HTMLElement).closest('input, textarea')) return;
     e.preventDefault();
     try {
+      choice.current++;
       setConfig(droppedSource(text.startsWith('{') ? 'pasted_config.json' : 'pasted_config.py', text));
       setShipped('');
       setError(null);
@@ -228,15 +249,18 @@ export default function InferencePanel() {
           </div>
           <label>
             Shipped model{' '}
-            <select value={shipped} onChange={(e) => chooseShipped(e.currentTarget.value)} aria-label="shipped model">
+            <select value={shipped} onChange={(e) => void chooseShipped(e.currentTarget.value)} aria-label="shipped model">
               <option value="">—</option>
               {[...models.current.keys()].map((n) => (
-                <option key={n}>{n}</option>
+                <option key={n} value={n}>
+                  {n}
+                  {releasedWeightsOf(n) ? ' (released weights)' : ''}
+                </option>
               ))}
             </select>
           </label>
           {studioConfig ? (
-            <button type="button" className="secondary" onClick={() => (setConfig({ name: studioPath ?? 'studio config', dict: studioConfig }), setShipped(''))}>
+            <button type="button" className="secondary" onClick={() => (choice.current++, setConfig({ name: studioPath ?? 'studio config', dict: studioConfig }), setShipped(''))}>
               Use the studio config ({studioPath ?? 'current'})
             </button>
           ) : null}
