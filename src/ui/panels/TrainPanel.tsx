@@ -15,7 +15,7 @@ import { DatasetDrop } from './train/DatasetDrop';
 import { datasetExpectations, datasetMounts, placeDatasetFiles } from './train/datasetFiles';
 import { RunButtons, RunProgress } from './train/RunControls';
 import { resolveRunConfig, withConfusionMatrix, type ConfigChoice } from './train/runConfig';
-import { deleteWorkDir, openBrowserWorkDir, readDatasetCopy } from './train/browserWorkDir';
+import { deleteWorkDir, hasPersistentStorage, openBrowserWorkDir, readDatasetCopy } from './train/browserWorkDir';
 import { findResumableRuns, type ResumableRun } from './train/savedRuns';
 import { SavedWorkDirs } from './train/SavedWorkDirs';
 import { TrainCharts } from './train/TrainCharts';
@@ -107,6 +107,10 @@ export default function TrainPanel() {
   const tooLargeToKeep = droppedBytes > MAX_KEPT_DATASET_BYTES;
   const keepDataset = keepDatasetChoice && !tooLargeToKeep;
 
+  const [persistent, setPersistent] = useState<boolean | null>(null);
+  useEffect(() => {
+    void hasPersistentStorage().then(setPersistent);
+  }, []);
   const storageVersion = useTrainStore((s) => s.storageVersion);
   useEffect(() => {
     if (active) return;
@@ -166,6 +170,12 @@ export default function TrainPanel() {
       </p>
       <ResumeOffer runs={active ? [] : resumable} canStart={!active} onResume={(r) => void resumeRun(r)} onForget={(r) => void forget(r)} filesDropped={run.datasetFiles.length > 0} />
       {storageError && <p className="error-box">{storageError}</p>}
+      {persistent === false && (
+        <p className="error-box" role="status">
+          This browser offers no writable Origin Private File System here: work dirs stay in the training worker's memory, so checkpoints are lost with the tab and
+          cannot be downloaded. Use a recent Chromium or Firefox for saved, resumable runs.
+        </p>
+      )}
 
       <div className="card train-setup">
         <label>

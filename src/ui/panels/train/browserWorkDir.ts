@@ -24,11 +24,17 @@ interface FileHandle {
   createWritable(): Promise<{ write(d: BufferSource | Blob | string): Promise<void>; close(): Promise<void> }>;
 }
 
+/**
+ * The OPFS root, or null where there is none or its files cannot be written with `createWritable` (older Safari
+ * offers only sync access handles in workers): such contexts fall back to memory.
+ */
 async function opfsRoot(): Promise<DirHandle | null> {
   const storage = (globalThis as { navigator?: { storage?: { getDirectory?: () => Promise<unknown> } } }).navigator?.storage;
   if (!storage?.getDirectory) return null;
   try {
-    return (await storage.getDirectory()) as DirHandle;
+    const root = (await storage.getDirectory()) as DirHandle;
+    const probe = await (await root.getDirectoryHandle(WORK_DIRS, { create: true })).getFileHandle('.writable_probe', { create: true });
+    return typeof probe.createWritable === 'function' ? root : null;
   } catch {
     return null;
   }
