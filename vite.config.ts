@@ -20,7 +20,10 @@ function minifyExceptThreadedWasm(): Plugin {
     apply: 'build',
     async renderChunk(code, chunk) {
       if (code.includes('WasmBackendModuleThreadedSimd')) return null;
-      const result = await minify(chunk.fileName, code, { compress: true, mangle: true });
+      // Class names are kept: modules name themselves after their class (`BasicBlock`, `Bottleneck`) in the Model
+      // panel tree, `print(model)` and the CAM layer picker, as PyTorch prints them.
+      const keepNames = { function: false, class: true };
+      const result = await minify(chunk.fileName, code, { compress: { keepNames }, mangle: { keepNames } });
       if (result.errors.length) throw new Error(`minify ${chunk.fileName}: ${result.errors.map((e) => e.message).join('; ')}`);
       return { code: result.code, map: null };
     },

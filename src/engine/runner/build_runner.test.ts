@@ -89,6 +89,8 @@ describe('buildRunner (Runner.from_cfg) on a real dataset', () => {
   it('names what a training config lacks', async () => {
     const cfg = lenetConfig();
     delete cfg.optim_wrapper;
+    const before = tf.memory().numTensors;
     await expect(buildRunner(cfg, { cfgText: '', workDir: null, phase: 'train' })).rejects.toThrow(/training needs optim_wrapper \(missing\)/);
+    expect(tf.memory().numTensors, 'the model built before the failure is freed').toBe(before);
   });
 });

@@ -73,55 +73,62 @@ export async function buildRunner(cfg: Cfg, opts: BuildRunnerOptions): Promise<{
   const seed = typeof randomness.seed === 'number' ? randomness.seed : (opts.fallbackSeed ?? randomSeed)();
   const ctx = opts.datasetContext ?? {};
   const model = buildClassifier(cfg, { seed });
-  const parts: ConstructorParameters<typeof Runner>[0] = {
-    cfg,
-    cfgText: opts.cfgText,
-    cfgFileName: opts.cfgFileName,
-    model: new ClassifierRunnerModel(model),
-    workDir: opts.workDir,
-    seed,
-    serializeCheckpoint: opts.serializeCheckpoint,
-    logProcessor: new LogProcessor((section(cfg, 'log_processor') ?? {}) as LogProcessorOptions),
-    hooks: buildHooks(section(cfg, 'default_hooks') as never, (cfg.custom_hooks ?? null) as never),
-    now: opts.now,
-  };
   let optimWrapper: OptimWrapper | undefined;
-  if (opts.phase === 'train') {
-    const trainLoaderCfg = section(cfg, 'train_dataloader');
-    const trainCfg = section(cfg, 'train_cfg');
-    const optimCfg = section(cfg, 'optim_wrapper');
-    if (!trainLoaderCfg || !trainCfg || !optimCfg) {
-      const missing = [!trainLoaderCfg && 'train_dataloader', !trainCfg && 'train_cfg', !optimCfg && 'optim_wrapper'].filter(Boolean);
-      throw new Error(`config: training needs ${missing.join(', ')} (missing)`);
+  try {
+    const parts: ConstructorParameters<typeof Runner>[0] = {
+      cfg,
+      cfgText: opts.cfgText,
+      cfgFileName: opts.cfgFileName,
+      model: new ClassifierRunnerModel(model),
+      workDir: opts.workDir,
+      seed,
+      serializeCheckpoint: opts.serializeCheckpoint,
+      logProcessor: new LogProcessor((section(cfg, 'log_processor') ?? {}) as LogProcessorOptions),
+      hooks: buildHooks(section(cfg, 'default_hooks') as never, (cfg.custom_hooks ?? null) as never),
+      now: opts.now,
+    };
+    if (opts.phase === 'train') {
+      const trainLoaderCfg = section(cfg, 'train_dataloader');
+      const trainCfg = section(cfg, 'train_cfg');
+      const optimCfg = section(cfg, 'optim_wrapper');
+      if (!trainLoaderCfg || !trainCfg || !optimCfg) {
+        const missing = [!trainLoaderCfg && 'train_dataloader', !trainCfg && 'train_cfg', !optimCfg && 'optim_wrapper'].filter(Boolean);
+        throw new Error(`config: training needs ${missing.join(', ')} (missing)`);
+      }
+      const trainLoader = await loader(trainLoaderCfg, seed, ctx, 'train_dataloader');
+      if (trainLoader.length === 0) throw new Error(`train_dataloader: the dataset is smaller than one batch (batch_size=${trainLoaderCfg.batch_size}, drop_last=${trainLoaderCfg.drop_last ?? false})`);
+      optimWrapper = buildOptimWrapper(model as never, optimCfg);
+      const scale = section(cfg, 'auto_scale_lr');
+      if (scale || opts.autoScaleLr) {
+        const batch = Number(trainLoaderCfg.batch_size ?? 1);
+        autoScaleLr(optimWrapper.optimizer.paramGroups, { ...(scale ?? {}), enable: opts.autoScaleLr || Boolean(scale?.enable) } as never, batch);
+      }
+      const tc = trainCfg as TrainCfg;
+      const byEpoch = tc.by_epoch ?? tc.type !== 'IterBasedTrainLoop';
+      const schedulers = buildParamSchedulers(cfg.param_scheduler as never, optimWrapper, {
+        epochLength: trainLoader.length,
+        maxEpochs: byEpoch ? tc.max_epochs : undefined,
+        maxIters: byEpoch ? (tc.max_epochs ?? 0) * trainLoader.length : tc.max_iters,
+      });
+      Object.assign(parts, { trainDataloader: trainLoader, trainCfg: tc, optimWrapper, paramSchedulers: schedulers as unknown as RunnerScheduler[] });
     }
-    const trainLoader = await loader(trainLoaderCfg, seed, ctx, 'train_dataloader');
-    if (trainLoader.length === 0) throw new Error(`train_dataloader: the dataset is smaller than one batch (batch_size=${trainLoaderCfg.batch_size}, drop_last=${trainLoaderCfg.drop_last ?? false})`);
-    optimWrapper = buildOptimWrapper(model as never, optimCfg);
-    const scale = section(cfg, 'auto_scale_lr');
-    if (scale || opts.autoScaleLr) {
-      const batch = Number(trainLoaderCfg.batch_size ?? 1);
-      autoScaleLr(optimWrapper.optimizer.paramGroups, { ...(scale ?? {}), enable: opts.autoScaleLr || Boolean(scale?.enable) } as never, batch);
+    const evalPhase = opts.phase === 'test' ? 'test' : 'val';
+    const evalLoaderCfg = section(cfg, `${evalPhase}_dataloader`);
+    const evalCfg = cfg[`${evalPhase}_cfg`];
+    if (evalLoaderCfg && evalCfg !== null && evalCfg !== undefined) {
+      const evaluatorCfg = cfg[`${evalPhase}_evaluator`] as MetricConfig | MetricConfig[] | undefined;
+      if (!evaluatorCfg) throw new Error(`config: '${evalPhase}_dataloader' is set but '${evalPhase}_evaluator' is missing`);
+      const evalLoader = await loader(evalLoaderCfg, seed, ctx, `${evalPhase}_dataloader`);
+      if (evalPhase === 'test') Object.assign(parts, { testDataloader: evalLoader, testEvaluator: new Evaluator(evaluatorCfg) });
+      else Object.assign(parts, { valDataloader: evalLoader, valEvaluator: new Evaluator(evaluatorCfg) });
+    } else if (opts.phase !== 'train') {
+      throw new Error(`config: ${evalPhase} needs '${evalPhase}_dataloader', '${evalPhase}_cfg' and '${evalPhase}_evaluator'`);
     }
-    const tc = trainCfg as TrainCfg;
-    const byEpoch = tc.by_epoch ?? tc.type !== 'IterBasedTrainLoop';
-    const schedulers = buildParamSchedulers(cfg.param_scheduler as never, optimWrapper, {
-      epochLength: trainLoader.length,
-      maxEpochs: byEpoch ? tc.max_epochs : undefined,
-      maxIters: byEpoch ? (tc.max_epochs ?? 0) * trainLoader.length : tc.max_iters,
-    });
-    Object.assign(parts, { trainDataloader: trainLoader, trainCfg: tc, optimWrapper, paramSchedulers: schedulers as unknown as RunnerScheduler[] });
+    return { runner: new Runner(parts), model, optimWrapper };
+  } catch (e) {
+    // Nothing half-built outlives a failed start: the model's and the optimizer's variables are freed.
+    optimWrapper?.dispose();
+    model.dispose();
+    throw e;
   }
-  const evalPhase = opts.phase === 'test' ? 'test' : 'val';
-  const evalLoaderCfg = section(cfg, `${evalPhase}_dataloader`);
-  const evalCfg = cfg[`${evalPhase}_cfg`];
-  if (evalLoaderCfg && evalCfg !== null && evalCfg !== undefined) {
-    const evaluatorCfg = cfg[`${evalPhase}_evaluator`] as MetricConfig | MetricConfig[] | undefined;
-    if (!evaluatorCfg) throw new Error(`config: '${evalPhase}_dataloader' is set but '${evalPhase}_evaluator' is missing`);
-    const evalLoader = await loader(evalLoaderCfg, seed, ctx, `${evalPhase}_dataloader`);
-    if (evalPhase === 'test') Object.assign(parts, { testDataloader: evalLoader, testEvaluator: new Evaluator(evaluatorCfg) });
-    else Object.assign(parts, { valDataloader: evalLoader, valEvaluator: new Evaluator(evaluatorCfg) });
-  } else if (opts.phase !== 'train') {
-    throw new Error(`config: ${evalPhase} needs '${evalPhase}_dataloader', '${evalPhase}_cfg' and '${evalPhase}_evaluator'`);
-  }
-  return { runner: new Runner(parts), model, optimWrapper };
 }
