@@ -12,8 +12,9 @@ test('two dropped logs give two series; smoothing changes them; exports download
   await page.goto('/#/logs');
   await page.getByLabel('Choose log files').setInputFiles(FILES);
   const runs = page.getByRole('region', { name: 'Runs' });
-  await expect(runs).toContainText('duanbo320__openmmlab_camp');
-  await expect(runs).toContainText('kv-chiu__Fruit-Classification');
+  // Each run is listed with a show/hide box and an editable name.
+  await expect(runs.getByRole('checkbox', { name: /^show duanbo320__openmmlab_camp/ })).toBeChecked();
+  await expect(runs.getByRole('checkbox', { name: /^show kv-chiu__Fruit-Classification/ })).toBeChecked();
 
   // The train loss chart holds one series per log.
   const keys = page.getByRole('region', { name: 'Keys' });
