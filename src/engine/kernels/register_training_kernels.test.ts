@@ -76,3 +76,20 @@ describe('training kernels for the WASM backend', () => {
     }
   }
 });
+
+describe('Tile on WASM as a broadcast', () => {
+  it('equals the CPU backend for broadcastable and general repeats', async () => {
+    for (const [shape, reps] of [
+      [[2, 1, 1, 3], [1, 4, 5, 1]],
+      [[1, 3], [2, 1]],
+      [[2, 3], [2, 2]],
+    ] as [number[], number[]][]) {
+      const values = seeded(shape.reduce((a, b) => a * b), 7);
+      await tf.setBackend('cpu');
+      const cpu = tf.tidy(() => tf.tile(tf.tensor(values, shape), reps).dataSync());
+      await tf.setBackend('wasm');
+      const wasm = tf.tidy(() => tf.tile(tf.tensor(values, shape), reps).dataSync());
+      expect(Array.from(wasm)).toEqual(Array.from(cpu));
+    }
+  });
+});

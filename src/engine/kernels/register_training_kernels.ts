@@ -1,6 +1,7 @@
-import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { Conv2DBackpropInput, getKernel, registerKernel, Tile, unregisterKernel, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterComposite } from './wasm/Conv2DBackpropFilter';
 import { conv2DBackpropInputComposite } from './wasm/Conv2DBackpropInput';
+import { broadcastTileComposite } from './wasm/Tile';
 import { depthwiseBackpropFilterComposite } from './wasm/DepthwiseConv2dNativeBackpropFilter';
 import { depthwiseBackpropInputComposite } from './wasm/DepthwiseConv2dNativeBackpropInput';
 
@@ -11,14 +12,20 @@ const COMPOSITES: ((backendName: string) => KernelConfig)[] = [
   depthwiseBackpropInputComposite,
 ];
 
-/** Kernels the backend has but computes far slower than a composite of its fast kernels (replaced once). */
-const REPLACEMENTS: ((backendName: string) => KernelConfig)[] = [conv2DBackpropInputComposite];
+/**
+ * Kernels the backend has but computes far slower than a composite of its fast kernels (replaced once); each may
+ * fall back to the backend's own kernel, which it receives.
+ */
+const REPLACEMENTS: [string, (backendName: string, original: KernelFunc) => KernelConfig][] = [
+  [Conv2DBackpropInput, conv2DBackpropInputComposite],
+  [Tile, broadcastTileComposite],
+];
 
 const replaced = new Set<string>();
 
 /**
  * Registers, for `backendName` (default `'wasm'`), each training kernel it does not already have, and
- * replaces its slow Conv2DBackpropInput, so that convolutional networks train on tfjs's WASM backend.
+ * replaces its slow Conv2DBackpropInput and Tile, so that convolutional networks train on tfjs's WASM backend.
  * Returns the kernel names it added or replaced (none on a second call).
  */
 export function registerTrainingKernels(backendName = 'wasm'): string[] {
@@ -29,14 +36,14 @@ export function registerTrainingKernels(backendName = 'wasm'): string[] {
     registerKernel(config);
     added.push(config.kernelName);
   }
-  for (const make of REPLACEMENTS) {
-    const config = make(backendName);
-    const key = `${backendName}/${config.kernelName}`;
-    if (replaced.has(key)) continue;
-    if (getKernel(config.kernelName, backendName)) unregisterKernel(config.kernelName, backendName);
-    registerKernel(config);
+  for (const [kernelName, make] of REPLACEMENTS) {
+    const key = `${backendName}/${kernelName}`;
+    const own = getKernel(kernelName, backendName);
+    if (replaced.has(key) || !own) continue;
+    unregisterKernel(kernelName, backendName);
+    registerKernel(make(backendName, own.kernelFunc));
     replaced.add(key);
-    added.push(config.kernelName);
+    added.push(kernelName);
   }
   return added;
 }
