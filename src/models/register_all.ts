@@ -14,7 +14,7 @@ import { DeiTClsHead, VisionTransformerClsHead } from './heads/vision_transforme
 import { AsymmetricLoss, CrossEntropyLoss, FocalLoss, LabelSmoothLoss } from './losses';
 import { GeneralizedMeanPooling } from './necks/gem';
 import { GlobalAveragePooling } from './necks/gap';
-import { CutMix, Mixup, RandomBatchAugment } from './utils/batch_augments';
+import { CutMix, Mixup, RandomBatchAugment, ResizeMix } from './utils/batch_augments';
 import { ClsDataPreprocessor } from './utils/data_preprocessor';
 
 const components: [string, Constructor][] = [
@@ -36,6 +36,7 @@ const components: [string, Constructor][] = [
   ['ClsDataPreprocessor', ClsDataPreprocessor],
   ['Mixup', Mixup],
   ['CutMix', CutMix],
+  ['ResizeMix', ResizeMix],
   ['RandomBatchAugment', RandomBatchAugment],
 ];
 

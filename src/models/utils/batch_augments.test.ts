@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor4D } from '../../backends/tf';
 import { buildClassifier } from '../builder';
 import { Generator } from '../nn/rng';
-import { CutMix, Mixup, setBatchAugmentGenerator } from './batch_augments';
+import { CutMix, Mixup, ResizeMix, setBatchAugmentGenerator } from './batch_augments';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -16,6 +16,26 @@ describe('batch augments', () => {
     expect(mx.dataSync()[0]).toBeCloseTo(0.7, 6);
     expect([...my.dataSync()].map((v) => +v.toFixed(6))).toEqual([0.3, 0.7, 0.7, 0.3]);
   });
+  it('ResizeMix pastes the whole other image, resized as F.interpolate(bilinear, align_corners=False)', () => {
+    // Expected from PyTorch 1.13: x = arange(32).reshape(2,1,4,4); x[:, :, 1:4, 0:3] = F.interpolate(x[[1, 0]], (3, 3), mode='bilinear', align_corners=False)
+    const expected = [
+      0, 1, 2, 3, 16.83333396911621, 18.16666603088379, 19.5, 7, 22.16666603088379, 23.5, 24.83333396911621, 11, 27.500001907348633, 28.83333396911621,
+      30.16666603088379, 15, 16, 17, 18, 19, 0.8333333730697632, 2.1666667461395264, 3.500000238418579, 23, 6.1666669845581055, 7.500000476837158,
+      8.833333969116211, 27, 11.500000953674316, 12.833333969116211, 14.166666984558105, 31,
+    ];
+    const rm = new ResizeMix({ alpha: 1 });
+    const x = tf.tensor4d(Array.from({ length: 32 }, (_, i) => i), [2, 1, 4, 4]);
+    const y = tf.tensor2d([[1, 0], [0, 1]]);
+    const before = tf.memory().numTensors;
+    const [mx, my] = rm.mixWith(x, y, [1, 4, 0, 3], 1 - 9 / 16, [1, 0]);
+    Array.from(mx.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
+    expect(Array.from(my.dataSync())).toEqual([7 / 16, 9 / 16, 9 / 16, 7 / 16]);
+    tf.dispose([mx, my]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => new ResizeMix({ alpha: 1, lam_min: 0.9, lam_max: 0.2 })).toThrow(/lam_min <= lam_max/);
+    tf.dispose([x, y]);
+  });
+
   it('CutMix pastes the box and sets λ to the kept area', () => {
     const cm = new CutMix({ alpha: 1 });
     const [box, lam] = cm.bboxAndLam(4, 4, 0.75, new Generator(3));

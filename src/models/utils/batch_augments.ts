@@ -1,5 +1,5 @@
 /**
- * Batch augments (MMPretrain `models/utils/batch_augments`): `Mixup`, `CutMix` and `RandomBatchAugment`
+ * Batch augments (MMPretrain `models/utils/batch_augments`): `Mixup`, `CutMix`, `ResizeMix` and `RandomBatchAugment`
  * (the `train_cfg=dict(augments=[...], probs=...)` wrapper the data preprocessor applies in training).
  * Inputs NCHW, scores (N, C) one-hot or soft; draws from a seedable generator.
  */
@@ -91,6 +91,45 @@ export class CutMix implements BatchAugment {
   apply(x: Tensor4D, y: Tensor): [Tensor4D, Tensor] {
     const g = batchAugmentRng.generator;
     const lam0 = g.beta(this.alpha, this.alpha);
+    const index = g.permutation(x.shape[0]);
+    const [box, lam] = this.bboxAndLam(x.shape[2], x.shape[3], lam0, g);
+    return this.mixWith(x, y, box, lam, index);
+  }
+}
+
+/**
+ * ResizeMix: the whole of x[perm], resized (bilinear, `align_corners=False`) into a CutMix box; λ drawn from
+ * Beta(α, α) scaled to [lam_min, lam_max], then corrected to the box's area.
+ */
+export class ResizeMix extends CutMix {
+  readonly lamMin: number;
+  readonly lamMax: number;
+  constructor(opts: { alpha: number; lam_min?: number; lam_max?: number; interpolation?: string; cutmix_minmax?: [number, number] | null; correct_lam?: boolean }) {
+    const { lam_min = 0.1, lam_max = 0.8, interpolation = 'bilinear', ...cutmix } = opts;
+    super(cutmix);
+    assert(interpolation === 'bilinear', () => `ResizeMix: interpolation '${interpolation}' is not supported (bilinear only)`);
+    assert(lam_min >= 0 && lam_max <= 1 && lam_min <= lam_max, () => `ResizeMix: need 0 <= lam_min <= lam_max <= 1, got ${lam_min}, ${lam_max}`);
+    this.lamMin = lam_min;
+    this.lamMax = lam_max;
+  }
+
+  override mixWith(x: Tensor4D, y: Tensor, box: [number, number, number, number], lam: number, index: number[]): [Tensor4D, Tensor] {
+    const [y1, y2, x1, x2] = box;
+    const [, , h, w] = x.shape;
+    return tf.tidy(() => {
+      const scores = tf.add(tf.mul(y, lam), tf.mul(gatherBatch(y, index), 1 - lam));
+      if (y2 <= y1 || x2 <= x1) return [x, scores];
+      const source = tf.transpose(gatherBatch(x, index), [0, 2, 3, 1]) as Tensor4D;
+      const patch = tf.image.resizeBilinear(source, [y2 - y1, x2 - x1], false, true);
+      const placed = tf.transpose(tf.pad(patch, [[0, 0], [y1, h - y2], [x1, w - x2], [0, 0]]), [0, 3, 1, 2]);
+      const mask = tf.pad(tf.ones([1, 1, y2 - y1, x2 - x1]), [[0, 0], [0, 0], [y1, h - y2], [x1, w - x2]]);
+      return [tf.add(tf.mul(x, tf.sub(1, mask)), tf.mul(placed, mask)) as Tensor4D, scores];
+    });
+  }
+
+  override apply(x: Tensor4D, y: Tensor): [Tensor4D, Tensor] {
+    const g = batchAugmentRng.generator;
+    const lam0 = g.beta(this.alpha, this.alpha) * (this.lamMax - this.lamMin) + this.lamMin;
     const index = g.permutation(x.shape[0]);
     const [box, lam] = this.bboxAndLam(x.shape[2], x.shape[3], lam0, g);
     return this.mixWith(x, y, box, lam, index);
