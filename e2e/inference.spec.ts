@@ -112,7 +112,7 @@ test('a first visit has the default model with its released weights ready: drop 
   const IDX = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
   test.skip(!existsSync(IDX) || !existsSync('public/models/lenet5_fashion-mnist.pth'), 'Fashion-MNIST (dataset-fashion-mnist) or the default weights are absent');
   await page.goto('/#/inference');
-  await expect(page.getByTestId('inference-status')).toContainText('lenet5_1xb32-adam-coslr-3e_fashion-mnist on', { timeout: 60_000 });
+  await expect(page.getByTestId('inference-status')).toContainText('lenet5_1xb32-sgd-coslr-3e_fashion-mnist on', { timeout: 60_000 });
   await expect(page.getByTestId('inference-status')).toContainText('with lenet5_fashion-mnist.pth');
   // The first test image (an ankle boot, label 9) as a PNG file.
   const pixels = gunzipSync(readFileSync(IDX)).subarray(16, 16 + 784);

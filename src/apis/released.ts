@@ -13,14 +13,14 @@ export interface ReleasedWeights {
 
 /** Shipped model name → its released checkpoint. */
 export const RELEASED_WEIGHTS: Readonly<Record<string, ReleasedWeights>> = Object.freeze({
-  'lenet5_1xb32-adam-coslr-3e_fashion-mnist': {
+  'lenet5_1xb32-sgd-coslr-3e_fashion-mnist': {
     path: 'models/lenet5_fashion-mnist.pth',
     note: 'trained 3 epochs on Fashion-MNIST by `npm run train-default`',
   },
 });
 
 /** The studio's default model (selected in the Inference panel on a first visit). */
-export const DEFAULT_MODEL = 'lenet5_1xb32-adam-coslr-3e_fashion-mnist';
+export const DEFAULT_MODEL = 'lenet5_1xb32-sgd-coslr-3e_fashion-mnist';
 
 export function releasedWeightsOf(name: string): ReleasedWeights | null {
   return Object.hasOwn(RELEASED_WEIGHTS, name) ? RELEASED_WEIGHTS[name] : null;

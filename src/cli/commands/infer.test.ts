@@ -51,7 +51,7 @@ describe.skipIf(!existsSync(models) || !existsSync(images))('mmpretrain-web infe
 
   it("a shipped model name with its 'released' weights (the studio default LeNet-5, grayscale loading)", async () => {
     const c = capture();
-    expect(await main(['infer', 'lenet5_1xb32-adam-coslr-3e_fashion-mnist', 'released', `${images}/dog.jpg`, '--json', '--topk', '2'], c.io)).toBe(0);
+    expect(await main(['infer', 'lenet5_1xb32-sgd-coslr-3e_fashion-mnist', 'released', `${images}/dog.jpg`, '--json', '--topk', '2'], c.io)).toBe(0);
     const res = JSON.parse(c.out.join('\n')) as { checkpoint: string; classes_source: string; results: { topk: { class: string }[] }[] };
     expect(res.checkpoint).toBe('lenet5_fashion-mnist.pth');
     expect(res.classes_source).toBe('from lenet5_fashion-mnist.pth meta');

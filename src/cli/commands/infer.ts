@@ -23,7 +23,7 @@ Classifies images as MMPretrain's inference_model: each image through the config
   <config>           MMPretrain config (.py), JSON (whole config or a model dict like *_cfg.json),
                      or the name of a shipped model (list-models: see --list)
   <checkpoint>       .pth or .safetensors ('none': init_cfg weights, seed 0; 'released': the shipped
-                     model's released weights, e.g. infer lenet5_1xb32-adam-coslr-3e_fashion-mnist released img.png)
+                     model's released weights, e.g. infer lenet5_1xb32-sgd-coslr-3e_fashion-mnist released img.png)
   <image...>         image files (JPEG, PNG, BMP, ...)
   --topk K           classes shown per image (default 5)
   --batch-size N     images per forward pass (default 1)

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { main } from '../main';
 import { type CliCommand, type CliIO } from '../command';
 
-export const DEFAULT_MODEL_CONFIG = 'configs/lenet/lenet5_1xb32-adam-coslr-3e_fashion-mnist.py';
+export const DEFAULT_MODEL_CONFIG = 'configs/lenet/lenet5_1xb32-sgd-coslr-3e_fashion-mnist.py';
 export const DEFAULT_MODEL_FILE = 'public/models/lenet5_fashion-mnist.pth';
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
