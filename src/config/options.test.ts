@@ -54,3 +54,11 @@ describe('mergeCfgOptions (Config.merge_from_dict with allow_list_keys)', () => 
     expect(() => loadConfig('c.py', fs, { cfgOptions: ['bad'] })).toThrow(/^--cfg-options: bad --cfg-options item 'bad'/);
   });
 });
+
+describe('cfg-options values mmengine cannot parse', () => {
+  it('a dict(...) call is refused with what to do instead, not a stack overflow', () => {
+    expect(() => parseCfgOptions(["val_evaluator=[dict(type='Accuracy',topk=(1,)),dict(type='ConfusionMatrix')]"])).toThrow(
+      /cannot parse 'dict\(type='Accuracy',topk=\(1,\)\)' as a --cfg-options value: .*not calls such as dict/,
+    );
+  });
+});

@@ -44,6 +44,7 @@ function count(s: string, ch: string): number {
 /** `DictAction._parse_iterable`: `[a,b]` → list, `(1,3)` → tuple, `1,2` → list, else a scalar. */
 export function parseOptionValue(raw: string): Parsed {
   let val = raw.replace(/^['"]+|['"]+$/g, '').replace(/ /g, '');
+  const input = val;
   let isTuple = false;
   if (val.startsWith('(') && val.endsWith(')')) {
     isTuple = true;
@@ -59,6 +60,10 @@ export function parseOptionValue(raw: string): Parsed {
   const out: unknown[] = [];
   while (val.length > 0) {
     const comma = findNextComma(val);
+    if (val.slice(0, comma) === input) {
+      // An element that is the whole value again (a call such as dict(a=1,b=2)): mmengine recurses forever here.
+      throw new Error(`cannot parse '${raw}' as a --cfg-options value: only numbers, strings, True/False/None, [lists] and (tuples) are allowed, not calls such as dict(...); set the keys one by one instead (e.g. val_evaluator.type=Accuracy)`);
+    }
     const el = parseOptionValue(val.slice(0, comma));
     out.push(el.value);
     if (el.isFloat) markFloat(out, out.length - 1);
