@@ -1,19 +1,7 @@
 import { floatRepr } from '../../config/pyrepr';
 
-/** Python's `f'{x:.{n}e}'`: mantissa with n digits and an exponent of at least two digits (`1.0000e-01`). */
-export function formatExp(x: number, digits: number): string {
-  if (!Number.isFinite(x)) return pyNonFinite(x);
-  const [m, e] = x.toExponential(digits).split('e');
-  const exp = Number(e);
-  return `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-}
-
-/** Python's `f'{x:.{n}f}'` (halves to even, `-0.0000`, `nan`), shared with the log-analysis tools. */
-export { formatFixed } from '../../tools/analysis_tools/python_format';
-
-function pyNonFinite(x: number): string {
-  return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
-}
+/** Python's `f'{x:.{n}f}'` (halves to even, `-0.0000`, `nan`) and `f'{x:.{n}e}'`, shared with the log-analysis tools and the schedulers. */
+export { formatExp, formatFixed } from '../../tools/analysis_tools/python_format';
 
 /** `str(datetime.timedelta(seconds=int(s)))`: `0:00:07`, `1 day, 2:03:04`. */
 export function formatTimedelta(seconds: number): string {

@@ -8,6 +8,7 @@
  * and `convertEpochOptions` for `convert_to_iter_based`) and one method, `computeValues`. The `*LR` and
  * `*Momentum` forms are one-line subclasses that fix `param_name` (momentum forms drive Adam's `betas[0]`).
  */
+import { formatExp } from '../../tools/analysis_tools/python_format';
 import { assert } from '../../utils/assert';
 import { REQUIRED, resolveOptions, expectInt, type OptionSpec } from '../optimizers/options';
 import { groupValue, type ParamGroup, type ParamGroupsOwner } from '../optimizers/param_groups';
@@ -188,7 +189,7 @@ export abstract class ParamScheduler<O extends CommonSchedulerOptions = CommonSc
       this.optimizer.paramGroups.forEach((group, i) => {
         if (i >= values.length) return;
         group[this.paramName] = values[i];
-        if (this.verbose) schedulerLog.info(`Adjusting parameter value of group ${i} to ${pyExponential(values[i], 4)}.`);
+        if (this.verbose) schedulerLog.info(`Adjusting parameter value of group ${i} to ${formatExp(values[i], 4)}.`);
       });
     }
     this.afterStep();
@@ -231,11 +232,6 @@ export abstract class ParamScheduler<O extends CommonSchedulerOptions = CommonSc
     if (Array.isArray(state.base_values)) this.baseValues = (state.base_values as number[]).map(Number);
     if (Array.isArray(state._last_value)) this.lastValue = (state._last_value as number[]).map(Number);
   }
-}
-
-/** Python's `f'{v:.{digits}e}'`: at least two exponent digits (`1.0000e-01`). */
-export function pyExponential(v: number, digits: number): string {
-  return v.toExponential(digits).replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
 function betasOf(group: ParamGroup): [number, number] {

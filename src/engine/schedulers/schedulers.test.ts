@@ -4,7 +4,7 @@ import { PARAM_SCHEDULERS } from '../../registry';
 import { SimulatedOptimWrapper } from '../optimizers/optim_wrapper_config';
 import type { ParamGroup } from '../optimizers/param_groups';
 import { buildParamSchedulers, INF, schedulerLog, type ParamScheduler, type SchedulerBuildContext } from './index';
-import { pyExponential } from './param_scheduler';
+import { formatExp } from '../../tools/analysis_tools/python_format';
 
 beforeAll(() => registerEngine());
 
@@ -151,7 +151,7 @@ describe('parameter schedulers (mmengine chainable formulas)', () => {
     schedulerLog.info = saved;
     // Once when built (step 0), then after each of the two steps.
     expect(lines).toEqual(['Adjusting parameter value of group 0 to 1.0000e-01.', 'Adjusting parameter value of group 0 to 5.0000e-02.', 'Adjusting parameter value of group 0 to 2.5000e-02.']);
-    expect(pyExponential(1.5e123, 2)).toBe('1.50e+123');
+    expect(formatExp(1.5e123, 2)).toBe('1.50e+123');
   });
 
   it('bad configs get mmengine messages', () => {

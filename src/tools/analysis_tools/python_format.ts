@@ -1,5 +1,5 @@
 /**
- * Python's fixed-point float formatting (`f'{x:.4f}'`), reproduced exactly.
+ * Python's fixed-point and exponent float formatting (`f'{x:.4f}'`, `f'{x:.4e}'`), reproduced exactly.
  *
  * JavaScript's `toFixed` rounds exact ties away from zero and drops the sign of `-0`; Python rounds
  * the exact binary value half-to-even and keeps `-0.0000`. Tool outputs compared character by
@@ -63,4 +63,12 @@ export function formatFixed(x: number, digits: number): string {
     body = rounded.slice(0, intLen) + (digits > 0 ? '.' + rounded.slice(intLen) : '');
   }
   return (negative ? '-' : '') + body;
+}
+
+/** Python's `f'{x:.{n}e}'`: mantissa with n digits and an exponent of at least two digits (`1.0000e-01`). */
+export function formatExp(x: number, digits: number): string {
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : Number.isNaN(x) ? 'nan' : '-inf';
+  const [m, e] = x.toExponential(digits).split('e');
+  const exp = Number(e);
+  return `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
 }
