@@ -7,7 +7,7 @@
 import { initWorkerBackends } from '../../backends/worker.browser';
 import { isBackendName } from '../../backends/names';
 import { loadJpegTurbo } from '../../image/jpeg_turbo.browser';
-import { openBrowserWorkDir } from '../../ui/panels/train/browserWorkDir';
+import { openBrowserWorkDir } from './opfs_work_dir';
 import { startTrainSession, type TrainSession } from './train_session';
 import type { TrainEvent, TrainRequest } from './worker_protocol';
 

@@ -15,7 +15,7 @@ import { DatasetDrop } from './train/DatasetDrop';
 import { datasetExpectations, datasetMounts, placeDatasetFiles } from './train/datasetFiles';
 import { RunButtons, RunProgress } from './train/RunControls';
 import { resolveRunConfig, withConfusionMatrix, type ConfigChoice } from './train/runConfig';
-import { deleteWorkDir, hasPersistentStorage, openBrowserWorkDir, readDatasetCopy } from './train/browserWorkDir';
+import { deleteWorkDir, hasPersistentStorage, openBrowserWorkDir, readDatasetCopy } from '../../engine/runner/opfs_work_dir';
 import { findResumableRuns, type ResumableRun } from './train/savedRuns';
 import { SavedWorkDirs } from './train/SavedWorkDirs';
 import { TrainCharts } from './train/TrainCharts';

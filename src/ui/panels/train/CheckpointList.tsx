@@ -1,7 +1,7 @@
 /** The run's checkpoints in browser storage: download one, or the whole work dir as a zip. */
 import { useState } from 'react';
 import { downloadBlob } from '../logs/download';
-import { openBrowserWorkDir, zipWorkDir } from './browserWorkDir';
+import { openBrowserWorkDir, zipWorkDir } from '../../../engine/runner/opfs_work_dir';
 
 function mb(bytes: number): string {
   return bytes > 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;

@@ -1,7 +1,7 @@
 /** Every work dir in browser storage: its status and checkpoints, downloads (a checkpoint, the zip) and deletion. */
 import { useEffect, useState } from 'react';
 import { downloadBlob } from '../logs/download';
-import { deleteWorkDir, listWorkDirNames, openBrowserWorkDir, zipWorkDir } from './browserWorkDir';
+import { deleteWorkDir, listWorkDirNames, openBrowserWorkDir, zipWorkDir } from '../../../engine/runner/opfs_work_dir';
 import { readRunInfo } from './savedRuns';
 
 interface Row {

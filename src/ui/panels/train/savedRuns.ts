@@ -5,7 +5,7 @@
  */
 import type { WorkDirStore } from '../../../engine/runner/work_dir';
 import { checkpointNameFromPointer } from '../../../engine/runner/worker_protocol';
-import { listWorkDirNames, openBrowserWorkDir } from './browserWorkDir';
+import { listWorkDirNames, openBrowserWorkDir } from '../../../engine/runner/opfs_work_dir';
 import type { RunStatus } from './runState';
 
 export const RUN_INFO = 'studio_run.json';

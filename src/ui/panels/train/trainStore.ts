@@ -7,7 +7,7 @@ import { create } from 'zustand';
 import type { DatasetFile, TrainEvent } from '../../../engine/runner/worker_protocol';
 import { addLog, useLogsStore } from '../logs/logsStore';
 import type { WorkDirStore } from '../../../engine/runner/work_dir';
-import { keepDatasetCopy, OpfsWorkDir, openBrowserWorkDir } from './browserWorkDir';
+import { keepDatasetCopy, OpfsWorkDir, openBrowserWorkDir } from '../../../engine/runner/opfs_work_dir';
 import { applyTrainEvent, initialRunState, scalarsJsonText, type RunState } from './runState';
 import { readRunInfo, setRunStatus, writeRunInfo, type SavedRunInfo } from './savedRuns';
 import { TrainClient } from './trainClient';

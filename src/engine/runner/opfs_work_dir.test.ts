@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { strFromU8, unzipSync } from 'fflate';
-import { deleteWorkDir, keepDatasetCopy, listWorkDirNames, openBrowserWorkDir, OpfsWorkDir, readDatasetCopy, zipWorkDir } from './browserWorkDir';
+import { deleteWorkDir, keepDatasetCopy, listWorkDirNames, openBrowserWorkDir, OpfsWorkDir, readDatasetCopy, zipWorkDir } from './opfs_work_dir';
 
 /** An in-memory stand-in for OPFS handles with the same failure names (NotFoundError, TypeMismatchError). */
 class FakeDir {

@@ -1,10 +1,11 @@
 /**
  * Work dirs in browser storage: the Origin Private File System (`navigator.storage.getDirectory()`, page and
  * workers alike) under `work_dirs/<name>/`, else memory (the run then lives only as long as the tab). No React:
- * the worker writes through it while the page lists runs, downloads checkpoints and zips a work dir.
+ * the worker writes through it while the page lists runs, downloads checkpoints and zips a work dir. OPFS is a
+ * Web API of pages and workers alike (no DOM), so this lives in the engine beside `node_work_dir.ts`.
  */
 import { zipSync, type Zippable } from 'fflate';
-import { MemoryWorkDir, type WorkDirStore } from '../../../engine/runner/work_dir';
+import { MemoryWorkDir, type WorkDirStore } from './work_dir';
 
 export const WORK_DIRS = 'work_dirs';
 
