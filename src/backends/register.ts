@@ -35,8 +35,38 @@ export interface WasmSetup {
   paths?: WasmFileMap;
   /** Use the threaded build where the page is cross-origin isolated. Default true. */
   threads?: boolean;
-  /** XNNPACK threads (default: tfjs's choice, the number of logical cores). */
+  /** XNNPACK threads (default: every logical core, `navigator.hardwareConcurrency`; tfjs alone would use half). */
   threadCount?: number;
+}
+
+/** Priority of tfjs's own `wasm` registration, kept so the selection order does not change. */
+const WASM_PRIORITY = 2;
+
+/**
+ * tfjs's C++ side caps XNNPACK's pool at half of `navigator.hardwareConcurrency` (it assumes two hyper-threads per
+ * core), read once when the module is instantiated: a 2-core machine gets one thread. This wraps the registered
+ * factory so that, for that moment only, the navigator reports twice the wanted count.
+ */
+function reportThreadsDuringInit(threads: number): void {
+  const factory = tf.findBackendFactory('wasm');
+  const nav = (globalThis as { navigator?: object }).navigator;
+  if (!factory || !nav) return;
+  tf.removeBackend('wasm');
+  tf.registerBackend(
+    'wasm',
+    async () => {
+      const own = Object.getOwnPropertyDescriptor(nav, 'hardwareConcurrency');
+      if (own && !own.configurable) return factory(); // redefined by someone else: keep tfjs's own cap
+      Object.defineProperty(nav, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
+      try {
+        return await factory();
+      } finally {
+        if (own) Object.defineProperty(nav, 'hardwareConcurrency', own);
+        else delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
+      }
+    },
+    WASM_PRIORITY,
+  );
 }
 
 let wasmConfigured = false;
@@ -47,8 +77,14 @@ export async function configureWasm(setup: WasmSetup): Promise<void> {
   wasmConfigured = true;
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (setup.paths) wasm.setWasmPaths({ ...setup.paths });
-  if (setup.threads === false) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  if (setup.threadCount !== undefined) wasm.setThreadsCount(setup.threadCount);
+  if (setup.threads === false) {
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    return;
+  }
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  const threads = setup.threadCount ?? cores;
+  wasm.setThreadsCount(threads);
+  if (threads > 1) reportThreadsDuringInit(threads);
 }
 
 /** XNNPACK's thread count once the WASM backend is up (1 = single-threaded), or null before. */

@@ -1,7 +1,7 @@
 /**
  * `mmpretrain-web bench-models`: forward speed of ResNet-18-CIFAR (32×32) and ResNet-50 (224×224) on the tfjs
  * backends available in Node (WASM, CPU), batch 1 and 32, first-inference latency included; side by side with
- * PyTorch CPU (2 threads) when `python3` can import torch. A benchmark, not a test: numbers vary per machine.
+ * PyTorch CPU on the same number of threads when `python3` can import torch. A benchmark, not a test: numbers vary per machine.
  */
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -9,6 +9,8 @@ import { tf, type Tensor } from '../../backends/tf';
 import { buildClassifier } from '../../models/builder';
 import { useBackend } from '../../models/node';
 import { fuseConvBn } from '../../models/utils/fuse_conv_bn';
+import { defaultWasmThreads } from '../../backends/node_wasm_threads';
+import { wasmThreadCount } from '../../backends/register';
 import { findPython } from '../python';
 import { UsageError, type CliCommand } from '../command';
 
@@ -60,7 +62,9 @@ function timeForward(run: () => void, minSeconds: number): { first: number; mean
   let t0 = performance.now();
   run();
   const first = performance.now() - t0;
-  run(); // warm-up
+  // Warm-up: the first runs also grow the WASM heap and fault its pages in (seconds at batch 32 here).
+  t0 = performance.now();
+  for (let w = 0; w < 2 || (w < 8 && performance.now() - t0 < 1000 * Math.min(minSeconds, 2)); w++) run();
   let n = 0;
   t0 = performance.now();
   do {
@@ -85,16 +89,28 @@ async function benchTfjs(key: string, backend: string, batches: number[], fuse: 
       y.dispose();
     }, minSeconds);
     x.dispose();
-    rows.push({ model: spec.name, runtime: `tfjs ${backend}${fuse ? ' (fused)' : ''}`, batch, first_ms: first, ms: mean, img_per_s: (batch * 1000) / mean });
+    rows.push({ model: spec.name, runtime: `${await tfjsRuntimeLabel(backend)}${fuse ? ' (fused)' : ''}`, batch, first_ms: first, ms: mean, img_per_s: (batch * 1000) / mean });
   }
   model.dispose();
   return rows;
 }
 
-/** The same two networks in plain PyTorch (torchvision's layout), 2 threads: `specs[key] = (name, module, size)`. */
+/** The environment for the PyTorch side: as many threads as XNNPACK gets (`defaultWasmThreads`). */
+export function torchEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, MMPRETRAIN_WEB_TORCH_THREADS: String(defaultWasmThreads()) };
+}
+
+/** `tfjs wasm (2 threads)`: the backend and, for WASM, XNNPACK's thread count. */
+export async function tfjsRuntimeLabel(backend: string): Promise<string> {
+  const threads = backend === 'wasm' ? await wasmThreadCount() : null;
+  return `tfjs ${backend}${threads ? ` (${threads} ${threads === 1 ? 'thread' : 'threads'})` : ''}`;
+}
+
+/** The same two networks in plain PyTorch (torchvision's layout), on as many threads as tfjs's WASM (`torchEnv()`): `specs[key] = (name, module, size)`. */
 export const TORCH_RESNETS = String.raw`
-import json, sys, time, torch, torch.nn as nn
-torch.set_num_threads(2)
+import json, os, sys, time, torch, torch.nn as nn
+THREADS = int(os.environ.get('MMPRETRAIN_WEB_TORCH_THREADS', '2'))
+torch.set_num_threads(THREADS)
 class Basic(nn.Module):
     expansion = 1
     def __init__(s, i, o, st):
@@ -144,13 +160,13 @@ with torch.no_grad():
                 m(x); n += 1
                 if time.perf_counter() - t0 >= min_s or n >= 50: break
             ms = (time.perf_counter() - t0) * 1000 / n
-            print(json.dumps(dict(model=name, runtime='PyTorch %s CPU (2 threads)' % torch.__version__, batch=b, first_ms=first, ms=ms, img_per_s=b * 1000 / ms)), flush=True)
+            print(json.dumps(dict(model=name, runtime='PyTorch %s CPU (%d threads)' % (torch.__version__, THREADS), batch=b, first_ms=first, ms=ms, img_per_s=b * 1000 / ms)), flush=True)
 `;
 
 function benchTorch(keys: string[], batches: number[], minSeconds: number): { rows: BenchRow[]; note?: string } {
   const py = findPython('torch');
   if (!py) return { rows: [], note: 'PyTorch not available (install Debian python3-torch to compare)' };
-  const r = spawnSync(py, ['-c', TORCH_SCRIPT, keys.join(','), batches.join(','), String(minSeconds)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(py, ['-c', TORCH_SCRIPT, keys.join(','), batches.join(','), String(minSeconds)], { encoding: 'utf8', maxBuffer: 1 << 20, env: torchEnv() });
   if (r.status !== 0) return { rows: [], note: `PyTorch run failed: ${(r.stderr || '').trim().split('\n').pop()}` };
   return { rows: r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as BenchRow) };
 }

@@ -1,6 +1,6 @@
 /**
  * `mmpretrain-web bench-train`: training-step throughput (forward, backward, SGD update) of ResNet-18-CIFAR on
- * tfjs's WASM backend with the training kernels this project adds, beside PyTorch CPU (2 threads) when
+ * tfjs's WASM backend with the training kernels this project adds, beside PyTorch CPU (as many threads) when
  * a Python with torch is found. A benchmark, not a test: numbers vary per machine and load.
  */
 import { spawnSync } from 'node:child_process';
@@ -14,7 +14,7 @@ import { useBackend } from '../../models/node';
 import { registerAll } from '../../register_all';
 import { findPython } from '../python';
 import { UsageError, type CliCommand } from '../command';
-import { MODELS, table, TORCH_RESNETS, type BenchRow } from './bench-models';
+import { MODELS, table, tfjsRuntimeLabel, torchEnv, TORCH_RESNETS, type BenchRow } from './bench-models';
 
 /** PyTorch's training step on the same ResNet-18-CIFAR (definitions shared with bench-models). */
 const TORCH_SCRIPT = TORCH_RESNETS + String.raw`
@@ -30,7 +30,7 @@ while True:
     step(); n += 1
     if time.perf_counter() - t0 >= min_s or n >= 30: break
 ms = (time.perf_counter() - t0) * 1000 / n
-print(json.dumps(dict(model='ResNet-18-CIFAR', runtime='PyTorch %s CPU (2 threads), train step' % torch.__version__, batch=b, first_ms=first, ms=ms, img_per_s=b * 1000 / ms)))
+print(json.dumps(dict(model='ResNet-18-CIFAR', runtime='PyTorch %s CPU (%d threads), train step' % (torch.__version__, THREADS), batch=b, first_ms=first, ms=ms, img_per_s=b * 1000 / ms)))
 `;
 
 const usage = `Usage: mmpretrain-web bench-train [--batch 32] [--steps 3] [--backend wasm|cpu] [--no-torch] [--json]
@@ -68,13 +68,13 @@ const command: CliCommand = {
     for (let s = 0; s < steps; s++) runnerModel.trainStep(data, optim);
     const ms = (performance.now() - t0) / steps;
     const leaked = tf.memory().numTensors - before;
-    const rows: BenchRow[] = [{ model: 'ResNet-18-CIFAR', runtime: `tfjs ${values.backend}, train step`, batch, first_ms: first, ms, img_per_s: (batch * 1000) / ms }];
+    const rows: BenchRow[] = [{ model: 'ResNet-18-CIFAR', runtime: `${await tfjsRuntimeLabel(values.backend!)}, train step`, batch, first_ms: first, ms, img_per_s: (batch * 1000) / ms }];
     let note = '';
     if (!values['no-torch']) {
       const py = findPython('torch');
       if (!py) note = 'PyTorch not available (install Debian python3-torch to compare)';
       else {
-        const r = spawnSync(py, ['-c', TORCH_SCRIPT, String(batch), '5'], { encoding: 'utf8' });
+        const r = spawnSync(py, ['-c', TORCH_SCRIPT, String(batch), '5'], { encoding: 'utf8', env: torchEnv() });
         if (r.status === 0) rows.push(JSON.parse(r.stdout.trim().split('\n').pop()!) as BenchRow);
         else note = `PyTorch run failed: ${(r.stderr || '').trim().split('\n').pop()}`;
       }
