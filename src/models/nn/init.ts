@@ -8,7 +8,7 @@ import { assert } from '../../utils/assert';
 import { checkKeys } from './config';
 import type { AnyModule } from './module';
 import { Generator } from './rng';
-import type { StateDict } from './state_dict';
+import type { LoadReport, StateDict } from './state_dict';
 
 /** One `init_cfg` dict (or a list of them). */
 export interface InitCfg {
@@ -139,10 +139,23 @@ function applyInit(root: AnyModule, cfg: InitCfg, rng: Generator): void {
   }
 }
 
-/** Where `Pretrained` checkpoints come from: the app (dropped files) or Node code sets this. */
-export const pretrainedSource: { load: ((checkpoint: string) => StateDict) | null } = { load: null };
+/** One `Pretrained` init_cfg applied: to which module (its state-dict path, '' for the model), and what matched. */
+export interface PretrainedLoaded {
+  checkpoint: string;
+  prefix: string | null;
+  /** The module's name in the model (`backbone`), '' for the root. */
+  module: string;
+  /** Module-relative keys (as `loadStateDict` reports them). */
+  report: LoadReport;
+}
 
-function applyPretrained(m: AnyModule, cfg: InitCfg): void {
+/**
+ * Where `Pretrained` checkpoints come from: the app (dropped files) or Node code sets `load`; `onLoaded`, when
+ * set, receives each load's report (mmengine logs it).
+ */
+export const pretrainedSource: { load: ((checkpoint: string) => StateDict) | null; onLoaded?: ((loaded: PretrainedLoaded) => void) | null } = { load: null };
+
+function applyPretrained(m: AnyModule, cfg: InitCfg, path: string): void {
   checkKeys(cfg, ['type', 'checkpoint', 'prefix', 'map_location'], 'init_cfg (Pretrained)');
   assert(pretrainedSource.load, () => `init_cfg Pretrained '${String(cfg.checkpoint)}': no checkpoint source is set (pretrainedSource.load)`);
   const sd = pretrainedSource.load(String(cfg.checkpoint));
@@ -150,7 +163,8 @@ function applyPretrained(m: AnyModule, cfg: InitCfg): void {
   const sub: StateDict = new Map();
   for (const [k, v] of sd) if (!prefix || k.startsWith(prefix)) sub.set(k.slice(prefix.length), v);
   assert(sub.size > 0, () => `init_cfg Pretrained: no key of '${String(cfg.checkpoint)}' starts with prefix '${prefix}'`);
-  m.loadStateDict(sub, { strict: false });
+  const report = m.loadStateDict(sub, { strict: false });
+  pretrainedSource.onLoaded?.({ checkpoint: String(cfg.checkpoint), prefix: cfg.prefix ? String(cfg.prefix) : null, module: path, report });
 }
 
 /** Something with an `init_cfg` and a hook run after its own init (ResNet's `zero_init_residual`, …). */
@@ -166,14 +180,14 @@ export interface Initialisable {
  */
 export function initWeights(model: AnyModule, rng: Generator = new Generator(0)): void {
   for (const [, m] of model.namedModules()) resetParameters(m, rng);
-  const visit = (m: AnyModule) => {
+  const visit = (m: AnyModule, path: string) => {
     const cfgs = (m as Initialisable).initCfg;
     const list = !cfgs ? [] : Array.isArray(cfgs) ? cfgs : [cfgs];
     for (const c of list) if (c.type !== 'Pretrained') applyInit(m, c, rng);
-    for (const [, c] of m.namedChildren()) visit(c);
-    for (const c of list) if (c.type === 'Pretrained') applyPretrained(m, c);
+    for (const [name, c] of m.namedChildren()) visit(c, path ? `${path}.${name}` : name);
+    for (const c of list) if (c.type === 'Pretrained') applyPretrained(m, c, path);
     if (!list.some((c) => c.type === 'Pretrained')) (m as Initialisable).afterInitWeights?.(rng);
   };
-  visit(model);
+  visit(model, '');
   model.onWeightsChanged();
 }
