@@ -245,3 +245,57 @@ describe.skipIf(!haveMnist)('a training session (LeNet-5 on 64 MNIST test images
     expect(of(ok, 'done')[0].position.iter).toBe(8);
   });
 });
+
+const LENET_PTH = sharedPath('reference/models/lenet5.pth');
+const LENET_URL = 'https://download.openmmlab.com/mmclassification/v0/lenet/lenet5_mnist.pth';
+
+describe.skipIf(!haveMnist || !existsSync(LENET_PTH))('fine-tuning: init_cfg Pretrained in a training session', () => {
+  /** lenet5_mnist.py with the backbone's init_cfg set through cfg-options, as the Train panel's text box does. */
+  const finetune = (options: string[] = []) =>
+    request(['model.backbone.init_cfg.type=Pretrained', `model.backbone.init_cfg.checkpoint=${LENET_URL}`, 'model.backbone.init_cfg.prefix=backbone', 'train_cfg.max_epochs=1', ...options]);
+  const lenetFile = () => ({ checkpoint: LENET_URL, name: 'lenet5.pth', data: new Uint8Array(readFileSync(LENET_PTH)) });
+
+  it('loads the given checkpoint with the prefix, reports it (event and log), and trains from those weights', async () => {
+    await tf.setBackend('wasm');
+    const store = new MemoryWorkDir('w');
+    const events: TrainEvent[] = [];
+    const before = tf.memory().numTensors;
+    // lr 0: the saved epoch_1.pth must hold exactly the pretrained weights.
+    await startTrainSession({ ...finetune(['optim_wrapper.optimizer.lr=0']), pretrained: [lenetFile()] }, env(store, events)).done;
+    expect(of(events, 'error')).toEqual([]);
+    const [pre] = of(events, 'pretrained');
+    expect(pre.report.loads).toEqual([
+      { checkpoint: LENET_URL, file: 'lenet5.pth', prefix: 'backbone', module: 'backbone', loaded: 10, report: { missingKeys: [], unexpectedKeys: [], shapeMismatches: [] } },
+    ]);
+    expect(pre.report.notLoaded).toEqual([]);
+    expect(events.findIndex((e) => e.kind === 'pretrained')).toBeLessThan(events.findIndex((e) => e.kind === 'started'));
+    const lines = of(events, 'progress').flatMap((e) => e.lines);
+    expect(lines.some((l) => l.endsWith(`INFO - load backbone in model from: ${LENET_URL}`))).toBe(true);
+    expect(lines.some((l) => l.endsWith('INFO -   10 tensors of backbone loaded from lenet5.pth'))).toBe(true);
+    const { loadCheckpoint } = await import('../../fileio');
+    const saved = (await loadCheckpoint(store.files.get('epoch_1.pth')!, 'epoch_1.pth')).stateDict;
+    const ref = (await loadCheckpoint(new Uint8Array(readFileSync(LENET_PTH)), 'lenet5.pth')).stateDict;
+    for (const k of ['backbone.features.0.weight', 'backbone.classifier.2.bias']) expect(Array.from(saved.get(k)!.data as Float32Array), k).toEqual(Array.from(ref.get(k)!.data as Float32Array));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('without the file the start fails naming the init_cfg and what to do; a resume skips it with a note', async () => {
+    await tf.setBackend('wasm');
+    const store = new MemoryWorkDir('w');
+    const events: TrainEvent[] = [];
+    const before = tf.memory().numTensors;
+    await startTrainSession(finetune(), env(store, events)).done;
+    expect(of(events, 'error')[0].message).toBe(
+      `model.backbone.init_cfg: Pretrained checkpoint '${LENET_URL}' was not given. Drop the file (.pth or .safetensors) in the Train panel, or choose "train from scratch".`,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    await startTrainSession({ ...finetune(), pretrained: [lenetFile()] }, env(store, [])).done;
+    const resumed: TrainEvent[] = [];
+    await startTrainSession({ ...finetune(['train_cfg.max_epochs=2']), resume: true }, env(store, resumed)).done;
+    expect(of(resumed, 'error')).toEqual([]);
+    expect(of(resumed, 'started')[0].resumedFrom).toBe('epoch_1.pth');
+    expect(of(resumed, 'pretrained')).toEqual([]);
+    expect(of(resumed, 'progress').flatMap((e) => e.lines).some((l) => l.includes('resuming: the Pretrained init_cfg (model.backbone.init_cfg) is skipped'))).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -13,6 +13,7 @@ import { InvalidLossError } from './loops';
 import type { Runner } from './runner';
 import type { WorkDirStore } from './work_dir';
 import { Hook } from '../hooks/hook';
+import { buildWithPretrained, findPretrainedInits, formatPretrainedReport, pretrainedReport, readPretrainedFiles, withoutPretrainedInits } from '../../models/utils/pretrained';
 import { checkpointNameFromPointer, ProgressBatcher, TrainControlHook, type LoopPosition, type StartRequest, type TrainEvent } from './worker_protocol';
 
 export interface SessionEnv {
@@ -219,21 +220,52 @@ export function startTrainSession(req: StartRequest, env: SessionEnv): TrainSess
   return { control, done };
 }
 
+/** Why a start without a Pretrained checkpoint's file fails, and what to do. */
+function pretrainedMissing(req: StartRequest, checkpoint: string): string {
+  const keys = findPretrainedInits(req.cfg).filter((r) => r.checkpoint === checkpoint).map((r) => r.key);
+  return `${keys.join(', ') || 'init_cfg'}: Pretrained checkpoint '${checkpoint}' was not given. Drop the file (.pth or .safetensors) in the Train panel, or choose "train from scratch".`;
+}
+
+/**
+ * The config the model is built from. An explicit resume (`--resume`) overwrites every weight from the checkpoint
+ * (a different model is refused), so Pretrained init_cfgs whose files were not given are skipped then, with a note.
+ */
+function configForBuild(req: StartRequest): { cfg: Record<string, unknown>; note: string | null } {
+  const given = new Set((req.pretrained ?? []).map((f) => f.checkpoint));
+  const absent = findPretrainedInits(req.cfg).filter((r) => !given.has(r.checkpoint));
+  if (!req.resume || !absent.length) return { cfg: req.cfg, note: null };
+  return {
+    cfg: withoutPretrainedInits(req.cfg),
+    note: `resuming: the Pretrained init_cfg (${absent.map((r) => r.key).join(', ')}) is skipped, the checkpoint resumed from holds every weight`,
+  };
+}
+
 async function run(req: StartRequest, env: SessionEnv, control: TrainControlHook, now: () => number): Promise<void> {
   const backend = await env.initBackend(req.backend);
   const workDir = new ObservedWorkDir(await env.openWorkDir(req.workDirName), env.post);
   const fileSystem = datasetFileSystem(req.files, req.mounts);
-  const { runner, model, optimWrapper } = await withVariablesDisposedOnFailure(() =>
-    buildRunner(req.cfg, {
-      cfgText: req.cfgText,
-      cfgFileName: req.cfgFileName,
-      workDir,
-      phase: 'train',
-      datasetContext: { fileSystem },
-      serializeCheckpoint: serializeRunnerCheckpoint,
-    }),
+  const pretrainedFiles = await readPretrainedFiles(req.pretrained ?? []);
+  const build = configForBuild(req);
+  const {
+    result: { runner, model, optimWrapper },
+    loaded,
+  } = await buildWithPretrained(
+    pretrainedFiles,
+    () =>
+      withVariablesDisposedOnFailure(() =>
+        buildRunner(build.cfg, {
+          cfgText: req.cfgText,
+          cfgFileName: req.cfgFileName,
+          workDir,
+          phase: 'train',
+          datasetContext: { fileSystem },
+          serializeCheckpoint: serializeRunnerCheckpoint,
+        }),
+      ),
+    (checkpoint) => pretrainedMissing(req, checkpoint),
   );
   try {
+
     const batcher = new ProgressBatcher(
       ({ scalars, lines }) => env.post({ kind: 'progress', position: position(), scalars, lines }, [scalars.values.buffer]),
       req.progressIntervalMs ?? 250,
@@ -262,6 +294,14 @@ async function run(req: StartRequest, env: SessionEnv, control: TrainControlHook
     runner.registerHook(progress);
     runner.logger.onLine((line) => batcher.addLine(line));
     runner.visualizer.onScalars((record) => batcher.addScalars(record));
+    if (build.note) runner.logger.info(build.note);
+    if (loaded.length) {
+      // As mmengine logs PretrainedInit's loads while the runner initialises the weights.
+      const report = pretrainedReport(model.stateDictShapes().keys(), loaded, pretrainedFiles);
+      const lines = formatPretrainedReport(report);
+      for (const line of lines) runner.logger.info(line);
+      env.post({ kind: 'pretrained', report, lines });
+    }
 
     const resumedFrom = await loadCheckpointsAsConfigured(req, runner, model.stateDictShapes(), workDir);
     env.post({ kind: 'started', backend, workDir: workDir.root, timestamp: runner.timestamp, resumedFrom, position: position() });

@@ -4,6 +4,7 @@
  * No DOM: runs in the page, the worker and Node tests.
  */
 import { Hook } from '../hooks/hook';
+import type { PretrainedFile, PretrainedReport } from '../../models/utils/pretrained';
 
 /** A dataset file handed to the worker: a `File` (structured-cloned, read lazily there) or bytes. */
 export interface DatasetFile {
@@ -32,6 +33,11 @@ export interface StartRequest {
   resume: boolean;
   /** Minimum milliseconds between progress messages (default 250). */
   progressIntervalMs?: number;
+  /**
+   * The files for the config's `init_cfg=dict(type='Pretrained', checkpoint=...)`s, each under the `checkpoint` string it
+   * stands for. A Pretrained init_cfg without its file fails the start (the panel strips them for "train from scratch").
+   */
+  pretrained?: PretrainedFile[];
 }
 
 export type TrainRequest = StartRequest | { kind: 'pause' } | { kind: 'resume' } | { kind: 'stop' };
@@ -61,6 +67,7 @@ export type TrainEvent =
   | { kind: 'started'; backend: string; workDir: string; timestamp: string; resumedFrom: string | null; position: LoopPosition }
   | { kind: 'progress'; position: LoopPosition; scalars: PackedScalars; lines: string[] }
   | { kind: 'val'; epoch: number; metrics: Record<string, number>; confusion: number[][] | null; classes: string[] | null }
+  | { kind: 'pretrained'; report: PretrainedReport; lines: string[] }
   | { kind: 'checkpoint'; name: string; bytes: number }
   | { kind: 'checkpoint-removed'; name: string }
   | { kind: 'state'; state: 'paused' | 'running' | 'stopping' }

@@ -5,6 +5,7 @@
  */
 import { scalarsJsonLine } from '../../../engine/runner/py_format';
 import { unpackScalars, type LoopPosition, type TrainEvent } from '../../../engine/runner/worker_protocol';
+import type { PretrainedReport } from '../../../models/utils/pretrained';
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'finished' | 'stopped' | 'failed';
 
@@ -29,6 +30,8 @@ export interface RunState {
   lines: string[];
   vals: ValResult[];
   checkpoints: { name: string; bytes: number }[];
+  /** What the config's Pretrained init_cfgs loaded (null: none in this run). */
+  pretrained: PretrainedReport | null;
   error: { message: string; invalidLoss: { iter: number; epoch: number; lastCheckpoint: string | null } | null } | null;
   startedAt: number | null;
 }
@@ -47,6 +50,7 @@ export const initialRunState: RunState = {
   lines: [],
   vals: [],
   checkpoints: [],
+  pretrained: null,
   error: null,
   startedAt: null,
 };
@@ -63,6 +67,8 @@ export function applyTrainEvent(s: RunState, e: TrainEvent): RunState {
     }
     case 'val':
       return { ...s, vals: [...s.vals, { epoch: e.epoch, metrics: e.metrics, confusion: e.confusion, classes: e.classes }] };
+    case 'pretrained':
+      return { ...s, pretrained: e.report };
     case 'checkpoint':
       return { ...s, checkpoints: [...s.checkpoints.filter((c) => c.name !== e.name), { name: e.name, bytes: e.bytes }] };
     case 'checkpoint-removed':
