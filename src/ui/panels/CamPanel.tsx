@@ -1,18 +1,28 @@
 /**
  * CAM panel: MMPretrain's `tools/visualization/vis_cam.py`, interactive. Drop a config (or use the studio's) and a
- * checkpoint, drop an image; the six pytorch-grad-cam methods side by side, a layer picker over the module tree,
- * a searchable category picker (predicted class by default), alpha, eigen/aug smoothing, the heat map on the
- * model input or carried back through the pipeline's resize/crop onto the original image, PNG export.
- * The model lives in a Web Worker: settings changes recompute the CAM without reloading it.
+ * checkpoint, drop an image, or pick one in the Dataset panel or the Inference panel ("Explain with CAM": the image
+ * hand-off store brings it, with the inference's model and predicted class); the six pytorch-grad-cam methods side
+ * by side, one row per target layer (vis_cam's `--target-layers a b`, plus its aggregate of them), a layer picker
+ * over the module tree, a searchable category picker (predicted class by default), alpha, eigen/aug smoothing, the
+ * heat map on the model input or carried back through the pipeline's resize/crop onto the original image, PNG
+ * export per map or of the whole grid. The model lives in a Web Worker: settings changes recompute the CAMs
+ * without reloading it; the panel remembers its model, image and settings while you visit other panels.
  */
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { useImageHandoff, type HandoffImage, type HandoffLabel, type HandoffModel } from '../store/imageHandoff';
 import { useStudioStore } from '../store/studioStore';
 import { CAM_METHODS } from '../../visualization/cam/methods';
-import { blendOnInput, blendOnOriginal } from './cam/blend';
+import { downloadBlob } from './logs/download';
+import { blendOnInput, blendOnOriginal, rgbToRgba } from './cam/blend';
 import { CamCanvas } from './cam/CamCanvas';
 import { CamClient } from './cam/camClient';
+import { camGridImage } from './cam/gridImage';
 import { LayerPicker } from './cam/LayerPicker';
+import { layersForNewModel } from './cam/layerSelection';
+import { inferenceModel } from './cam/openInCam';
+import { rgbaToPng } from './cam/png';
 import type { CamConfigSource, CamRunResult, CamSettings, ImageResult, LoadResult } from './cam/protocol';
+import { handoffCategory, handoffFile, handoffNote } from './cam/receive';
 import './cam/cam.css';
 
 const BACKENDS = ['wasm', 'webgl', 'webgpu', 'cpu'] as const;
@@ -21,6 +31,38 @@ const CKPT_EXT = /\.(pth|pt|safetensors|bin|ckpt)$/i;
 const IMAGE_EXT = /\.(jpe?g|png|bmp|gif|webp)$/i;
 
 type FileBytes = { name: string; bytes: ArrayBuffer };
+
+/** Where the current image came from, when another panel handed it over. */
+interface Origin {
+  note: string;
+  /** Why the sender's model did not come along. */
+  warning: string | null;
+  groundTruth: HandoffLabel | null;
+}
+
+const DEFAULT_SETTINGS: CamSettings = { methods: [...CAM_METHODS], layers: [], category: null, eigenSmooth: false, augSmooth: false, vitLike: false, numExtraTokens: null };
+
+/** What the panel keeps while another panel is shown (the model is loaded again from it on return). */
+const memory: {
+  droppedConfig: CamConfigSource | null;
+  useStudio: boolean;
+  checkpoint: FileBytes | null;
+  backend: string;
+  image: FileBytes | null;
+  settings: CamSettings;
+  alpha: number;
+  view: 'input' | 'original';
+  origin: Origin | null;
+} = { droppedConfig: null, useStudio: true, checkpoint: null, backend: 'wasm', image: null, settings: DEFAULT_SETTINGS, alpha: 0.5, view: 'input', origin: null };
+
+/** The sender's model is the one the panel has (same config, same checkpoint file): no reload. */
+function sameModel(m: HandoffModel, config: CamConfigSource | null, checkpoint: FileBytes | null): boolean {
+  if (!config || config.kind !== 'dict') return false;
+  const sameCkpt = m.checkpoint ? !!checkpoint && checkpoint.name === m.checkpoint.name && checkpoint.bytes.byteLength === m.checkpoint.bytes.byteLength : !checkpoint;
+  return sameCkpt && JSON.stringify(config.dict) === JSON.stringify(m.config);
+}
+
+const labelText = (l: HandoffLabel, classes: string[]) => `${l.index}: ${l.name ?? classes[l.index] ?? l.index}`;
 
 async function readConfigFile(file: File): Promise<CamConfigSource> {
   const text = await file.text();
@@ -47,22 +89,34 @@ export default function CamPanel() {
   const studioConfig = useStudioStore((s) => s.config);
   const studioPath = useStudioStore((s) => s.configPath);
   const client = useRef<CamClient | null>(null);
-  const [droppedConfig, setDroppedConfig] = useState<CamConfigSource | null>(null);
-  const [useStudio, setUseStudio] = useState(true);
-  const [checkpoint, setCheckpoint] = useState<FileBytes | null>(null);
-  const [image, setImage] = useState<FileBytes | null>(null);
-  const [backend, setBackend] = useState<string>('wasm');
+  const [droppedConfig, setDroppedConfig] = useState<CamConfigSource | null>(memory.droppedConfig);
+  const [useStudio, setUseStudio] = useState(memory.useStudio);
+  const [checkpoint, setCheckpoint] = useState<FileBytes | null>(memory.checkpoint);
+  const [image, setImage] = useState<FileBytes | null>(memory.image);
+  const [backend, setBackend] = useState<string>(memory.backend);
   const [model, setModel] = useState<LoadResult | null>(null);
   const [imageInfo, setImageInfo] = useState<ImageResult | null>(null);
   const [run, setRun] = useState<CamRunResult | null>(null);
-  const [settings, setSettings] = useState<CamSettings>({ methods: [...CAM_METHODS], layer: null, category: null, eigenSmooth: false, augSmooth: false, vitLike: false, numExtraTokens: null });
-  const [alpha, setAlpha] = useState(0.5);
-  const [view, setView] = useState<'input' | 'original'>('input');
+  const [settings, setSettings] = useState<CamSettings>(memory.settings);
+  const [alpha, setAlpha] = useState(memory.alpha);
+  const [view, setView] = useState<'input' | 'original'>(memory.view);
+  const [origin, setOrigin] = useState<Origin | null>(memory.origin);
   const [categoryText, setCategoryText] = useState('');
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [over, setOver] = useState(false);
-  const seq = useRef(0);
+  /** One sequence per kind of request: a newer request of a kind makes the older one's answer stale. */
+  const seq = useRef({ load: 0, image: 0, cam: 0 });
+  /** A model load is under way: image and CAM requests wait for it (it sends the image itself). */
+  const loading = useRef(false);
+  const imageRef = useRef(image);
+  imageRef.current = image;
+  /** The target category to set once the model being loaded is there (undefined: back to the predicted class). */
+  const pendingCategory = useRef<number | null | undefined>(memory.settings.category);
+
+  useEffect(() => {
+    Object.assign(memory, { droppedConfig, useStudio, checkpoint, backend, image, settings, alpha, view, origin });
+  }, [droppedConfig, useStudio, checkpoint, backend, image, settings, alpha, view, origin]);
 
   useEffect(() => {
     client.current = new CamClient();
@@ -79,48 +133,109 @@ export default function CamPanel() {
   // (Re)load the model when the config, checkpoint or backend changes; then re-send the image.
   useEffect(() => {
     if (!config || !client.current) return;
-    const my = ++seq.current;
+    const my = ++seq.current.load;
+    loading.current = true;
     setBusy('loading model…');
     setError(null);
     setRun(null);
+    setImageInfo(null);
     client.current
       .load(backend, config, checkpoint ? { name: checkpoint.name, bytes: checkpoint.bytes.slice(0) } : null)
       .then(async (m) => {
-        if (my !== seq.current) return;
+        if (my !== seq.current.load) return;
+        const category = pendingCategory.current ?? null;
+        pendingCategory.current = undefined;
+        const names = m.tree.map((r) => r.name);
+        setSettings((s) => ({ ...s, layers: layersForNewModel(s.layers, names), category: category !== null && category < m.numClasses ? category : null, vitLike: m.vitLike, numExtraTokens: null }));
+        setCategoryText(category !== null && category < m.numClasses ? labelText({ index: category }, m.classes) : '');
+        const img = imageRef.current;
+        const info = img ? await client.current!.image(img.name, img.bytes.slice(0)) : null;
+        if (my !== seq.current.load) return;
         setModel(m);
-        setSettings((s) => ({ ...s, layer: null, category: null, vitLike: m.vitLike, numExtraTokens: null }));
-        setCategoryText('');
-        if (image) setImageInfo(await client.current!.image(image.name, image.bytes.slice(0)));
+        setImageInfo(info);
       })
-      .catch((e) => my === seq.current && (setModel(null), fail(e)))
-      .finally(() => my === seq.current && setBusy(null));
+      .catch((e) => my === seq.current.load && (setModel(null), fail(e)))
+      .finally(() => {
+        if (my !== seq.current.load) return;
+        loading.current = false;
+        setBusy(null);
+      });
   }, [config, checkpoint, backend]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // A new image: run it through the test pipeline (model kept).
   useEffect(() => {
-    if (!image || !model || !client.current) return;
-    const my = ++seq.current;
+    if (!image || !model || !client.current || loading.current) return;
+    const my = ++seq.current.image;
     setBusy('preparing image…');
     setError(null);
     client.current
       .image(image.name, image.bytes.slice(0))
-      .then((info) => my === seq.current && setImageInfo(info))
-      .catch((e) => my === seq.current && fail(e))
-      .finally(() => my === seq.current && setBusy(null));
+      .then((info) => my === seq.current.image && !loading.current && setImageInfo(info))
+      .catch((e) => my === seq.current.image && fail(e))
+      .finally(() => my === seq.current.image && setBusy(null));
   }, [image]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // Any setting change recomputes the CAMs (same model, same input).
   useEffect(() => {
-    if (!model || !imageInfo || !client.current || !settings.methods.length) return;
-    const my = ++seq.current;
+    if (!model || !imageInfo || !client.current || !settings.methods.length || loading.current) return;
+    const my = ++seq.current.cam;
     setBusy('computing CAMs…');
     setError(null);
     client.current
       .cam(settings)
-      .then((r) => my === seq.current && setRun(r))
-      .catch((e) => my === seq.current && fail(e))
-      .finally(() => my === seq.current && setBusy(null));
+      .then((r) => my === seq.current.cam && setRun(r))
+      .catch((e) => my === seq.current.cam && (setRun(null), fail(e)))
+      .finally(() => my === seq.current.cam && setBusy(null));
   }, [model, imageInfo, settings]);
+
+  /** Sets the target category (null: the predicted class) and its text. */
+  const applyCategory = (index: number | null, classes: string[]) => {
+    setSettings((s) => ({ ...s, category: index }));
+    setCategoryText(index === null ? '' : labelText({ index }, classes));
+  };
+
+  // An image handed over by another panel: taken on arrival (and when one comes while the panel is open).
+  const handoffSerial = useImageHandoff((s) => s.serial);
+  const latest = useRef({ config, checkpoint, model, ownConfig: !!droppedConfig && !useStudio });
+  latest.current = { config, checkpoint, model, ownConfig: !!droppedConfig && !(useStudio && studioConfig) };
+  useEffect(() => {
+    const h = useImageHandoff.getState().take();
+    if (h) void receive(h);
+  }, [handoffSerial]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const receive = async (h: HandoffImage) => {
+    setError(null);
+    let file: FileBytes;
+    try {
+      file = handoffFile(h);
+    } catch (e) {
+      return fail(e);
+    }
+    const category = handoffCategory(h);
+    let sender = h.model ?? null;
+    let warning = h.note ?? null;
+    let note = handoffNote(h);
+    // A dataset sample comes without a model: keep the panel's own, else take the Inference panel's.
+    const { checkpoint: curCkpt, model: curModel, ownConfig } = latest.current;
+    if (!sender && !curCkpt && !ownConfig) {
+      const found = await inferenceModel();
+      sender = found.model;
+      if (sender) note += `; model: the Inference panel's ${sender.name}${sender.checkpoint ? ` with ${sender.checkpoint.name}` : ''}`;
+      else warning = `no model here yet and ${found.note}`;
+    }
+    setOrigin({ note, warning, groundTruth: h.groundTruth ?? null });
+    if (sender && !sameModel(sender, latest.current.config, latest.current.checkpoint)) {
+      pendingCategory.current = category;
+      setDroppedConfig({ kind: 'dict', name: sender.name, dict: sender.config });
+      setUseStudio(false);
+      setCheckpoint(sender.checkpoint ? { name: sender.checkpoint.name, bytes: sender.checkpoint.bytes } : null);
+    } else if (curModel && !loading.current) {
+      applyCategory(category, curModel.classes);
+    } else {
+      pendingCategory.current = category;
+    }
+    setImage(file);
+  };
 
   const acceptFiles = useCallback(async (files: File[]) => {
     try {
@@ -129,7 +244,10 @@ export default function CamPanel() {
           setDroppedConfig(await readConfigFile(f));
           setUseStudio(false);
         } else if (CKPT_EXT.test(f.name)) setCheckpoint({ name: f.name, bytes: await f.arrayBuffer() });
-        else if (IMAGE_EXT.test(f.name)) setImage({ name: f.name, bytes: await f.arrayBuffer() });
+        else if (IMAGE_EXT.test(f.name)) {
+          setImage({ name: f.name, bytes: await f.arrayBuffer() });
+          setOrigin(null);
+        }
         else setError(`${f.name}: not a config (.py/.json), checkpoint (.pth/.safetensors) or image`);
       }
     } catch (e) {
@@ -143,16 +261,30 @@ export default function CamPanel() {
     void acceptFiles([...e.dataTransfer.files]);
   };
 
-  const canvases = useMemo(() => {
+  /** The grid: one row per target layer (then vis_cam's aggregate), one blended picture per method. */
+  const grid = useMemo(() => {
     if (!run || !imageInfo) return [];
-    return run.maps.map((m) => {
-      const onOriginal = view === 'original' && m.original;
-      const rgb = onOriginal ? blendOnOriginal(imageInfo.original, m.original!, alpha) : blendOnInput(imageInfo.input, m.grayscale, alpha);
-      const w = onOriginal ? imageInfo.original.width : imageInfo.input.width;
-      const h = onOriginal ? imageInfo.original.height : imageInfo.input.height;
-      return { method: m.method, rgb, w, h, feature: m.feature };
-    });
+    return run.rows.map((row) => ({
+      ...row,
+      cells: row.maps.map((m) => {
+        const onOriginal = view === 'original' && m.original;
+        const rgb = onOriginal ? blendOnOriginal(imageInfo.original, m.original!, alpha) : blendOnInput(imageInfo.input, m.grayscale, alpha);
+        const w = onOriginal ? imageInfo.original.width : imageInfo.input.width;
+        const h = onOriginal ? imageInfo.original.height : imageInfo.input.height;
+        return { method: m.method, rgb, w, h, feature: m.feature };
+      }),
+    }));
   }, [run, imageInfo, alpha, view]);
+  const methodsShown = grid[0]?.cells.map((c) => c.method) ?? [];
+  const rowLabel = (row: { layer: string; kind: string }) => (row.kind === 'aggregate' ? `mean of ${run?.layers.length ?? 0} layers (vis_cam)` : row.layer);
+
+  const exportGrid = () => {
+    if (!run || !grid.length) return;
+    const rows = grid.map((row) => ({ label: rowLabel(row), cells: row.cells.map((c) => ({ data: rgbToRgba(c.rgb), width: c.w, height: c.h })) }));
+    const caption = [`${image?.name ?? 'image'}: category ${run.category} (${run.categoryName})`, `${settings.eigenSmooth ? 'eigen smooth, ' : ''}${settings.augSmooth ? 'aug smooth, ' : ''}alpha ${alpha.toFixed(2)}`];
+    const png = rgbaToPng(camGridImage(methodsShown, rows, caption));
+    downloadBlob(new Blob([png], { type: 'image/png' }), `cam_grid_${(image?.name ?? 'image').replace(/\.[^.]+$/, '')}.png`);
+  };
 
   const classes = model?.classes ?? [];
   const chooseCategory = (text: string) => {
@@ -246,7 +378,7 @@ export default function CamPanel() {
                   </option>
                 </select>
               </label>
-              <LayerPicker tree={model.tree} value={settings.layer} defaultLayer={model.defaultLayer} onChange={(layer) => setSettings((s) => ({ ...s, layer }))} />
+              <LayerPicker tree={model.tree} value={settings.layers} defaultLayer={model.defaultLayer} onChange={(layers) => setSettings((s) => ({ ...s, layers }))} />
               {!model.defaultLayer ? <p className="muted">{model.defaultLayerNote}</p> : null}
             </>
           ) : null}
@@ -257,21 +389,69 @@ export default function CamPanel() {
               {error}
             </div>
           ) : null}
+          {origin ? (
+            <div className="muted" data-testid="cam-origin">
+              {origin.note}
+              {origin.groundTruth && model ? (
+                <>
+                  {' '}
+                  <button type="button" className="secondary" onClick={() => applyCategory(origin.groundTruth!.index, model.classes)}>
+                    Target the ground truth ({labelText(origin.groundTruth, model.classes)})
+                  </button>
+                </>
+              ) : null}
+              {origin.warning ? <div role="status">{origin.warning}</div> : null}
+            </div>
+          ) : null}
           {imageInfo ? (
             <p className="muted">
               Pipeline: {imageInfo.steps.join(' → ')}. Top predictions: {imageInfo.top.map((t) => `${t.name} ${(t.score * 100).toFixed(1)}%`).join(', ')}
             </p>
           ) : null}
           {run ? (
-            <p data-testid="cam-summary">
-              Layer <code>{run.layer}</code>, category {run.category} ({run.categoryName}), {run.ms.toFixed(0)} ms
-            </p>
+            <div className="row">
+              <p data-testid="cam-summary">
+                {run.layers.length > 1 ? 'Layers' : 'Layer'} <code>{run.layers.join(', ')}</code>, category {run.category} ({run.categoryName}), {run.ms.toFixed(0)} ms
+              </p>
+              <button type="button" className="secondary" onClick={exportGrid} data-testid="cam-export-grid" disabled={!grid.length}>
+                Export grid PNG
+              </button>
+            </div>
           ) : null}
-          <div className="cam-grid">
-            {canvases.map((c) => (
-              <CamCanvas key={c.method} title={`${c.method} (${c.feature.width}×${c.feature.height} map)`} rgb={c.rgb} width={c.w} height={c.h} testId={`cam-canvas-${c.method}`} fileName={`cam_${c.method.toLowerCase()}.png`} />
-            ))}
-          </div>
+          {grid.length ? (
+            <div className="cam-grid" role="table" aria-label="CAMs: methods side by side, one row per target layer" style={{ gridTemplateColumns: `minmax(6rem, max-content) repeat(${methodsShown.length}, minmax(150px, 1fr))` }}>
+              <div role="row" className="cam-grid-row">
+                <span role="columnheader" className="cam-grid-corner">
+                  target layer
+                </span>
+                {methodsShown.map((m) => (
+                  <span role="columnheader" key={m} className="cam-grid-method">
+                    {m}
+                  </span>
+                ))}
+              </div>
+              {grid.map((row) => (
+                <div role="row" className="cam-grid-row" key={row.layer} data-testid="cam-row" data-layer={row.layer} data-kind={row.kind}>
+                  <span role="rowheader" className="cam-grid-layer">
+                    <code>{rowLabel(row)}</code>
+                  </span>
+                  {row.cells.map((c) => (
+                    <div role="cell" key={c.method}>
+                      <CamCanvas
+                        title={`${c.method} (${c.feature ? `${c.feature.width}×${c.feature.height} map` : 'mean of the layers'})`}
+                        rgb={c.rgb}
+                        width={c.w}
+                        height={c.h}
+                        testId={`cam-canvas-${c.method}`}
+                        layer={row.layer}
+                        fileName={grid.length > 1 ? `cam_${c.method.toLowerCase()}_${row.kind === 'aggregate' ? 'mean' : row.layer}.png` : `cam_${c.method.toLowerCase()}.png`}
+                      />
+                    </div>
+                  ))}
+                </div>
+              ))}
+            </div>
+          ) : null}
           {!model && !busy ? <p className="muted">Load a config and checkpoint to start (the lenet5 / resnet18_cifar_w16 reference models work).</p> : null}
         </section>
       </div>

@@ -1,8 +1,8 @@
-/** One method's CAM painted on a canvas, with a PNG export. */
+/** One CAM (a method on a target layer) painted on a canvas, with a PNG export. */
 import { useEffect, useRef } from 'react';
 import { rgbToRgba } from './blend';
 
-export function CamCanvas({ title, rgb, width, height, testId, fileName }: { title: string; rgb: Uint8Array; width: number; height: number; testId: string; fileName: string }) {
+export function CamCanvas({ title, rgb, width, height, testId, fileName, layer }: { title: string; rgb: Uint8Array; width: number; height: number; testId: string; fileName: string; layer?: string }) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const ctx = ref.current?.getContext('2d');
@@ -23,8 +23,8 @@ export function CamCanvas({ title, rgb, width, height, testId, fileName }: { tit
   return (
     <figure className="cam-figure">
       <figcaption>{title}</figcaption>
-      <canvas ref={ref} width={width} height={height} data-testid={testId} style={{ width: width * scale, maxWidth: '100%', height: 'auto', imageRendering: scale > 1 ? 'pixelated' : 'auto' }} />
-      <button type="button" className="secondary" onClick={exportPng} aria-label={`export ${title} as PNG`}>
+      <canvas ref={ref} width={width} height={height} data-testid={testId} data-layer={layer} style={{ width: width * scale, maxWidth: '100%', height: 'auto', imageRendering: scale > 1 ? 'pixelated' : 'auto' }} />
+      <button type="button" className="secondary" onClick={exportPng} aria-label={`export ${title}${layer ? ` of ${layer}` : ''} as PNG`}>
         Export PNG
       </button>
     </figure>

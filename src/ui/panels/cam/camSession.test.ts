@@ -1,10 +1,16 @@
 /** The CAM panel's worker session in Node: load once, then image, method, layer and category changes without reloading. */
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../../backends/tf';
+import { configToJSON, loadConfig } from '../../../config';
+import { NodeFS } from '../../../config/node_fs';
 import { refPath } from '../../../models/testing/reference';
 import { sharedPath } from '../../../testing/shared';
-import { CamSession, DISPLAY_MAX_SIDE } from './camSession';
+import { minMaxScale, resizeBilinearF32 } from '../../../visualization/cam';
+import { camPipelineOf, CamSession, DISPLAY_MAX_SIDE } from './camSession';
 import { handleCamRequest } from './handle';
 
 const dog = sharedPath('data/images/dog.jpg');
@@ -27,23 +33,75 @@ describe('CamSession', () => {
     expect(image.mappable).toBe(true);
     expect(image.top[0].score).toBeGreaterThan(image.top[4].score);
     const tensors = tf.memory().numTensors;
-    const a = session.cam({ methods: ['GradCAM', 'EigenCAM'], layer: null, category: null, eigenSmooth: false, augSmooth: false, vitLike: false, numExtraTokens: null });
-    expect(a.layer).toBe('backbone.layer4.1.bn2');
+    const plain = { eigenSmooth: false, augSmooth: false, vitLike: false, numExtraTokens: null };
+    const a = session.cam({ methods: ['GradCAM', 'EigenCAM'], layers: [], category: null, ...plain });
+    expect(a.layers).toEqual(['backbone.layer4.1.bn2']);
     expect(a.category).toBe(image.top[0].index);
-    expect(a.maps.map((m) => m.method)).toEqual(['GradCAM', 'EigenCAM']);
-    expect(a.maps[0].original!.length).toBe(image.original.width * image.original.height);
-    const b = session.cam({ methods: ['GradCAM'], layer: 'backbone.layer3[-1]', category: 3, eigenSmooth: false, augSmooth: false, vitLike: false, numExtraTokens: null });
-    expect([b.layer, b.category, b.categoryName]).toEqual(['backbone.layer3.1', 3, 'cat']);
-    expect(b.maps[0].feature).toMatchObject({ height: 8, width: 8 });
-    expect(b.maps[0].grayscale).not.toEqual(a.maps[0].grayscale);
+    expect(a.rows.map((r) => [r.layer, r.kind])).toEqual([['backbone.layer4.1.bn2', 'layer']]);
+    expect(a.rows[0].maps.map((m) => m.method)).toEqual(['GradCAM', 'EigenCAM']);
+    expect(a.rows[0].maps[0].original!.length).toBe(image.original.width * image.original.height);
+    const b = session.cam({ methods: ['GradCAM'], layers: ['backbone.layer3[-1]'], category: 3, ...plain });
+    expect([b.layers, b.category, b.categoryName]).toEqual([['backbone.layer3.1'], 3, 'cat']);
+    expect(b.rows[0].maps[0].feature).toMatchObject({ height: 8, width: 8 });
+    expect(b.rows[0].maps[0].grayscale).not.toEqual(a.rows[0].maps[0].grayscale);
+
+    // Several layers (index forms deduplicated): one row each, equal to that layer alone, then vis_cam's aggregate.
+    const c = session.cam({ methods: ['GradCAM', 'LayerCAM'], layers: ['backbone.layer3.1', 'backbone.layer4', 'backbone.layer3[-1]'], category: 3, ...plain });
+    expect(c.layers).toEqual(['backbone.layer3.1', 'backbone.layer4']);
+    expect(c.rows.map((r) => [r.layer, r.kind])).toEqual([
+      ['backbone.layer3.1', 'layer'],
+      ['backbone.layer4', 'layer'],
+      ['backbone.layer3.1 + backbone.layer4', 'aggregate'],
+    ]);
+    expect(c.rows[0].maps[0].grayscale).toEqual(b.rows[0].maps[0].grayscale);
+    expect(c.rows[1].maps[0].feature).toMatchObject({ height: 4, width: 4 });
+    expect(c.rows[2].maps[0].feature).toBeNull();
+    const maxDiff = (p: Float32Array, q: Float32Array) => p.reduce((m, v, i) => Math.max(m, Math.abs(v - q[i])), 0);
+    expect(maxDiff(c.rows[0].maps[1].grayscale, c.rows[1].maps[1].grayscale)).toBeGreaterThan(0.1);
+    // the aggregate is pytorch-grad-cam's aggregate_multi_layers: each layer's map resized, max(·, 0), mean, scaled
+    const up = c.rows.slice(0, 2).map((r) => resizeBilinearF32(r.maps[1].feature!.data, r.maps[1].feature!.height, r.maps[1].feature!.width, 32, 32));
+    const mean = new Float64Array(32 * 32).map((_, k) => (Math.max(up[0][k], 0) + Math.max(up[1][k], 0)) / 2);
+    expect(maxDiff(c.rows[2].maps[1].grayscale, Float32Array.from(minMaxScale(mean)))).toBeLessThan(1e-6);
     expect(tf.memory().numTensors).toBe(tensors);
   });
 
   it('errors come back as messages naming the problem', async () => {
-    const r = await handleCamRequest({ kind: 'cam', id: 7, settings: { methods: ['GradCAM'], layer: null, category: null, eigenSmooth: false, augSmooth: false, vitLike: false, numExtraTokens: null } });
+    const r = await handleCamRequest({ kind: 'cam', id: 7, settings: { methods: ['GradCAM'], layers: [], category: null, eigenSmooth: false, augSmooth: false, vitLike: false, numExtraTokens: null } });
     expect(r.response).toEqual({ id: 7, ok: false, error: 'load a model first' });
     const bad = await handleCamRequest({ kind: 'load', id: 8, backend: 'wasm', config: { kind: 'py', name: 'bad.py', text: 'model = dict(type="ImageClassifier", backbone=dict(type="ResNt"))' }, checkpoint: null });
     expect(bad.response.ok).toBe(false);
     expect((bad.response as { error: string }).error).toMatch(/ResNt.*ResNet/s);
+  });
+});
+
+describe('camPipelineOf', () => {
+  it('puts LoadImageFromFile first where the test pipeline has none (in-memory MNIST pipelines), grayscale for one channel', () => {
+    const mnist = { model: { type: 'ImageClassifier', data_preprocessor: { mean: [33.46], std: [78.87] } }, test_dataloader: { dataset: { pipeline: [{ type: 'Resize', scale: 32 }, { type: 'PackInputs' }] } } };
+    expect(camPipelineOf(mnist).pipeline).toEqual([{ type: 'LoadImageFromFile', color_type: 'grayscale' }, { type: 'Resize', scale: 32 }, { type: 'PackInputs' }]);
+    const rgb = { ...mnist, model: { type: 'ImageClassifier' } };
+    expect(camPipelineOf(rgb).pipeline[0]).toEqual({ type: 'LoadImageFromFile' });
+    const withLoad = { test_pipeline: [{ type: 'LoadImageFromFile' }, { type: 'ResizeEdge', scale: 256 }, { type: 'PackInputs' }] };
+    expect(camPipelineOf(withLoad)).toEqual({ pipeline: withLoad.test_pipeline, fromConfig: true });
+  });
+
+  const idx = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
+  const weights = resolve(process.cwd(), 'public/models/lenet5_fashion-mnist.pth');
+  it.skipIf(!existsSync(idx) || !existsSync(weights))('the studio default model (Fashion-MNIST, no loading step in its pipeline): a PNG sample gets its CAM', async () => {
+    const cfg = configToJSON(loadConfig('configs/lenet/lenet5_1xb32-sgd-coslr-3e_fashion-mnist.py', new NodeFS(process.cwd())).cfg) as Record<string, unknown>;
+    const session = new CamSession();
+    const model = await session.load('wasm', { kind: 'dict', name: 'default', dict: cfg }, { name: 'lenet5_fashion-mnist.pth', bytes: buf(weights) });
+    expect(model.pipeline).toEqual(['LoadImageFromFile', 'Resize', 'PackInputs']);
+    expect(model.loadNote).toContain('all keys loaded');
+    const pixels = new Uint8Array(gunzipSync(readFileSync(idx)).subarray(16, 16 + 784)); // t10k[0]: an ankle boot (9)
+    const png = encode({ width: 28, height: 28, data: pixels, channels: 1, depth: 8 });
+    const image = await session.image('t10k_0.png', png.buffer.slice(png.byteOffset, png.byteOffset + png.byteLength) as ArrayBuffer);
+    expect([image.input.width, image.input.height]).toEqual([32, 32]);
+    expect(image.top[0]).toMatchObject({ index: 9, name: 'Ankle boot' });
+    expect(model.defaultLayer).toBeNull(); // LeNet-5 has no norm layer: vis_cam needs --target-layers
+    const r = session.cam({ methods: ['GradCAM'], layers: ['backbone.features[4]'], category: null, eigenSmooth: false, augSmooth: false, vitLike: false, numExtraTokens: null });
+    expect(r.category).toBe(9);
+    expect(r.layers).toEqual(['backbone.features.4']);
+    expect(r.rows[0].maps[0].feature).toMatchObject({ height: 10, width: 10 });
+    expect(Math.max(...r.rows[0].maps[0].grayscale)).toBeGreaterThan(0.99);
   });
 });

@@ -15,8 +15,10 @@ import { formatLoadReport, isCleanLoad } from '../../../models/nn/state_dict';
 import { imresize } from '../../../image/geometric';
 import type { ImageArray, PixelData } from '../../../image/image';
 import { camOnOriginal, modelInputOf, prepareCamSample, sourceImage, testPipelineOf, type CamSample, type InputGeometry } from '../../../tools/visualization/vis_cam';
-import { backboneExtraTokens, computeCams, defaultTargetLayer, moduleTree } from '../../../visualization/cam';
-import type { CamConfigSource, CamRunResult, CamSettings, ImageResult, LoadResult } from './protocol';
+import type { TransformSpec } from '../../../datasets/transforms/compose';
+import { backboneExtraTokens, computeCams, defaultTargetLayer, moduleTree, targetLayersOf, type CamResult } from '../../../visualization/cam';
+import type { CamConfigSource, CamRow, CamRunResult, CamSettings, ImageResult, LoadResult, MethodMaps } from './protocol';
+import { uniqueLayerNames } from './layerSelection';
 
 type Dict = Record<string, unknown>;
 
@@ -44,6 +46,20 @@ export function configOf(src: CamConfigSource): Dict {
   const path = `/${src.name.replace(/^.*[\\/]/, '')}`;
   fs.write(path, src.text);
   return configToJSON(loadConfig(path, fs).cfg) as Dict;
+}
+
+/**
+ * The test pipeline an image file goes through: the config's (vis_cam's choice), with a `LoadImageFromFile` first
+ * when it has no loading step, as MMPretrain's inferencer does for in-memory dataset pipelines (MNIST,
+ * Fashion-MNIST: grayscale for a one-channel data preprocessor).
+ */
+export function camPipelineOf(cfg: Dict): { pipeline: TransformSpec[]; fromConfig: boolean } {
+  const { pipeline, fromConfig } = testPipelineOf(cfg);
+  const first = (pipeline[0] as { type?: unknown } | undefined)?.type;
+  if (typeof first === 'string' && /^LoadImage/.test(first)) return { pipeline, fromConfig };
+  const pre = (modelConfigOf(cfg).data_preprocessor ?? cfg.data_preprocessor ?? {}) as Dict;
+  const gray = Array.isArray(pre.mean) && pre.mean.length === 1;
+  return { pipeline: [{ type: 'LoadImageFromFile', ...(gray ? { color_type: 'grayscale' } : {}) }, ...pipeline], fromConfig };
 }
 
 /** Class names: the checkpoint's, else a known dataset's by class count, else the indices. */
@@ -102,7 +118,7 @@ export class CamSession {
     } catch (e) {
       defaultLayerNote = e instanceof Error ? e.message : String(e);
     }
-    const { pipeline, fromConfig } = testPipelineOf(cfg);
+    const { pipeline, fromConfig } = camPipelineOf(cfg);
     if (this.sample) await this.rebuildInput();
     return {
       backend: tf.getBackend(),
@@ -140,7 +156,7 @@ export class CamSession {
   private async rebuildInput(): Promise<void> {
     const model = this.requireModel();
     if (!this.imageBytes) throw new Error('no image yet');
-    const { pipeline } = testPipelineOf(this.cfg!);
+    const { pipeline } = camPipelineOf(this.cfg!);
     this.sample = await prepareCamSample(pipeline, this.imageBytes.bytes, this.imageBytes.name);
     this.display = displayOriginal(this.sample.original, this.sample.geometry);
     this.x?.dispose();
@@ -160,24 +176,29 @@ export class CamSession {
     const model = this.requireModel();
     if (!this.x || !this.sample) throw new Error('drop an image first');
     const t0 = performance.now();
-    const results = computeCams(model, this.x, settings.methods, {
-      targetLayers: settings.layer ? [settings.layer] : null,
-      targetCategory: settings.category,
-      eigenSmooth: settings.eigenSmooth,
-      augSmooth: settings.augSmooth,
-      vitLike: settings.vitLike,
-      numExtraTokens: settings.numExtraTokens,
-    });
+    const shared = { targetCategory: settings.category, eigenSmooth: settings.eigenSmooth, augSmooth: settings.augSmooth, vitLike: settings.vitLike, numExtraTokens: settings.numExtraTokens };
+    const layers = uniqueLayerNames(targetLayersOf(model, { targetLayers: settings.layers, vitLike: settings.vitLike, numExtraTokens: settings.numExtraTokens }).map((l) => l.name));
+    // One row per layer (its own CAM, as vis_cam draws a single target layer), then vis_cam's own picture for
+    // several layers: the layers' CAMs averaged (pytorch-grad-cam's aggregate_multi_layers).
+    const rows: CamRow[] = layers.map((name) => ({ layer: name, kind: 'layer', maps: this.methodMaps(computeCams(model, this.x!, settings.methods, { ...shared, targetLayers: [name] }), true) }));
+    if (layers.length > 1) rows.push({ layer: layers.join(' + '), kind: 'aggregate', maps: this.methodMaps(computeCams(model, this.x, settings.methods, { ...shared, targetLayers: layers }), false) });
     const ms = performance.now() - t0;
+    const category = this.lastCategory;
+    return { layers, category, categoryName: this.classes[category] ?? String(category), rows, ms };
+  }
+
+  private lastCategory = 0;
+
+  /** Each method's maps of one run: over the model input, at feature resolution (one layer) and on the original. */
+  private methodMaps(results: CamResult[], withFeature: boolean): MethodMaps[] {
     const { geometry, image: original } = this.display!;
-    const maps = results.map((r) => ({
+    this.lastCategory = results[0].categories[0];
+    return results.map((r) => ({
       method: r.method,
       grayscale: r.grayscale,
-      feature: { data: r.layers[0].maps, height: r.layers[0].height, width: r.layers[0].width },
+      feature: withFeature ? { data: r.layers[0].maps, height: r.layers[0].height, width: r.layers[0].width } : null,
       original: geometry ? camOnOriginal(r.grayscale, r.inputHeight, r.inputWidth, geometry, original.height, original.width) : null,
     }));
-    const category = results[0].categories[0];
-    return { layer: results[0].layers[0].name, category, categoryName: this.classes[category] ?? String(category), maps, ms };
   }
 
   private requireModel(): ImageClassifier {

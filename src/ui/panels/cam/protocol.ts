@@ -7,8 +7,8 @@ export type CamConfigSource = { kind: 'dict'; name: string; dict: Record<string,
 
 export interface CamSettings {
   methods: string[];
-  /** Target layer name; null: vis_cam's default layer. */
-  layer: string | null;
+  /** Target layer names, one CAM row each (`--target-layers a b`); empty: vis_cam's default layer. */
+  layers: string[];
   /** Target class; null: the predicted class. */
   category: number | null;
   eigenSmooth: boolean;
@@ -52,17 +52,28 @@ export interface MethodMaps {
   method: string;
   /** H × W over the model input. */
   grayscale: Float32Array;
-  /** The first target layer's map at feature resolution. */
-  feature: { data: Float32Array; height: number; width: number };
+  /** The layer's map at feature resolution; null in the aggregate row (layers of several resolutions). */
+  feature: { data: Float32Array; height: number; width: number } | null;
   /** W_orig × H_orig map on the original image (-1 outside the model's view), or null. */
   original: Float32Array | null;
 }
 
-export interface CamRunResult {
+/** One row of the panel's grid: every method's CAM for one target layer, or vis_cam's aggregate of all of them. */
+export interface CamRow {
+  /** The layer's canonical name; for the aggregate, the layers joined with ' + '. */
   layer: string;
+  /** 'layer': one target layer; 'aggregate': what vis_cam draws for several layers (mean of the layers' CAMs). */
+  kind: 'layer' | 'aggregate';
+  maps: MethodMaps[];
+}
+
+export interface CamRunResult {
+  /** The target layers' canonical names, in the order asked (duplicates removed). */
+  layers: string[];
   category: number;
   categoryName: string;
-  maps: MethodMaps[];
+  /** One row per layer, then the aggregate row when there are several layers. */
+  rows: CamRow[];
   ms: number;
 }
 

@@ -1,5 +1,6 @@
 /** One browsed sample: its frame, file name, ground truth, and what the random transforms drew (pinnable). */
 import type { BrowsedSample } from '../../../tools/visualization/browse_dataset';
+import { explainDatasetSample } from '../cam/openInCam';
 import { RgbaCanvas } from './RgbaCanvas';
 
 export function SampleCard({ sample, pinned, onTogglePin }: { sample: BrowsedSample; pinned: boolean; onTogglePin: () => void }) {
@@ -12,6 +13,9 @@ export function SampleCard({ sample, pinned, onTogglePin }: { sample: BrowsedSam
           <strong>#{sample.index}</strong> <span className="muted">{sample.filename}</span>
         </div>
         <div className="sample-label">{sample.labelText || <span className="muted">no label</span>}</div>
+        <button type="button" className="secondary" onClick={() => explainDatasetSample(sample)} title="Open this sample's image in the CAM panel">
+          Open in CAM
+        </button>
         <div className="muted sample-steps">{sample.steps.map((s) => `${s.name} ${s.shape.slice(0, 2).join('×')}`).join(' → ')}</div>
         {drawn && (
           <details>

@@ -1,4 +1,5 @@
 /** One image's card: thumbnail, top-k classes as score bars, time and backend (or the error naming the file). */
+import { explainInferenceResult } from '../cam/openInCam';
 import type { ImagePrediction } from './protocol';
 
 /** An image the user added, with its prediction once made. */
@@ -21,6 +22,11 @@ export function ResultCard({ entry }: { entry: ImageEntry }) {
         <div>
           <div className="inf-name">{entry.name}</div>
           <div className="muted">{r ? `${r.ms.toFixed(1)} ms on ${r.backend}` : entry.error ? 'failed' : 'waiting…'}</div>
+          {r ? (
+            <button type="button" className="secondary" onClick={() => void explainInferenceResult(entry, r)} title="Open this image in the CAM panel with this model, the predicted class as the target">
+              Explain with CAM
+            </button>
+          ) : null}
         </div>
       </header>
       {entry.error ? (
