@@ -139,3 +139,39 @@ test('bad input: a wrong cfg-option is shown at its line; an exploding loss stop
   // The page is alive and the next run can start.
   await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled();
 });
+
+const LENET_PTH = join(SHARED, 'reference/models/lenet5.pth');
+const LENET_URL = 'https://download.openmmlab.com/mmclassification/v0/lenet/lenet5_mnist_20230101-abcdef01.pth';
+
+test('fine-tuning: a Pretrained backbone init_cfg asks for its checkpoint (a failed download says why), loads the dropped file with the prefix and shows the report', async ({ page }) => {
+  test.skip(!existsSync(LENET_PTH), `${LENET_PTH} is absent`);
+  test.setTimeout(120_000);
+  // No network in tests: the download is refused as a browser refuses a cross-origin read.
+  await page.route('https://download.openmmlab.com/**', (route) => route.abort('failed'));
+  await setup(page, 1);
+  const pretrainedOptions = ['model.backbone.init_cfg.type=Pretrained', `model.backbone.init_cfg.checkpoint=${LENET_URL}`, 'model.backbone.init_cfg.prefix=backbone'];
+  await page.getByLabel('cfg-options').fill(`${OPTIONS(1)}\n${pretrainedOptions.join('\n')}`);
+  const region = page.getByRole('region', { name: 'Pretrained checkpoints' });
+  await expect(region).toContainText('model.backbone.init_cfg');
+  await expect(region).toContainText("prefix 'backbone'");
+  await expect(region).toContainText(LENET_URL);
+  // Training does not start silently without the weights.
+  await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeDisabled();
+  await expect(page.getByTestId('train-pretrained-needed')).toContainText(LENET_URL);
+  await region.getByRole('button', { name: 'Download', exact: true }).click();
+  await expect(page.getByTestId('train-pretrained-error')).toContainText(/could not download .*(CORS|offline)/);
+  await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeDisabled();
+  // "Train from scratch" is an explicit choice that enables the start; the file is the other way.
+  await region.getByLabel(/train from scratch/).check();
+  await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled();
+  await region.getByLabel(/train from scratch/).uncheck();
+  await region.getByLabel(`Pretrained checkpoint file for ${LENET_URL}`).setInputFiles({ name: 'lenet5.pth', mimeType: 'application/octet-stream', buffer: readFileSync(LENET_PTH) });
+  await expect(page.getByTestId('train-pretrained-chosen')).toContainText('lenet5.pth');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const report = page.getByTestId('train-pretrained-report');
+  await expect(report).toContainText('backbone ← lenet5.pth (prefix backbone): 10 tensors loaded', { timeout: 60_000 });
+  await expect(report).toContainText('Every weight of the model came from the pretrained checkpoints.');
+  await expect(page.getByTestId('train-finished')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('train-log')).toContainText(`load backbone in model from: ${LENET_URL}`);
+  await expect(page.getByTestId('train-log')).toContainText('Epoch(train) [1][4/4]');
+});

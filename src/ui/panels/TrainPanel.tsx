@@ -15,6 +15,9 @@ import { DatasetDrop } from './train/DatasetDrop';
 import { datasetExpectations, datasetMounts, placeDatasetFiles } from './train/datasetFiles';
 import { RunButtons, RunProgress } from './train/RunControls';
 import { resolveRunConfig, withConfusionMatrix, type ConfigChoice } from './train/runConfig';
+import { neededCheckpoints } from '../../models/utils/pretrained';
+import { PretrainedInits, PretrainedLoadReport } from './train/PretrainedInits';
+import { pretrainedFiles, pretrainedReadiness, type ChosenPretrained } from './train/pretrainedSources';
 import { deleteWorkDir, hasPersistentStorage, openBrowserWorkDir, readDatasetCopy } from '../../engine/runner/opfs_work_dir';
 import { findResumableRuns, type ResumableRun } from './train/savedRuns';
 import { SavedWorkDirs } from './train/SavedWorkDirs';
@@ -95,11 +98,27 @@ export default function TrainPanel() {
   const [resumeFromCheckpoint, setResumeFromCheckpoint] = useState(false);
   const [resumable, setResumable] = useState<ResumableRun[]>([]);
   const [storageError, setStorageError] = useState<string | null>(null);
+  const [fromScratch, setFromScratch] = useState(false);
+  const [pretrainedChosen, setPretrainedChosen] = useState<ReadonlyMap<string, ChosenPretrained>>(new Map());
+  const choosePretrained = (checkpoint: string, c: ChosenPretrained | null) =>
+    setPretrainedChosen((m) => {
+      const next = new Map(m);
+      if (c) next.set(checkpoint, c);
+      else next.delete(checkpoint);
+      return next;
+    });
 
   const choice: ConfigChoice = choiceValue === CURRENT ? { kind: 'current' } : { kind: 'file', path: choiceValue };
   const resolved = useMemo(
-    () => resolveRunConfig(choice, optionsText, { config: currentConfig, configPath: currentPath }, studioFs),
-    [choiceValue, optionsText, currentConfig, currentPath],
+    () => resolveRunConfig(choice, optionsText, { config: currentConfig, configPath: currentPath }, studioFs, { withoutPretrained: fromScratch }),
+    [choiceValue, optionsText, currentConfig, currentPath, fromScratch],
+  );
+  const needed = useMemo(() => (resolved.ok ? neededCheckpoints(resolved.pretrainedInits) : []), [resolved]);
+  const resumingFromFile = checkpoint !== null && resumeFromCheckpoint;
+  const pretrainedState = pretrainedReadiness(
+    needed.map((n) => n.checkpoint),
+    pretrainedChosen,
+    { fromScratch, resuming: resumingFromFile },
   );
   const expectations = useMemo(() => (resolved.ok ? datasetExpectations(resolved.cfg) : []), [resolved]);
   const active = ['starting', 'running', 'paused', 'stopping'].includes(run.status);
@@ -139,6 +158,11 @@ export default function TrainPanel() {
       resume: checkpoint !== null && resumeFromCheckpoint,
       keepDataset,
       checkpoint: checkpoint ? { name: checkpoint.name, data: checkpoint } : undefined,
+      pretrained: pretrainedFiles(
+        needed.map((n) => n.checkpoint),
+        pretrainedChosen,
+        fromScratch,
+      ),
     });
   };
   const resumeRun = async (r: ResumableRun) => {
@@ -246,11 +270,21 @@ export default function TrainPanel() {
         )}
       </div>
 
+      <PretrainedInits
+        needed={needed}
+        chosen={pretrainedChosen}
+        onChoose={choosePretrained}
+        fromScratch={fromScratch}
+        onFromScratch={setFromScratch}
+        resuming={resumingFromFile}
+        disabled={active}
+      />
+
       <DatasetDrop expectations={expectations} files={run.datasetFiles} onFiles={run.setDatasetFiles} />
 
       <RunButtons
         run={run}
-        canStart={resolved.ok && run.datasetFiles.length > 0}
+        canStart={resolved.ok && run.datasetFiles.length > 0 && pretrainedState.ready}
         onStart={start}
         onPause={run.pause}
         onResume={run.resume}
@@ -258,6 +292,11 @@ export default function TrainPanel() {
         onKill={run.kill}
       />
       {!active && resolved.ok && run.datasetFiles.length === 0 && <p className="muted">Drop the dataset files to start.</p>}
+      {!active && resolved.ok && !pretrainedState.ready && (
+        <p className="muted" data-testid="train-pretrained-needed">
+          Give the pretrained checkpoint{pretrainedState.missing.length > 1 ? 's' : ''} {pretrainedState.missing.join(', ')} (or choose "train from scratch") to start.
+        </p>
+      )}
       <RunProgress run={run} />
       {run.backend && active && run.backend !== backend && (
         <p className="muted" role="status">
@@ -278,6 +317,7 @@ export default function TrainPanel() {
       )}
       {run.status === 'finished' && <p data-testid="train-finished">Training finished.</p>}
 
+      <PretrainedLoadReport report={run.pretrained} />
       {run.records.length > 0 && <TrainCharts records={run.records} />}
       <ValResults />
       <CheckpointList runName={run.runName} checkpoints={run.checkpoints} />

@@ -59,3 +59,25 @@ describe('dataset files', () => {
     expect(paths(['pets/cat/1.jpg', 'pets/dog/2.jpg'], ['data/imagenet'])).toEqual(['pets/cat/1.jpg', 'pets/dog/2.jpg']);
   });
 });
+
+describe('a fine-tuning config (backbone init_cfg Pretrained)', () => {
+  const OPTIONS = [
+    'model.backbone.init_cfg.type=Pretrained',
+    'model.backbone.init_cfg.checkpoint=https://download.openmmlab.com/mmclassification/v0/lenet/lenet5.pth',
+    'model.backbone.init_cfg.prefix=backbone',
+  ].join('\n');
+
+  it('lists its Pretrained init_cfgs; "train from scratch" takes them out of the config and its text', () => {
+    const r = resolveRunConfig({ kind: 'file', path: 'configs/lenet/lenet5_mnist.py' }, OPTIONS, noCurrent, fs);
+    if (!r.ok) throw new Error(r.error);
+    expect(r.pretrainedInits).toEqual([{ key: 'model.backbone.init_cfg', checkpoint: 'https://download.openmmlab.com/mmclassification/v0/lenet/lenet5.pth', prefix: 'backbone' }]);
+    expect(r.cfgText).toMatch(/init_cfg=dict\(\s*checkpoint=\s*'https:\/\/download\.openmmlab\.com/);
+    const scratch = resolveRunConfig({ kind: 'file', path: 'configs/lenet/lenet5_mnist.py' }, OPTIONS, noCurrent, fs, { withoutPretrained: true });
+    if (!scratch.ok) throw new Error(scratch.error);
+    expect(scratch.pretrainedInits).toEqual(r.pretrainedInits);
+    expect((scratch.cfg.model as { backbone: Record<string, unknown> }).backbone).toEqual({ type: 'LeNet5', num_classes: 10 });
+    expect(scratch.cfgText).not.toMatch(/Pretrained|init_cfg/);
+    const plain = resolveRunConfig({ kind: 'file', path: 'configs/lenet/lenet5_mnist.py' }, '', noCurrent, fs, { withoutPretrained: true });
+    expect(plain.ok && plain.pretrainedInits).toEqual([]);
+  });
+});

@@ -4,12 +4,22 @@
  * the work dir keeps, and a work dir name (the config's stem, as MMPretrain's `tools/train.py` picks it).
  */
 import { basenamePath, configToJSON, dumpConfig, mergeCfgOptions, parseCfgOptions, type ConfigDict, type VirtualFS } from '../../../config';
+import { findPretrainedInits, withoutPretrainedInits, type PretrainedInitRef } from '../../../models/utils/pretrained';
 import { evaluatePanelConfig, optionLines, type LocatedError } from '../config/evaluate';
 
 export type ConfigChoice = { kind: 'current' } | { kind: 'file'; path: string };
 
 export type RunConfig =
-  | { ok: true; cfg: Record<string, unknown>; cfgText: string; cfgFileName: string; workDirName: string; source: string }
+  | {
+      ok: true;
+      cfg: Record<string, unknown>;
+      cfgText: string;
+      cfgFileName: string;
+      workDirName: string;
+      source: string;
+      /** The config's `Pretrained` init_cfgs (found before "train from scratch" takes them out). */
+      pretrainedInits: PretrainedInitRef[];
+    }
   | { ok: false; error: string };
 
 /** `configs/lenet/lenet5_mnist.py` → `lenet5_mnist` (characters a folder name cannot hold replaced). */
@@ -22,12 +32,19 @@ function describe(e: LocatedError): string {
   return `${at}: ${e.message}${e.sourceLine ? `\n    ${e.sourceLine.trim()}` : ''}`;
 }
 
+/** Options of {@link resolveRunConfig}. */
+export interface ResolveOptions {
+  /** "Train from scratch": the `Pretrained` init_cfgs are taken out of the config (and its dumped text). Default: false. */
+  withoutPretrained?: boolean;
+}
+
 /** Resolves the chosen config with `optionsText` (one `key=value` per line, `#` comments). Never throws. */
 export function resolveRunConfig(
   choice: ConfigChoice,
   optionsText: string,
   current: { config: ConfigDict | null; configPath: string | null },
   fs: VirtualFS,
+  { withoutPretrained = false }: ResolveOptions = {},
 ): RunConfig {
   let cfg: ConfigDict;
   let source: string;
@@ -47,8 +64,11 @@ export function resolveRunConfig(
     source = choice.path;
   }
   try {
+    const pretrainedInits = findPretrainedInits(cfg);
+    if (withoutPretrained && pretrainedInits.length) cfg = withoutPretrainedInits(cfg);
     return {
       ok: true,
+      pretrainedInits,
       cfg: configToJSON(cfg) as Record<string, unknown>,
       cfgText: dumpConfig(cfg),
       cfgFileName: basenamePath(source).endsWith('.py') ? basenamePath(source) : `${workDirNameFor(source)}.py`,

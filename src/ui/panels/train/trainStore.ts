@@ -5,6 +5,7 @@
  */
 import { create } from 'zustand';
 import type { DatasetFile, TrainEvent } from '../../../engine/runner/worker_protocol';
+import type { PretrainedFile } from '../../../models/utils/pretrained';
 import { addLog, useLogsStore } from '../logs/logsStore';
 import type { WorkDirStore } from '../../../engine/runner/work_dir';
 import { keepDatasetCopy, OpfsWorkDir, openBrowserWorkDir } from '../../../engine/runner/opfs_work_dir';
@@ -27,6 +28,8 @@ export interface StartParams {
   keepDataset?: boolean;
   /** A checkpoint the user chose: copied into the work dir as `load_from/<name>` and set as `load_from`. */
   checkpoint?: { name: string; data: Blob };
+  /** Files for the config's `Pretrained` init_cfgs (none: from scratch, or a resume). */
+  pretrained?: PretrainedFile[];
 }
 
 export interface TrainStoreState extends RunState {
@@ -87,7 +90,7 @@ export const useTrainStore = create<TrainStoreState>()((set, get) => ({
       else if (p.resume) info.datasetKept = (await readRunInfo(store))?.datasetKept ?? false;
       await writeRunInfo(store, info);
       client = new TrainClient((e) => get().onEvent(e));
-      client.start({ cfg: p.cfg, cfgText: p.cfgText, cfgFileName: p.cfgFileName, workDirName: p.workDirName, files: p.files, mounts: p.mounts, backend: p.backend, resume: p.resume });
+      client.start({ cfg: p.cfg, cfgText: p.cfgText, cfgFileName: p.cfgFileName, workDirName: p.workDirName, files: p.files, mounts: p.mounts, backend: p.backend, resume: p.resume, pretrained: p.pretrained });
     } catch (e) {
       get().onEvent({ kind: 'error', message: e instanceof Error ? e.message : String(e), invalidLoss: null });
     }
