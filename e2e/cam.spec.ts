@@ -213,5 +213,17 @@ test('Open in CAM from the Dataset panel: an MNIST sample with the Inference pan
   expect(distinctColours(predicted)).toBeGreaterThan(20);
   await page.getByRole('button', { name: /^Target the ground truth \(7: / }).click();
   await expect(page.getByTestId('cam-summary')).toContainText('category 7 (', { timeout: 60_000 });
+
+  // Back to the Dataset panel for another sample: the CAM panel keeps its model and its target layer
+  await page.goto('/#/dataset');
+  await page.getByTestId('dataset-file-input').setInputFiles(FILES);
+  await expect(page.getByTestId('dataset-sample').nth(1)).toContainText('Ground truth: 2', { timeout: 60_000 });
+  await page.getByTestId('dataset-sample').nth(1).getByRole('button', { name: 'Open in CAM' }).click();
+  await expect(page.getByTestId('cam-origin')).toContainText('1.jpg from the Dataset panel, ground truth 2');
+  await expect(page.getByTestId('cam-origin')).not.toContainText('Inference panel');
+  await expect(page.getByTestId('cam-status')).toContainText('lenet5_fashion-mnist.pth: all keys loaded', { timeout: 60_000 });
+  await expect(page.getByTestId('cam-summary')).toContainText('Layer backbone.features.4, category', { timeout: 60_000 });
+  const other = await canvasPixels(page, 'GradCAM');
+  expect(other.filter((v, i) => v !== predicted[i]).length).toBeGreaterThan(500);
   expect(errors).toEqual([]);
 });
