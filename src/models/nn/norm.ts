@@ -3,7 +3,8 @@
  * `LayerNorm` (last dimension), `GroupNorm`.
  */
 import { pyBool, pyFloat } from './repr';
-import { tf, type Tensor } from '../../backends/tf';
+import { tf, type Tensor, type Tensor1D } from '../../backends/tf';
+import { batchNormTrain } from './batch_norm_train';
 import { assert } from '../../utils/assert';
 import { Module } from './module';
 
@@ -55,8 +56,7 @@ export class BatchNorm extends Module {
       return tf.batchNorm(x, this.runningMean, this.runningVar, this.bias ?? undefined, this.weight ?? undefined, this.eps);
     }
     return tf.tidy(() => {
-      const axes = [...Array(x.rank - 1).keys()];
-      const { mean, variance } = tf.moments(x, axes);
+      const { y, mean, variance } = batchNormTrain(x, this.weight as Tensor1D | null, this.bias as Tensor1D | null, this.eps);
       const n = x.size / this.numFeatures;
       tf.tidy(() => {
         const m = this.momentum;
@@ -65,8 +65,9 @@ export class BatchNorm extends Module {
         this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mu, m)));
         this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
       });
+      tf.dispose([mean, variance]);
       this.setCounter('num_batches_tracked', this.getCounter('num_batches_tracked') + 1);
-      return tf.batchNorm(x, mean, variance, this.bias ?? undefined, this.weight ?? undefined, this.eps);
+      return y;
     });
   }
 

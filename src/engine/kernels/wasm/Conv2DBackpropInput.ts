@@ -1,11 +1,92 @@
-import { backend_util, Conv2DBackpropInput, type Conv2DBackpropInputAttrs, type KernelBackend, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, Conv2DBackpropInput, type Conv2DBackpropInputAttrs, type KernelBackend, type KernelConfig, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import { KernelScope } from '../kernel_scope';
 
+type ConvInfo = ReturnType<typeof backend_util.computeConv2DInfo>;
+
+/** The filter taps that reach output phase `r` (rows ≡ r mod stride): first tap, count, and their first dy offset. */
+export function phaseTaps(r: number, pad: number, stride: number, k: number): { first: number; count: number; offset: number } {
+  const first = (((r + pad) % stride) + stride) % stride;
+  const count = first < k ? Math.floor((k - 1 - first) / stride) + 1 : 0;
+  return { first, count, offset: (r + pad - first) / stride };
+}
+
 /**
- * The input gradient of a 2-D convolution as one forward convolution, which the WASM backend runs through
- * XNNPACK (its own Conv2DBackpropInput is a plain loop, tens of times slower on ResNet shapes): dY spread by
- * the stride (zeros in between), padded by (k − 1 − pad), convolved with the filter rotated by 180° and with
- * its channel axes swapped.
+ * dy's rows (or columns) that phase `r` reads, as a crop of dy then zero padding, so that a 'valid' convolution with
+ * the phase's `count` taps gives `size` outputs: rows `offset − count + 1 … size − 1 + offset` of dy, zeros outside.
+ * Null when none of them lies inside dy.
+ */
+function phaseWindow(offset: number, count: number, size: number, dyLen: number): { crop: [number, number]; pad: [number, number] } | null {
+  const start = offset - count + 1;
+  const end = size - 1 + offset;
+  const lo = Math.max(0, start);
+  const hi = Math.min(dyLen - 1, end);
+  if (hi < lo) return null;
+  return { crop: [lo, hi - lo + 1], pad: [lo - start, end - hi] };
+}
+
+/**
+ * One output phase (rows ≡ ry mod sh, columns ≡ rx mod sw) of the input gradient: the taps of the filter that reach
+ * it, flipped, convolved over the part of dy they read. `swapped` is the filter with its channel axes swapped
+ * ([kh, kw, co, ci]). Returns [n, hp, wp, ci] (zeros when no tap reaches the phase).
+ */
+function phase(scope: KernelScope, dy: TensorInfo, swapped: TensorInfo, info: ConvInfo, ry: number, rx: number, hp: number, wp: number): TensorInfo {
+  const { batchSize: n, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
+  const rows = phaseTaps(ry, padInfo.top, sh, kh);
+  const cols = phaseTaps(rx, padInfo.left, sw, kw);
+  const rw = rows.count > 0 ? phaseWindow(rows.offset, rows.count, hp, oh) : null;
+  const cw = cols.count > 0 ? phaseWindow(cols.offset, cols.count, wp, ow) : null;
+  if (!rw || !cw) return scope.run('Fill', {}, { shape: [n, hp, wp, ci], value: 0, dtype: 'float32' });
+  const cropped = scope.run('Slice', { x: dy }, { begin: [0, rw.crop[0], cw.crop[0], 0], size: [n, rw.crop[1], cw.crop[1], co] });
+  const padded = scope.run('PadV2', { x: cropped }, { paddings: [[0, 0], rw.pad, cw.pad, [0, 0]], constantValue: 0 });
+  const taps = scope.run('StridedSlice', { x: swapped }, {
+    begin: [rows.first, cols.first, 0, 0],
+    end: [rows.first + (rows.count - 1) * sh + 1, cols.first + (cols.count - 1) * sw + 1, co, ci],
+    strides: [sh, sw, 1, 1],
+    beginMask: 0,
+    endMask: 0,
+    ellipsisMask: 0,
+    newAxisMask: 0,
+    shrinkAxisMask: 0,
+  });
+  const flipped = scope.run('Reverse', { x: taps }, { dims: [0, 1] });
+  return scope.run('Conv2D', { x: padded, filter: flipped }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
+}
+
+/** Interleaves `parts[k]` ([n, h, w, c] each) along `axis` (1 or 2): part k gives indices ≡ k mod parts.length. */
+function interleave(scope: KernelScope, parts: TensorInfo[], axis: 1 | 2): TensorInfo {
+  if (parts.length === 1) return parts[0];
+  const [n, h, w, c] = parts[0].shape;
+  const expanded = parts.map((p) => scope.reshape(p, axis === 1 ? [n, h, 1, w, c] : [n, h, w, 1, c]));
+  const joined = scope.run('Concat', expanded as unknown as NamedTensorInfoMap, { axis: axis + 1 });
+  return scope.reshape(joined, axis === 1 ? [n, h * parts.length, w, c] : [n, h, w * parts.length, c]);
+}
+
+/**
+ * Strided case without the zeros: for stride s, the input rows ≡ r (mod s) receive only the taps i ≡ r + pad
+ * (mod s), so the gradient is s_h·s_w stride-1 convolutions of dy with sub-filters (together exactly the filter's
+ * taps, where spreading dy with zeros would multiply s_h·s_w times as many), interleaved.
+ */
+function stridedInputGradient(scope: KernelScope, dy: TensorInfo, filter: TensorInfo, info: ConvInfo): TensorInfo {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, strideHeight: sh, strideWidth: sw } = info;
+  const hp = Math.ceil(h / sh);
+  const wp = Math.ceil(w / sw);
+  const swapped = scope.run('Transpose', { x: filter }, { perm: [0, 1, 3, 2] });
+  const rowsOfPhases: TensorInfo[] = [];
+  for (let ry = 0; ry < sh; ry++) {
+    const phases: TensorInfo[] = [];
+    for (let rx = 0; rx < sw; rx++) phases.push(phase(scope, dy, swapped, info, ry, rx, hp, wp));
+    rowsOfPhases.push(interleave(scope, phases, 2));
+  }
+  const full = interleave(scope, rowsOfPhases, 1);
+  if (full.shape[1] === h && full.shape[2] === w) return full;
+  return scope.run('Slice', { x: full }, { begin: [0, 0, 0, 0], size: [n, h, w, ci] });
+}
+
+/**
+ * The input gradient of a 2-D convolution as forward convolutions, which the WASM backend runs through XNNPACK
+ * (its own Conv2DBackpropInput is a plain loop, tens of times slower on ResNet shapes): stride 1 is dy padded by
+ * (k − 1 − pad) and convolved with the filter rotated by 180° with its channel axes swapped; larger strides split
+ * into phases ({@link stridedInputGradient}).
  */
 export function conv2DBackpropInputComposite(backendName: string): KernelConfig {
   return {
@@ -16,24 +97,15 @@ export function conv2DBackpropInputComposite(backendName: string): KernelConfig 
       const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Conv2DBackpropInputAttrs;
       if (dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropInput on '${backendName}': only NHWC is supported, got ${dataFormat}`);
       const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-      const { batchSize: n, inHeight: h, inWidth: w, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, outChannels: co, padInfo } = info;
+      const { inHeight: h, inWidth: w, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, padInfo } = info;
       const scope = new KernelScope(backend as KernelBackend, backendName);
-      let g = dy;
-      if (sh > 1 || sw > 1) {
-        const six = scope.reshape(dy, [n, oh, 1, ow, 1, co]);
-        const spread = scope.run('PadV2', { x: six }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 });
-        g = scope.reshape(spread, [n, oh * sh, ow * sw, co]);
-      }
-      // Rows of the spread gradient that are used, then the padding that makes a 'valid' conv give H × W.
-      const hd = (oh - 1) * sh + 1;
-      const wd = (ow - 1) * sw + 1;
-      if (g.shape[1] !== hd || g.shape[2] !== wd) g = scope.run('Slice', { x: g }, { begin: [0, 0, 0, 0], size: [n, hd, wd, co] });
+      if (sh > 1 || sw > 1) return scope.finish(stridedInputGradient(scope, dy, filter, info));
       const top = kh - 1 - padInfo.top;
       const left = kw - 1 - padInfo.left;
-      const bottom = h + kh - 1 - hd - top;
-      const right = w + kw - 1 - wd - left;
+      const bottom = h + kh - 1 - oh - top;
+      const right = w + kw - 1 - ow - left;
       if (top < 0 || left < 0 || bottom < 0 || right < 0) throw new Error(`Conv2DBackpropInput on '${backendName}': padding ${JSON.stringify(padInfo)} larger than the filter is not supported`);
-      const padded = scope.run('PadV2', { x: g }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
+      const padded = scope.run('PadV2', { x: dy }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
       const flipped = scope.run('Reverse', { x: filter }, { dims: [0, 1] });
       const swapped = scope.run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
       const dx = scope.run('Conv2D', { x: padded, filter: swapped }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
