@@ -32,6 +32,7 @@ declare global {
 }
 
 export function installTestHooks(): void {
+  void import('./benchHooks').then((m) => m.installBenchHooks()); // window.__mmpwBench (bench-browser CLI)
   window.__mmpw = {
     runOpOnAllBackends: (backends) => runOpOnAllBackends(backends),
     async backendReady() {
