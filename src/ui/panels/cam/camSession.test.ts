@@ -62,6 +62,17 @@ describe('CamSession', () => {
     const up = c.rows.slice(0, 2).map((r) => resizeBilinearF32(r.maps[1].feature!.data, r.maps[1].feature!.height, r.maps[1].feature!.width, 32, 32));
     const mean = new Float64Array(32 * 32).map((_, k) => (Math.max(up[0][k], 0) + Math.max(up[1][k], 0)) / 2);
     expect(maxDiff(c.rows[2].maps[1].grayscale, Float32Array.from(minMaxScale(mean)))).toBeLessThan(1e-6);
+    // each row is exactly the CAM of its layer alone (one pass per layer serves the rows and the aggregate)
+    const layer4 = session.cam({ methods: ['LayerCAM'], layers: ['backbone.layer4'], category: 3, ...plain });
+    expect(c.rows[1].maps[1].grayscale).toEqual(layer4.rows[0].maps[0].grayscale);
+    expect(c.rows[1].maps[1].original).toEqual(layer4.rows[0].maps[0].original);
+    // aug_smooth: each layer's row has its own augmented passes, equal to that layer alone with aug_smooth
+    const aug = { ...plain, augSmooth: true };
+    const d = session.cam({ methods: ['GradCAM'], layers: ['backbone.layer3.1', 'backbone.layer4'], category: 3, ...aug });
+    const d0 = session.cam({ methods: ['GradCAM'], layers: ['backbone.layer3.1'], category: 3, ...aug });
+    expect(d.rows[0].maps[0].grayscale).toEqual(d0.rows[0].maps[0].grayscale);
+    expect(maxDiff(d0.rows[0].maps[0].grayscale, c.rows[0].maps[0].grayscale)).toBeGreaterThan(0.01);
+    expect(maxDiff(d.rows[2].maps[0].grayscale, d.rows[0].maps[0].grayscale)).toBeGreaterThan(0.01);
     expect(tf.memory().numTensors).toBe(tensors);
   });
 

@@ -16,7 +16,7 @@ import { imresize } from '../../../image/geometric';
 import type { ImageArray, PixelData } from '../../../image/image';
 import { camOnOriginal, modelInputOf, prepareCamSample, sourceImage, testPipelineOf, type CamSample, type InputGeometry } from '../../../tools/visualization/vis_cam';
 import type { TransformSpec } from '../../../datasets/transforms/compose';
-import { backboneExtraTokens, computeCams, defaultTargetLayer, moduleTree, targetLayersOf, type CamResult } from '../../../visualization/cam';
+import { backboneExtraTokens, computeCams, defaultTargetLayer, minMaxScale, moduleTree, resizeBilinearF32, targetLayersOf, type CamResult, type LayerCam } from '../../../visualization/cam';
 import type { CamConfigSource, CamRow, CamRunResult, CamSettings, ImageResult, LoadResult, MethodMaps } from './protocol';
 import { uniqueLayerNames } from './layerSelection';
 
@@ -60,6 +60,20 @@ export function camPipelineOf(cfg: Dict): { pipeline: TransformSpec[]; fromConfi
   const pre = (modelConfigOf(cfg).data_preprocessor ?? cfg.data_preprocessor ?? {}) as Dict;
   const gray = Array.isArray(pre.mean) && pre.mean.length === 1;
   return { pipeline: [{ type: 'LoadImageFromFile', ...(gray ? { color_type: 'grayscale' } : {}) }, ...pipeline], fromConfig };
+}
+
+/**
+ * One layer's CAM over the input (`grayscale_cam` of that layer alone): its ReLU'd, scaled feature map resized to
+ * the input, `max(·, 0)`, min-max scaled, as pytorch-grad-cam's aggregate_multi_layers does for a single layer.
+ */
+export function singleLayerCam(layer: LayerCam, height: number, width: number): Float32Array {
+  const n = layer.maps.length / (layer.height * layer.width);
+  const out = new Float32Array(n * height * width);
+  for (let i = 0; i < n; i++) {
+    const up = resizeBilinearF32(layer.maps.subarray(i * layer.height * layer.width, (i + 1) * layer.height * layer.width), layer.height, layer.width, height, width);
+    out.set(minMaxScale(Float64Array.from(up, (v) => Math.max(v, 0))), i * height * width);
+  }
+  return out;
 }
 
 /** Class names: the checkpoint's, else a known dataset's by class count, else the indices. */
@@ -180,8 +194,17 @@ export class CamSession {
     const layers = uniqueLayerNames(targetLayersOf(model, { targetLayers: settings.layers, vitLike: settings.vitLike, numExtraTokens: settings.numExtraTokens }).map((l) => l.name));
     // One row per layer (its own CAM, as vis_cam draws a single target layer), then vis_cam's own picture for
     // several layers: the layers' CAMs averaged (pytorch-grad-cam's aggregate_multi_layers).
-    const rows: CamRow[] = layers.map((name) => ({ layer: name, kind: 'layer', maps: this.methodMaps(computeCams(model, this.x!, settings.methods, { ...shared, targetLayers: [name] }), true) }));
-    if (layers.length > 1) rows.push({ layer: layers.join(' + '), kind: 'aggregate', maps: this.methodMaps(computeCams(model, this.x, settings.methods, { ...shared, targetLayers: layers }), false) });
+    let rows: CamRow[];
+    if (!settings.augSmooth) {
+      // One pass per layer serves both: a layer's CAM is its scaled feature map resized, as for that layer alone.
+      const all = computeCams(model, this.x, settings.methods, { ...shared, targetLayers: layers });
+      rows = layers.map((name, i) => ({ layer: name, kind: 'layer', maps: this.methodMaps(all.map((r) => ({ ...r, layers: [r.layers[i]], grayscale: layers.length > 1 ? singleLayerCam(r.layers[i], r.inputHeight, r.inputWidth) : r.grayscale })), true) }));
+      if (layers.length > 1) rows.push({ layer: layers.join(' + '), kind: 'aggregate', maps: this.methodMaps(all, false) });
+    } else {
+      // aug_smooth averages each augmentation's CAM: a layer's own CAM needs its own augmented passes.
+      rows = layers.map((name) => ({ layer: name, kind: 'layer', maps: this.methodMaps(computeCams(model, this.x!, settings.methods, { ...shared, targetLayers: [name] }), true) }));
+      if (layers.length > 1) rows.push({ layer: layers.join(' + '), kind: 'aggregate', maps: this.methodMaps(computeCams(model, this.x, settings.methods, { ...shared, targetLayers: layers }), false) });
+    }
     const ms = performance.now() - t0;
     const category = this.lastCategory;
     return { layers, category, categoryName: this.classes[category] ?? String(category), rows, ms };
