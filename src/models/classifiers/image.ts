@@ -133,11 +133,35 @@ export class ImageClassifier extends Module<Tensor, Tensor | Tensor[]> {
     }
   }
 
+  /**
+   * `predict` with an asynchronous read of the scores (same predictions): on WebGPU a synchronous read goes through
+   * canvases and loses the device on SwiftShader, so the panels and the WebGPU paths use this one.
+   */
+  async predictAsync(inputs: Tensor, dataSamples: (DataSample | null)[] | null = null): Promise<DataSample[]> {
+    assert(this.head, () => 'ImageClassifier: predict needs a head');
+    const feats = this.featuresNHWC(inputs);
+    try {
+      return await this.head.predictAsync(feats, dataSamples);
+    } finally {
+      tf.dispose(feats);
+    }
+  }
+
   /** mmengine `test_step`: preprocess a loader batch, then predict. */
   testStep(data: PreprocessorInput): DataSample[] {
     const { inputs, data_samples } = this.dataPreprocessor.forward(data, false);
     try {
       return this.predict(inputs, data_samples);
+    } finally {
+      inputs.dispose();
+    }
+  }
+
+  /** `testStep` through {@link predictAsync} (no synchronous GPU read). */
+  async testStepAsync(data: PreprocessorInput): Promise<DataSample[]> {
+    const { inputs, data_samples } = this.dataPreprocessor.forward(data, false);
+    try {
+      return await this.predictAsync(inputs, data_samples);
     } finally {
       inputs.dispose();
     }

@@ -109,17 +109,39 @@ export class ClsHead extends Module<Tensor[], Tensor> {
     return out;
   }
 
-  /** Softmax scores and argmax labels, written into (copies of) the data samples. */
-  protected getPredictions(score: Tensor, dataSamples?: (DataSample | null)[] | null): DataSample[] {
-    const probs = tf.tidy(() => tf.softmax(score, -1));
-    const data = probs.dataSync() as Float32Array;
-    probs.dispose();
-    const [n, c] = [score.shape[0], score.shape[1]!];
+  /**
+   * `predict` reading the scores asynchronously: the same predictions, without a synchronous GPU → CPU read (which
+   * tfjs's WebGPU backend does through canvases, and which loses the device on SwiftShader). Use it on GPU backends.
+   */
+  async predictAsync(feats: Tensor[], dataSamples?: (DataSample | null)[] | null): Promise<DataSample[]> {
+    const probs = tf.tidy(() => this.probabilities(this.call(feats)));
+    try {
+      return this.samplesFromProbabilities((await probs.data()) as Float32Array, probs.shape as [number, number], dataSamples);
+    } finally {
+      probs.dispose();
+    }
+  }
+
+  /** Scores → probabilities: softmax (sigmoid in the multi-label heads). */
+  protected probabilities(score: Tensor): Tensor {
+    return tf.softmax(score, -1);
+  }
+
+  /** Read probabilities (N, C) → `pred_score` and the argmax `pred_label`, written into (copies of) the data samples. */
+  protected samplesFromProbabilities(data: Float32Array, [n, c]: [number, number], dataSamples?: (DataSample | null)[] | null): DataSample[] {
     return Array.from({ length: n }, (_, i) => {
       const s = data.slice(i * c, (i + 1) * c);
       let best = 0;
       for (let j = 1; j < c; j++) if (s[j] > s[best]) best = j;
       return { ...(dataSamples?.[i] ?? {}), pred_score: s, pred_label: [best] };
     });
+  }
+
+  /** Softmax scores and argmax labels, written into (copies of) the data samples. */
+  protected getPredictions(score: Tensor, dataSamples?: (DataSample | null)[] | null): DataSample[] {
+    const probs = tf.tidy(() => this.probabilities(score));
+    const data = probs.dataSync() as Float32Array;
+    probs.dispose();
+    return this.samplesFromProbabilities(data, [score.shape[0], score.shape[1]!], dataSamples);
   }
 }

@@ -47,11 +47,12 @@ export class MultiLabelClsHead extends ClsHead {
     });
   }
 
-  protected override getPredictions(score: Tensor, dataSamples?: (DataSample | null)[] | null): DataSample[] {
-    const probs = tf.tidy(() => tf.sigmoid(score));
-    const data = probs.dataSync() as Float32Array;
-    probs.dispose();
-    const [n, c] = [score.shape[0], score.shape[1]!];
+  protected override probabilities(score: Tensor): Tensor {
+    return tf.sigmoid(score);
+  }
+
+  /** Sigmoid scores; labels are the classes at or above `thr`, or the `topk` best when `thr` is unset. */
+  protected override samplesFromProbabilities(data: Float32Array, [n, c]: [number, number], dataSamples?: (DataSample | null)[] | null): DataSample[] {
     return Array.from({ length: n }, (_, i) => {
       const s = data.slice(i * c, (i + 1) * c);
       let label: number[];
