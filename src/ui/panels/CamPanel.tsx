@@ -419,7 +419,7 @@ export default function CamPanel() {
             </div>
           ) : null}
           {grid.length ? (
-            <div className="cam-grid" role="table" aria-label="CAMs: methods side by side, one row per target layer" style={{ gridTemplateColumns: `minmax(6rem, max-content) repeat(${methodsShown.length}, minmax(150px, 1fr))` }}>
+            <div className="cam-grid" role="table" aria-label="CAMs: methods side by side, one row per target layer" style={{ gridTemplateColumns: `minmax(7rem, max-content) repeat(${methodsShown.length}, minmax(150px, 1fr))` }}>
               <div role="row" className="cam-grid-row">
                 <span role="columnheader" className="cam-grid-corner">
                   target layer
@@ -433,12 +433,13 @@ export default function CamPanel() {
               {grid.map((row) => (
                 <div role="row" className="cam-grid-row" key={row.layer} data-testid="cam-row" data-layer={row.layer} data-kind={row.kind}>
                   <span role="rowheader" className="cam-grid-layer">
-                    <code>{rowLabel(row)}</code>
+                    <code>{rowLabel(row).replace(/\./g, '.\u200b')}</code>
                   </span>
                   {row.cells.map((c) => (
                     <div role="cell" key={c.method}>
                       <CamCanvas
                         title={`${c.method} (${c.feature ? `${c.feature.width}×${c.feature.height} map` : 'mean of the layers'})`}
+                        caption={c.feature ? `${c.feature.width}×${c.feature.height} map` : 'mean of the layers'}
                         rgb={c.rgb}
                         width={c.w}
                         height={c.h}
