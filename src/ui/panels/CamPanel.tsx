@@ -179,6 +179,7 @@ export default function CamPanel() {
   useEffect(() => {
     if (!model || !imageInfo || !client.current || !settings.methods.length || loading.current) return;
     const my = ++seq.current.cam;
+    if (!settings.layers.length && !model.defaultLayer) return setRun(null); // vis_cam has no default here: a layer must be picked
     setBusy('computing CAMs…');
     setError(null);
     client.current
@@ -402,6 +403,11 @@ export default function CamPanel() {
               ) : null}
               {origin.warning ? <div role="status">{origin.warning}</div> : null}
             </div>
+          ) : null}
+          {model && imageInfo && !model.defaultLayer && !settings.layers.length ? (
+            <p className="error-box" role="status" data-testid="cam-need-layer">
+              {model.defaultLayerNote}: pick a target layer in the module tree (or type its name), as vis_cam's <code>--target-layers</code>.
+            </p>
           ) : null}
           {imageInfo ? (
             <p className="muted">
