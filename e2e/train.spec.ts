@@ -174,4 +174,28 @@ test('fine-tuning: a Pretrained backbone init_cfg asks for its checkpoint (a fai
   await expect(page.getByTestId('train-finished')).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId('train-log')).toContainText(`load backbone in model from: ${LENET_URL}`);
   await expect(page.getByTestId('train-log')).toContainText('Epoch(train) [1][4/4]');
+  await page.screenshot({ path: 'test-results/train-pretrained.png', fullPage: true });
+});
+
+test('fine-tuning: a checkpoint URL that allows cross-origin reads downloads, is cached, and is offered from the offline cache after a reload', async ({ page }) => {
+  test.skip(!existsSync(LENET_PTH), `${LENET_PTH} is absent`);
+  test.setTimeout(90_000);
+  // A server that sends CORS headers (download.openmmlab.com does not): the page may read the file.
+  await page.route('https://download.openmmlab.com/**', (route) =>
+    route.fulfill({ status: 200, body: readFileSync(LENET_PTH), headers: { 'content-type': 'application/octet-stream', 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' } }),
+  );
+  const options = `${OPTIONS(1)}\nmodel.backbone.init_cfg.type=Pretrained\nmodel.backbone.init_cfg.checkpoint=${LENET_URL}\nmodel.backbone.init_cfg.prefix=backbone`;
+  await setup(page, 1);
+  await page.getByLabel('cfg-options').fill(options);
+  const region = page.getByRole('region', { name: 'Pretrained checkpoints' });
+  await region.getByRole('button', { name: 'Download', exact: true }).click();
+  const name = LENET_URL.split('/').pop()!;
+  await expect(page.getByTestId('train-pretrained-chosen')).toContainText(`${name} (`);
+  await expect(page.getByTestId('train-pretrained-chosen')).toContainText('downloaded');
+  await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled();
+  await page.reload();
+  await setup(page, 1);
+  await page.getByLabel('cfg-options').fill(options);
+  await expect(page.getByTestId('train-pretrained-chosen')).toContainText('from the offline checkpoint cache');
+  await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled();
 });

@@ -179,7 +179,7 @@ export async function runBrowserBench(options: BrowserBenchOptions = {}): Promis
     for (const batch of batches) {
       const estimate = perImageMs === null ? 0 : (perImageMs * batch) / 1000;
       if (perImageMs !== null && estimate * 2 > left()) {
-        report({ note: `${backend}: forward batch ${batch} skipped: about ${estimate.toFixed(0)} s per call (linear from batch ${batches[0]}), ${left().toFixed(0)} s of the budget left; raise --max-seconds to measure it` });
+        report({ note: `${backend}: forward batch ${batch} skipped: about ${estimate.toFixed(0)} s per call (linear from batch ${batches[0]}), ${Math.max(0, left()).toFixed(0)} s of the budget left; raise --max-seconds to measure it` });
         continue;
       }
       const x = tf.randomNormal([batch, 3, 32, 32], 0, 1, 'float32', 1);
@@ -217,7 +217,7 @@ export async function runBrowserBench(options: BrowserBenchOptions = {}): Promis
     // step must fit in what is left of the budget.
     const estimate = steady32 === null ? null : (3 * steady32 * (trainBatch / 32)) / 1000;
     if (estimate !== null && estimate * 2 > left()) {
-      report({ note: `${backend}: training step (batch ${trainBatch}) skipped: about ${estimate.toFixed(0)} s per step estimated (3× the forward), ${left().toFixed(0)} s of the budget left; raise --max-seconds to measure it` });
+      report({ note: `${backend}: training step (batch ${trainBatch}) skipped: about ${estimate.toFixed(0)} s per step estimated (3× the forward), ${Math.max(0, left()).toFixed(0)} s of the budget left; raise --max-seconds to measure it` });
     } else {
       const trainModel = buildClassifier(RESNET18_CIFAR, { seed: 0 });
       const runnerModel = new ClassifierRunnerModel(trainModel);
