@@ -9,7 +9,7 @@
 import { deepCopy, isDict, type ConfigDict } from '../../config';
 import { loadCheckpoint } from '../../fileio';
 import { pretrainedSource, type PretrainedLoaded } from '../nn/init';
-import type { LoadReport, StateDict } from '../nn/state_dict';
+import { formatLoadReport, type LoadReport, type StateDict } from '../nn/state_dict';
 
 /** One `Pretrained` init_cfg found in a config. */
 export interface PretrainedInitRef {
@@ -168,15 +168,14 @@ export function pretrainedReport(modelKeys: Iterable<string>, loaded: readonly P
   return { loads, notLoaded: keys.filter((k) => !filled.has(k)) };
 }
 
-/** mmengine's log lines for the loads (`load backbone in model from: …`), then what did not match. */
+/** mmengine's log lines for the loads (`load backbone in model from: …`), then what did not match (as `load_state_dict` logs it). */
 export function formatPretrainedReport(r: PretrainedReport): string[] {
   const lines: string[] = [];
   for (const l of r.loads) {
     lines.push(l.prefix ? `load ${l.prefix} in model from: ${l.checkpoint}` : `load model from: ${l.checkpoint}`);
     lines.push(`  ${l.loaded} tensors of ${l.module || 'the model'} loaded from ${l.file}`);
-    if (l.report.unexpectedKeys.length) lines.push(`  unexpected key in source state_dict: ${l.report.unexpectedKeys.join(', ')}`);
-    for (const m of l.report.shapeMismatches) lines.push(`  size mismatch for ${m.key}: copying a param with shape (${m.got.join(', ')}) from checkpoint, the shape in current model is (${m.expected.join(', ')})`);
-    if (l.report.missingKeys.length) lines.push(`  missing keys in source state_dict: ${l.report.missingKeys.join(', ')}`);
+    const problems = formatLoadReport(l.report);
+    if (problems) lines.push(...problems.split('\n').map((line) => `  ${line}`));
   }
   if (r.loads.length && r.notLoaded.length) lines.push(`not in any pretrained checkpoint (keep their initialisation): ${r.notLoaded.join(', ')}`);
   return lines;
