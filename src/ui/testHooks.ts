@@ -6,6 +6,7 @@ import { memorySnapshot, microBenchmark, runOpOnAllBackends, tf, wasmThreadCount
 import { useBackendStore } from './backend/pageBackends';
 import { useStudioStore } from './store/studioStore';
 import type { WorkerCheckResult } from './backend/backendCheck.worker';
+import type { ParityResult } from '../models/testing/parity_core';
 
 export interface StudioTestHooks {
   /** Runs the fixed conv2d + matMul on each backend and diffs against CPU. */
@@ -23,6 +24,19 @@ export interface StudioTestHooks {
   checkWorker(backend: BackendName): Promise<WorkerCheckResult>;
   /** The merged config of the Config panel (plain data) and its path. */
   config(): { config: unknown; path: string | null };
+  /**
+   * Model-level parity on one backend of this page: fetches a reference model's `_cfg.json`, checkpoint and `_io.npz`
+   * (URLs; the e2e spec serves `shared/reference/models` under a test route), builds and runs the model through the
+   * engine on `backend`, and returns the largest error per stored output. The previous backend is restored.
+   */
+  modelParity(files: ModelParityFiles, backend: BackendName): Promise<ParityResult>;
+}
+
+/** Where `modelParity` fetches a reference model's files; `checkpoint`'s file name picks the format (.pth / .safetensors). */
+export interface ModelParityFiles {
+  cfg: string;
+  checkpoint: string;
+  io: string;
 }
 
 declare global {
@@ -59,5 +73,29 @@ export function installTestHooks(): void {
       }).finally(() => worker.terminate());
     },
     config: () => ({ config: useStudioStore.getState().config, path: useStudioStore.getState().configPath }),
+    modelParity: (files, backend) => modelParity(files, backend),
   };
+}
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+async function modelParity(files: ModelParityFiles, backend: BackendName): Promise<ParityResult> {
+  const [{ measureParityFromBytes }, { parseNpz }, { ensureRegistered }] = await Promise.all([
+    import('../models/testing/parity_core'),
+    import('../fileio/npy'),
+    import('../backends/register'),
+  ]);
+  const [cfg, checkpoint, io] = await Promise.all([fetchBytes(files.cfg), fetchBytes(files.checkpoint), fetchBytes(files.io)]);
+  const previous = tf.getBackend();
+  if (!(await ensureRegistered(backend)) || !(await tf.setBackend(backend))) throw new Error(`the ${backend} backend is not available in this page`);
+  try {
+    const name = files.checkpoint.replace(/^.*\//, '');
+    return await measureParityFromBytes(JSON.parse(new TextDecoder().decode(cfg)) as Record<string, unknown>, { data: checkpoint, name }, parseNpz(io, files.io.replace(/^.*\//, '')));
+  } finally {
+    if (previous) await tf.setBackend(previous);
+  }
 }
