@@ -199,3 +199,22 @@ test('fine-tuning: a checkpoint URL that allows cross-origin reads downloads, is
   await expect(page.getByTestId('train-pretrained-chosen')).toContainText('from the offline checkpoint cache');
   await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled();
 });
+
+test('fine-tuning: a Pretrained init_cfg without its prefix loads nothing, and the report says so with the unexpected keys', async ({ page }) => {
+  test.skip(!existsSync(LENET_PTH), `${LENET_PTH} is absent`);
+  test.setTimeout(90_000);
+  await setup(page, 1);
+  await page.getByLabel('cfg-options').fill(`${OPTIONS(1)}\nmodel.backbone.init_cfg.type=Pretrained\nmodel.backbone.init_cfg.checkpoint=checkpoints/lenet5.pth`);
+  const region = page.getByRole('region', { name: 'Pretrained checkpoints' });
+  await expect(region).toContainText('prefix None');
+  // A local path: no download offered, the file is dropped.
+  await expect(region.getByRole('button', { name: 'Download', exact: true })).toHaveCount(0);
+  await region.getByLabel('Pretrained checkpoint file for checkpoints/lenet5.pth').setInputFiles({ name: 'lenet5.pth', mimeType: 'application/octet-stream', buffer: readFileSync(LENET_PTH) });
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const report = page.getByTestId('train-pretrained-report');
+  await expect(report).toContainText('backbone ← lenet5.pth: 0 tensors loaded', { timeout: 60_000 });
+  await expect(report.getByRole('alert')).toContainText('Nothing was loaded from lenet5.pth');
+  await expect(report).toContainText('unexpected key in source state_dict: backbone.features.0.weight');
+  await expect(report).toContainText('missing keys in source state_dict: features.0.weight');
+  await expect(page.getByTestId('train-finished')).toBeVisible({ timeout: 60_000 });
+});

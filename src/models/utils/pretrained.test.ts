@@ -156,4 +156,21 @@ describe.skipIf(!existsSync(RESNET) || !existsSync(RESNET_ST))('loading Pretrain
     await expect(buildWithPretrained(files, () => buildClassifier(wrong))).rejects.toThrow(/no key of .* starts with prefix 'encoder\.'/);
     expect(pretrainedSource.load).toBeNull();
   });
+
+  it('a backbone init_cfg without its prefix loads nothing: mmengine names the same keys with and without the prefix', async () => {
+    const cfg = JSON.parse(JSON.stringify(configToJSON(parseConfigText(FINETUNE))).replace(',"prefix":"backbone"', ''));
+    const files = await readPretrainedFiles([{ checkpoint: URL_CKPT, name: 'r.safetensors', data: new Uint8Array(readFileSync(RESNET_ST)) }]);
+    const { result: model, loaded } = await buildWithPretrained(files, () => buildClassifier(cfg, { seed: 0 }));
+    try {
+      const report = pretrainedReport(model.stateDictShapes().keys(), loaded, files);
+      const [load] = report.loads;
+      expect(load).toMatchObject({ module: 'backbone', prefix: null, loaded: 0 });
+      expect(load.report.unexpectedKeys).toContain('backbone.conv1.weight');
+      expect(load.report.unexpectedKeys).toContain('head.fc.weight');
+      expect(load.report.missingKeys).toContain('conv1.weight');
+      expect(report.notLoaded).toEqual([...model.stateDictShapes().keys()]);
+    } finally {
+      model.dispose();
+    }
+  });
 });

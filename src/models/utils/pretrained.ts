@@ -129,7 +129,10 @@ export interface PretrainedLoad {
   module: string;
   /** Model keys whose values now come from the checkpoint. */
   loaded: number;
-  /** Missing / unexpected / shape-mismatched keys, model-level names (unexpected ones as the checkpoint has them). */
+  /**
+   * Missing / unexpected / shape-mismatched keys as mmengine's `load_state_dict` logs them: relative to `module` (the
+   * checkpoint's keys after the prefix is removed), so a wrong prefix shows as the same names with and without it.
+   */
   report: LoadReport;
 }
 
@@ -151,18 +154,13 @@ export function pretrainedReport(modelKeys: Iterable<string>, loaded: readonly P
     const bad = new Set([...l.report.missingKeys, ...l.report.shapeMismatches.map((m) => m.key)].map((k) => qualify(l.module, k)));
     const ok = inModule.filter((k) => !bad.has(k));
     ok.forEach((k) => filled.add(k));
-    const ckptPrefix = l.prefix ? `${l.prefix.replace(/\.$/, '')}.` : '';
     return {
       checkpoint: l.checkpoint,
       file: files.get(l.checkpoint)?.file ?? checkpointFileName(l.checkpoint),
       prefix: l.prefix,
       module: l.module,
       loaded: ok.length,
-      report: {
-        missingKeys: l.report.missingKeys.map((k) => qualify(l.module, k)),
-        unexpectedKeys: l.report.unexpectedKeys.map((k) => ckptPrefix + k),
-        shapeMismatches: l.report.shapeMismatches.map((m) => ({ ...m, key: qualify(l.module, m.key) })),
-      },
+      report: l.report,
     };
   });
   return { loads, notLoaded: keys.filter((k) => !filled.has(k)) };

@@ -5,6 +5,7 @@
  * start, {@link PretrainedLoadReport} shows what each load matched.
  */
 import { useEffect, useState } from 'react';
+import { formatLoadReport, isCleanLoad } from '../../../models/nn/state_dict';
 import { checkpointFileName, isCheckpointUrl, type PretrainedInitRef, type PretrainedReport } from '../../../models/utils/pretrained';
 import { cacheCheckpoint, listCachedCheckpoints, readCachedCheckpoint, type CachedCheckpoint } from '../inference/checkpointCache';
 import { cachedMatch, downloadCheckpoint, type ChosenPretrained } from './pretrainedSources';
@@ -190,14 +191,13 @@ export function PretrainedLoadReport({ report }: { report: PretrainedReport | nu
               </>
             ) : null}
             : {l.loaded} tensors loaded
-            {l.report.unexpectedKeys.length > 0 && <div>unexpected keys in the checkpoint: {l.report.unexpectedKeys.join(', ')}</div>}
-            {l.report.shapeMismatches.length > 0 && (
-              <div>
-                shape mismatches (not loaded):{' '}
-                {l.report.shapeMismatches.map((m) => `${m.key}: checkpoint (${m.got.join(', ')}), model (${m.expected.join(', ')})`).join('; ')}
-              </div>
+            {l.loaded === 0 && (
+              <p className="error-box" role="alert">
+                Nothing was loaded from {l.file}: no key matched {l.module ? <code>{l.module}</code> : 'the model'}. Check the init_cfg's <code>prefix</code>{' '}
+                (the checkpoint's keys are listed as unexpected below); the run trains from the initialisation instead.
+              </p>
             )}
-            {l.report.missingKeys.length > 0 && <div>missing in the checkpoint: {l.report.missingKeys.join(', ')}</div>}
+            {!isCleanLoad(l.report) && <pre className="train-pretrained-problems">{formatLoadReport(l.report)}</pre>}
           </li>
         ))}
       </ul>
