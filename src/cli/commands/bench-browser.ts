@@ -127,13 +127,17 @@ const command: CliCommand = {
     const started = performance.now();
 
     const served = values.url ? { url: values.url.replace(/\/+$/, ''), close: async () => {} } : await serveStudio(log);
-    const { chromium } = await import('@playwright/test');
-    const browser = await chromium.launch({ executablePath: values.chromium ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: await chromiumArgs() });
     const rows: BenchRow[] = [];
     const notes: string[] = [];
     const results: (BrowserBenchResult | { backend: string; error: string })[] = [];
     let gpu: GpuInfo | null = null;
+    let browser: import('@playwright/test').Browser | null = null;
     try {
+      const { chromium } = await import('@playwright/test');
+      const executablePath = values.chromium ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+      browser = await chromium.launch({ executablePath, args: await chromiumArgs() }).catch((e: unknown) => {
+        throw new Error(`cannot start Chromium at ${executablePath} (set --chromium or CHROMIUM_PATH): ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      });
       for (const backend of backends) {
         const context = await browser.newContext();
         const page = await context.newPage();
@@ -179,7 +183,7 @@ const command: CliCommand = {
         }
       }
     } finally {
-      await browser.close().catch(() => undefined);
+      await browser?.close().catch(() => undefined);
       await served.close();
     }
     const seconds = (performance.now() - started) / 1000;
