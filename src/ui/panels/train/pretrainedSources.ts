@@ -1,8 +1,9 @@
 /**
  * Where the Train panel gets the files for a config's `Pretrained` init_cfgs: a dropped `.pth` / `.safetensors`, the
  * studio's offline checkpoint cache (IndexedDB, shared with the Inference panel), or a download of the config's URL
- * (`download.openmmlab.com` sends no CORS headers, so in a page this usually fails: the message says so and what to
- * do). Decides whether a run may start: every checkpoint given, or "train from scratch" chosen.
+ * (a page can read it only when the server sends CORS headers, and only online: a failure says which and what to do;
+ * a downloaded file is cached for next time). Decides whether a run may start: every checkpoint given, or "train from
+ * scratch" chosen.
  */
 import type { PretrainedFile } from '../../../models/utils/pretrained';
 import { checkpointFileName, isCheckpointUrl } from '../../../models/utils/pretrained';
