@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { encode as encodePng } from 'fast-png';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 
 /**
  * Inference panel in Chromium: drop the resnet18_cifar_w16 reference config + checkpoint and real photos → top-k
@@ -67,6 +67,69 @@ test('drop config + checkpoint + images: top-k bars, bad file message, JSON down
   await page.getByTestId('inference-images').setInputFiles(IMGS[0]);
   await expect(page.getByRole('article', { name: 'result for dog.jpg' }).getByTestId('inference-bar')).toHaveCount(5, { timeout: 60_000 });
   expect(parseFloat((await page.getByRole('article', { name: 'result for dog.jpg' }).locator('.inf-bar-score').first().textContent())!)).toBeCloseTo(scores[0], 2);
+  expect(errors).toEqual([]);
+});
+
+/** The panel's JSON download, parsed. */
+async function downloadResults(page: Page) {
+  const download = page.waitForEvent('download');
+  await page.getByTestId('inference-download').click();
+  const file = await download;
+  return JSON.parse(readFileSync((await file.path())!, 'utf8')) as {
+    backend: string;
+    requested_backend: string;
+    first_inference_ms: number | null;
+    results: { image: string; backend: string; pred_label: number; pred_scores: number[]; first: boolean; forwardMs: number }[];
+  };
+}
+
+test('the worker runs on the studio backend: webgpu and webgl give the wasm top-1 and scores within 1e-3', async ({ page }) => {
+  test.setTimeout(300_000);
+  const IMG = resolve(SHARED, 'data/images/demo.JPEG');
+  test.skip(![CFG, CKPT, IMG].every(existsSync), `reference files absent under ${SHARED}`);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/?backend=wasm#/inference');
+  // The panel follows the studio's backend (here the URL's wasm) until its own selector says otherwise.
+  await expect(page.getByLabel('backend', { exact: true })).toHaveValue('studio');
+  await expect(page.getByLabel('backend', { exact: true }).locator('option').first()).toHaveText('studio choice (wasm)');
+  await page.getByTestId('inference-config').setInputFiles(CFG);
+  await page.getByTestId('inference-checkpoint').setInputFiles(CKPT);
+  await expect(page.getByTestId('inference-status')).toContainText('on wasm with resnet18_cifar_w16.safetensors', { timeout: 60_000 });
+  await page.getByTestId('inference-images').setInputFiles(IMG);
+  const card = page.getByRole('article', { name: 'result for demo.JPEG' });
+  await expect(card.getByTestId('inference-bar')).toHaveCount(5, { timeout: 60_000 });
+  await expect(card.getByTestId('inference-time')).toContainText('ms on wasm (first)');
+  await expect(page.getByTestId('inference-latency')).toContainText('wasm: first inference');
+  const wasm = (await downloadResults(page)).results[0];
+  expect(wasm.backend).toBe('wasm');
+
+  for (const backend of ['webgpu', 'webgl'] as const) {
+    const t0 = Date.now();
+    if (backend === 'webgpu') {
+      // The status bar's choice moves the panel's worker too.
+      await page.getByLabel('Backend choice').selectOption('webgpu');
+      await expect(page.getByLabel('backend', { exact: true }).locator('option').first()).toHaveText('studio choice (webgpu)');
+    } else {
+      // The panel's own selector overrides the studio's choice.
+      await page.getByLabel('backend', { exact: true }).selectOption('webgl');
+    }
+    await expect(page.getByTestId('inference-status')).toContainText(`on ${backend} with resnet18_cifar_w16.safetensors`, { timeout: 120_000 });
+    await expect(card.getByTestId('inference-time')).toContainText(`ms on ${backend} (first: includes shader compilation)`, { timeout: 120_000 });
+    await expect(page.getByTestId('inference-latency')).toContainText(`${backend}: first inference`);
+    const json = await downloadResults(page);
+    expect(json).toMatchObject({ backend, requested_backend: backend });
+    const r = json.results[0];
+    expect(r).toMatchObject({ image: 'demo.JPEG', backend, first: true, pred_label: wasm.pred_label });
+    expect(json.first_inference_ms).toBeCloseTo(r.forwardMs, 6);
+    const maxDiff = Math.max(...r.pred_scores.map((v, i) => Math.abs(v - wasm.pred_scores[i])));
+    console.log(`[inference] ${backend} in the worker: top-1 ${r.pred_label}, max |score - wasm| ${maxDiff.toExponential(2)}, first inference ${r.forwardMs.toFixed(0)} ms (${((Date.now() - t0) / 1000).toFixed(1)} s with the reload)`);
+    expect(maxDiff).toBeLessThan(1e-3);
+  }
+  // A second image on webgl: no shader compilation any more, and the latency line gives both figures.
+  await page.getByTestId('inference-images').setInputFiles({ name: 'demo2.JPEG', mimeType: 'image/jpeg', buffer: readFileSync(IMG) });
+  await expect(page.getByRole('article', { name: 'result for demo2.JPEG' }).getByTestId('inference-time')).toHaveText(/^[\d.]+ ms on webgl$/, { timeout: 60_000 });
+  await expect(page.getByTestId('inference-latency')).toContainText(/webgl: first inference \d+ ms, then [\d.]+ ms per image \(median of 1\)/);
   expect(errors).toEqual([]);
 });
 

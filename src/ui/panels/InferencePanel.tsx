@@ -2,11 +2,14 @@
  * Inference panel: MMPretrain's `inference_model` / `ImageClassificationInferencer` in the tab. Choose a shipped
  * model, the studio's config, or drop / paste / pick a config; add a checkpoint (kept offline in IndexedDB, so a
  * reload needs no file); drop one or many images. Per image the top-k classes with score bars, the time and the
- * backend; results download as JSON. The model runs in a Web Worker.
+ * backend; results download as JSON. The model runs in a Web Worker, on the studio's backend (the status bar's
+ * choice: webgpu / webgl / wasm / cpu) unless the panel's own selector overrides it; the first image's time
+ * (shader compilation on GPU backends) is reported apart from the later ones.
  */
 import { useCallback, useEffect, useRef, useState, type ClipboardEvent, type DragEvent } from 'react';
 import { classNamesFromText } from '../../apis/class_names';
 import { DEFAULT_MODEL, releasedWeightsOf } from '../../apis/released';
+import { useBackendStore } from '../backend/pageBackends';
 import { useStudioStore } from '../store/studioStore';
 import { cacheCheckpoint, deleteCachedCheckpoint, listCachedCheckpoints, loadLastChoice, readCachedCheckpoint, saveLastChoice, type CachedCheckpoint } from './inference/checkpointCache';
 import { InferenceClient } from './inference/client';
@@ -15,7 +18,9 @@ import type { ConfigSource, ImagePrediction, LoadResult } from './inference/prot
 import { ResultCard, type ImageEntry } from './inference/ResultCard';
 import './inference/inference.css';
 
-const BACKENDS = ['wasm', 'webgl', 'webgpu', 'cpu'] as const;
+const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+/** The backend selector's value that follows the studio's choice (status bar). */
+const STUDIO = 'studio';
 const CONFIG_EXT = /\.(py|json)$/i;
 const CKPT_EXT = /\.(pth|pt|safetensors|bin|ckpt)$/i;
 
@@ -36,7 +41,11 @@ export default function InferencePanel() {
   const [shipped, setShipped] = useState<string>('');
   const [checkpoint, setCheckpoint] = useState<Checkpoint | null>(null);
   const [cached, setCached] = useState<CachedCheckpoint[]>([]);
-  const [backend, setBackend] = useState<string>('wasm');
+  const studioBackend = useBackendStore((s) => s.report?.backend ?? null);
+  const backendPhase = useBackendStore((s) => s.phase);
+  const [backendChoice, setBackendChoice] = useState<string>(STUDIO);
+  // Until the studio has chosen (its first visit measures the backends), the model waits; if it failed, WASM.
+  const backend = backendChoice !== STUDIO ? backendChoice : (studioBackend ?? (backendPhase === 'error' ? 'wasm' : null));
   const [k, setK] = useState(5);
   const [fuse, setFuse] = useState(false);
   const [model, setModel] = useState<LoadResult | null>(null);
@@ -78,7 +87,7 @@ export default function InferencePanel() {
 
   // (Re)load the model when the config, checkpoint or backend changes; images already there are classified again.
   useEffect(() => {
-    if (!config || !client.current) return;
+    if (!config || !client.current || !backend) return;
     const my = ++seq.current;
     setBusy(checkpoint ? `loading ${checkpoint.name}…` : 'building the model…');
     setError(null);
@@ -222,6 +231,8 @@ export default function InferencePanel() {
       model: model?.name,
       checkpoint: model?.checkpoint?.name ?? null,
       backend: model?.backend,
+      requested_backend: model?.requestedBackend,
+      first_inference_ms: latency?.first ?? null,
       classes_source: model?.classesNote,
       topk: k,
       results: entries.map((e) => (e.result ? e.result : { image: e.name, error: e.error ?? 'not classified yet' })),
@@ -235,6 +246,7 @@ export default function InferencePanel() {
   };
 
   const done = entries.filter((e) => e.result).length;
+  const latency = inferenceLatency(entries);
 
   return (
     <div className="panel inference-panel" onDragOver={(e) => (e.preventDefault(), setOver(true))} onDragLeave={() => setOver(false)} onDrop={onDrop} onPaste={onPaste} tabIndex={-1}>
@@ -298,9 +310,10 @@ export default function InferencePanel() {
           <label>
             Images <input type="file" accept="image/*" multiple data-testid="inference-images" aria-label="image files" onChange={(e) => e.currentTarget.files && void acceptFiles([...e.currentTarget.files])} />
           </label>
-          <label>
+          <label title="The studio's backend (status bar) by default; another one here runs this panel's worker on it">
             Backend{' '}
-            <select value={backend} onChange={(e) => setBackend(e.currentTarget.value)} aria-label="backend">
+            <select value={backendChoice} onChange={(e) => setBackendChoice(e.currentTarget.value)} aria-label="backend">
+              <option value={STUDIO}>studio choice ({studioBackend ?? '…'})</option>
               {BACKENDS.map((b) => (
                 <option key={b}>{b}</option>
               ))}
@@ -314,8 +327,14 @@ export default function InferencePanel() {
           </label>
           {progress ? <progress className="inf-progress" max={progress[1] || 1} value={progress[0]} aria-label="checkpoint loading" /> : null}
           <p className="muted" data-testid="inference-status">
-            {busy ?? (model ? `${model.name} on ${model.backend}${model.fusedConvBn ? ' (conv+BN fused)' : ''}${model.checkpoint ? ` with ${model.checkpoint.name}` : ' (no checkpoint: init_cfg weights, seed 0)'}; ${model.classesNote}` : config ? 'no model' : 'choose or drop a config')}
+            {busy ?? (model ? `${model.name} on ${model.backend}${model.backendNote ? ` (${model.backendNote})` : ''}${model.fusedConvBn ? ' (conv+BN fused)' : ''}${model.checkpoint ? ` with ${model.checkpoint.name}` : ' (no checkpoint: init_cfg weights, seed 0)'}; ${model.classesNote}` : config ? 'no model' : 'choose or drop a config')}
           </p>
+          {model && latency ? (
+            <p className="muted" data-testid="inference-latency" title="The first image after loading includes shader compilation and weight upload on GPU backends">
+              {model.backend}: first inference {latency.first.toFixed(0)} ms
+              {latency.later !== null ? `, then ${latency.later.toFixed(1)} ms per image (median of ${latency.count})` : ''}
+            </p>
+          ) : null}
           {model ? (
             <p className="muted" data-testid="inference-pipeline">
               Pipeline{model.pipelineFromConfig ? '' : ' (none in the config; default)'}: {model.pipeline.join(' → ')}
@@ -354,4 +373,16 @@ export default function InferencePanel() {
       </div>
     </div>
   );
+}
+
+/**
+ * Forward-pass latency of the loaded model: the first image (shader compilation on GPU backends) and the median of
+ * the later ones; null before the first result.
+ */
+function inferenceLatency(entries: ImageEntry[]): { first: number; later: number | null; count: number } | null {
+  const results = entries.flatMap((e) => (e.result ? [e.result] : []));
+  const first = results.find((r) => r.first);
+  if (!first) return null;
+  const later = results.filter((r) => !r.first).map((r) => r.forwardMs).sort((a, b) => a - b);
+  return { first: first.forwardMs, later: later.length ? later[later.length >> 1] : null, count: later.length };
 }

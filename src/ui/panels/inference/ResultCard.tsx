@@ -2,6 +2,9 @@
 import { explainInferenceResult } from '../cam/openInCam';
 import type { ImagePrediction } from './protocol';
 
+/** Backends whose first run compiles shaders. */
+const GPU = new Set(['webgpu', 'webgl']);
+
 /** An image the user added, with its prediction once made. */
 export interface ImageEntry {
   id: number;
@@ -21,7 +24,9 @@ export function ResultCard({ entry }: { entry: ImageEntry }) {
         <img className="inf-thumb" src={entry.url} alt="" />
         <div>
           <div className="inf-name">{entry.name}</div>
-          <div className="muted">{r ? `${r.ms.toFixed(1)} ms on ${r.backend}` : entry.error ? 'failed' : 'waiting…'}</div>
+          <div className="muted" data-testid="inference-time" title={r ? `pipeline ${(r.ms - r.forwardMs).toFixed(1)} ms + forward ${r.forwardMs.toFixed(1)} ms` : undefined}>
+            {r ? `${r.ms.toFixed(1)} ms on ${r.backend}${r.first ? (GPU.has(r.backend) ? ' (first: includes shader compilation)' : ' (first)') : ''}` : entry.error ? 'failed' : 'waiting…'}
+          </div>
           {r ? (
             <button type="button" className="secondary" onClick={() => void explainInferenceResult(entry, r)} title="Open this image in the CAM panel with this model, the predicted class as the target">
               Explain with CAM

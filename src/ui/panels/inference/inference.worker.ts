@@ -11,9 +11,16 @@ import type { InferenceRequest, InferenceResponse } from './protocol';
 import { InferenceSession } from './session';
 
 const post = (r: InferenceResponse) => (self as unknown as Worker).postMessage(r);
+/**
+ * The backend the panel asks for (the studio's choice): WebGPU through the worker's `navigator.gpu`, WebGL through
+ * OffscreenCanvas; where it cannot start here, WASM (then CPU), with the reason for the panel to show.
+ */
 const session = new InferenceSession(async (name) => {
   await loadJpegTurbo().catch(() => undefined);
-  return (await initWorkerBackends(isBackendName(name) ? name : 'wasm')).backend;
+  if (!isBackendName(name)) throw new Error(`unknown backend "${name}" (webgpu, webgl, wasm or cpu)`);
+  const report = await initWorkerBackends(name);
+  const why = report.failed[name];
+  return { backend: report.backend, note: report.backend === name ? '' : `${name} could not start in the worker${why ? ` (${why})` : ''}` };
 });
 let queue: Promise<unknown> = Promise.resolve();
 

@@ -18,7 +18,12 @@ export type InferenceRequest =
 /** A loaded model as the panel shows it. */
 export interface LoadResult {
   name: string;
+  /** The tfjs backend the worker actually runs (the one asked for, or its fallback when that cannot start there). */
   backend: string;
+  /** The backend the panel asked for. */
+  requestedBackend: string;
+  /** Why `backend` differs from `requestedBackend` ('' when they are the same). */
+  backendNote: string;
   checkpoint: { name: string; format: string } | null;
   numClasses: number | null;
   classes: string[] | null;
@@ -43,6 +48,11 @@ export interface ImagePrediction {
   pred_scores: number[];
   /** Pipeline + forward time of this image, in ms. */
   ms: number;
+  /** The forward pass alone (data preprocessor, model, reading the scores back), in ms. */
+  forwardMs: number;
+  /** The first image after a model load: its forward pass includes shader compilation and weight upload on GPU backends. */
+  first: boolean;
+  /** The tfjs backend that ran it. */
   backend: string;
 }
 
