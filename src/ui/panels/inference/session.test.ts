@@ -25,12 +25,16 @@ describe.skipIf(!existsSync(models) || !existsSync(images))('Inference panel ses
     const loaded = await req({ kind: 'load', id: 1, backend: 'wasm', config: cfg('resnet18_cifar_w16'), checkpoint: { name: 'resnet18_cifar_w16.safetensors', blob: new Blob([ck]) } });
     expect(loaded).toMatchObject({ ok: true });
     const m = (loaded as { result: LoadResult }).result;
-    expect(m).toMatchObject({ name: 'resnet18_cifar_w16_cfg', numClasses: 10, loadWarning: '', pipeline: ['LoadImageFromFile', 'Resize', 'PackInputs'], pipelineFromConfig: false });
+    expect(m).toMatchObject({ name: 'resnet18_cifar_w16_cfg', backend: 'wasm', requestedBackend: 'wasm', backendNote: '', numClasses: 10, loadWarning: '', pipeline: ['LoadImageFromFile', 'Resize', 'PackInputs'], pipelineFromConfig: false });
     expect(m.classes?.[3]).toBe('cat');
     const progress = posted.filter((p) => 'progress' in p).map((p) => (p as { progress: [number, number] }).progress);
     expect(progress.at(-1)).toEqual([ck.byteLength, ck.byteLength]);
 
-    await req({ kind: 'predict', id: 2, name: 'warm-up', bytes: buf(`${images}/bird.JPEG`), topk: 3 }); // first forward caches NHWC weights
+    const warm = await req({ kind: 'predict', id: 2, name: 'warm-up', bytes: buf(`${images}/bird.JPEG`), topk: 3 }); // first forward caches NHWC weights
+    expect(warm).toMatchObject({ ok: true, result: { first: true, backend: 'wasm' } });
+    const warmed = (warm as { result: ImagePrediction }).result;
+    expect(warmed.forwardMs).toBeGreaterThan(0);
+    expect(warmed.forwardMs).toBeLessThanOrEqual(warmed.ms);
     const before = tf.memory().numTensors;
     const p = await req({ kind: 'predict', id: 2, name: 'dog.jpg', bytes: buf(`${images}/dog.jpg`), topk: 3 });
     const pred = (p as { result: ImagePrediction }).result;
@@ -38,6 +42,7 @@ describe.skipIf(!existsSync(models) || !existsSync(images))('Inference panel ses
     expect(pred.topk[0]).toEqual({ label: pred.pred_label, score: pred.pred_score, name: pred.pred_class });
     expect(pred.pred_scores).toHaveLength(10);
     expect(pred.backend).toBe('wasm');
+    expect(pred.first).toBe(false);
     expect(tf.memory().numTensors).toBe(before);
 
     expect(await req({ kind: 'predict', id: 3, name: 'empty.png', bytes: new ArrayBuffer(0), topk: 3 })).toMatchObject({ ok: false, error: expect.stringMatching(/empty\.png: the file is empty/) });
@@ -64,6 +69,20 @@ describe.skipIf(!existsSync(models) || !existsSync(images))('Inference panel ses
     const fused = (await req({ kind: 'predict', id: 11, name: 'dog.jpg', bytes: buf(`${images}/dog.jpg`), topk: 1 })) as { result: ImagePrediction };
     expect(fused.result.pred_scores).not.toEqual(ref.result.pred_scores); // really a different (folded) computation
     expect(Math.max(...fused.result.pred_scores.map((v, i) => Math.abs(v - ref.result.pred_scores[i])))).toBeLessThan(1e-4);
+    session.release();
+  });
+
+  it('a backend that cannot start: the load says which one runs instead and why; predictions name it', async () => {
+    await useBackend('wasm');
+    const session = new InferenceSession(async (name) => ({ backend: 'wasm', note: `${name} could not start in the worker (no WebGPU adapter)` }));
+    const m = await session.load('webgpu', cfg('lenet5'), { name: 'lenet5.safetensors', blob: new Blob([buf(`${models}/lenet5.safetensors`)]) });
+    expect(m).toMatchObject({ backend: 'wasm', requestedBackend: 'webgpu', backendNote: 'webgpu could not start in the worker (no WebGPU adapter)' });
+    const p = await session.predict('demo.JPEG', new Uint8Array(buf(`${images}/demo.JPEG`)), 3);
+    expect(p).toMatchObject({ backend: 'wasm', first: true });
+    // A reload makes the next image the first again.
+    await session.load('webgpu', cfg('lenet5'), { name: 'lenet5.safetensors', blob: new Blob([buf(`${models}/lenet5.safetensors`)]) });
+    expect((await session.predict('demo.JPEG', new Uint8Array(buf(`${images}/demo.JPEG`)), 3)).first).toBe(true);
+    expect((await session.predict('demo.JPEG', new Uint8Array(buf(`${images}/demo.JPEG`)), 3)).first).toBe(false);
     session.release();
   });
 });
