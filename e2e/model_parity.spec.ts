@@ -34,13 +34,11 @@ async function serveReferenceModels(page: Page): Promise<void> {
 }
 
 /**
- * Over a minute on SwiftShader: left out of CI (`MMPW_SLOW_PARITY=1` runs it). Measured outside CI (2026-11-22, this
- * machine): resnet50_w8.pth on webgpu, every output within 1.1e-6 (backbone_out_0 1.07e-6, neck 2.2e-7, logits 8.9e-8,
- * pred_score 3.5e-10, preproc 0, logits_from_uint8 1.0e-7); first forward 47 s (shader compilation), then 10 s per
- * batch-2 forward; about 150 s for the whole check.
+ * The slowest case: resnet50_w8 on WebGPU/SwiftShader takes about 50 s on a quiet machine (first forward 24 s, shader
+ * compilation included, then 4.9 s per batch-2 forward) and up to 150 s on a loaded one; it gets a longer limit.
+ * Everything else takes under 25 s per case.
  */
 const SLOW = new Set(['resnet50_w8 webgpu']);
-const RUN_SLOW = Boolean(process.env.MMPW_SLOW_PARITY);
 
 for (const c of CASES) {
   const files = ['_cfg.json', '_io.npz', '.pth', '.safetensors'].map((s) => resolve(MODELS_DIR, `${c.name}${s}`));
@@ -48,8 +46,7 @@ for (const c of CASES) {
     const ext = c.formats[backend];
     test(`${c.name}${ext} on ${backend}: every stored output within ${TOL}`, async ({ page }) => {
       test.skip(!files.every(existsSync), `reference files absent under ${MODELS_DIR} (set MMPRETRAIN_WEB_SHARED)`);
-      test.skip(SLOW.has(`${c.name} ${backend}`) && !RUN_SLOW, `${c.name} on ${backend} takes about 150 s on SwiftShader: measured outside CI (see SLOW above); MMPW_SLOW_PARITY=1 runs it`);
-      test.setTimeout(SLOW.has(`${c.name} ${backend}`) ? 400_000 : 180_000);
+      test.setTimeout(SLOW.has(`${c.name} ${backend}`) ? 420_000 : 180_000);
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await serveReferenceModels(page);
