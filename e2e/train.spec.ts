@@ -210,6 +210,11 @@ test('fine-tuning: a Pretrained init_cfg without its prefix loads nothing, and t
   // A local path: no download offered, the file is dropped.
   await expect(region.getByRole('button', { name: 'Download', exact: true })).toHaveCount(0);
   await region.getByLabel('Pretrained checkpoint file for checkpoints/lenet5.pth').setInputFiles({ name: 'lenet5.pth', mimeType: 'application/octet-stream', buffer: readFileSync(LENET_PTH) });
+  // A software GPU (SwiftShader here) is named when a GPU backend is picked for training.
+  await page.getByLabel('Training backend').selectOption('webgpu');
+  await expect(page.getByTestId('train-software-gpu')).toContainText('software fallback', { timeout: 60_000 });
+  await page.getByLabel('Training backend').selectOption('wasm');
+  await expect(page.getByTestId('train-software-gpu')).toHaveCount(0);
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   const report = page.getByTestId('train-pretrained-report');
   await expect(report).toContainText('backbone ← lenet5.pth: 0 tensors loaded', { timeout: 60_000 });

@@ -223,16 +223,28 @@ export async function runBrowserBench(options: BrowserBenchOptions = {}): Promis
       const runnerModel = new ClassifierRunnerModel(trainModel);
       const optim = buildOptimWrapper(trainModel as never, { optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9, weight_decay: 1e-4 } });
       const data = fakeBatch(trainBatch);
+      // The last parameter the optimizer updates: reading it back waits for the whole step on GPU backends.
+      const lastParam = trainModel.namedParameters().at(-1)![1];
+      const losses: number[] = [];
       runnerModel.train();
       try {
         const { first, ms, runs } = await timeSteps(
-          async () => void runnerModel.trainStep(data, optim),
+          async () => {
+            losses.push(runnerModel.trainStep(data, optim).loss);
+            await lastParam.data();
+          },
           minSeconds,
           deadline,
           trainSteps,
         );
-        report({ row: { model: MODEL_NAME, runtime: `${label}, train step`, batch: trainBatch, first_ms: first, ms, img_per_s: (trainBatch * 1000) / ms } });
-        if (runs < trainSteps) report({ note: `${backend}: ${runs} timed training step${runs > 1 ? 's' : ''} (budget)` });
+        // A backend that stopped computing (a lost GPU device reads back zeros at once) must not pass for a fast one.
+        const bad = losses.find((l) => !Number.isFinite(l) || l <= 0);
+        if (bad !== undefined) {
+          report({ note: `${backend}: training step not reported: the loss read back as ${bad} (losses ${losses.map((l) => l.toFixed(4)).join(', ')}): the backend stopped computing (a lost GPU device?)` });
+        } else {
+          report({ row: { model: MODEL_NAME, runtime: `${label}, train step`, batch: trainBatch, first_ms: first, ms, img_per_s: (trainBatch * 1000) / ms } });
+          if (runs < trainSteps) report({ note: `${backend}: ${runs} timed training step${runs > 1 ? 's' : ''} (budget)` });
+        }
       } catch (e) {
         report({ note: `${backend}: training step failed: ${e instanceof Error ? e.message : String(e)}` });
       } finally {

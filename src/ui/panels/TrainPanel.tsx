@@ -7,6 +7,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { BACKEND_NAMES } from '../../backends/names';
 import { useStudioStore } from '../store/studioStore';
+import { adapterLabel } from '../../backends/adapter';
+import { useBackendStore } from '../backend/pageBackends';
 import { studioFs } from './config/shipped';
 import { listChoosableConfigs } from './config/studioFs';
 import { CheckpointList } from './train/CheckpointList';
@@ -98,6 +100,7 @@ export default function TrainPanel() {
   const [resumeFromCheckpoint, setResumeFromCheckpoint] = useState(false);
   const [resumable, setResumable] = useState<ResumableRun[]>([]);
   const [storageError, setStorageError] = useState<string | null>(null);
+  const adapter = useBackendStore((s) => s.report?.adapter ?? null);
   const [fromScratch, setFromScratch] = useState(false);
   const [pretrainedChosen, setPretrainedChosen] = useState<ReadonlyMap<string, ChosenPretrained>>(new Map());
   const choosePretrained = (checkpoint: string, c: ChosenPretrained | null) =>
@@ -247,6 +250,13 @@ export default function TrainPanel() {
             {tooLargeToKeep && <span className="muted"> (over 2 GB: not copied)</span>}
           </label>
         </div>
+        {(backend === 'webgpu' || backend === 'webgl') && adapter?.isSoftware && (
+          <p className="error-box" role="status" data-testid="train-software-gpu">
+            The GPU here is a software fallback ({adapterLabel(adapter)}): {backend} runs on the CPU through it, far slower than wasm
+            {backend === 'webgpu' ? ", and tfjs's synchronous reads in a training step lose the WebGPU device on it" : ''}. Train on wasm (
+            <code>mmpretrain-web bench-browser</code> measures each backend).
+          </p>
+        )}
         <div className="row">
           <label>
             Start from a checkpoint (<code>load_from</code>){' '}
