@@ -230,7 +230,7 @@ export async function runBrowserBench(options: BrowserBenchOptions = {}): Promis
       try {
         const { first, ms, runs } = await timeSteps(
           async () => {
-            losses.push(runnerModel.trainStep(data, optim).loss);
+            losses.push((await runnerModel.trainStep(data, optim)).loss);
             await lastParam.data();
           },
           minSeconds,

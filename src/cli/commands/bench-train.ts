@@ -61,11 +61,11 @@ const command: CliCommand = {
     };
     runnerModel.train();
     let t0 = performance.now();
-    runnerModel.trainStep(data, optim);
+    await runnerModel.trainStep(data, optim);
     const first = performance.now() - t0;
     const before = tf.memory().numTensors;
     t0 = performance.now();
-    for (let s = 0; s < steps; s++) runnerModel.trainStep(data, optim);
+    for (let s = 0; s < steps; s++) await runnerModel.trainStep(data, optim);
     const ms = (performance.now() - t0) / steps;
     const leaked = tf.memory().numTensors - before;
     const rows: BenchRow[] = [{ model: 'ResNet-18-CIFAR', runtime: `${await tfjsRuntimeLabel(values.backend!)}, train step`, batch, first_ms: first, ms, img_per_s: (batch * 1000) / ms }];

@@ -32,17 +32,19 @@ export interface OptimWrapperConfig {
 /** Where wrappers report notices (AMP fallback, accumulation caveats); tests and the UI may replace it. */
 export const optimWrapperLog = { warn: (message: string): void => console.warn(message) };
 
-/** `torch.nn.utils.clip_grad_norm_` over `grads` (modified in place in the map): returns the total norm. */
-export function clipGradNorm(grads: Map<tf.Variable, Tensor>, maxNorm: number, normType: number | 'inf' = 2, errorIfNonfinite = false): number {
-  if (grads.size === 0) return 0;
+/** The total `normType`-norm of all `grads` (as `clip_grad_norm_` computes it), a scalar tensor; null when none. */
+function totalGradNorm(grads: Map<tf.Variable, Tensor>, normType: number | 'inf'): tf.Scalar | null {
+  if (grads.size === 0) return null;
   const p = normType === 'inf' || normType === Infinity ? Infinity : Number(normType);
-  const total = tf.tidy(() => {
+  return tf.tidy(() => {
     const norms = [...grads.values()].map((g) => (p === Infinity ? tf.max(tf.abs(g)) : tf.norm(g, p)));
     const stacked = tf.stack(norms);
-    return p === Infinity ? tf.max(stacked) : tf.norm(stacked, p);
+    return (p === Infinity ? tf.max(stacked) : tf.norm(stacked, p)) as tf.Scalar;
   });
-  const totalNorm = total.dataSync()[0];
-  total.dispose();
+}
+
+/** Scales `grads` (in place in the map) by `clip_grad_norm_`'s clamped coefficient for the measured `totalNorm`. */
+function clipToNorm(grads: Map<tf.Variable, Tensor>, totalNorm: number, maxNorm: number, normType: number | 'inf', errorIfNonfinite: boolean): number {
   if (errorIfNonfinite && !Number.isFinite(totalNorm)) {
     throw new Error(`The total norm of order ${normType} for gradients from \`parameters\` is non-finite, so it cannot be clipped.`);
   }
@@ -55,6 +57,24 @@ export function clipGradNorm(grads: Map<tf.Variable, Tensor>, maxNorm: number, n
     }
   }
   return totalNorm;
+}
+
+/** `torch.nn.utils.clip_grad_norm_` over `grads` (modified in place in the map): returns the total norm. */
+export function clipGradNorm(grads: Map<tf.Variable, Tensor>, maxNorm: number, normType: number | 'inf' = 2, errorIfNonfinite = false): number {
+  const total = totalGradNorm(grads, normType);
+  if (!total) return 0;
+  const value = total.dataSync()[0];
+  total.dispose();
+  return clipToNorm(grads, value, maxNorm, normType, errorIfNonfinite);
+}
+
+/** {@link clipGradNorm} reading the norm asynchronously (no synchronous GPU read, which WebGPU may not survive). */
+export async function clipGradNormAsync(grads: Map<tf.Variable, Tensor>, maxNorm: number, normType: number | 'inf' = 2, errorIfNonfinite = false): Promise<number> {
+  const total = totalGradNorm(grads, normType);
+  if (!total) return 0;
+  const value = (await total.data())[0];
+  total.dispose();
+  return clipToNorm(grads, value, maxNorm, normType, errorIfNonfinite);
 }
 
 /** `torch.nn.utils.clip_grad_value_`: clamps every gradient to [-clipValue, clipValue]. */
@@ -165,32 +185,53 @@ export class OptimWrapper implements ParamGroupsOwner {
     return factor;
   }
 
-  /** `backward`: adds `grads` (of the unscaled loss) ÷ the loss factor to the accumulated gradients. */
-  backward(grads: GradMap): void {
+  /**
+   * `backward`: adds `grads` (of the unscaled loss) ÷ the loss factor to the accumulated gradients. With `adopt`,
+   * the wrapper takes ownership of every tensor in `grads` (keeping it as the accumulated gradient where it can,
+   * instead of a copy, and disposing the rest); otherwise the caller keeps them.
+   */
+  backward(grads: GradMap, adopt = false): void {
     const factor = this.lossFactor();
+    const entries: [string | tf.Variable, Tensor][] = grads instanceof Map ? [...grads.entries()] : Object.entries(grads);
+    const byVariable = new Map<tf.Variable, Tensor>();
     for (const v of this.optimizer.params()) {
       const g = grads instanceof Map ? grads.get(v) : grads[v.name];
-      if (!g || !v.trainable) continue;
-      const scaled = factor === 1 ? tf.clone(g) : tf.div(g, factor);
+      if (g && v.trainable) byVariable.set(v, g);
+    }
+    const kept = new Set<Tensor>();
+    for (const [v, g] of byVariable) {
+      const scaled = factor !== 1 ? tf.div(g, factor) : adopt ? g : tf.clone(g);
       const prev = this.accumulated.get(v);
       if (prev) {
         this.accumulated.set(v, tf.add(prev, scaled));
         prev.dispose();
-        scaled.dispose();
+        if (scaled !== g) scaled.dispose();
       } else {
         this.accumulated.set(v, scaled);
+        if (scaled === g) kept.add(g);
       }
     }
+    if (adopt) for (const [, g] of entries) if (!kept.has(g)) g.dispose();
     this.innerCount += 1;
   }
 
   /** `step`: clips the accumulated gradients if configured, then updates the parameters. */
   step(): void {
-    if (this.clipGrad) {
-      const c = this.clipGrad;
-      if ((c.type ?? 'norm') === 'norm') this.lastGradNorm = clipGradNorm(this.accumulated, c.max_norm as number, c.norm_type ?? 2, c.error_if_nonfinite ?? false);
-      else clipGradValue(this.accumulated, c.clip_value as number);
-    }
+    const c = this.clipGrad;
+    if (c && (c.type ?? 'norm') === 'norm') this.lastGradNorm = clipGradNorm(this.accumulated, c.max_norm as number, c.norm_type ?? 2, c.error_if_nonfinite ?? false);
+    this.clipValueAndStep();
+  }
+
+  /** {@link step} with the gradient norm read asynchronously. */
+  async stepAsync(): Promise<void> {
+    const c = this.clipGrad;
+    if (c && (c.type ?? 'norm') === 'norm') this.lastGradNorm = await clipGradNormAsync(this.accumulated, c.max_norm as number, c.norm_type ?? 2, c.error_if_nonfinite ?? false);
+    this.clipValueAndStep();
+  }
+
+  private clipValueAndStep(): void {
+    const c = this.clipGrad;
+    if (c && c.type === 'value') clipGradValue(this.accumulated, c.clip_value as number);
     this.optimizer.step(this.accumulated);
   }
 
@@ -201,25 +242,50 @@ export class OptimWrapper implements ParamGroupsOwner {
   }
 
   /** `update_params`: backward, then step and zero_grad when the accumulation window is complete. Returns whether it updated. */
-  updateParams(grads: GradMap): boolean {
-    this.backward(grads);
+  updateParams(grads: GradMap, adopt = false): boolean {
+    this.backward(grads, adopt);
     if (!this.shouldUpdate()) return false;
     this.step();
     this.zeroGrad();
     return true;
   }
 
+  /** {@link updateParams} with no synchronous read (the gradient norm, when clipping, is read asynchronously). */
+  async updateParamsAsync(grads: GradMap, adopt = false): Promise<boolean> {
+    this.backward(grads, adopt);
+    if (!this.shouldUpdate()) return false;
+    await this.stepAsync();
+    this.zeroGrad();
+    return true;
+  }
+
   /** Computes the gradients of `lossFn` for the trainable parameters and calls `updateParams`; returns the loss value. */
   updateParamsFromLoss(lossFn: () => tf.Scalar): number {
-    const params = this.optimizer.params().filter((p) => p.trainable);
-    const { value, grads } = tf.variableGrads(lossFn, params);
+    const { value, grads } = tf.variableGrads(lossFn, this.trainableParams());
     try {
-      this.updateParams(grads);
+      this.updateParams(grads, true);
       return value.dataSync()[0];
     } finally {
       value.dispose();
-      tf.dispose(grads);
     }
+  }
+
+  /**
+   * {@link updateParamsFromLoss} without synchronous reads of GPU memory (tfjs's WebGPU backend reads synchronously
+   * through a canvas, which loses the device on some adapters): the loss and the clipping norm are awaited.
+   */
+  async updateParamsFromLossAsync(lossFn: () => tf.Scalar): Promise<number> {
+    const { value, grads } = tf.variableGrads(lossFn, this.trainableParams());
+    try {
+      await this.updateParamsAsync(grads, true);
+      return (await value.data())[0];
+    } finally {
+      value.dispose();
+    }
+  }
+
+  private trainableParams(): tf.Variable[] {
+    return this.optimizer.params().filter((p) => p.trainable);
   }
 
   /** The optimizer's state dict (mmengine saves the wrapper's as the optimizer's). */

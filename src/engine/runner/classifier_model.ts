@@ -37,34 +37,41 @@ export function parseLosses(losses: Record<string, Tensor>): { total: tf.Scalar;
 export class ClassifierRunnerModel implements RunnerModel {
   constructor(readonly model: ImageClassifier) {}
 
-  trainStep(batch: DataBatch, optimWrapper: unknown): Record<string, number> {
+  /**
+   * One training iteration. Asynchronous so that nothing reads GPU memory synchronously (tfjs's WebGPU backend does
+   * that through a canvas, which loses the device on some adapters); on CPU/WASM the reads are immediate.
+   */
+  async trainStep(batch: DataBatch, optimWrapper: unknown): Promise<Record<string, number>> {
     const optim = optimWrapper as OptimWrapper;
     const data = batchToModelInput(batch);
-    const logged: Record<string, number> = {};
+    const parts: Record<string, tf.Scalar> = {};
     try {
-      const total = optim.updateParamsFromLoss(() => {
+      const total = await optim.updateParamsFromLossAsync(() => {
         const { inputs, data_samples } = this.model.dataPreprocessor.forward(data, true);
         const losses = this.model.loss(inputs, data_samples ?? []);
         const { total: t, logKeys } = parseLosses(losses);
-        if (logKeys.length > 1) for (const k of logKeys) logged[k] = tf.mean(losses[k]).dataSync()[0];
+        if (logKeys.length > 1) for (const k of logKeys) parts[k] = tf.keep(tf.mean(losses[k]) as tf.Scalar);
         return t;
       });
+      const logged: Record<string, number> = {};
+      for (const [k, v] of Object.entries(parts)) logged[k] = (await v.data())[0];
       return { loss: total, ...logged };
     } finally {
       tf.dispose(data.inputs);
+      tf.dispose(Object.values(parts));
     }
   }
 
-  valStep(batch: DataBatch): DataSample[] {
+  async valStep(batch: DataBatch): Promise<DataSample[]> {
     const data = batchToModelInput(batch);
     try {
-      return this.model.valStep(data);
+      return await this.model.testStepAsync(data);
     } finally {
       tf.dispose(data.inputs);
     }
   }
 
-  testStep(batch: DataBatch): DataSample[] {
+  testStep(batch: DataBatch): Promise<DataSample[]> {
     return this.valStep(batch);
   }
 

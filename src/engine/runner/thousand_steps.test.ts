@@ -23,18 +23,18 @@ describe('training on WASM', () => {
       data_samples: [{ gt_label: [3] }, { gt_label: [7] }],
     };
     runnerModel.train();
-    runnerModel.trainStep(batch, optim); // creates the momentum buffers
+    await runnerModel.trainStep(batch, optim); // creates the momentum buffers
     runnerModel.eval();
-    runnerModel.valStep(batch); // creates the eval-mode kernel caches
+    await runnerModel.valStep(batch); // creates the eval-mode kernel caches
     runnerModel.train();
     const start = tf.memory().numTensors;
     const counts = new Set<number>();
     let loss = 0;
     for (let step = 1; step <= 1000; step++) {
-      loss = runnerModel.trainStep(batch, optim).loss;
+      loss = (await runnerModel.trainStep(batch, optim)).loss;
       if (step % 250 === 0) {
         runnerModel.eval();
-        runnerModel.valStep(batch);
+        await runnerModel.valStep(batch);
         runnerModel.train();
       }
       counts.add(tf.memory().numTensors);
