@@ -252,9 +252,8 @@ export default function TrainPanel() {
         </div>
         {(backend === 'webgpu' || backend === 'webgl') && adapter?.isSoftware && (
           <p className="error-box" role="status" data-testid="train-software-gpu">
-            The GPU here is a software fallback ({adapterLabel(adapter)}): {backend} runs on the CPU through it, far slower than wasm
-            {backend === 'webgpu' ? ", and tfjs's synchronous reads in a training step lose the WebGPU device on it" : ''}. Train on wasm (
-            <code>mmpretrain-web bench-browser</code> measures each backend).
+            The GPU here is a software fallback ({adapterLabel(adapter)}): {backend} runs on the CPU through it, far slower than wasm. Train on
+            wasm (<code>mmpretrain-web bench-browser</code> measures each backend).
           </p>
         )}
         <div className="row">
