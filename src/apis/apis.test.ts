@@ -85,7 +85,7 @@ describe('listModels / getModel over the shipped configs', () => {
       expect(inf.pipelineCfg.map((t) => (t as { type: string }).type)).toEqual(['LoadImageFromFile', 'ResizeEdge', 'CenterCrop', 'PackInputs']);
       const packed = await inf.preprocess(image('bird.JPEG'));
       expect(packed.shape).toEqual([3, 224, 224]);
-      const [res] = inf.postprocess(inf.forward([packed]));
+      const [res] = inf.postprocess(await inf.forward([packed]));
       expect(res.pred_scores.length).toBe(1000);
       expect(res.pred_class).toBe(r.dataset_meta.classes![res.pred_label]);
       expect(r.classesNote).toBe("from the config's ImageNet");

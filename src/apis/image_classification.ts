@@ -140,11 +140,11 @@ export class ImageClassificationInferencer {
     return packed;
   }
 
-  /** Preprocessed inputs through the data preprocessor and `predict` (one forward pass). */
-  forward(batch: PackedInput[]): DataSample[] {
+  /** Preprocessed inputs through the data preprocessor and `predict` (one forward pass; no synchronous GPU read). */
+  async forward(batch: PackedInput[]): Promise<DataSample[]> {
     const tensors = batch.map((p) => tf.tensor(p.dtype === 'float32' ? (p.data as Float32Array) : Float32Array.from(p.data), p.shape, 'float32'));
     try {
-      return this.model.model.testStep({ inputs: tensors });
+      return await this.model.model.testStepAsync({ inputs: tensors });
     } finally {
       tf.dispose(tensors);
     }
@@ -170,7 +170,7 @@ export class ImageClassificationInferencer {
       const chunk = list.slice(i, i + batch_size);
       const packed: PackedInput[] = [];
       for (let j = 0; j < chunk.length; j++) packed.push(await this.preprocess(chunk[j], i + j));
-      results.push(...this.postprocess(this.forward(packed)));
+      results.push(...this.postprocess(await this.forward(packed)));
     }
     return results;
   }

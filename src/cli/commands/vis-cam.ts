@@ -200,7 +200,7 @@ const command: CliCommand = {
     const layers = targetLayersOf(model, opts);
     if (!opts.targetLayers.length) io.out(`Automatically choose the last norm layer${opts.vitLike ? ' before the final attention block' : ''} "${layers[0].name}" as the target layer.`);
     const t0 = performance.now();
-    const results = computeCams(model, x, methods, { ...opts, targetLayers: layers.map((l) => l.name) });
+    const results = await computeCams(model, x, methods, { ...opts, targetLayers: layers.map((l) => l.name) });
     const ms = performance.now() - t0;
     const cats = results[0].categories;
     io.out(`target categories: ${cats.map((c) => (classes?.[c] ? `${c} (${classes[c]})` : String(c))).join(', ')}`);

@@ -55,43 +55,60 @@ function withLayerOutput<T>(layer: AnyModule, replacement: (input: unknown) => T
   }
 }
 
-/** Activations (and gradients) of `layer` for the NCHW batch `x`. */
-export function captureLayer(model: CamModel, x: Tensor, layer: AnyModule, { categories = null, withGradients = true }: CaptureOptions = {}): LayerCapture {
-  let activations: Float32Array | null = null;
-  let shape: number[] = [];
+/** A tensor's values, read without a synchronous GPU read (tfjs WebGPU reads synchronously through a canvas). */
+async function readFloats(t: Tensor): Promise<Float32Array> {
+  return Float32Array.from((await t.data()) as Float32Array);
+}
+
+/**
+ * Activations (and gradients) of `layer` for the NCHW batch `x`. Reads every result asynchronously, so it runs on
+ * WebGPU as on the other backends.
+ */
+export async function captureLayer(model: CamModel, x: Tensor, layer: AnyModule, { categories = null, withGradients = true }: CaptureOptions = {}): Promise<LayerCapture> {
+  let captured: Tensor | null = null;
   let calls = 0;
   const removeHook = layer.registerForwardHook((_m, _in, out) => {
     calls++;
     if (!(out instanceof tf.Tensor)) throw new Error(`CAM: the target layer's output is not a tensor (a tuple?): choose a layer inside it`);
-    activations = Float32Array.from(out.dataSync() as Float32Array);
-    shape = [...out.shape];
+    captured?.dispose();
+    captured = tf.keep(tf.clone(out));
   });
-  let logits: Float32Array;
-  let numClasses: number;
+  let logitsT: Tensor;
   try {
-    [logits, numClasses] = tf.tidy(() => {
-      const l = logitsOf(model.call(x));
-      return [Float32Array.from(l.dataSync() as Float32Array), l.shape[1]] as [Float32Array, number];
-    });
+    logitsT = tf.tidy(() => logitsOf(model.call(x)));
+  } catch (e) {
+    (captured as Tensor | null)?.dispose();
+    throw e;
   } finally {
     removeHook();
   }
-  if (!activations || calls !== 1) {
-    throw new Error(calls === 0 ? 'CAM: the target layer did not run in the forward pass' : `CAM: the target layer ran ${calls} times in one forward pass (a shared module such as a block's relu): choose a layer that runs once`);
+  const out = captured as Tensor | null;
+  try {
+    if (!out || calls !== 1) {
+      throw new Error(calls === 0 ? 'CAM: the target layer did not run in the forward pass' : `CAM: the target layer ran ${calls} times in one forward pass (a shared module such as a block's relu): choose a layer that runs once`);
+    }
+    const numClasses = logitsT.shape[1]!;
+    const logits = await readFloats(logitsT);
+    const n = x.shape[0];
+    const cats = resolveCategories(categories, logits, n, numClasses);
+    let gradients: Float32Array | null = null;
+    if (withGradients) {
+      const g = tf.tidy(() => {
+        const onehot = tf.cast(tf.oneHot(tf.tensor1d(cats, 'int32'), numClasses), 'float32');
+        const target = (a: Tensor) => withLayerOutput(layer, () => a, () => tf.sum(tf.mul(logitsOf(model.call(x)), onehot)));
+        return tf.grad(target)(tf.clone(out)); // a copy: the network may free the layer output it is handed
+      });
+      try {
+        gradients = await readFloats(g);
+      } finally {
+        g.dispose();
+      }
+    }
+    return { activations: await readFloats(out), gradients, shape: [...out.shape], logits, numClasses, categories: cats };
+  } finally {
+    logitsT.dispose();
+    out?.dispose();
   }
-  const n = x.shape[0];
-  const cats = resolveCategories(categories, logits, n, numClasses);
-  let gradients: Float32Array | null = null;
-  if (withGradients) {
-    const act = activations as Float32Array;
-    gradients = tf.tidy(() => {
-      const onehot = tf.cast(tf.oneHot(tf.tensor1d(cats, 'int32'), numClasses), 'float32');
-      const target = (a: Tensor) => withLayerOutput(layer, () => a, () => tf.sum(tf.mul(logitsOf(model.call(x)), onehot)));
-      const g = tf.grad(target)(tf.tensor(act, shape));
-      return Float32Array.from(g.dataSync() as Float32Array);
-    });
-  }
-  return { activations, gradients, shape, logits, numClasses, categories: cats };
 }
 
 /** Per-image categories: given ones (one number broadcast to the batch) or the argmax of the scores. */

@@ -149,16 +149,16 @@ describe('colour map and blends (OpenCV / pytorch-grad-cam semantics)', () => {
 });
 
 describe('CAMs end to end', () => {
-  it('GradCAM maps follow the formulas from captured activations/gradients; eigen smooth and aug smooth run leak-free', () => {
+  it('GradCAM maps follow the formulas from captured activations/gradients; eigen smooth and aug smooth run leak-free', async () => {
     const model = buildClassifier(RESNET, { seed: 3 });
     model.eval();
     const x = tf.tensor4d(seeded(2 * 3 * 16 * 16, 7), [2, 3, 16, 16]);
-    computeCams(model, x, ['GradCAM']);
+    await computeCams(model, x, ['GradCAM']);
     const before = tf.memory().numTensors;
-    const plain = computeCams(model, x, [...CAM_METHODS], { targetLayers: ['backbone.layer3'] });
-    const smooth = computeCams(model, x, ['GradCAM', 'LayerCAM'], { targetLayers: ['backbone.layer3'], eigenSmooth: true, augSmooth: true });
+    const plain = await computeCams(model, x, [...CAM_METHODS], { targetLayers: ['backbone.layer3'] });
+    const smooth = await computeCams(model, x, ['GradCAM', 'LayerCAM'], { targetLayers: ['backbone.layer3'], eigenSmooth: true, augSmooth: true });
     expect(tf.memory().numTensors).toBe(before);
-    const cap = captureLayer(model, x, resolveTargetLayer(model, 'backbone.layer3').module);
+    const cap = await captureLayer(model, x, resolveTargetLayer(model, 'backbone.layer3').module);
     const [, h, w, c] = cap.shape;
     const one = { activations: cap.activations.subarray(0, h * w * c), gradients: cap.gradients!.subarray(0, h * w * c), height: h, width: w, channels: c };
     const want = minMaxScale(camImage('GradCAM', one).map((v) => Math.max(v, 0)));
@@ -173,15 +173,15 @@ describe('CAMs end to end', () => {
     model.dispose();
   });
 
-  it('ViT (vit-like, default layer): gradients through attention agree with finite differences; 4×4 maps', () => {
+  it('ViT (vit-like, default layer): gradients through attention agree with finite differences; 4×4 maps', async () => {
     const model = buildClassifier(VIT, { seed: 5 });
     model.eval();
     const x = tf.tensor4d(seeded(3 * 32 * 32, 11), [1, 3, 32, 32]);
-    const [r] = computeCams(model, x, ['GradCAM'], { vitLike: true });
+    const [r] = await computeCams(model, x, ['GradCAM'], { vitLike: true });
     expect(r.layers[0].name).toBe('backbone.layers.1.ln1');
     expect([r.layers[0].height, r.layers[0].width]).toEqual([4, 4]);
     const layer = resolveTargetLayer(model, 'backbone.layers[-1].ln1').module;
-    const cap = captureLayer(model, x, layer, { categories: 2 });
+    const cap = await captureLayer(model, x, layer, { categories: 2 });
     expect(cap.shape).toEqual([1, 17, 32]);
     // finite difference of logit 2 along the gradient's largest entries, by re-running with a perturbed token
     const logitWith = (delta: Float32Array) =>

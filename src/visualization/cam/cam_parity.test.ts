@@ -40,9 +40,9 @@ describe('CAM parity with PyTorch (pytorch-grad-cam formulas)', () => {
       const x = tf.tensor(toFloat32(ref.input), ref.input.shape);
       // the first pass builds the convolutions' kernel caches; the second must leave the tensor count as it was
       const opts = { targetLayers: [c.layer], targetCategory: c.category };
-      computeCams(model, x, ['GradCAM'], opts);
+      await computeCams(model, x, ['GradCAM'], opts);
       const before = tf.memory().numTensors;
-      const results = computeCams(model, x, [...CAM_METHODS], opts);
+      const results = await computeCams(model, x, [...CAM_METHODS], opts);
       expect(tf.memory().numTensors).toBe(before);
       const errors: Record<string, number> = {};
       for (const r of results) {

@@ -73,13 +73,13 @@ interface PassResult {
 }
 
 /** One forward/backward pass per layer for the batch `x`, every method computed from it. */
-function camPass(model: CamClassifier, x: Tensor, methods: CamMethod[], layers: TargetLayer[], opts: CamOptions): PassResult {
+async function camPass(model: CamClassifier, x: Tensor, methods: CamMethod[], layers: TargetLayer[], opts: CamOptions): Promise<PassResult> {
   const [n, , H, W] = x.shape;
   const needGrads = methods.some(usesGradients);
   const perLayer: { name: string; byMethod: Map<CamMethod, Float32Array>; h: number; w: number }[] = [];
-  let first: ReturnType<typeof captureLayer> | null = null;
+  let first: Awaited<ReturnType<typeof captureLayer>> | null = null;
   for (const layer of layers) {
-    const cap = captureLayer(model, x, layer.module, { categories: opts.targetCategory ?? null, withGradients: needGrads });
+    const cap = await captureLayer(model, x, layer.module, { categories: opts.targetCategory ?? null, withGradients: needGrads });
     first ??= cap;
     const extra = extraTokensOf(model, opts.numExtraTokens);
     const a = reshapeToMaps(cap.activations, cap.shape, { vitLike: opts.vitLike, numExtraTokens: extra });
@@ -129,27 +129,25 @@ export const AUG_SMOOTH_TRANSFORMS: readonly { flip: boolean; factor: number }[]
  * CAMs of every method in `methods` for the NCHW batch `x` (a model input, after the data preprocessor).
  * Methods are names as vis_cam accepts them (any case).
  */
-export function computeCams(model: CamClassifier, x: Tensor, methods: (CamMethod | string)[], opts: CamOptions = {}): CamResult[] {
+export async function computeCams(model: CamClassifier, x: Tensor, methods: (CamMethod | string)[], opts: CamOptions = {}): Promise<CamResult[]> {
   if (x.rank !== 4) throw new Error(`CAM: expected an NCHW batch, got shape [${x.shape}]`);
   const ms = [...new Set(methods.map(parseCamMethod))];
   const layers = targetLayersOf(model, opts);
-  const plain = camPass(model, x, ms, layers, opts);
+  const plain = await camPass(model, x, ms, layers, opts);
   const [n, , H, W] = x.shape;
   const grayscale = new Map<CamMethod, Float32Array>();
   if (opts.augSmooth) {
     const sums = new Map(ms.map((m) => [m, new Float64Array(n * H * W)]));
     for (const { flip, factor } of AUG_SMOOTH_TRANSFORMS) {
-      const pass =
-        !flip && factor === 1
-          ? plain
-          : (() => {
-              const xa = tf.tidy(() => tf.mul(flip ? tf.reverse(x, 3) : x, factor));
-              try {
-                return camPass(model, xa, ms, layers, opts);
-              } finally {
-                xa.dispose();
-              }
-            })();
+      let pass = plain;
+      if (flip || factor !== 1) {
+        const xa = tf.tidy(() => tf.mul(flip ? tf.reverse(x, 3) : x, factor));
+        try {
+          pass = await camPass(model, xa, ms, layers, opts);
+        } finally {
+          xa.dispose();
+        }
+      }
       for (const m of ms) {
         let g = pass.perMethod.get(m)!.grayscale;
         if (flip) g = flipMaps(g, n, H, W);
@@ -166,6 +164,6 @@ export function computeCams(model: CamClassifier, x: Tensor, methods: (CamMethod
 }
 
 /** The CAM of one method (vis_cam's `cam(input, targets, eigen_smooth, aug_smooth)`). */
-export function computeCam(model: CamClassifier, x: Tensor, method: CamMethod | string, opts: CamOptions = {}): CamResult {
-  return computeCams(model, x, [method], opts)[0];
+export async function computeCam(model: CamClassifier, x: Tensor, method: CamMethod | string, opts: CamOptions = {}): Promise<CamResult> {
+  return (await computeCams(model, x, [method], opts))[0];
 }

@@ -34,19 +34,19 @@ describe('CamSession', () => {
     expect(image.top[0].score).toBeGreaterThan(image.top[4].score);
     const tensors = tf.memory().numTensors;
     const plain = { eigenSmooth: false, augSmooth: false, vitLike: false, numExtraTokens: null };
-    const a = session.cam({ methods: ['GradCAM', 'EigenCAM'], layers: [], category: null, ...plain });
+    const a = await session.cam({ methods: ['GradCAM', 'EigenCAM'], layers: [], category: null, ...plain });
     expect(a.layers).toEqual(['backbone.layer4.1.bn2']);
     expect(a.category).toBe(image.top[0].index);
     expect(a.rows.map((r) => [r.layer, r.kind])).toEqual([['backbone.layer4.1.bn2', 'layer']]);
     expect(a.rows[0].maps.map((m) => m.method)).toEqual(['GradCAM', 'EigenCAM']);
     expect(a.rows[0].maps[0].original!.length).toBe(image.original.width * image.original.height);
-    const b = session.cam({ methods: ['GradCAM'], layers: ['backbone.layer3[-1]'], category: 3, ...plain });
+    const b = await session.cam({ methods: ['GradCAM'], layers: ['backbone.layer3[-1]'], category: 3, ...plain });
     expect([b.layers, b.category, b.categoryName]).toEqual([['backbone.layer3.1'], 3, 'cat']);
     expect(b.rows[0].maps[0].feature).toMatchObject({ height: 8, width: 8 });
     expect(b.rows[0].maps[0].grayscale).not.toEqual(a.rows[0].maps[0].grayscale);
 
     // Several layers (index forms deduplicated): one row each, equal to that layer alone, then vis_cam's aggregate.
-    const c = session.cam({ methods: ['GradCAM', 'LayerCAM'], layers: ['backbone.layer3.1', 'backbone.layer4', 'backbone.layer3[-1]'], category: 3, ...plain });
+    const c = await session.cam({ methods: ['GradCAM', 'LayerCAM'], layers: ['backbone.layer3.1', 'backbone.layer4', 'backbone.layer3[-1]'], category: 3, ...plain });
     expect(c.layers).toEqual(['backbone.layer3.1', 'backbone.layer4']);
     expect(c.rows.map((r) => [r.layer, r.kind])).toEqual([
       ['backbone.layer3.1', 'layer'],
@@ -63,13 +63,13 @@ describe('CamSession', () => {
     const mean = new Float64Array(32 * 32).map((_, k) => (Math.max(up[0][k], 0) + Math.max(up[1][k], 0)) / 2);
     expect(maxDiff(c.rows[2].maps[1].grayscale, Float32Array.from(minMaxScale(mean)))).toBeLessThan(1e-6);
     // each row is exactly the CAM of its layer alone (one pass per layer serves the rows and the aggregate)
-    const layer4 = session.cam({ methods: ['LayerCAM'], layers: ['backbone.layer4'], category: 3, ...plain });
+    const layer4 = await session.cam({ methods: ['LayerCAM'], layers: ['backbone.layer4'], category: 3, ...plain });
     expect(c.rows[1].maps[1].grayscale).toEqual(layer4.rows[0].maps[0].grayscale);
     expect(c.rows[1].maps[1].original).toEqual(layer4.rows[0].maps[0].original);
     // aug_smooth: each layer's row has its own augmented passes, equal to that layer alone with aug_smooth
     const aug = { ...plain, augSmooth: true };
-    const d = session.cam({ methods: ['GradCAM'], layers: ['backbone.layer3.1', 'backbone.layer4'], category: 3, ...aug });
-    const d0 = session.cam({ methods: ['GradCAM'], layers: ['backbone.layer3.1'], category: 3, ...aug });
+    const d = await session.cam({ methods: ['GradCAM'], layers: ['backbone.layer3.1', 'backbone.layer4'], category: 3, ...aug });
+    const d0 = await session.cam({ methods: ['GradCAM'], layers: ['backbone.layer3.1'], category: 3, ...aug });
     expect(d.rows[0].maps[0].grayscale).toEqual(d0.rows[0].maps[0].grayscale);
     expect(maxDiff(d0.rows[0].maps[0].grayscale, c.rows[0].maps[0].grayscale)).toBeGreaterThan(0.01);
     expect(maxDiff(d.rows[2].maps[0].grayscale, d.rows[0].maps[0].grayscale)).toBeGreaterThan(0.01);
@@ -109,7 +109,7 @@ describe('camPipelineOf', () => {
     expect([image.input.width, image.input.height]).toEqual([32, 32]);
     expect(image.top[0]).toMatchObject({ index: 9, name: 'Ankle boot' });
     expect(model.defaultLayer).toBeNull(); // LeNet-5 has no norm layer: vis_cam needs --target-layers
-    const r = session.cam({ methods: ['GradCAM'], layers: ['backbone.features[4]'], category: null, eigenSmooth: false, augSmooth: false, vitLike: false, numExtraTokens: null });
+    const r = await session.cam({ methods: ['GradCAM'], layers: ['backbone.features[4]'], category: null, eigenSmooth: false, augSmooth: false, vitLike: false, numExtraTokens: null });
     expect(r.category).toBe(9);
     expect(r.layers).toEqual(['backbone.features.4']);
     expect(r.rows[0].maps[0].feature).toMatchObject({ height: 10, width: 10 });

@@ -164,7 +164,7 @@ export class CamSession {
     this.imageBytes = { name, bytes: new Uint8Array(bytes) };
     await this.rebuildInput();
     const s = this.sample!;
-    return { input: sourceImage(s.packed), original: this.display!.image, mappable: s.geometry !== null, steps: s.steps, top: this.topPredictions(5) };
+    return { input: sourceImage(s.packed), original: this.display!.image, mappable: s.geometry !== null, steps: s.steps, top: await this.topPredictions(5) };
   }
 
   private async rebuildInput(): Promise<void> {
@@ -177,16 +177,18 @@ export class CamSession {
     this.x = modelInputOf(model, this.sample.packed);
   }
 
-  private topPredictions(k: number): { index: number; name: string; score: number }[] {
+  private async topPredictions(k: number): Promise<{ index: number; name: string; score: number }[]> {
     const model = this.requireModel();
-    const scores = tf.tidy(() => tf.softmax(model.call(this.x!) as Tensor).dataSync() as Float32Array);
+    const probs = tf.tidy(() => tf.softmax(model.call(this.x!) as Tensor));
+    const scores = (await probs.data()) as Float32Array;
+    probs.dispose();
     return [...scores]
       .map((score, index) => ({ index, name: this.classes[index] ?? String(index), score }))
       .sort((a, b) => b.score - a.score)
       .slice(0, k);
   }
 
-  cam(settings: CamSettings): CamRunResult {
+  async cam(settings: CamSettings): Promise<CamRunResult> {
     const model = this.requireModel();
     if (!this.x || !this.sample) throw new Error('drop an image first');
     const t0 = performance.now();
@@ -197,13 +199,14 @@ export class CamSession {
     let rows: CamRow[];
     if (!settings.augSmooth) {
       // One pass per layer serves both: a layer's CAM is its scaled feature map resized, as for that layer alone.
-      const all = computeCams(model, this.x, settings.methods, { ...shared, targetLayers: layers });
+      const all = await computeCams(model, this.x, settings.methods, { ...shared, targetLayers: layers });
       rows = layers.map((name, i) => ({ layer: name, kind: 'layer', maps: this.methodMaps(all.map((r) => ({ ...r, layers: [r.layers[i]], grayscale: layers.length > 1 ? singleLayerCam(r.layers[i], r.inputHeight, r.inputWidth) : r.grayscale })), true) }));
       if (layers.length > 1) rows.push({ layer: layers.join(' + '), kind: 'aggregate', maps: this.methodMaps(all, false) });
     } else {
       // aug_smooth averages each augmentation's CAM: a layer's own CAM needs its own augmented passes.
-      rows = layers.map((name) => ({ layer: name, kind: 'layer', maps: this.methodMaps(computeCams(model, this.x!, settings.methods, { ...shared, targetLayers: [name] }), true) }));
-      if (layers.length > 1) rows.push({ layer: layers.join(' + '), kind: 'aggregate', maps: this.methodMaps(computeCams(model, this.x, settings.methods, { ...shared, targetLayers: layers }), false) });
+      rows = [];
+      for (const name of layers) rows.push({ layer: name, kind: 'layer', maps: this.methodMaps(await computeCams(model, this.x, settings.methods, { ...shared, targetLayers: [name] }), true) });
+      if (layers.length > 1) rows.push({ layer: layers.join(' + '), kind: 'aggregate', maps: this.methodMaps(await computeCams(model, this.x, settings.methods, { ...shared, targetLayers: layers }), false) });
     }
     const ms = performance.now() - t0;
     const category = this.lastCategory;

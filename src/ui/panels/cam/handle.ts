@@ -12,7 +12,7 @@ export async function handleCamRequest(req: CamRequest): Promise<{ response: Cam
       case Commands.Image:
         return { response: { id: req.id, ok: true, result: await session.image(req.name, req.bytes) }, transfer: [] };
       case Commands.Cam: {
-        const result = session.cam(req.settings);
+        const result = await session.cam(req.settings);
         const transfer = result.rows.flatMap((r) => r.maps).flatMap((m) => [m.grayscale.buffer, ...(m.feature ? [m.feature.data.buffer] : []), ...(m.original ? [m.original.buffer] : [])]) as Transferable[];
         return { response: { id: req.id, ok: true, result }, transfer: [...new Set(transfer)] };
       }
