@@ -29,8 +29,8 @@ training step (the Train panel's engine code), with the WebGPU adapter / WebGL r
   --backends a,b       webgpu, webgl, wasm (default all three; one missing here is reported and skipped)
   --batches 1,32       forward batch sizes (default 1,32)
   --train-batch N      training-step batch size, 0 to skip (default 32)
-  --train-steps N      most timed training steps after the first (default 5)
-  --min-seconds S      time each steady rate for at least S seconds when the budget allows (default 2)
+  --train-steps N      timed training steps after the first (default 5; fewer when the budget runs out)
+  --min-seconds S      time each steady forward rate for at least S seconds when the budget allows (default 2)
   --max-seconds S      budget per backend (default 120): measurements that would not fit are skipped with a note,
                        and a page still busy 60 s past it is closed (its finished rows are kept)
   --no-fuse            keep BatchNorm separate in the forward (default: folded, as bench-models)
