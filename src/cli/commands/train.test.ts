@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadCheckpoint } from '../../fileio';
 import { main } from '../main';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
@@ -76,4 +77,23 @@ describe('mmpretrain-web train / test / eval-metric', () => {
     expect(await main(['eval-metric', results, '--metric', 'type=Accuracy', '--json'], c.io)).toBe(0);
     expect(JSON.parse(c.out[0])['accuracy/top1']).toBeCloseTo(top1, 4);
   });
+
+  const SHIPPED = resolve('public/models/lenet5_fashion-mnist.pth');
+  it.skipIf(!existsSync(FASHION))('fine-tunes: init_cfg Pretrained with prefix backbone loads the shipped backbone (lr 0 keeps it through an epoch)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-cli-ft-'));
+    const config = join(dir, 'lenet5_finetune.py');
+    writeFileSync(config, CONFIG);
+    const work = join(dir, 'work');
+    const c = capture();
+    const opts = ['model.backbone.init_cfg.type=Pretrained', `model.backbone.init_cfg.checkpoint=${SHIPPED}`, 'model.backbone.init_cfg.prefix=backbone', 'optim_wrapper.optimizer.lr=0', 'optim_wrapper.optimizer.momentum=0', 'optim_wrapper.optimizer.weight_decay=0'];
+    expect(await main(['train', config, '--work-dir', work, '--cfg-options', ...opts], c.io), c.err.join('\n')).toBe(0);
+    const shipped = await loadCheckpoint(readFileSync(SHIPPED), SHIPPED);
+    const trained = await loadCheckpoint(readFileSync(join(work, 'epoch_1.pth')), 'epoch_1.pth');
+    const backboneKeys = [...shipped.stateDict.keys()].filter((k) => k.startsWith('backbone.'));
+    expect(backboneKeys.length).toBeGreaterThan(4);
+    for (const k of backboneKeys) expect(Array.from(trained.stateDict.get(k)!.data as Float32Array), k).toEqual(Array.from(shipped.stateDict.get(k)!.data as Float32Array));
+    const log = c.out.join('\n');
+    expect(log).toMatch(/lenet5_fashion-mnist\.pth/);
+  });
 });
+
