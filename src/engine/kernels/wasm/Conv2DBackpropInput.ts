@@ -1,5 +1,5 @@
 import { backend_util, Conv2DBackpropInput, type Conv2DBackpropInputAttrs, type KernelBackend, type KernelConfig, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
-import { KernelScope } from '../kernel_scope';
+import { KernelScope, selectTaps } from '../kernel_scope';
 
 type ConvInfo = ReturnType<typeof backend_util.computeConv2DInfo>;
 
@@ -38,17 +38,12 @@ function phase(scope: KernelScope, dy: TensorInfo, swapped: TensorInfo, info: Co
   if (!rw || !cw) return scope.run('Fill', {}, { shape: [n, hp, wp, ci], value: 0, dtype: 'float32' });
   const cropped = scope.run('Slice', { x: dy }, { begin: [0, rw.crop[0], cw.crop[0], 0], size: [n, rw.crop[1], cw.crop[1], co] });
   const padded = scope.run('PadV2', { x: cropped }, { paddings: [[0, 0], rw.pad, cw.pad, [0, 0]], constantValue: 0 });
-  const taps = scope.run('StridedSlice', { x: swapped }, {
-    begin: [rows.first, cols.first, 0, 0],
-    end: [rows.first + (rows.count - 1) * sh + 1, cols.first + (cols.count - 1) * sw + 1, co, ci],
-    strides: [sh, sw, 1, 1],
-    beginMask: 0,
-    endMask: 0,
-    ellipsisMask: 0,
-    newAxisMask: 0,
-    shrinkAxisMask: 0,
-  });
-  const flipped = scope.run('Reverse', { x: taps }, { dims: [0, 1] });
+  // The phase's taps, flipped: row t ← filter row first + (count − 1 − t)·stride, columns likewise.
+  const taps: number[] = [];
+  for (let t = 0; t < rows.count; t++) {
+    for (let u = 0; u < cols.count; u++) taps.push((rows.first + (rows.count - 1 - t) * sh) * kw + cols.first + (cols.count - 1 - u) * sw);
+  }
+  const flipped = selectTaps(scope, swapped, taps, rows.count, cols.count);
   return scope.run('Conv2D', { x: padded, filter: flipped }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
 }
 
@@ -106,7 +101,7 @@ export function conv2DBackpropInputComposite(backendName: string): KernelConfig 
       const right = w + kw - 1 - ow - left;
       if (top < 0 || left < 0 || bottom < 0 || right < 0) throw new Error(`Conv2DBackpropInput on '${backendName}': padding ${JSON.stringify(padInfo)} larger than the filter is not supported`);
       const padded = scope.run('PadV2', { x: dy }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
-      const flipped = scope.run('Reverse', { x: filter }, { dims: [0, 1] });
+      const flipped = selectTaps(scope, filter, Array.from({ length: kh * kw }, (_, t) => kh * kw - 1 - t), kh, kw); // rotated 180°
       const swapped = scope.run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
       const dx = scope.run('Conv2D', { x: padded, filter: swapped }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
       return scope.finish(dx);
