@@ -1,7 +1,8 @@
 /**
  * `mmpretrain-web bench` (`npm run bench`): every benchmark of the project, one after another, figures side by
  * side with PyTorch / OpenCV where Debian's python3 has them: model forward (bench-models), training step
- * (bench-train), data pipelines (bench-pipeline). Each can also be run alone with its own options.
+ * (bench-train), data pipelines (bench-pipeline), and the browser backends in Chromium (bench-browser). Each can
+ * also be run alone with its own options.
  */
 import { parseArgs } from 'node:util';
 import { main } from '../main';
@@ -11,11 +12,12 @@ const SUITES: [string, string[]][] = [
   ['bench-models', ['--min-seconds', '2']],
   ['bench-train', ['--steps', '3']],
   ['bench-pipeline', ['--seconds', '3']],
+  ['bench-browser', ['--max-seconds', '60']],
 ];
 
 const command: CliCommand = {
   summary: 'Run all benchmarks (forward, training step, data pipelines) with PyTorch/OpenCV side by side',
-  usage: `Usage: mmpretrain-web bench [--only bench-models,bench-train,bench-pipeline]
+  usage: `Usage: mmpretrain-web bench [--only bench-models,bench-train,bench-pipeline,bench-browser]
 
 Runs each benchmark and prints its table. Numbers depend on the machine and its load; the tables name
 the runtimes compared. The default model's accuracy is reproduced by 'mmpretrain-web train-default'.`,
