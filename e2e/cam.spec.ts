@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { decode as decodePng } from 'fast-png';
+import { dropModel, recordPageErrors, SHARED } from './helpers';
 import { expect, test, type Page } from '@playwright/test';
 
 /**
@@ -8,7 +9,6 @@ import { expect, test, type Page } from '@playwright/test';
  * them; several target layers give one row each; images come from the Inference and Dataset panels.
  */
 
-const SHARED = process.env.MMPRETRAIN_WEB_SHARED ?? resolve(process.cwd(), '../shared');
 const CFG = resolve(SHARED, 'reference/models/resnet18_cifar_w16_cfg.json');
 const CKPT = resolve(SHARED, 'reference/models/resnet18_cifar_w16.safetensors');
 const IMG = resolve(SHARED, 'data/images/dog.jpg');
@@ -30,11 +30,9 @@ function distinctColours(px: number[]): number {
 
 test('drop a model and an image: CAM canvases painted, switching method changes the pixels', async ({ page }) => {
   test.skip(![CFG, CKPT, IMG].every(existsSync), `reference files absent under ${SHARED} (resnet18_cifar_w16 model, dog.jpg)`);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = recordPageErrors(page);
   await page.goto('/#/cam');
-  await page.getByTestId('cam-config').setInputFiles(CFG);
-  await page.getByTestId('cam-checkpoint').setInputFiles(CKPT);
+  await dropModel(page, 'cam', CFG, CKPT);
   await expect(page.getByTestId('cam-status')).toContainText('all keys loaded', { timeout: 60_000 });
   await page.getByTestId('cam-image').setInputFiles(IMG);
   await expect(page.getByTestId('cam-summary')).toContainText('backbone.layer4.1.bn2', { timeout: 60_000 });
@@ -69,8 +67,7 @@ test('drop a model and an image: CAM canvases painted, switching method changes 
 test('the CAM on WebGL (in the worker) paints the same picture as on WASM', async ({ page }) => {
   test.skip(![CFG, CKPT, IMG].every(existsSync), `reference files absent under ${SHARED}`);
   await page.goto('/#/cam');
-  await page.getByTestId('cam-config').setInputFiles(CFG);
-  await page.getByTestId('cam-checkpoint').setInputFiles(CKPT);
+  await dropModel(page, 'cam', CFG, CKPT);
   await expect(page.getByTestId('cam-status')).toContainText('model on wasm', { timeout: 60_000 });
   await page.getByTestId('cam-image').setInputFiles(IMG);
   await expect(page.getByTestId('cam-summary')).toContainText('backbone.layer4.1.bn2', { timeout: 60_000 });
@@ -87,8 +84,7 @@ test('the CAM on WebGL (in the worker) paints the same picture as on WASM', asyn
 /** Loads the reference ResNet-18 (CIFAR, width 16) and dog.jpg in the CAM panel; keeps only `methods`. */
 async function loadDog(page: Page, methods: string[]): Promise<void> {
   await page.goto('/#/cam');
-  await page.getByTestId('cam-config').setInputFiles(CFG);
-  await page.getByTestId('cam-checkpoint').setInputFiles(CKPT);
+  await dropModel(page, 'cam', CFG, CKPT);
   await expect(page.getByTestId('cam-status')).toContainText('all keys loaded', { timeout: 60_000 });
   await page.getByTestId('cam-image').setInputFiles(IMG);
   await expect(page.getByTestId('cam-summary')).toContainText('backbone.layer4.1.bn2', { timeout: 60_000 });
@@ -108,8 +104,7 @@ async function rowPixels(page: Page, layer: string, method: string): Promise<num
 
 test('several target layers: one row of CAMs per layer plus vis_cam\'s aggregate, each painted and different; grid PNG export', async ({ page }) => {
   test.skip(![CFG, CKPT, IMG].every(existsSync), `reference files absent under ${SHARED}`);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = recordPageErrors(page);
   await loadDog(page, ['GradCAM', 'LayerCAM']);
   await expect(page.getByTestId('cam-row')).toHaveCount(1);
 
@@ -161,11 +156,9 @@ test('several target layers: one row of CAMs per layer plus vis_cam\'s aggregate
 
 test('Explain with CAM from the Inference panel: the CAM panel opens with the image, the model and the predicted class', async ({ page }) => {
   test.skip(![CFG, CKPT, IMG].every(existsSync), `reference files absent under ${SHARED}`);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = recordPageErrors(page);
   await page.goto('/#/inference');
-  await page.getByTestId('inference-config').setInputFiles(CFG);
-  await page.getByTestId('inference-checkpoint').setInputFiles(CKPT);
+  await dropModel(page, 'inference', CFG, CKPT);
   await expect(page.getByTestId('inference-status')).toContainText('with resnet18_cifar_w16.safetensors', { timeout: 60_000 });
   await page.getByTestId('inference-images').setInputFiles(IMG);
   const card = page.getByRole('article', { name: 'result for dog.jpg' });
@@ -189,8 +182,7 @@ test('Open in CAM from the Dataset panel: an MNIST sample with the Inference pan
   const MNIST = resolve(SHARED, 'data/mnist');
   const FILES = ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map((f) => resolve(MNIST, f));
   test.skip(![...FILES, 'public/models/lenet5_fashion-mnist.pth'].every(existsSync), 'MNIST test files or the default weights are absent');
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = recordPageErrors(page);
   // a first visit to the Inference panel opens the default model (LeNet-5, Fashion-MNIST) with its released weights
   await page.goto('/#/inference');
   await expect(page.getByTestId('inference-status')).toContainText('with lenet5_fashion-mnist.pth', { timeout: 60_000 });

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { encode as encodePng } from 'fast-png';
+import { dropModel, recordPageErrors, SHARED } from './helpers';
 import { expect, test, type Page } from '@playwright/test';
 
 /**
@@ -10,18 +11,15 @@ import { expect, test, type Page } from '@playwright/test';
  * cache after a reload; the Model panel shows the module tree and the complexity table.
  */
 
-const SHARED = process.env.MMPRETRAIN_WEB_SHARED ?? resolve(process.cwd(), '../shared');
 const CFG = resolve(SHARED, 'reference/models/resnet18_cifar_w16_cfg.json');
 const CKPT = resolve(SHARED, 'reference/models/resnet18_cifar_w16.safetensors');
 const IMGS = ['dog.jpg', 'cat-dog.png'].map((n) => resolve(SHARED, 'data/images', n));
 
 test('drop config + checkpoint + images: top-k bars, bad file message, JSON download, offline checkpoint after reload', async ({ page }) => {
   test.skip(![CFG, CKPT, ...IMGS].every(existsSync), `reference files absent under ${SHARED}`);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = recordPageErrors(page);
   await page.goto('/#/inference');
-  await page.getByTestId('inference-config').setInputFiles(CFG);
-  await page.getByTestId('inference-checkpoint').setInputFiles(CKPT);
+  await dropModel(page, 'inference', CFG, CKPT);
   await expect(page.getByTestId('inference-status')).toContainText('with resnet18_cifar_w16.safetensors', { timeout: 60_000 });
   await expect(page.getByTestId('inference-pipeline')).toContainText('LoadImageFromFile → Resize → PackInputs');
 
@@ -87,14 +85,12 @@ test('the worker runs on the studio backend: webgpu and webgl give the wasm top-
   test.setTimeout(300_000);
   const IMG = resolve(SHARED, 'data/images/demo.JPEG');
   test.skip(![CFG, CKPT, IMG].every(existsSync), `reference files absent under ${SHARED}`);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = recordPageErrors(page);
   await page.goto('/?backend=wasm#/inference');
   // The panel follows the studio's backend (here the URL's wasm) until its own selector says otherwise.
   await expect(page.getByLabel('backend', { exact: true })).toHaveValue('studio');
   await expect(page.getByLabel('backend', { exact: true }).locator('option').first()).toHaveText('studio choice (wasm)');
-  await page.getByTestId('inference-config').setInputFiles(CFG);
-  await page.getByTestId('inference-checkpoint').setInputFiles(CKPT);
+  await dropModel(page, 'inference', CFG, CKPT);
   await expect(page.getByTestId('inference-status')).toContainText('on wasm with resnet18_cifar_w16.safetensors', { timeout: 60_000 });
   await page.getByTestId('inference-images').setInputFiles(IMG);
   const card = page.getByRole('article', { name: 'result for demo.JPEG' });
