@@ -99,6 +99,23 @@ test('trains LeNet-5 on WASM in the worker: loss chart, validation, confusion ma
   await expect(page.getByRole('tabpanel')).toContainText('lenet5_mnist');
 });
 
+test('trains LeNet-5 on WebGPU in the worker (SwiftShader here): every step and the validation read back, no device lost', async ({ page }) => {
+  test.setTimeout(240_000);
+  await setup(page, 1);
+  await page.getByLabel('Training backend').selectOption('webgpu');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(page.getByTestId('train-status')).toContainText('webgpu', { timeout: 60_000 });
+  await expect(page.getByTestId('train-finished')).toBeVisible({ timeout: 200_000 });
+  const log = (await page.getByTestId('train-log').textContent()) ?? '';
+  // Four iterations with real losses (a lost device reads back zeros or NaN), then the validation metric.
+  const losses = [...log.matchAll(/Epoch\(train\) \[1\]\[\d\/4\].*?loss: ([\d.]+)/g)].map((m) => Number(m[1]));
+  expect(losses.length).toBe(4);
+  for (const l of losses) expect(l).toBeGreaterThan(0.1);
+  expect(log).toMatch(/Epoch\(val\) \[1\]\[2\/2\]\s+accuracy\/top1: [\d.]+/);
+  expect(log).not.toMatch(/lost|CONTEXT_LOST/i);
+  await expect(page.getByTestId('train-checkpoints')).toContainText('epoch_1.pth');
+});
+
 test('a reload mid-run offers to resume from the last checkpoint (dataset kept in storage), and the run continues from there', async ({ page }) => {
   test.setTimeout(120_000);
   await setup(page, 100);

@@ -19,7 +19,7 @@ function fakeRunner(w: tf.Variable) {
 }
 
 describe('EMAHook (mmengine ExponentialMovingAverage)', () => {
-  it('averages parameters, swaps them for validation and saves both sets like mmengine', () => {
+  it('averages parameters, swaps them for validation and saves both sets like mmengine', async () => {
     const w = tf.variable(tf.tensor1d([1, 2]));
     const { runner } = fakeRunner(w);
     const hook = new EMAHook({ momentum: 0.5 });
@@ -39,7 +39,7 @@ describe('EMAHook (mmengine ExponentialMovingAverage)', () => {
         ['bn.num_batches_tracked', { dtype: 'int64', shape: [], data: BigInt64Array.of(2n) }],
       ]),
     };
-    hook.beforeSaveCheckpoint(runner, checkpoint);
+    await hook.beforeSaveCheckpoint(runner, checkpoint);
     const sd = checkpoint.state_dict as Map<string, { data: ArrayLike<number> }>;
     const ema = checkpoint.ema_state_dict as Map<string, unknown>;
     expect(Array.from(sd.get('head.fc.weight')!.data)).toEqual([2, 4]);

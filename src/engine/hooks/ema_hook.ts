@@ -82,13 +82,13 @@ export class EMAHook extends Hook<Runner> {
   }
 
   /** `state_dict` gets the averaged weights, `ema_state_dict` the raw ones under `module.` (mmengine's swap). */
-  override beforeSaveCheckpoint(_runner: Runner, checkpoint: Record<string, unknown>): void {
+  override async beforeSaveCheckpoint(_runner: Runner, checkpoint: Record<string, unknown>): Promise<void> {
     const model = checkpoint.state_dict as Map<string, Entry>;
     const ema = new Map<string, Entry | number>([['steps', this.steps]]);
     for (const [k, v] of model) {
       const a = this.avg.get(k);
       ema.set(`module.${k}`, v);
-      if (a) model.set(k, { dtype: 'float32', shape: [...a.shape], data: a.dataSync() as Float32Array });
+      if (a) model.set(k, { dtype: 'float32', shape: [...a.shape], data: (await a.data()) as Float32Array });
     }
     checkpoint.ema_state_dict = ema;
   }

@@ -289,6 +289,10 @@ export class OptimWrapper implements ParamGroupsOwner {
   }
 
   /** The optimizer's state dict (mmengine saves the wrapper's as the optimizer's). */
+  stateDictAsync() {
+    return this.optimizer.stateDictAsync();
+  }
+
   stateDict() {
     return this.optimizer.stateDict();
   }

@@ -132,6 +132,13 @@ export abstract class Optimizer implements ParamGroupsOwner {
     }
   }
 
+  /** {@link stateDict} with every state tensor read asynchronously first (no synchronous GPU read). */
+  async stateDictAsync(): Promise<OptimizerStateDict> {
+    const tensors = [...this.state.values()].flatMap((s) => Object.values(s).filter((v): v is tf.Tensor => v instanceof tf.Tensor));
+    await Promise.all(tensors.map((t) => t.data()));
+    return this.stateDict();
+  }
+
   /** PyTorch `state_dict()`. */
   stateDict(): OptimizerStateDict {
     const index = new Map(this.params().map((p, i) => [p, i] as const));

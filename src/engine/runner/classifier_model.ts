@@ -84,7 +84,7 @@ export class ClassifierRunnerModel implements RunnerModel {
   }
 
   stateDict() {
-    return this.model.stateDict();
+    return this.model.stateDictAsync();
   }
 
   loadStateDict(sd: Map<string, unknown>, opts: { strict?: boolean } = {}) {

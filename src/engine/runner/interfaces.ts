@@ -34,6 +34,8 @@ export interface RunnerOptimWrapper {
   getLr(): Record<string, number[]>;
   getMomentum?(): Record<string, number[]>;
   stateDict(): unknown;
+  /** The state dict without synchronous GPU reads (used for checkpoints when present). */
+  stateDictAsync?(): Promise<unknown>;
   loadStateDict?(state: unknown): void;
 }
 

@@ -231,7 +231,7 @@ export class Runner {
     const datasetMeta = this.trainLoop?.dataloader.datasetMeta;
     if (datasetMeta) meta.dataset_meta = datasetMeta;
     const checkpoint: Record<string, unknown> = { meta, state_dict: await this.model.stateDict(), message_hub: this.messageHub.stateDict() };
-    if (saveOptimizer && this.optimWrapper) checkpoint.optimizer = this.optimWrapper.stateDict();
+    if (saveOptimizer && this.optimWrapper) checkpoint.optimizer = this.optimWrapper.stateDictAsync ? await this.optimWrapper.stateDictAsync() : this.optimWrapper.stateDict();
     if (saveParamScheduler && this.paramSchedulers.length) checkpoint.param_schedulers = this.paramSchedulers.map((s) => s.stateDict());
     await this.callHook('beforeSaveCheckpoint', checkpoint);
     if (!this.workDir) return filename;

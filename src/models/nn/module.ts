@@ -229,6 +229,21 @@ export abstract class Module<In = Tensor, Out = Tensor> {
     return out;
   }
 
+  /**
+   * {@link stateDict} after reading every tensor asynchronously first: the backends keep what they read on the CPU,
+   * so the synchronous reads that follow do not touch the GPU (tfjs's WebGPU backend reads synchronously through a
+   * canvas, which loses the device on some adapters).
+   */
+  async stateDictAsync(): Promise<StateDict> {
+    const tensors: tf.Variable[] = [];
+    for (const [, m] of this.namedModules()) {
+      tensors.push(...m.ownParams.values());
+      for (const b of m.ownBuffers.values()) if (b.kind === 'float') tensors.push(b.variable);
+    }
+    await Promise.all(tensors.map((t) => t.data()));
+    return this.stateDict();
+  }
+
   /** Names and shapes of every state-dict entry, without reading data. */
   stateDictShapes(): Map<string, number[]> {
     const out = new Map<string, number[]>();
