@@ -64,22 +64,27 @@ test('drop a model and an image: CAM canvases painted, switching method changes 
   expect(errors).toEqual([]);
 });
 
-test('the CAM on WebGL (in the worker) paints the same picture as on WASM', async ({ page }) => {
-  test.skip(![CFG, CKPT, IMG].every(existsSync), `reference files absent under ${SHARED}`);
-  await page.goto('/#/cam');
-  await dropModel(page, 'cam', CFG, CKPT);
-  await expect(page.getByTestId('cam-status')).toContainText('model on wasm', { timeout: 60_000 });
-  await page.getByTestId('cam-image').setInputFiles(IMG);
-  await expect(page.getByTestId('cam-summary')).toContainText('backbone.layer4.1.bn2', { timeout: 60_000 });
-  const wasm = await canvasPixels(page, 'LayerCAM');
-  await page.getByLabel('backend', { exact: true }).selectOption('webgl');
-  await expect(page.getByTestId('cam-status')).toContainText('model on webgl', { timeout: 60_000 });
-  await expect(page.getByTestId('cam-summary')).toContainText('backbone.layer4.1.bn2', { timeout: 60_000 });
-  const webgl = await canvasPixels(page, 'LayerCAM');
-  const worst = Math.max(...webgl.map((v, i) => Math.abs(v - wasm[i])));
-  console.log(`[cam e2e] LayerCAM webgl vs wasm: max pixel difference ${worst}`);
-  expect(worst).toBeLessThanOrEqual(2);
-});
+for (const gpu of ['webgl', 'webgpu'] as const) {
+  test(`the CAM on ${gpu} (in the worker) paints the same picture as on WASM`, async ({ page }) => {
+    test.skip(![CFG, CKPT, IMG].every(existsSync), `reference files absent under ${SHARED}`);
+    test.setTimeout(180_000); // WebGPU is SwiftShader here: shader compilation dominates
+    const errors = recordPageErrors(page);
+    await page.goto('/#/cam');
+    await dropModel(page, 'cam', CFG, CKPT);
+    await expect(page.getByTestId('cam-status')).toContainText('model on wasm', { timeout: 60_000 });
+    await page.getByTestId('cam-image').setInputFiles(IMG);
+    await expect(page.getByTestId('cam-summary')).toContainText('backbone.layer4.1.bn2', { timeout: 60_000 });
+    const wasm = await canvasPixels(page, 'LayerCAM');
+    await page.getByLabel('backend', { exact: true }).selectOption(gpu);
+    await expect(page.getByTestId('cam-status')).toContainText(`model on ${gpu}`, { timeout: 120_000 });
+    await expect(page.getByTestId('cam-summary')).toContainText('backbone.layer4.1.bn2', { timeout: 120_000 });
+    const other = await canvasPixels(page, 'LayerCAM');
+    const worst = Math.max(...other.map((v, i) => Math.abs(v - wasm[i])));
+    console.log(`[cam e2e] LayerCAM ${gpu} vs wasm: max pixel difference ${worst}`);
+    expect(worst).toBeLessThanOrEqual(2);
+    expect(errors).toEqual([]);
+  });
+}
 
 /** Loads the reference ResNet-18 (CIFAR, width 16) and dog.jpg in the CAM panel; keeps only `methods`. */
 async function loadDog(page: Page, methods: string[]): Promise<void> {
