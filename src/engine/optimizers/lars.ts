@@ -17,17 +17,19 @@ export class LARS extends Optimizer {
     const eta = num(group, 'eta');
     const eps = this.defaults.eps as number;
     for (const item of items) {
-      let localLr = 1.0;
-      if (!group.lars_exclude) {
-        // PyTorch reads both norms with .item(): float32 norms, the ratio in double precision.
-        const norms = tf.tidy(() => tf.stack([tf.norm(item.param), tf.norm(item.grad)]));
-        const [wNorm, gNorm] = norms.dataSync();
-        norms.dispose();
-        if (wNorm !== 0 && gNorm !== 0) localLr = (eta * wNorm) / (gNorm + wd * wNorm + eps);
-      }
-      const actualLr = localLr * lr;
       this.commit(item, () => {
         const p = item.param;
+        // The trust ratio stays a tensor (1 where either norm is 0, or for lars_exclude): no synchronous read, which
+        // the WebGPU backend may not survive. PyTorch computes it from .item() norms in double precision; float32
+        // here differs by about 1e-7 relative.
+        let actualLr: tf.Tensor | number = lr;
+        if (!group.lars_exclude) {
+          const wNorm = tf.norm(p);
+          const gNorm = tf.norm(item.grad);
+          const both = tf.logicalAnd(tf.greater(wNorm, 0), tf.greater(gNorm, 0));
+          const ratio = tf.div(tf.mul(wNorm, eta), tf.add(tf.add(gNorm, tf.mul(wNorm, wd)), eps));
+          actualLr = tf.mul(tf.where(both, ratio, tf.onesLike(ratio)), lr);
+        }
         let d = tf.mul(tf.add(item.grad, tf.mul(p, wd)), actualLr);
         const state: Record<string, tf.Tensor> = {};
         if (momentum !== 0) {
