@@ -38,21 +38,6 @@ export class KernelScope {
   }
 }
 
-/** Strided slice of an NHWC tensor `xp` taking rows `r0, r0 + sh, …` (count `oh`) and columns likewise. */
-export function sliceWindow(scope: KernelScope, xp: TensorInfo, r0: number, c0: number, oh: number, ow: number, sh: number, sw: number): TensorInfo {
-  const [n, , , c] = xp.shape;
-  return scope.run('StridedSlice', { x: xp }, {
-    begin: [0, r0, c0, 0],
-    end: [n, r0 + (oh - 1) * sh + 1, c0 + (ow - 1) * sw + 1, c],
-    strides: [1, sh, sw, 1],
-    beginMask: 0,
-    endMask: 0,
-    ellipsisMask: 0,
-    newAxisMask: 0,
-    shrinkAxisMask: 0,
-  });
-}
-
 /** Zero-pads the spatial dimensions of an NHWC tensor (no kernel run when there is nothing to pad). */
 export function padSpatial(scope: KernelScope, x: TensorInfo, top: number, bottom: number, left: number, right: number): TensorInfo {
   if (top === 0 && bottom === 0 && left === 0 && right === 0) return x;
