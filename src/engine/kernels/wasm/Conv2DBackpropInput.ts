@@ -24,12 +24,21 @@ function phaseWindow(offset: number, count: number, size: number, dyLen: number)
   return { crop: [lo, hi - lo + 1], pad: [lo - start, end - hi] };
 }
 
+/** A dense convolution, or a depthwise one (channel multiplier 1), whose input gradient is wanted. */
+type ConvKind = 'Conv2D' | 'DepthwiseConv2dNative';
+
+/** A stride-1 'valid' convolution of `x` with `filter` by the kernel of that kind. */
+function validConv(scope: KernelScope, kind: ConvKind, x: TensorInfo, filter: TensorInfo): TensorInfo {
+  return scope.run(kind, { x, filter }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
+}
+
 /**
  * One output phase (rows ≡ ry mod sh, columns ≡ rx mod sw) of the input gradient: the taps of the filter that reach
- * it, flipped, convolved over the part of dy they read. `swapped` is the filter with its channel axes swapped
- * ([kh, kw, co, ci]). Returns [n, hp, wp, ci] (zeros when no tap reaches the phase).
+ * it, flipped, convolved over the part of dy they read. `prepared` is the filter as the backward convolution takes
+ * it (dense: channel axes swapped, [kh, kw, co, ci]; depthwise: as is). Returns [n, hp, wp, ci] (zeros when no tap
+ * reaches the phase).
  */
-function phase(scope: KernelScope, dy: TensorInfo, swapped: TensorInfo, info: ConvInfo, ry: number, rx: number, hp: number, wp: number): TensorInfo {
+function phase(scope: KernelScope, kind: ConvKind, dy: TensorInfo, prepared: TensorInfo, info: ConvInfo, ry: number, rx: number, hp: number, wp: number): TensorInfo {
   const { batchSize: n, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
   const rows = phaseTaps(ry, padInfo.top, sh, kh);
   const cols = phaseTaps(rx, padInfo.left, sw, kw);
@@ -43,8 +52,7 @@ function phase(scope: KernelScope, dy: TensorInfo, swapped: TensorInfo, info: Co
   for (let t = 0; t < rows.count; t++) {
     for (let u = 0; u < cols.count; u++) taps.push((rows.first + (rows.count - 1 - t) * sh) * kw + cols.first + (cols.count - 1 - u) * sw);
   }
-  const flipped = selectTaps(scope, swapped, taps, rows.count, cols.count);
-  return scope.run('Conv2D', { x: padded, filter: flipped }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
+  return validConv(scope, kind, padded, selectTaps(scope, prepared, taps, rows.count, cols.count));
 }
 
 /** Interleaves `parts[k]` ([n, h, w, c] each) along `axis` (1 or 2): part k gives indices ≡ k mod parts.length. */
@@ -61,15 +69,14 @@ function interleave(scope: KernelScope, parts: TensorInfo[], axis: 1 | 2): Tenso
  * (mod s), so the gradient is s_h·s_w stride-1 convolutions of dy with sub-filters (together exactly the filter's
  * taps, where spreading dy with zeros would multiply s_h·s_w times as many), interleaved.
  */
-function stridedInputGradient(scope: KernelScope, dy: TensorInfo, filter: TensorInfo, info: ConvInfo): TensorInfo {
+function stridedInputGradient(scope: KernelScope, kind: ConvKind, dy: TensorInfo, prepared: TensorInfo, info: ConvInfo): TensorInfo {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, strideHeight: sh, strideWidth: sw } = info;
   const hp = Math.ceil(h / sh);
   const wp = Math.ceil(w / sw);
-  const swapped = scope.run('Transpose', { x: filter }, { perm: [0, 1, 3, 2] });
   const rowsOfPhases: TensorInfo[] = [];
   for (let ry = 0; ry < sh; ry++) {
     const phases: TensorInfo[] = [];
-    for (let rx = 0; rx < sw; rx++) phases.push(phase(scope, dy, swapped, info, ry, rx, hp, wp));
+    for (let rx = 0; rx < sw; rx++) phases.push(phase(scope, kind, dy, prepared, info, ry, rx, hp, wp));
     rowsOfPhases.push(interleave(scope, phases, 2));
   }
   const full = interleave(scope, rowsOfPhases, 1);
@@ -78,11 +85,27 @@ function stridedInputGradient(scope: KernelScope, dy: TensorInfo, filter: Tensor
 }
 
 /**
- * The input gradient of a 2-D convolution as forward convolutions, which the WASM backend runs through XNNPACK
- * (its own Conv2DBackpropInput is a plain loop, tens of times slower on ResNet shapes): stride 1 is dy padded by
- * (k − 1 − pad) and convolved with the filter rotated by 180° with its channel axes swapped; larger strides split
- * into phases ({@link stridedInputGradient}).
+ * The input gradient of a convolution (dense, or depthwise with multiplier 1) as forward convolutions of the same
+ * kind, which the WASM backend runs through XNNPACK: stride 1 is dy padded by (k − 1 − pad) and convolved with the
+ * filter rotated by 180° (dense: with its channel axes swapped); larger strides split into phases
+ * ({@link stridedInputGradient}). Returns a tensor the caller's scope owns.
  */
+export function convInputGradient(scope: KernelScope, kind: ConvKind, dy: TensorInfo, filter: TensorInfo, info: ConvInfo, backendName: string): TensorInfo {
+  const { inHeight: h, inWidth: w, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, outHeight: oh, outWidth: ow, padInfo } = info;
+  if (dh !== 1 || dw !== 1) throw new Error(`${kind} input gradient on '${backendName}': dilation ${dh}×${dw} is not supported`);
+  const prepared = kind === 'Conv2D' ? scope.run('Transpose', { x: filter }, { perm: [0, 1, 3, 2] }) : filter;
+  if (sh > 1 || sw > 1) return stridedInputGradient(scope, kind, dy, prepared, info);
+  const top = kh - 1 - padInfo.top;
+  const left = kw - 1 - padInfo.left;
+  const bottom = h + kh - 1 - oh - top;
+  const right = w + kw - 1 - ow - left;
+  if (top < 0 || left < 0 || bottom < 0 || right < 0) throw new Error(`${kind} input gradient on '${backendName}': padding ${JSON.stringify(padInfo)} larger than the filter is not supported`);
+  const padded = scope.run('PadV2', { x: dy }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
+  const rotated = selectTaps(scope, prepared, Array.from({ length: kh * kw }, (_, t) => kh * kw - 1 - t), kh, kw);
+  return validConv(scope, kind, padded, rotated);
+}
+
+/** Conv2DBackpropInput for the WASM backend (its own is a plain loop, tens of times slower on ResNet shapes). */
 export function conv2DBackpropInputComposite(backendName: string): KernelConfig {
   return {
     kernelName: Conv2DBackpropInput,
@@ -92,19 +115,8 @@ export function conv2DBackpropInputComposite(backendName: string): KernelConfig 
       const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Conv2DBackpropInputAttrs;
       if (dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropInput on '${backendName}': only NHWC is supported, got ${dataFormat}`);
       const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-      const { inHeight: h, inWidth: w, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, padInfo } = info;
       const scope = new KernelScope(backend as KernelBackend, backendName);
-      if (sh > 1 || sw > 1) return scope.finish(stridedInputGradient(scope, dy, filter, info));
-      const top = kh - 1 - padInfo.top;
-      const left = kw - 1 - padInfo.left;
-      const bottom = h + kh - 1 - oh - top;
-      const right = w + kw - 1 - ow - left;
-      if (top < 0 || left < 0 || bottom < 0 || right < 0) throw new Error(`Conv2DBackpropInput on '${backendName}': padding ${JSON.stringify(padInfo)} larger than the filter is not supported`);
-      const padded = scope.run('PadV2', { x: dy }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
-      const flipped = selectTaps(scope, filter, Array.from({ length: kh * kw }, (_, t) => kh * kw - 1 - t), kh, kw); // rotated 180°
-      const swapped = scope.run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
-      const dx = scope.run('Conv2D', { x: padded, filter: swapped }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
-      return scope.finish(dx);
+      return scope.finish(convInputGradient(scope, 'Conv2D', dy, filter, info, backendName));
     },
   };
 }
