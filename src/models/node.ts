@@ -11,8 +11,7 @@ import { NodeFS } from '../config/node_fs';
 import { loadCheckpoint } from '../fileio';
 import { buildClassifier } from './builder';
 import type { ImageClassifier } from './classifiers/image';
-import { pretrainedSource } from './nn/init';
-import { formatLoadReport, isCleanLoad, type LoadReport, type StateDict } from './nn/state_dict';
+import { formatLoadReport, isCleanLoad, type LoadReport } from './nn/state_dict';
 
 /** Reads a config file: `.py` (mmengine config language, `_base_` resolved) or `.json`. */
 export function readConfigFile(path: string, cfgOptions?: string[]): Record<string, unknown> {
@@ -50,35 +49,4 @@ export async function loadClassifier(cfg: Record<string, unknown>, checkpointPat
     throw new Error(`${basename(checkpointPath)}: no key matches this model (a checkpoint for another architecture?)\n${formatLoadReport(report)}`);
   }
   return { model, report, classes: ckpt.classes };
-}
-
-/** Every `checkpoint` named by an `init_cfg` of type `Pretrained` (or `pretrained=`) anywhere in `cfg`. */
-export function pretrainedCheckpoints(cfg: unknown): string[] {
-  const out = new Set<string>();
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      if (o.type === 'Pretrained' && typeof o.checkpoint === 'string') out.add(o.checkpoint);
-      if (o.type === 'ImageClassifier' && typeof o.pretrained === 'string') out.add(o.pretrained);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(cfg);
-  return [...out];
-}
-
-/**
- * Reads the local files that `Pretrained` init_cfgs name and serves them to `initWeights` (which is
- * synchronous) through `pretrainedSource.load`. URLs cannot be fetched here: download them first.
- */
-export async function preloadPretrained(cfg: unknown): Promise<void> {
-  const cache = new Map<string, StateDict>();
-  for (const path of pretrainedCheckpoints(cfg)) {
-    if (/^https?:\/\//.test(path)) throw new Error(`init_cfg Pretrained '${path}': download the checkpoint and give its local path`);
-    const ckpt = await loadCheckpoint(new Uint8Array(readFileSync(path)), basename(path));
-    cache.set(path, ckpt.stateDict);
-  }
-  const previous = pretrainedSource.load;
-  pretrainedSource.load = (name) => cache.get(name) ?? (previous ? previous(name) : (() => { throw new Error(`init_cfg Pretrained '${name}' was not preloaded`); })());
 }
