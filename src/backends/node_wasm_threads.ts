@@ -14,12 +14,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
+import { replaceWasmFactory } from './register';
 import { tf } from './tf';
 
 const require = createRequire(import.meta.url);
-
-/** Priority of tfjs's own `wasm` registration, kept so backend selection order does not change. */
-const WASM_PRIORITY = 2;
 
 interface EmscriptenModule {
   cwrap(name: string, ret: string | null, args: string[]): (...a: number[]) => number;
@@ -86,24 +84,19 @@ export async function registerThreadedWasm(threads = defaultWasmThreads()): Prom
   const mainScript = join(outDir, 'tfjs-backend-wasm-threaded-simd.js');
   const factory = require(mainScript) as Factory;
   let workerScript: string | null = null;
-  tf.removeBackend('wasm');
-  tf.registerBackend(
-    'wasm',
-    async () => {
-      workerScript ??= writeWorkerScript(outDir);
-      const worker = workerScript;
-      const module = await withReportedCores(2 * threads, () =>
-        factory({ locateFile: (p: string) => (p.endsWith('.worker.js') ? worker : join(outDir, p)), mainScriptUrlOrBlob: mainScript }),
-      );
-      bindTfjsEntryPoints(module);
-      wasmPkg.setThreadsCount(threads);
-      const backend = new wasmPkg.BackendWasm(module as never); // starts XNNPACK's pool
-      // The pool's threads live as long as the module; like the idle ones, they must not keep Node running.
-      for (const w of [...(module.PThread?.runningWorkers ?? []), ...(module.PThread?.unusedWorkers ?? [])]) w.unref();
-      return backend;
-    },
-    WASM_PRIORITY,
-  );
+  replaceWasmFactory(() => async () => {
+    workerScript ??= writeWorkerScript(outDir);
+    const worker = workerScript;
+    const module = await withReportedCores(2 * threads, () =>
+      factory({ locateFile: (p: string) => (p.endsWith('.worker.js') ? worker : join(outDir, p)), mainScriptUrlOrBlob: mainScript }),
+    );
+    bindTfjsEntryPoints(module);
+    wasmPkg.setThreadsCount(threads);
+    const backend = new wasmPkg.BackendWasm(module as never); // starts XNNPACK's pool
+    // The pool's threads live as long as the module; like the idle ones, they must not keep Node running.
+    for (const w of [...(module.PThread?.runningWorkers ?? []), ...(module.PThread?.unusedWorkers ?? [])]) w.unref();
+    return backend;
+  });
   registeredThreads = threads;
   return threads;
 }

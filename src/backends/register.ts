@@ -42,31 +42,37 @@ export interface WasmSetup {
 /** Priority of tfjs's own `wasm` registration, kept so the selection order does not change. */
 const WASM_PRIORITY = 2;
 
+type BackendFactory = () => tf.KernelBackend | Promise<tf.KernelBackend>;
+
+/**
+ * Replaces the registered `wasm` backend factory (before the backend first starts) with `make(original)`, at tfjs's
+ * own priority. `original` is null when the WASM package has not registered one.
+ */
+export function replaceWasmFactory(make: (original: BackendFactory | null) => BackendFactory): void {
+  const original = tf.findBackendFactory('wasm');
+  tf.removeBackend('wasm');
+  tf.registerBackend('wasm', make(original), WASM_PRIORITY);
+}
+
 /**
  * tfjs's C++ side caps XNNPACK's pool at half of `navigator.hardwareConcurrency` (it assumes two hyper-threads per
  * core), read once when the module is instantiated: a 2-core machine gets one thread. This wraps the registered
  * factory so that, for that moment only, the navigator reports twice the wanted count.
  */
 function reportThreadsDuringInit(threads: number): void {
-  const factory = tf.findBackendFactory('wasm');
   const nav = (globalThis as { navigator?: object }).navigator;
-  if (!factory || !nav) return;
-  tf.removeBackend('wasm');
-  tf.registerBackend(
-    'wasm',
-    async () => {
-      const own = Object.getOwnPropertyDescriptor(nav, 'hardwareConcurrency');
-      if (own && !own.configurable) return factory(); // redefined by someone else: keep tfjs's own cap
-      Object.defineProperty(nav, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
-      try {
-        return await factory();
-      } finally {
-        if (own) Object.defineProperty(nav, 'hardwareConcurrency', own);
-        else delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
-      }
-    },
-    WASM_PRIORITY,
-  );
+  if (!tf.findBackendFactory('wasm') || !nav) return;
+  replaceWasmFactory((factory) => async () => {
+    const own = Object.getOwnPropertyDescriptor(nav, 'hardwareConcurrency');
+    if (own && !own.configurable) return factory!(); // redefined by someone else: keep tfjs's own cap
+    Object.defineProperty(nav, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
+    try {
+      return await factory!();
+    } finally {
+      if (own) Object.defineProperty(nav, 'hardwareConcurrency', own);
+      else delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
+    }
+  });
 }
 
 let wasmConfigured = false;
