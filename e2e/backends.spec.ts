@@ -1,10 +1,10 @@
 import { expect, test } from '@playwright/test';
+import { recordPageErrors } from './helpers';
 
 /** The built studio (vite build + preview) runs tfjs on every backend, with the same numbers, and WASM threads work. */
 
 test('the page is cross-origin isolated and threaded WASM works after vite build', async ({ page }) => {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = recordPageErrors(page);
   await page.goto('/?backend=wasm#/diagnostics');
   const report = await page.evaluate(() => window.__mmpw!.backendReady());
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);

@@ -1,10 +1,11 @@
 import { expect, test, type Page } from '@playwright/test';
+import { SHARED } from './helpers';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The Dataset panel on the real MNIST test files: original / transformed modes, histogram, re-draw, pinning. */
 
-const MNIST = join(process.cwd(), '../shared/data/mnist');
+const MNIST = join(SHARED, 'data/mnist');
 const FILES = ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map((f) => join(MNIST, f));
 
 /** How many pages the panel has finished drawing. */

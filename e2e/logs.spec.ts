@@ -1,10 +1,11 @@
 import { expect, test } from '@playwright/test';
+import { SHARED } from './helpers';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 /** The Logs panel (analyze_logs.py plot_curve / cal_train_time) on real MMPretrain scalars.json logs. */
 
-const LOGS = join(process.env.MMPRETRAIN_WEB_SHARED ?? resolve(process.cwd(), '../shared'), 'data', 'logs');
+const LOGS = join(SHARED, 'data', 'logs');
 const FILES = ['duanbo320__openmmlab_camp.json', 'kv-chiu__Fruit-Classification.json'].map((f) => join(LOGS, f));
 
 test('two dropped logs give two series; smoothing changes them; exports download files', async ({ page }) => {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { recordPageErrors, SHARED } from './helpers';
 
 /**
  * Model-level parity with MMPretrain 1.2.0 in real Chromium, on every browser backend (WebGPU and WebGL run on
@@ -10,7 +11,6 @@ import { expect, test, type Page } from '@playwright/test';
  * uint8 → data preprocessor → logits path) must match within 1e-3 (absolute, or relative for |x| > 1).
  */
 
-const SHARED = process.env.MMPRETRAIN_WEB_SHARED ?? resolve(process.cwd(), '../shared');
 const MODELS_DIR = resolve(SHARED, 'reference/models');
 const ROUTE = '/__reference__/models/';
 const TOL = 1e-3;
@@ -47,8 +47,7 @@ for (const c of CASES) {
     test(`${c.name}${ext} on ${backend}: every stored output within ${TOL}`, async ({ page }) => {
       test.skip(!files.every(existsSync), `reference files absent under ${MODELS_DIR} (set MMPRETRAIN_WEB_SHARED)`);
       test.setTimeout(SLOW.has(`${c.name} ${backend}`) ? 420_000 : 180_000);
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
+      const errors = recordPageErrors(page);
       await serveReferenceModels(page);
       await page.goto('/?backend=cpu#/diagnostics');
       await page.evaluate(() => window.__mmpw!.backendReady());

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { recordPageErrors } from './helpers';
 
 const PANELS = [
   ['inference', 'Inference', '1'],
@@ -12,8 +13,7 @@ const PANELS = [
 ] as const;
 
 test('the studio loads with its tabs, the Config panel and a status bar', async ({ page }) => {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = recordPageErrors(page);
   await page.goto('/');
   await expect(page).toHaveTitle(/mmpretrain-web/);
   await expect(page.getByRole('tab')).toHaveCount(PANELS.length);
@@ -25,8 +25,7 @@ test('the studio loads with its tabs, the Config panel and a status bar', async 
 });
 
 test('every panel renders from its route', async ({ page }) => {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = recordPageErrors(page);
   for (const [id, title] of PANELS) {
     await page.goto(`/#/${id}`);
     await expect(page.getByRole('tab', { name: new RegExp(title) })).toHaveAttribute('aria-selected', 'true');

@@ -1,14 +1,13 @@
 import { expect, test, type Page } from '@playwright/test';
+import { SHARED } from './helpers';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
 /**
  * The Train panel: LeNet-5 (lenet5_mnist.py, made tiny with cfg-options) trained in the worker on WASM from the
  * dropped MNIST test files; the loss chart updates, checkpoints are listed; a reload mid-run offers to resume from
  * the last checkpoint and the run continues from there.
  */
-const SHARED = process.env.MMPRETRAIN_WEB_SHARED ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../shared');
 const MNIST = ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map((f) => join(SHARED, 'data/mnist', f));
 const haveMnist = MNIST.every(existsSync);
 
