@@ -7,17 +7,24 @@
  * script written to a temporary file and the main script given by path.
  *
  * The thread count: tfjs's C++ side caps XNNPACK's pool at half the logical cores (it assumes two hyper-threads
- * per core), so a 2-core machine gets one thread. The cap is read once, when the module is instantiated, from
- * `os.cpus().length`; the factory reports the requested count to it for that moment only.
+ * per core), so a 2-core machine gets one thread. The cap is read once, when the module's runtime starts, from
+ * `os.cpus().length`; that one reader is told twice the requested count.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import v8 from 'node:v8';
 import { dirname, join } from 'node:path';
 import { replaceWasmFactory } from './register';
+import { installFastConvOnStart } from './wasm_conv/install';
+import { spawnNodeConvWorker } from './wasm_conv/node_spawn';
 import { tf } from './tf';
 
 const require = createRequire(import.meta.url);
+
+// Relaxed SIMD (fused multiply-add for wasm_conv/) is behind a flag in Node 20 (on by default from Node 22). Set
+// when this module loads, before any WebAssembly starts: set later, it left tfjs's XNNPACK pool at one thread.
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 interface EmscriptenModule {
   cwrap(name: string, ret: string | null, args: string[]): (...a: number[]) => number;
@@ -45,16 +52,24 @@ function writeWorkerScript(outDir: string): string {
   return path;
 }
 
-/** Runs `fn` while `os.cpus()` reports `count` logical cores (read by the module's static initialiser). */
-async function withReportedCores<T>(count: number, fn: () => Promise<T>): Promise<T> {
-  const real = os.cpus;
-  const one = real()[0];
-  os.cpus = () => Array.from({ length: count }, () => one);
-  try {
-    return await fn();
-  } finally {
-    os.cpus = real;
+let reportedCores: number | null = null;
+
+/**
+ * Makes `os.cpus()` report `count` logical cores to Emscripten's `emscripten_num_logical_cores` (the cap's only
+ * reader; every other caller sees the real list). It is read when the module's runtime initialises, which, with
+ * the pthread workers loading asynchronously, may come after the factory's promise settles: a window around the
+ * factory call missed it about half the time, so the report stays in place.
+ */
+function reportCoresToEmscripten(count: number): void {
+  if (reportedCores === null) {
+    const real = os.cpus.bind(os);
+    os.cpus = () => {
+      const cpus = real();
+      const fromEmscripten = reportedCores !== null && (new Error().stack ?? '').includes('_emscripten_num_logical_cores');
+      return fromEmscripten ? Array.from({ length: reportedCores! }, () => cpus[0]!) : cpus;
+    };
   }
+  reportedCores = count;
 }
 
 /** The same C entry points tfjs's loader binds on its module before constructing `BackendWasm`. */
@@ -87,9 +102,8 @@ export async function registerThreadedWasm(threads = defaultWasmThreads()): Prom
   replaceWasmFactory(() => async () => {
     workerScript ??= writeWorkerScript(outDir);
     const worker = workerScript;
-    const module = await withReportedCores(2 * threads, () =>
-      factory({ locateFile: (p: string) => (p.endsWith('.worker.js') ? worker : join(outDir, p)), mainScriptUrlOrBlob: mainScript }),
-    );
+    reportCoresToEmscripten(2 * threads);
+    const module = await factory({ locateFile: (p: string) => (p.endsWith('.worker.js') ? worker : join(outDir, p)), mainScriptUrlOrBlob: mainScript });
     bindTfjsEntryPoints(module);
     wasmPkg.setThreadsCount(threads);
     const backend = new wasmPkg.BackendWasm(module as never); // starts XNNPACK's pool
@@ -99,4 +113,19 @@ export async function registerThreadedWasm(threads = defaultWasmThreads()): Prom
   });
   registeredThreads = threads;
   return threads;
+}
+
+let fastConvRegistered = false;
+
+/**
+ * The WASM backend as the CLI and the benchmarks use it: the threaded build (above) and the fast convolutions
+ * (`wasm_conv/`) on as many threads, unless `MMPRETRAIN_WEB_FAST_CONV=0`. Call before `tf.setBackend('wasm')`.
+ */
+export async function registerNodeWasm(threads = defaultWasmThreads()): Promise<number> {
+  const used = await registerThreadedWasm(threads);
+  if (!fastConvRegistered && process.env.MMPRETRAIN_WEB_FAST_CONV !== '0' && !tf.findBackend('wasm')) {
+    installFastConvOnStart({ threads: used, spawn: spawnNodeConvWorker });
+    fastConvRegistered = true;
+  }
+  return used;
 }

@@ -6,6 +6,8 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { configureWasm, type WasmFileMap } from './register';
+import { spawnBrowserConvWorker } from './wasm_conv/browser_spawn';
+import { installFastConvOnStart } from './wasm_conv/install';
 
 export const BROWSER_WASM_PATHS: WasmFileMap = {
   'tfjs-backend-wasm.wasm': wasmPlain,
@@ -13,8 +15,19 @@ export const BROWSER_WASM_PATHS: WasmFileMap = {
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd,
 };
 
-/** Points tfjs at the served binaries; threads only where the page is cross-origin isolated (COOP/COEP). */
+let configured = false;
+
+/**
+ * Points tfjs at the served binaries; threads only where the page is cross-origin isolated (COOP/COEP). The
+ * backend gets the fast convolutions (`wasm_conv/`) on as many threads as XNNPACK (Web Workers), or on the
+ * calling thread alone without isolation.
+ */
 export async function configureWasmForBrowser(options: { threads?: boolean; threadCount?: number } = {}): Promise<void> {
+  if (configured) return;
+  configured = true;
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  await configureWasm({ paths: BROWSER_WASM_PATHS, threads: (options.threads ?? true) && isolated, threadCount: options.threadCount });
+  const threaded = (options.threads ?? true) && isolated;
+  await configureWasm({ paths: BROWSER_WASM_PATHS, threads: threaded, threadCount: options.threadCount });
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  installFastConvOnStart({ threads: threaded ? (options.threadCount ?? cores) : 1, spawn: threaded ? spawnBrowserConvWorker : null });
 }

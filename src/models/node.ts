@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { tf } from '../backends/tf';
-import { registerThreadedWasm } from '../backends/node_wasm_threads';
+import { registerNodeWasm } from '../backends/node_wasm_threads';
 import { configToJSON, loadConfig } from '../config';
 import { NodeFS } from '../config/node_fs';
 import { loadCheckpoint } from '../fileio';
@@ -33,7 +33,7 @@ export function readConfigFile(path: string, cfgOptions?: string[]): Record<stri
  * (`MMPRETRAIN_WEB_WASM_THREADS=1` for one thread; see `backends/node_wasm_threads.ts`).
  */
 export async function useBackend(name: string): Promise<void> {
-  if (name === 'wasm') await registerThreadedWasm();
+  if (name === 'wasm') await registerNodeWasm();
   else if (name !== 'cpu') throw new Error(`backend '${name}' is not available in Node (use wasm or cpu)`);
   if (!(await tf.setBackend(name))) throw new Error(`could not initialise the ${name} backend`);
   await tf.ready();

@@ -1,0 +1,73 @@
+/** Convolution geometries and a plain-loop reference for the fast-convolution tests. */
+export interface ConvCase {
+  name: string;
+  x: [number, number, number, number]; // NHWC
+  filter: [number, number, number, number]; // HWIO
+  strides: [number, number];
+  dilations: [number, number];
+  pad: [number, number, number, number]; // top, bottom, left, right
+  bias: boolean;
+  activation: 'linear' | 'relu' | 'relu6';
+}
+
+export const CONV_CASES: ConvCase[] = [
+  { name: '3×3 same, 13 output channels (a partial panel), odd sizes', x: [2, 9, 11, 5], filter: [3, 3, 5, 13], strides: [1, 1], dilations: [1, 1], pad: [1, 1, 1, 1], bias: false, activation: 'linear' },
+  { name: '3×3 stride 2 with bias and ReLU', x: [3, 8, 8, 16], filter: [3, 3, 16, 16], strides: [2, 2], dilations: [1, 1], pad: [1, 1, 1, 1], bias: true, activation: 'relu' },
+  { name: '7×7 stride 2 stem, 3 input channels, ReLU6', x: [1, 15, 15, 3], filter: [7, 7, 3, 6], strides: [2, 2], dilations: [1, 1], pad: [3, 3, 3, 3], bias: true, activation: 'relu6' },
+  { name: 'dilation 2, no padding', x: [2, 10, 10, 8], filter: [3, 3, 8, 20], strides: [1, 1], dilations: [2, 2], pad: [0, 0, 0, 0], bias: true, activation: 'linear' },
+  { name: 'asymmetric padding, 1×2 filter, 1 output channel', x: [2, 6, 7, 4], filter: [1, 2, 4, 1], strides: [1, 2], dilations: [1, 1], pad: [0, 1, 2, 0], bias: false, activation: 'relu' },
+  { name: '1×1 projection, rows not a multiple of 4', x: [3, 5, 3, 24], filter: [1, 1, 24, 40], strides: [1, 1], dilations: [1, 1], pad: [0, 0, 0, 0], bias: true, activation: 'linear' },
+  { name: 'late stage at batch 1: few rows, many panels', x: [1, 4, 4, 64], filter: [3, 3, 64, 96], strides: [1, 1], dilations: [1, 1], pad: [1, 1, 1, 1], bias: false, activation: 'relu' },
+];
+
+/** A seeded uniform(-1, 1) array. */
+export function seeded(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+export function outputShape(c: ConvCase): [number, number, number, number] {
+  const [n, h, w] = c.x;
+  const [kh, kw, , co] = c.filter;
+  const oh = Math.floor((h + c.pad[0] + c.pad[1] - c.dilations[0] * (kh - 1) - 1) / c.strides[0]) + 1;
+  const ow = Math.floor((w + c.pad[2] + c.pad[3] - c.dilations[1] * (kw - 1) - 1) / c.strides[1]) + 1;
+  return [n, oh, ow, co];
+}
+
+/** The convolution by its definition, in float64. */
+export function referenceConv(c: ConvCase, x: Float32Array, filter: Float32Array, bias: Float32Array | null): Float64Array {
+  const [, h, w, ci] = c.x;
+  const [kh, kw, , co] = c.filter;
+  const [n, oh, ow] = outputShape(c);
+  const out = new Float64Array(n * oh * ow * co);
+  for (let b = 0; b < n; b++)
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++)
+        for (let o = 0; o < co; o++) {
+          let sum = bias ? bias[o]! : 0;
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * c.strides[0] - c.pad[0] + ky * c.dilations[0];
+            if (iy < 0 || iy >= h) continue;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = ox * c.strides[1] - c.pad[2] + kx * c.dilations[1];
+              if (ix < 0 || ix >= w) continue;
+              for (let i = 0; i < ci; i++) sum += x[((b * h + iy) * w + ix) * ci + i]! * filter[((ky * kw + kx) * ci + i) * co + o]!;
+            }
+          }
+          if (c.activation !== 'linear') sum = Math.max(0, sum);
+          if (c.activation === 'relu6') sum = Math.min(6, sum);
+          out[((b * oh + oy) * ow + ox) * co + o] = sum;
+        }
+  return out;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return a.length === b.length ? m : Infinity;
+}

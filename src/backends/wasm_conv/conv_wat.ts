@@ -1,0 +1,207 @@
+/**
+ * The WebAssembly text of the convolution kernels (indirect GEMM, as XNNPACK's igemm): an output pixel is a row,
+ * each filter tap reads its input pixel through an indirection buffer, and a 4-row × 8-channel micro-kernel keeps
+ * its sums in eight SIMD registers. With relaxed SIMD the products are fused multiply-adds (f32x4.relaxed_madd,
+ * one x86 FMA where the CPU has it), which tfjs 4.22's prebuilt XNNPACK does not use: that and the loop shape
+ * give about twice its single-thread GEMM speed here.
+ *
+ * The module imports the tfjs WASM backend's own memory and never touches memory it was not given: no data
+ * segment, no stack. Tiles are claimed with an atomic counter in the descriptor, so any number of threads can run
+ * `run(desc)` on the same descriptor at once.
+ *
+ * `scripts/build-wasm-conv.ts` assembles the variants into `conv_binaries.ts`; a unit test checks they match.
+ */
+
+/** Word offsets (i32) of the descriptor `run` reads. */
+export const DESC = {
+  input: 0, // byte address of the NHWC input
+  indirection: 1, // per-image table [pixel][tap] of byte offsets into one image, -1 for padding
+  zero: 2, // byte address of at least `cin` zero floats
+  weights: 3, // packed filter: [panel][tap][cin][8]
+  bias: 4, // packed bias [panel][8], or 0
+  output: 5, // NHWC output
+  rows: 6, // N · OH · OW
+  pixels: 7, // OH · OW (rows of one image)
+  imageBytes: 8, // H · W · Cin · 4
+  taps: 9, // KH · KW
+  cin: 10,
+  cout: 11,
+  panels: 12, // ceil(cout / 8)
+  activation: 13, // 0 linear, 1 relu, 2 relu6
+  tileRows: 14, // rows a tile covers (a multiple of 4)
+  tilePanels: 15, // panels a tile covers
+  rowTiles: 16, // ceil(rows / tileRows)
+  tiles: 17, // rowTiles · ceil(panels / tilePanels)
+  counter: 18, // next tile to claim (atomic)
+  words: 20,
+} as const;
+
+export const ACTIVATIONS = { linear: 0, relu: 1, relu6: 2 } as const;
+
+export interface ConvWatOptions {
+  /** f32x4.relaxed_madd (fused where the CPU can) instead of f32x4.mul + f32x4.add. */
+  fma: boolean;
+  /** Import a shared memory (the threaded tfjs build) rather than an unshared one. */
+  shared: boolean;
+}
+
+const MR = 4; // rows of the micro-kernel
+const NV = 2; // SIMD vectors of 4 channels: 8 output channels
+
+const rows = [...Array(MR).keys()];
+const vecs = [...Array(NV).keys()];
+const acc = (r: number, v: number) => `$c${r}_${v}`;
+const word = (field: keyof typeof DESC) => `(i32.load offset=${DESC[field] * 4} (local.get $desc))`;
+
+function multiplyAdd(fma: boolean, a: string, b: string, c: string): string {
+  return fma ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`;
+}
+
+/** Stores lane by lane the first `$left` (1–7) channels of row `r`'s eight at `$out`. */
+function partialStore(r: number): string[] {
+  const lines: string[] = [];
+  for (let lane = 0; lane < 4 * NV; lane++) {
+    const v = Math.floor(lane / 4);
+    lines.push(`(if (i32.gt_u (local.get $left) (i32.const ${lane})) (then (f32.store offset=${lane * 4} (local.get $out) (f32x4.extract_lane ${lane % 4} (local.get ${acc(r, v)})))))`);
+  }
+  return lines;
+}
+
+/** The computation of one tile: rows [m0, m1) × panels [p0, p1). */
+function tileBody(fma: boolean): string[] {
+  const L: string[] = [];
+  L.push(`(local.set $r (local.get $m0))`);
+  L.push(`(block $rows_done (loop $rows_loop`);
+  L.push(`(br_if $rows_done (i32.ge_u (local.get $r) (local.get $m1)))`);
+  // The four rows' image bases and indirection rows (rows past the tile repeat its last row; their sums are not stored).
+  for (const i of rows) {
+    L.push(`(local.set $row (select (i32.add (local.get $r) (i32.const ${i})) (i32.sub (local.get $m1) (i32.const 1)) (i32.lt_u (i32.add (local.get $r) (i32.const ${i})) (local.get $m1))))`);
+    L.push(`(local.set $img (i32.div_u (local.get $row) (local.get $pixels)))`);
+    L.push(`(local.set $base${i} (i32.add (local.get $input) (i32.mul (local.get $img) (local.get $imageBytes))))`);
+    L.push(`(local.set $ind${i} (i32.add (local.get $indirection) (i32.shl (i32.mul (i32.sub (local.get $row) (i32.mul (local.get $img) (local.get $pixels))) (local.get $taps)) (i32.const 2))))`);
+  }
+  L.push(`(local.set $p (local.get $p0))`);
+  L.push(`(block $panels_done (loop $panels_loop`);
+  L.push(`(br_if $panels_done (i32.ge_u (local.get $p) (local.get $p1)))`);
+  // Sums start at the bias (or zero).
+  for (const v of vecs) {
+    L.push(`(local.set $b${v} (if (result v128) (local.get $bias) (then (v128.load offset=${v * 16} (i32.add (local.get $bias) (i32.shl (local.get $p) (i32.const 5))))) (else (v128.const i32x4 0 0 0 0))))`);
+  }
+  for (const i of rows) for (const v of vecs) L.push(`(local.set ${acc(i, v)} (local.get $b${v}))`);
+  L.push(`(local.set $bp (i32.add (local.get $weights) (i32.mul (local.get $p) (local.get $panelBytes))))`);
+  L.push(`(local.set $t (i32.const 0))`);
+  L.push(`(loop $taps_loop`);
+  for (const i of rows) {
+    L.push(`(local.set $off (i32.load (i32.add (local.get $ind${i}) (i32.shl (local.get $t) (i32.const 2)))))`);
+    L.push(`(local.set $a${i} (select (local.get $zero) (i32.add (local.get $base${i}) (local.get $off)) (i32.eq (local.get $off) (i32.const -1))))`);
+  }
+  L.push(`(local.set $k (local.get $cin))`);
+  L.push(`(loop $k_loop`);
+  for (const v of vecs) L.push(`(local.set $b${v} (v128.load offset=${v * 16} (local.get $bp)))`);
+  for (const i of rows) {
+    L.push(`(local.set $av (v128.load32_splat (local.get $a${i})))`);
+    for (const v of vecs) L.push(`(local.set ${acc(i, v)} ${multiplyAdd(fma, '(local.get $av)', `(local.get $b${v})`, `(local.get ${acc(i, v)})`)})`);
+    L.push(`(local.set $a${i} (i32.add (local.get $a${i}) (i32.const 4)))`);
+  }
+  L.push(`(local.set $bp (i32.add (local.get $bp) (i32.const ${16 * NV})))`);
+  L.push(`(br_if $k_loop (local.tee $k (i32.sub (local.get $k) (i32.const 1))))`);
+  L.push(`)`); // k
+  L.push(`(br_if $taps_loop (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $taps)))`);
+  L.push(`)`); // taps
+  // Activation.
+  L.push(`(if (local.get $activation) (then`);
+  for (const i of rows) for (const v of vecs) L.push(`(local.set ${acc(i, v)} (f32x4.max (local.get ${acc(i, v)}) (v128.const f32x4 0 0 0 0)))`);
+  L.push(`(if (i32.eq (local.get $activation) (i32.const 2)) (then`);
+  for (const i of rows) for (const v of vecs) L.push(`(local.set ${acc(i, v)} (f32x4.min (local.get ${acc(i, v)}) (v128.const f32x4 6 6 6 6)))`);
+  L.push(`))))`);
+  // Stores: whole panels as vectors, the last partial panel lane by lane; rows past the tile are skipped.
+  L.push(`(local.set $left (i32.sub (local.get $cout) (i32.shl (local.get $p) (i32.const 3))))`);
+  for (const i of rows) {
+    L.push(`(if (i32.lt_u (i32.add (local.get $r) (i32.const ${i})) (local.get $m1)) (then`);
+    L.push(`(local.set $out (i32.add (local.get $output) (i32.shl (i32.add (i32.mul (i32.add (local.get $r) (i32.const ${i})) (local.get $cout)) (i32.shl (local.get $p) (i32.const 3))) (i32.const 2))))`);
+    L.push(`(if (i32.ge_u (local.get $left) (i32.const 8)) (then`);
+    for (const v of vecs) L.push(`(v128.store offset=${v * 16} (local.get $out) (local.get ${acc(i, v)}))`);
+    L.push(`) (else`);
+    L.push(...partialStore(i));
+    L.push(`))))`);
+  }
+  L.push(`(local.set $p (i32.add (local.get $p) (i32.const 1)))`);
+  L.push(`(br $panels_loop)))`);
+  L.push(`(local.set $r (i32.add (local.get $r) (i32.const ${MR})))`);
+  L.push(`(br $rows_loop)))`);
+  return L;
+}
+
+function runFunction(fma: boolean): string[] {
+  const fields = ['input', 'indirection', 'zero', 'weights', 'bias', 'output', 'rows', 'pixels', 'imageBytes', 'taps', 'cin', 'cout', 'panels', 'activation', 'tileRows', 'tilePanels', 'rowTiles', 'tiles'] as const;
+  const locals = [...fields, 'tile', 'm0', 'm1', 'p0', 'p1', 'r', 'p', 't', 'k', 'row', 'img', 'off', 'bp', 'out', 'left', 'panelBytes', ...rows.flatMap((i) => [`base${i}`, `ind${i}`, `a${i}`])];
+  const L: string[] = [];
+  L.push(`(func (export "run") (param $desc i32)`);
+  L.push(locals.map((name) => `(local $${name} i32)`).join(' '));
+  L.push([...vecs.map((v) => `(local $b${v} v128)`), '(local $av v128)', ...rows.flatMap((i) => vecs.map((v) => `(local ${acc(i, v)} v128)`))].join(' '));
+  for (const f of fields) L.push(`(local.set $${f} ${word(f)})`);
+  L.push(`(local.set $panelBytes (i32.shl (i32.mul (local.get $taps) (local.get $cin)) (i32.const 5)))`);
+  L.push(`(block $done (loop $claim`);
+  L.push(`(local.set $tile (i32.atomic.rmw.add offset=${DESC.counter * 4} (local.get $desc) (i32.const 1)))`);
+  L.push(`(br_if $done (i32.ge_u (local.get $tile) (local.get $tiles)))`);
+  // Row tiles vary fastest, so threads working at once share the same filter panels.
+  L.push(`(local.set $m0 (i32.mul (i32.rem_u (local.get $tile) (local.get $rowTiles)) (local.get $tileRows)))`);
+  L.push(`(local.set $m1 (i32.add (local.get $m0) (local.get $tileRows)))`);
+  L.push(`(if (i32.gt_u (local.get $m1) (local.get $rows)) (then (local.set $m1 (local.get $rows))))`);
+  L.push(`(local.set $p0 (i32.mul (i32.div_u (local.get $tile) (local.get $rowTiles)) (local.get $tilePanels)))`);
+  L.push(`(local.set $p1 (i32.add (local.get $p0) (local.get $tilePanels)))`);
+  L.push(`(if (i32.gt_u (local.get $p1) (local.get $panels)) (then (local.set $p1 (local.get $panels))))`);
+  L.push(...tileBody(fma));
+  L.push(`(br $claim)))`);
+  L.push(`)`);
+  return L;
+}
+
+/**
+ * `pack(src, dst, k, cout)`: a [k, cout] matrix (an HWIO filter is [kh·kw·cin, cout]) as [panel][k][8], the
+ * channels past `cout` zero. With k = 1 it pads a bias to whole panels.
+ */
+function packFunction(): string[] {
+  return [
+    `(func (export "pack") (param $src i32) (param $dst i32) (param $k i32) (param $cout i32)`,
+    `(local $p i32) (local $panels i32) (local $i i32) (local $j i32) (local $col i32) (local $s i32)`,
+    `(local.set $panels (i32.shr_u (i32.add (local.get $cout) (i32.const 7)) (i32.const 3)))`,
+    `(block $p_done (loop $p_loop`,
+    `(br_if $p_done (i32.ge_u (local.get $p) (local.get $panels)))`,
+    `(local.set $col (i32.shl (local.get $p) (i32.const 3)))`,
+    `(local.set $i (i32.const 0))`,
+    `(block $i_done (loop $i_loop`,
+    `(br_if $i_done (i32.ge_u (local.get $i) (local.get $k)))`,
+    `(local.set $s (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cout)) (local.get $col)) (i32.const 2))))`,
+    `(if (i32.le_u (i32.add (local.get $col) (i32.const 8)) (local.get $cout)) (then`,
+    `(v128.store (local.get $dst) (v128.load (local.get $s)))`,
+    `(v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $s)))`,
+    `) (else`,
+    `(local.set $j (i32.const 0))`,
+    `(loop $j_loop`,
+    `(f32.store (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2))) (if (result f32) (i32.lt_u (i32.add (local.get $col) (local.get $j)) (local.get $cout)) (then (f32.load (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 2))))) (else (f32.const 0))))`,
+    `(br_if $j_loop (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (i32.const 8)))`,
+    `)))`,
+    `(local.set $dst (i32.add (local.get $dst) (i32.const 32)))`,
+    `(local.set $i (i32.add (local.get $i) (i32.const 1)))`,
+    `(br $i_loop)))`,
+    `(local.set $p (i32.add (local.get $p) (i32.const 1)))`,
+    `(br $p_loop)))`,
+    `)`,
+  ];
+}
+
+/** The module's text for one variant. */
+export function convWat({ fma, shared }: ConvWatOptions): string {
+  // A shared import must state a maximum; an unshared one must not (emscripten's memory has none to match).
+  const memory = shared ? '(memory 1 65536 shared)' : '(memory 1)';
+  return ['(module', `(import "env" "memory" ${memory})`, ...runFunction(fma), ...packFunction(), ')'].join('\n');
+}
+
+/** The variants `conv_binaries.ts` holds, by name. */
+export const VARIANTS: Record<string, ConvWatOptions> = {
+  fma_shared: { fma: true, shared: true },
+  fma_unshared: { fma: true, shared: false },
+  simd_shared: { fma: false, shared: true },
+  simd_unshared: { fma: false, shared: false },
+};

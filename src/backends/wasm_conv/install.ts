@@ -1,0 +1,87 @@
+import { backend_util, Conv2D, FusedConv2D, getKernel, registerKernel, unregisterKernel, type Conv2DAttrs, type FusedConv2DAttrs, type KernelBackend, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { replaceWasmFactory } from '../register';
+import { FastConv, fastConvs, type WasmBackendLike } from './fast_conv';
+import type { ConvWorkerSpawner } from './thread_pool';
+
+const FUSABLE = new Set(['linear', 'relu', 'relu6']);
+
+let enabled = true;
+
+/** Turns the fast convolutions on or off (off: tfjs's own XNNPACK kernels run), e.g. to compare the two. */
+export function setFastConvEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/**
+ * Conv2D and FusedConv2D (NHWC, float32; bias and linear/relu/relu6 fused) through this backend's FastConv, the
+ * original kernel for everything else (NCHW, prelu, leaky relu, sigmoid, elu) or when none is installed.
+ */
+function replacement(kernelName: typeof Conv2D | typeof FusedConv2D, original: KernelFunc): KernelFunc {
+  return (args) => {
+    const fast = enabled ? fastConvs.get(args.backend) : undefined;
+    const attrs = args.attrs as unknown as FusedConv2DAttrs & Conv2DAttrs;
+    const { x, filter, bias, preluActivationWeights } = args.inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+    const activation = kernelName === FusedConv2D ? attrs.activation : 'linear';
+    if (!fast || attrs.dataFormat !== 'NHWC' || !FUSABLE.has(activation) || preluActivationWeights || x.dtype !== 'float32' || filter.dtype !== 'float32' || (bias && bias.dtype !== 'float32')) {
+      return original(args);
+    }
+    const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+    if (bias && bias.shape.reduce((a, b) => a * b, 1) !== info.outChannels) return original(args); // a broadcast bias
+    return fast.conv2d(x, filter, bias ?? null, info, activation as 'linear' | 'relu' | 'relu6');
+  };
+}
+
+const replaced = new Set<string>();
+
+function replaceKernels(backendName: string): void {
+  for (const kernelName of [Conv2D, FusedConv2D] as const) {
+    const key = `${backendName}/${kernelName}`;
+    const own = getKernel(kernelName, backendName);
+    if (replaced.has(key) || !own) continue;
+    unregisterKernel(kernelName, backendName);
+    registerKernel({ kernelName, backendName, kernelFunc: replacement(kernelName, own.kernelFunc), setupFunc: own.setupFunc, disposeFunc: own.disposeFunc });
+    replaced.add(key);
+  }
+}
+
+export interface FastConvOptions {
+  /** Threads to compute on, the calling one included (more than one needs shared memory and `spawn`). */
+  threads: number;
+  /** Starts a worker thread (Node worker_threads or a Web Worker); null: the calling thread only. */
+  spawn: ConvWorkerSpawner | null;
+  /** The backend's registered name (default 'wasm'). */
+  backendName?: string;
+  /** Force the fused multiply-add variant on or off (default: on where relaxed SIMD runs). */
+  fma?: boolean;
+}
+
+/**
+ * Gives a started tfjs WASM backend the fast convolutions (conv_wat.ts). Returns null, leaving tfjs's kernels in
+ * charge, where the backend's memory cannot be reached. Installing twice keeps the first.
+ */
+export async function installFastConv(backend: KernelBackend, options: FastConvOptions): Promise<FastConv | null> {
+  const existing = fastConvs.get(backend);
+  if (existing) return existing;
+  const fast = await FastConv.create(backend as unknown as WasmBackendLike, options.threads, options.spawn, options.fma);
+  if (!fast) return null;
+  fastConvs.set(backend, fast);
+  replaceKernels(options.backendName ?? 'wasm');
+  return fast;
+}
+
+/**
+ * Makes every later start of the `wasm` backend install the fast convolutions (wrapping the registered factory;
+ * call before `tf.setBackend('wasm')`). A failure to install leaves tfjs's own kernels, with a warning.
+ */
+export function installFastConvOnStart(options: FastConvOptions): void {
+  replaceWasmFactory((factory) => async () => {
+    if (!factory) throw new Error('no wasm backend factory is registered');
+    const backend = await factory();
+    try {
+      await installFastConv(backend, options);
+    } catch (e) {
+      console.warn(`fast WASM convolutions unavailable, using tfjs's: ${(e as Error).message}`);
+    }
+    return backend;
+  });
+}
