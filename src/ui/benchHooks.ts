@@ -11,6 +11,7 @@
  */
 import { tf, wasmThreadCount, type AdapterReport } from '../backends';
 import { detectWebGpuAdapter, namesSoftwareRenderer } from '../backends/adapter';
+import { describeFastConv } from '../backends/wasm_conv/fast_conv';
 import type { BenchRow } from '../cli/commands/bench-models';
 import { registerTrainingKernels } from '../engine/kernels/register_training_kernels';
 import { buildOptimWrapper } from '../engine/optimizers/default_constructor';
@@ -51,7 +52,7 @@ export interface GpuInfo {
   /** WebGL's `UNMASKED_RENDERER_WEBGL` (or `RENDERER`), or null without WebGL. */
   webglRenderer: string | null;
   webglSoftware: boolean;
-  wasm: { simd: boolean; threads: number | null };
+  wasm: { simd: boolean; threads: number | null; conv: string | null };
   userAgent: string;
   cores: number;
 }
@@ -99,7 +100,7 @@ export async function gpuInfo(): Promise<GpuInfo> {
     webgpu: await detectWebGpuAdapter(),
     webglRenderer: renderer,
     webglSoftware: renderer !== null && namesSoftwareRenderer(renderer),
-    wasm: { simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT').catch(() => false)), threads: await wasmThreadCount() },
+    wasm: { simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT').catch(() => false)), threads: await wasmThreadCount(), conv: describeFastConv(tf.findBackend('wasm') ?? undefined) },
     userAgent: navigator.userAgent,
     cores: navigator.hardwareConcurrency,
   };
@@ -117,7 +118,7 @@ export function runtimeLabel(backend: string, info: GpuInfo): string {
     const name = /swiftshader/i.test(info.webglRenderer) ? 'SwiftShader' : info.webglRenderer.replace(/^ANGLE \((.*)\)$/, '$1');
     return `browser webgl (${name}${info.webglSoftware ? `, ${fallback}` : ''})`;
   }
-  if (backend === 'wasm') return `browser wasm (${info.wasm.threads ?? 1} thread${info.wasm.threads === 1 || !info.wasm.threads ? '' : 's'}${info.wasm.simd ? ', SIMD' : ''})`;
+  if (backend === 'wasm') return `browser wasm (${info.wasm.threads ?? 1} thread${info.wasm.threads === 1 || !info.wasm.threads ? '' : 's'}${info.wasm.simd ? ', SIMD' : ''}${info.wasm.conv ? `; ${info.wasm.conv}` : ''})`;
   return `browser ${backend}`;
 }
 

@@ -197,3 +197,9 @@ export function tiling(rows: number, panels: number, threads: number): { tileRow
 
 /** The FastConv of a backend, once installed. */
 export const fastConvs = new WeakMap<KernelBackend | object, FastConv>();
+
+/** `conv: FMA, 2 threads` for a backend with fast convolutions, null without. */
+export function describeFastConv(backend: object | undefined): string | null {
+  const fast = backend ? fastConvs.get(backend) : undefined;
+  return fast ? `conv: ${fast.fma ? 'FMA' : 'SIMD'}, ${fast.threads} thread${fast.threads === 1 ? '' : 's'}` : null;
+}

@@ -9,7 +9,7 @@ const SWIFTSHADER: GpuInfo = {
   webgpu: { vendor: 'google', architecture: 'swiftshader', device: '', description: '', isFallbackAdapter: true, isSoftware: true, limits: {} },
   webglRenderer: 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)',
   webglSoftware: true,
-  wasm: { simd: true, threads: 2 },
+  wasm: { simd: true, threads: 2, conv: 'conv: FMA, 2 threads' },
   userAgent: 'HeadlessChrome/156',
   cores: 2,
 };
@@ -18,7 +18,8 @@ describe('bench-browser', () => {
   it('labels a software adapter as a fallback, not a real GPU; a hardware one by its name', () => {
     expect(runtimeLabel('webgpu', SWIFTSHADER)).toBe('browser webgpu (google swiftshader, fallback (CPU), not a real GPU)');
     expect(runtimeLabel('webgl', SWIFTSHADER)).toBe('browser webgl (SwiftShader, fallback (CPU), not a real GPU)');
-    expect(runtimeLabel('wasm', SWIFTSHADER)).toBe('browser wasm (2 threads, SIMD)');
+    expect(runtimeLabel('wasm', SWIFTSHADER)).toBe('browser wasm (2 threads, SIMD; conv: FMA, 2 threads)');
+    expect(runtimeLabel('wasm', { ...SWIFTSHADER, wasm: { simd: true, threads: 1, conv: null } })).toBe('browser wasm (1 thread, SIMD)');
     const nvidia: GpuInfo = {
       ...SWIFTSHADER,
       webgpu: { ...SWIFTSHADER.webgpu!, vendor: 'nvidia', architecture: 'hopper', isFallbackAdapter: false, isSoftware: false },

@@ -11,6 +11,7 @@ import { useBackend } from '../../models/node';
 import { fuseConvBn } from '../../models/utils/fuse_conv_bn';
 import { defaultWasmThreads } from '../../backends/node_wasm_threads';
 import { wasmThreadCount } from '../../backends/register';
+import { describeFastConv } from '../../backends/wasm_conv/fast_conv';
 import { findPython } from '../python';
 import { UsageError, type CliCommand } from '../command';
 
@@ -100,10 +101,12 @@ export function torchEnv(): NodeJS.ProcessEnv {
   return { ...process.env, MMPRETRAIN_WEB_TORCH_THREADS: String(defaultWasmThreads()) };
 }
 
-/** `tfjs wasm (2 threads)`: the backend and, for WASM, XNNPACK's thread count. */
+/** `tfjs wasm (2 threads; conv: FMA, 2 threads)`: the backend and, for WASM, XNNPACK's thread count and the fast convolutions. */
 export async function tfjsRuntimeLabel(backend: string): Promise<string> {
   const threads = backend === 'wasm' ? await wasmThreadCount() : null;
-  return `tfjs ${backend}${threads ? ` (${threads} ${threads === 1 ? 'thread' : 'threads'})` : ''}`;
+  const conv = backend === 'wasm' ? describeFastConv(tf.findBackend('wasm') ?? undefined) : null;
+  const parts = [threads ? `${threads} ${threads === 1 ? 'thread' : 'threads'}` : null, conv].filter(Boolean);
+  return `tfjs ${backend}${parts.length ? ` (${parts.join('; ')})` : ''}`;
 }
 
 /** The same two networks in plain PyTorch (torchvision's layout), on as many threads as tfjs's WASM (`torchEnv()`): `specs[key] = (name, module, size)`. */
