@@ -164,7 +164,7 @@ export class FastConv {
     words[DESC.cout] = CO;
     words[DESC.panels] = panels;
     words[DESC.activation] = ACTIVATIONS[activation];
-    const { tileRows, tilePanels } = tiling(rows, panels, this.threads);
+    const { tileRows, tilePanels } = tiling(rows, panels, this.threads, taps * C);
     words[DESC.tileRows] = tileRows;
     words[DESC.tilePanels] = tilePanels;
     words[DESC.rowTiles] = Math.ceil(rows / tileRows);
@@ -183,16 +183,21 @@ export class FastConv {
   }
 }
 
+/** Bytes of packed filter one tile may stream per row group: past this the panels no longer stay in L2. */
+const PANEL_BYTES_PER_TILE = 512 * 1024;
+
 /**
- * Tiles: 64 rows by every panel when that makes enough tiles for the threads to share (a tile reads its rows once
- * and every panel from cache); for few rows (late stages, batch 1), the panels are split as well.
+ * Tiles: up to 64 rows by as many panels as keep the tile's filter slice (32·k bytes a panel) in L2, since each
+ * 4-row group streams all of them; when that makes too few tiles for the threads (late stages, batch 1), the
+ * rows and then the panels are split further.
  */
-export function tiling(rows: number, panels: number, threads: number): { tileRows: number; tilePanels: number } {
+export function tiling(rows: number, panels: number, threads: number, k: number): { tileRows: number; tilePanels: number } {
   const wanted = threads === 1 ? 1 : 4 * threads;
   const tileRows = Math.max(4, Math.min(64, 4 * Math.ceil(rows / wanted / 4)));
   const rowTiles = Math.ceil(rows / tileRows);
-  const tilePanels = rowTiles >= wanted ? panels : Math.max(1, Math.ceil(panels / Math.ceil(wanted / rowTiles)));
-  return { tileRows, tilePanels };
+  const fitting = Math.max(1, Math.floor(PANEL_BYTES_PER_TILE / (32 * k)));
+  const forThreads = rowTiles >= wanted ? panels : Math.max(1, Math.ceil(panels / Math.ceil(wanted / rowTiles)));
+  return { tileRows, tilePanels: Math.min(fitting, forThreads) };
 }
 
 /** The FastConv of a backend, once installed. */
