@@ -22,8 +22,8 @@ import { tf } from './tf';
 
 const require = createRequire(import.meta.url);
 
-// Relaxed SIMD (fused multiply-add for wasm_conv/) is behind a flag in Node 20 (on by default from Node 22). Set
-// when this module loads, before any WebAssembly starts: set later, it left tfjs's XNNPACK pool at one thread.
+// Relaxed SIMD (fused multiply-add for wasm_conv/) is behind a flag in Node 20 (on by default from Node 22); V8
+// flags are meant to be set before the engine compiles anything, so this module sets it when it loads.
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 interface EmscriptenModule {
@@ -124,7 +124,7 @@ let fastConvRegistered = false;
 export async function registerNodeWasm(threads = defaultWasmThreads()): Promise<number> {
   const used = await registerThreadedWasm(threads);
   if (!fastConvRegistered && process.env.MMPRETRAIN_WEB_FAST_CONV !== '0' && !tf.findBackend('wasm')) {
-    installFastConvOnStart({ threads: used, spawn: spawnNodeConvWorker });
+    installFastConvOnStart({ spawn: spawnNodeConvWorker });
     fastConvRegistered = true;
   }
   return used;

@@ -28,6 +28,5 @@ export async function configureWasmForBrowser(options: { threads?: boolean; thre
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const threaded = (options.threads ?? true) && isolated;
   await configureWasm({ paths: BROWSER_WASM_PATHS, threads: threaded, threadCount: options.threadCount });
-  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
-  installFastConvOnStart({ threads: threaded ? (options.threadCount ?? cores) : 1, spawn: threaded ? spawnBrowserConvWorker : null });
+  installFastConvOnStart({ spawn: threaded ? spawnBrowserConvWorker : null });
 }

@@ -100,7 +100,7 @@ export async function gpuInfo(): Promise<GpuInfo> {
     webgpu: await detectWebGpuAdapter(),
     webglRenderer: renderer,
     webglSoftware: renderer !== null && namesSoftwareRenderer(renderer),
-    wasm: { simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT').catch(() => false)), threads: await wasmThreadCount(), conv: describeFastConv(tf.findBackend('wasm') ?? undefined) },
+    wasm: { simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT').catch(() => false)), threads: await wasmThreadCount(), conv: describeFastConv(tf.findBackend('wasm')) },
     userAgent: navigator.userAgent,
     cores: navigator.hardwareConcurrency,
   };

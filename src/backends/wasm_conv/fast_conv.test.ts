@@ -125,11 +125,12 @@ describe('fast convolutions on tfjs’s single-threaded WASM build', () => {
 
 describe('tiling', () => {
   it('splits rows into tiles of at most 64 and, when rows are few, the panels too', () => {
-    expect(tiling(32768, 8, 1, 576)).toEqual({ tileRows: 64, tilePanels: 8 });
-    expect(tiling(32768, 8, 2, 576)).toEqual({ tileRows: 64, tilePanels: 8 });
+    expect(tiling(32768, 8, 1, 576)).toEqual({ tileRows: 64, tilePanels: 8, rowTiles: 512, tiles: 512 });
+    expect(tiling(32768, 8, 2, 576)).toEqual({ tileRows: 64, tilePanels: 8, rowTiles: 512, tiles: 512 });
     const small = tiling(16, 64, 2, 576); // batch 1, a 4×4 stage with 512 channels
     expect(small.tileRows).toBe(4);
-    expect(Math.ceil(16 / small.tileRows) * Math.ceil(64 / small.tilePanels)).toBeGreaterThanOrEqual(8);
+    expect(small.tiles).toBe(Math.ceil(16 / small.tileRows) * Math.ceil(64 / small.tilePanels));
+    expect(small.tiles).toBeGreaterThanOrEqual(8);
   });
 
   it('keeps a tile’s slice of the packed filter within 512 KiB (3×3×512 inputs: 3 panels of 147 KiB)', () => {

@@ -7,7 +7,7 @@ type ConvInfo = ReturnType<typeof backend_util.computeConv2DInfo>;
 
 /** The parts of tfjs's WASM backend (BackendWasm and its emscripten module) this uses. */
 export interface WasmBackendLike {
-  wasm: { _malloc(bytes: number): number; _free(ptr: number): void; wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
+  wasm: { _malloc(bytes: number): number; _free(ptr: number): void; wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory }; tfjs?: { getThreadsCount(): number } };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined; has(dataId: object): boolean };
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
 }
@@ -164,11 +164,11 @@ export class FastConv {
     words[DESC.cout] = CO;
     words[DESC.panels] = panels;
     words[DESC.activation] = ACTIVATIONS[activation];
-    const { tileRows, tilePanels } = tiling(rows, panels, this.threads, taps * C);
-    words[DESC.tileRows] = tileRows;
-    words[DESC.tilePanels] = tilePanels;
-    words[DESC.rowTiles] = Math.ceil(rows / tileRows);
-    words[DESC.tiles] = words[DESC.rowTiles]! * Math.ceil(panels / tilePanels);
+    const tiles = tiling(rows, panels, this.threads, taps * C);
+    words[DESC.tileRows] = tiles.tileRows;
+    words[DESC.tilePanels] = tiles.tilePanels;
+    words[DESC.rowTiles] = tiles.rowTiles;
+    words[DESC.tiles] = tiles.tiles;
     words[DESC.counter] = 0;
     new Int32Array(this.heap(), this.desc, DESC.words).set(words);
     if (this.pool) this.pool.run(this.desc, this.run);
@@ -191,20 +191,21 @@ const PANEL_BYTES_PER_TILE = 512 * 1024;
  * 4-row group streams all of them; when that makes too few tiles for the threads (late stages, batch 1), the
  * rows and then the panels are split further.
  */
-export function tiling(rows: number, panels: number, threads: number, k: number): { tileRows: number; tilePanels: number } {
+export function tiling(rows: number, panels: number, threads: number, k: number): { tileRows: number; tilePanels: number; rowTiles: number; tiles: number } {
   const wanted = threads === 1 ? 1 : 4 * threads;
   const tileRows = Math.max(4, Math.min(64, 4 * Math.ceil(rows / wanted / 4)));
   const rowTiles = Math.ceil(rows / tileRows);
   const fitting = Math.max(1, Math.floor(PANEL_BYTES_PER_TILE / (32 * k)));
   const forThreads = rowTiles >= wanted ? panels : Math.max(1, Math.ceil(panels / Math.ceil(wanted / rowTiles)));
-  return { tileRows, tilePanels: Math.min(fitting, forThreads) };
+  const tilePanels = Math.min(fitting, forThreads);
+  return { tileRows, tilePanels, rowTiles, tiles: rowTiles * Math.ceil(panels / tilePanels) };
 }
 
 /** The FastConv of a backend, once installed. */
 export const fastConvs = new WeakMap<KernelBackend | object, FastConv>();
 
 /** `conv: FMA, 2 threads` for a backend with fast convolutions, null without. */
-export function describeFastConv(backend: object | undefined): string | null {
+export function describeFastConv(backend: object | null | undefined): string | null {
   const fast = backend ? fastConvs.get(backend) : undefined;
   return fast ? `conv: ${fast.fma ? 'FMA' : 'SIMD'}, ${fast.threads} thread${fast.threads === 1 ? '' : 's'}` : null;
 }

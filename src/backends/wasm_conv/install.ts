@@ -45,8 +45,11 @@ function replaceKernels(backendName: string): void {
 }
 
 export interface FastConvOptions {
-  /** Threads to compute on, the calling one included (more than one needs shared memory and `spawn`). */
-  threads: number;
+  /**
+   * Threads to compute on, the calling one included (more than one needs shared memory and `spawn`); default: as
+   * many as the backend's XNNPACK pool.
+   */
+  threads?: number;
   /** Starts a worker thread (Node worker_threads or a Web Worker); null: the calling thread only. */
   spawn: ConvWorkerSpawner | null;
   /** The backend's registered name (default 'wasm'). */
@@ -62,7 +65,9 @@ export interface FastConvOptions {
 export async function installFastConv(backend: KernelBackend, options: FastConvOptions): Promise<FastConv | null> {
   const existing = fastConvs.get(backend);
   if (existing) return existing;
-  const fast = await FastConv.create(backend as unknown as WasmBackendLike, options.threads, options.spawn, options.fma);
+  const wasm = backend as unknown as WasmBackendLike;
+  const threads = options.threads ?? wasm.wasm.tfjs?.getThreadsCount() ?? 1;
+  const fast = await FastConv.create(wasm, threads, options.spawn, options.fma);
   if (!fast) return null;
   fastConvs.set(backend, fast);
   replaceKernels(options.backendName ?? 'wasm');

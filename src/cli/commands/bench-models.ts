@@ -104,7 +104,7 @@ export function torchEnv(): NodeJS.ProcessEnv {
 /** `tfjs wasm (2 threads; conv: FMA, 2 threads)`: the backend and, for WASM, XNNPACK's thread count and the fast convolutions. */
 export async function tfjsRuntimeLabel(backend: string): Promise<string> {
   const threads = backend === 'wasm' ? await wasmThreadCount() : null;
-  const conv = backend === 'wasm' ? describeFastConv(tf.findBackend('wasm') ?? undefined) : null;
+  const conv = backend === 'wasm' ? describeFastConv(tf.findBackend('wasm')) : null;
   const parts = [threads ? `${threads} ${threads === 1 ? 'thread' : 'threads'}` : null, conv].filter(Boolean);
   return `tfjs ${backend}${parts.length ? ` (${parts.join('; ')})` : ''}`;
 }
