@@ -1,7 +1,7 @@
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tf } from './tf';
-import { registerThreadedWasm } from './node_wasm_threads';
+import { registerThreadedWasm, winogradModeFromEnv } from './node_wasm_threads';
 
 describe('threaded WASM in Node', () => {
   afterAll(() => tf.removeBackend('wasm'));
@@ -26,5 +26,14 @@ describe('threaded WASM in Node', () => {
   it('is a no-op once registered, reporting the count in use', async () => {
     await tf.setBackend('wasm');
     expect(await registerThreadedWasm(2)).toBe(2); // already registered: a no-op that reports the count in use
+  });
+});
+
+describe('MMPRETRAIN_WEB_WINOGRAD', () => {
+  it('defaults to auto, takes off/F2/F4/auto, and names the variable and the choices for anything else', () => {
+    expect(winogradModeFromEnv(undefined)).toBe('auto');
+    expect(winogradModeFromEnv('')).toBe('auto');
+    for (const mode of ['off', 'F2', 'F4', 'auto']) expect(winogradModeFromEnv(mode)).toBe(mode);
+    expect(() => winogradModeFromEnv('f4')).toThrow('MMPRETRAIN_WEB_WINOGRAD=f4: expected one of auto, off, F2, F4');
   });
 });

@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { replaceWasmFactory } from './register';
 import { installFastConvOnStart } from './wasm_conv/install';
 import { spawnNodeConvWorker } from './wasm_conv/node_spawn';
+import { WINOGRAD_MODES, type WinogradMode } from './wasm_conv/winograd';
 import { tf } from './tf';
 
 const require = createRequire(import.meta.url);
@@ -117,14 +118,24 @@ export async function registerThreadedWasm(threads = defaultWasmThreads()): Prom
 
 let fastConvRegistered = false;
 
+/** `MMPRETRAIN_WEB_WINOGRAD` (default auto); any other value is an error naming the variable and the choices. */
+export function winogradModeFromEnv(value = process.env.MMPRETRAIN_WEB_WINOGRAD): WinogradMode {
+  if (value === undefined || value === '') return 'auto';
+  if (!(WINOGRAD_MODES as readonly string[]).includes(value)) {
+    throw new Error(`MMPRETRAIN_WEB_WINOGRAD=${value}: expected one of ${WINOGRAD_MODES.join(', ')}`);
+  }
+  return value as WinogradMode;
+}
+
 /**
  * The WASM backend as the CLI and the benchmarks use it: the threaded build (above) and the fast convolutions
- * (`wasm_conv/`) on as many threads, unless `MMPRETRAIN_WEB_FAST_CONV=0`. Call before `tf.setBackend('wasm')`.
+ * (`wasm_conv/`) on as many threads, unless `MMPRETRAIN_WEB_FAST_CONV=0`; `MMPRETRAIN_WEB_WINOGRAD=off|F2|F4|auto`
+ * picks the Winograd path for A/B runs. Call before `tf.setBackend('wasm')`.
  */
 export async function registerNodeWasm(threads = defaultWasmThreads()): Promise<number> {
   const used = await registerThreadedWasm(threads);
   if (!fastConvRegistered && process.env.MMPRETRAIN_WEB_FAST_CONV !== '0' && !tf.findBackend('wasm')) {
-    installFastConvOnStart({ spawn: spawnNodeConvWorker });
+    installFastConvOnStart({ spawn: spawnNodeConvWorker, winograd: winogradModeFromEnv() });
     fastConvRegistered = true;
   }
   return used;

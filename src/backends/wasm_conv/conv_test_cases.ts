@@ -20,6 +20,16 @@ export const CONV_CASES: ConvCase[] = [
   { name: 'late stage at batch 1: few rows, many panels', x: [1, 4, 4, 64], filter: [3, 3, 64, 96], strides: [1, 1], dilations: [1, 1], pad: [1, 1, 1, 1], bias: false, activation: 'relu' },
 ];
 
+/** 3×3 stride-1 geometries for the Winograd path: tiles cut by the output's edge, tails of blocks, partial panels. */
+export const WINOGRAD_CASES: ConvCase[] = [
+  { name: 'odd sizes, 12 output channels (one and a half panels), bias and ReLU', x: [2, 9, 11, 8], filter: [3, 3, 8, 12], strides: [1, 1], dilations: [1, 1], pad: [1, 1, 1, 1], bias: true, activation: 'relu' },
+  { name: 'no padding, 10×7 input', x: [1, 10, 7, 16], filter: [3, 3, 16, 20], strides: [1, 1], dilations: [1, 1], pad: [0, 0, 0, 0], bias: false, activation: 'linear' },
+  { name: 'asymmetric padding', x: [2, 6, 9, 4], filter: [3, 3, 4, 8], strides: [1, 1], dilations: [1, 1], pad: [0, 2, 1, 0], bias: true, activation: 'linear' },
+  { name: 'a 4×4 late stage with ReLU6', x: [1, 4, 4, 64], filter: [3, 3, 64, 64], strides: [1, 1], dilations: [1, 1], pad: [1, 1, 1, 1], bias: true, activation: 'relu6' },
+  { name: 'batch 3 of 13×13 (many blocks, a partial last one)', x: [3, 13, 13, 32], filter: [3, 3, 32, 32], strides: [1, 1], dilations: [1, 1], pad: [1, 1, 1, 1], bias: true, activation: 'linear' },
+  { name: 'ResNet-50’s 7×7 stage, 256 channels', x: [2, 7, 7, 256], filter: [3, 3, 256, 256], strides: [1, 1], dilations: [1, 1], pad: [1, 1, 1, 1], bias: false, activation: 'relu' },
+];
+
 /** A seeded uniform(-1, 1) array. */
 export function seeded(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
@@ -64,6 +74,12 @@ export function referenceConv(c: ConvCase, x: Float32Array, filter: Float32Array
           out[((b * oh + oy) * ow + ox) * co + o] = sum;
         }
   return out;
+}
+
+export function largestAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

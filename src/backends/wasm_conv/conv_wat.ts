@@ -7,33 +7,38 @@
  *
  * The module imports the tfjs WASM backend's own memory and never touches memory it was not given: no data
  * segment, no stack. Tiles are claimed with an atomic counter in the descriptor, so any number of threads can run
- * `run(desc)` on the same descriptor at once.
+ * `run(desc)` on the same descriptor at once. A descriptor whose first word is 1 or 2 is a Winograd convolution
+ * (winograd_wat.ts), which `run` hands to that function.
  *
  * `scripts/build-wasm-conv.ts` assembles the variants into `conv_binaries.ts`; a unit test checks they match.
  */
 
+import { acc, activationLines, microKernelLoop, microKernelVectorLocals, microRows as rows, microVecs as vecs, MR, NV } from './wat_helpers';
+import { WINOGRAD_TRANSFORMS, winogradFunction } from './winograd_wat';
+
 /** Word offsets (i32) of the descriptor `run` reads. */
 export const DESC = {
-  input: 0, // byte address of the NHWC input
-  indirection: 1, // per-image table [pixel][tap] of byte offsets into one image, -1 for padding
-  zero: 2, // byte address of at least `cin` zero floats
-  weights: 3, // packed filter: [panel][tap][cin][8]
-  bias: 4, // packed bias [panel][8], or 0
-  output: 5, // NHWC output
-  rows: 6, // N · OH · OW
-  pixels: 7, // OH · OW (rows of one image)
-  imageBytes: 8, // H · W · Cin · 4
-  taps: 9, // KH · KW
-  cin: 10,
-  cout: 11,
-  panels: 12, // ceil(cout / 8)
-  activation: 13, // 0 linear, 1 relu, 2 relu6
-  tileRows: 14, // rows a tile covers (a multiple of 4)
-  tilePanels: 15, // panels a tile covers
-  rowTiles: 16, // ceil(rows / tileRows)
-  tiles: 17, // rowTiles · ceil(panels / tilePanels)
-  counter: 18, // next tile to claim (atomic)
-  words: 20,
+  kind: 0, // 0: this direct convolution; 1, 2: Winograd F(2×2, 3×3), F(4×4, 3×3) (winograd_wat.ts, its own layout)
+  input: 1, // byte address of the NHWC input
+  indirection: 2, // per-image table [pixel][tap] of byte offsets into one image, -1 for padding
+  zero: 3, // byte address of at least `cin` zero floats
+  weights: 4, // packed filter: [panel][tap][cin][8]
+  bias: 5, // packed bias [panel][8], or 0
+  output: 6, // NHWC output
+  rows: 7, // N · OH · OW
+  pixels: 8, // OH · OW (rows of one image)
+  imageBytes: 9, // H · W · Cin · 4
+  taps: 10, // KH · KW
+  cin: 11,
+  cout: 12,
+  panels: 13, // ceil(cout / 8)
+  activation: 14, // 0 linear, 1 relu, 2 relu6
+  tileRows: 15, // rows a tile covers (a multiple of 4)
+  tilePanels: 16, // panels a tile covers
+  rowTiles: 17, // ceil(rows / tileRows)
+  tiles: 18, // rowTiles · ceil(panels / tilePanels)
+  counter: 19, // next tile to claim (atomic)
+  words: 32, // room for the Winograd layout too
 } as const;
 
 export const ACTIVATIONS = { linear: 0, relu: 1, relu6: 2 } as const;
@@ -45,17 +50,7 @@ export interface ConvWatOptions {
   shared: boolean;
 }
 
-const MR = 4; // rows of the micro-kernel
-const NV = 2; // SIMD vectors of 4 channels: 8 output channels
-
-const rows = [...Array(MR).keys()];
-const vecs = [...Array(NV).keys()];
-const acc = (r: number, v: number) => `$c${r}_${v}`;
 const word = (field: keyof typeof DESC) => `(i32.load offset=${DESC[field] * 4} (local.get $desc))`;
-
-function multiplyAdd(fma: boolean, a: string, b: string, c: string): string {
-  return fma ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`;
-}
 
 /** Stores lane by lane the first `$left` (1–7) channels of row `r`'s eight at `$out`. */
 function partialStore(r: number): string[] {
@@ -95,25 +90,10 @@ function tileBody(fma: boolean): string[] {
     L.push(`(local.set $off (i32.load (i32.add (local.get $ind${i}) (i32.shl (local.get $t) (i32.const 2)))))`);
     L.push(`(local.set $a${i} (select (local.get $zero) (i32.add (local.get $base${i}) (local.get $off)) (i32.eq (local.get $off) (i32.const -1))))`);
   }
-  L.push(`(local.set $k (local.get $cin))`);
-  L.push(`(loop $k_loop`);
-  for (const v of vecs) L.push(`(local.set $b${v} (v128.load offset=${v * 16} (local.get $bp)))`);
-  for (const i of rows) {
-    L.push(`(local.set $av (v128.load32_splat (local.get $a${i})))`);
-    for (const v of vecs) L.push(`(local.set ${acc(i, v)} ${multiplyAdd(fma, '(local.get $av)', `(local.get $b${v})`, `(local.get ${acc(i, v)})`)})`);
-    L.push(`(local.set $a${i} (i32.add (local.get $a${i}) (i32.const 4)))`);
-  }
-  L.push(`(local.set $bp (i32.add (local.get $bp) (i32.const ${16 * NV})))`);
-  L.push(`(br_if $k_loop (local.tee $k (i32.sub (local.get $k) (i32.const 1))))`);
-  L.push(`)`); // k
+  L.push(...microKernelLoop(fma));
   L.push(`(br_if $taps_loop (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $taps)))`);
   L.push(`)`); // taps
-  // Activation.
-  L.push(`(if (local.get $activation) (then`);
-  for (const i of rows) for (const v of vecs) L.push(`(local.set ${acc(i, v)} (f32x4.max (local.get ${acc(i, v)}) (v128.const f32x4 0 0 0 0)))`);
-  L.push(`(if (i32.eq (local.get $activation) (i32.const 2)) (then`);
-  for (const i of rows) for (const v of vecs) L.push(`(local.set ${acc(i, v)} (f32x4.min (local.get ${acc(i, v)}) (v128.const f32x4 6 6 6 6)))`);
-  L.push(`))))`);
+  L.push(...activationLines(rows.flatMap((i) => vecs.map((v) => acc(i, v)))));
   // Stores: whole panels as vectors, the last partial panel lane by lane; rows past the tile are skipped.
   L.push(`(local.set $left (i32.sub (local.get $cout) (i32.shl (local.get $p) (i32.const 3))))`);
   for (const i of rows) {
@@ -138,7 +118,11 @@ function runFunction(fma: boolean): string[] {
   const L: string[] = [];
   L.push(`(func (export "run") (param $desc i32)`);
   L.push(locals.map((name) => `(local $${name} i32)`).join(' '));
-  L.push([...vecs.map((v) => `(local $b${v} v128)`), '(local $av v128)', ...rows.flatMap((i) => vecs.map((v) => `(local ${acc(i, v)} v128)`))].join(' '));
+  L.push(microKernelVectorLocals());
+  // Winograd descriptors go to their own function.
+  for (const [kind, t] of WINOGRAD_TRANSFORMS.entries()) {
+    L.push(`(if (i32.eq ${word('kind')} (i32.const ${kind + 1})) (then (call $winograd_${t.name} (local.get $desc)) (return)))`);
+  }
   for (const f of fields) L.push(`(local.set $${f} ${word(f)})`);
   L.push(`(local.set $panelBytes (i32.shl (i32.mul (local.get $taps) (local.get $cin)) (i32.const 5)))`);
   L.push(`(block $done (loop $claim`);
@@ -195,7 +179,7 @@ function packFunction(): string[] {
 export function convWat({ fma, shared }: ConvWatOptions): string {
   // A shared import must state a maximum; an unshared one must not (emscripten's memory has none to match).
   const memory = shared ? '(memory 1 65536 shared)' : '(memory 1)';
-  return ['(module', `(import "env" "memory" ${memory})`, ...runFunction(fma), ...packFunction(), ')'].join('\n');
+  return ['(module', `(import "env" "memory" ${memory})`, ...runFunction(fma), ...WINOGRAD_TRANSFORMS.flatMap((t) => winogradFunction(t, fma)), ...packFunction(), ')'].join('\n');
 }
 
 /** The variants `conv_binaries.ts` holds, by name. */

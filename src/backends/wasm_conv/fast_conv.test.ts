@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../tf';
 import { CONV_BINARIES } from './conv_binaries';
 import { assembleConvVariants } from './assemble';
-import { CONV_CASES, maxAbsDiff, referenceConv, seeded, type ConvCase } from './conv_test_cases';
+import { CONV_CASES, largestAbs, maxAbsDiff, referenceConv, seeded, WINOGRAD_CASES, type ConvCase } from './conv_test_cases';
 import { FastConv, fastConvs, relaxedSimdSupported, tiling, type WasmBackendLike } from './fast_conv';
 import { installFastConv, setFastConvEnabled } from './install';
+import { chooseWinograd, winogradTiling } from './winograd';
 
 function inputs(c: ConvCase, seed: number) {
   const x = seeded(c.x.reduce((a, b) => a * b), seed);
@@ -24,6 +25,21 @@ function viaTf(c: ConvCase, x: Float32Array, filter: Float32Array, bias: Float32
     return y.dataSync().slice();
   });
 }
+
+/** Case `c` straight through `fast.conv2d` (whichever path its `winograd` mode picks). */
+function viaFast(fast: FastConv, c: ConvCase, x: Float32Array, filter: Float32Array, bias: Float32Array | null): Float32Array {
+  return tf.tidy(() => {
+    const xt = tf.tensor4d(x, c.x);
+    const ft = tf.tensor4d(filter, c.filter);
+    const bt = bias ? tf.tensor1d(bias) : null;
+    const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, c.dilations, tfPad(c) as never, undefined, false, 'channelsLast');
+    const out = fast.conv2d(xt, ft, bt, info, c.activation);
+    return tf.engine().makeTensorFromTensorInfo(out).dataSync().slice() as Float32Array;
+  });
+}
+
+/** Winograd's error grows with the outputs' size (F(4×4)'s transforms have entries up to 8): 5e-5 of the largest. */
+const winogradTolerance = (expected: ArrayLike<number>) => 5e-5 * Math.max(1, largestAbs(expected));
 
 describe('convolution module binaries', () => {
   it('are what conv_wat.ts assembles to (regenerate with `node scripts/build-wasm-conv.mjs`)', async () => {
@@ -52,20 +68,45 @@ describe('fast convolutions on tfjs’s single-threaded WASM build', () => {
 
       for (const [i, c] of CONV_CASES.entries()) {
         it(`${c.name}: equals the definition within 1e-4`, () => {
+          fast.winograd = 'off';
           const { x, filter, bias, expected } = inputs(c, 10 * i + 1);
-          const got = tf.tidy(() => {
-            const xt = tf.tensor4d(x, c.x);
-            const ft = tf.tensor4d(filter, c.filter);
-            const bt = bias ? tf.tensor1d(bias) : null;
-            const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, c.dilations, tfPad(c) as never, undefined, false, 'channelsLast');
-            const out = fast.conv2d(xt, ft, bt, info, c.activation);
-            return tf.engine().makeTensorFromTensorInfo(out).dataSync().slice();
-          });
+          const got = viaFast(fast, c, x, filter, bias);
           expect(got.length).toBe(expected.length);
           expect(maxAbsDiff(got, expected)).toBeLessThan(1e-4);
-          expect(Math.max(...Array.from(got, Math.abs))).toBeGreaterThan(0.5); // not a zero output
+          expect(largestAbs(got)).toBeGreaterThan(0.5); // not a zero output
         });
       }
+
+      for (const transform of ['F2', 'F4'] as const) {
+        for (const [i, c] of WINOGRAD_CASES.entries()) {
+          it(`Winograd ${transform}, ${c.name}: equals the definition within 5e-5 of its largest output`, () => {
+            fast.winograd = transform;
+            const { x, filter, bias, expected } = inputs(c, 10 * i + 3);
+            const before = fast.winogradCalls;
+            const got = viaFast(fast, c, x, filter, bias);
+            expect(fast.winogradCalls).toBe(before + 1);
+            expect(got.length).toBe(expected.length);
+            expect(maxAbsDiff(got, expected)).toBeLessThan(winogradTolerance(expected));
+            expect(largestAbs(got)).toBeGreaterThan(0.5);
+          });
+        }
+      }
+
+      it('one filter through F2, F4 and the direct path in turn: each repacks it and stays right', () => {
+        const c = WINOGRAD_CASES[0]!;
+        const { x, filter, bias, expected } = inputs(c, 77);
+        const xt = tf.tensor4d(x, c.x);
+        const ft = tf.tensor4d(filter, c.filter);
+        const bt = tf.tensor1d(bias!);
+        const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, c.dilations, tfPad(c) as never, undefined, false, 'channelsLast');
+        for (const mode of ['F2', 'F4', 'off', 'F2'] as const) {
+          fast.winograd = mode;
+          const y = tf.engine().makeTensorFromTensorInfo(fast.conv2d(xt, ft, bt, info, c.activation));
+          expect(maxAbsDiff(y.dataSync(), expected), mode).toBeLessThan(winogradTolerance(expected));
+          y.dispose();
+        }
+        tf.dispose([xt, ft, bt]);
+      });
     });
   }
 
@@ -116,10 +157,68 @@ describe('fast convolutions on tfjs’s single-threaded WASM build', () => {
     x.dispose();
   });
 
+  it('frees the transformed copy of a Winograd filter too', () => {
+    const fast = fastConvs.get(tf.backend())!;
+    fast.winograd = 'F4';
+    const c = WINOGRAD_CASES[4]!;
+    const x = tf.tensor4d(seeded(c.x.reduce((a, b) => a * b), 1), c.x);
+    const tensors = tf.memory().numTensors;
+    const calls = fast.winogradCalls;
+    for (let step = 0; step < 20; step++) {
+      tf.tidy(() => tf.conv2d(x, tf.tensor4d(seeded(c.filter.reduce((a, b) => a * b), step), c.filter), 1, 'same').dataSync());
+    }
+    expect(fast.winogradCalls).toBe(calls + 20);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(fast.packedCount).toBeLessThanOrEqual(2);
+    fast.winograd = 'auto';
+    x.dispose();
+  });
+
   it('outputs of size zero come back empty', () => {
     const y = tf.tidy(() => tf.conv2d(tf.zeros([0, 4, 4, 3]) as tf.Tensor4D, tf.ones([3, 3, 3, 8]) as tf.Tensor4D, 1, 'same'));
     expect(y.shape).toEqual([0, 4, 4, 8]);
     y.dispose();
+  });
+});
+
+describe('choosing Winograd', () => {
+  const info = (n: number, h: number, cin: number, cout: number, stride = 1, k = 3) =>
+    tf.backend_util.computeConv2DInfo([n, h, h, cin], [k, k, cin, cout], stride, 1, 'same', undefined, false, 'channelsLast');
+
+  it('auto: F(4×4) for ResNet-18-CIFAR’s and ResNet-50’s 3×3 stride-1 convolutions at batch 32', () => {
+    for (const [h, c] of [[32, 64], [16, 128], [8, 256], [4, 512]]) expect(chooseWinograd(info(32, h!, c!, c!), 'auto')?.name).toBe('F4');
+    expect(chooseWinograd(info(32, 7, 512, 512), 'auto')?.name).toBe('F4'); // 4 tiles of 36 beat 16 of 16
+    expect(chooseWinograd(info(32, 2, 512, 512), 'auto')?.name).toBe('F2'); // one tile either way: 16 products, not 36
+  });
+
+  it('auto: the direct path where Winograd does not pay (filter-bound batch 1 late stages, few input channels)', () => {
+    expect(chooseWinograd(info(1, 7, 512, 512), 'auto')).toBeNull();
+    expect(chooseWinograd(info(1, 14, 256, 256), 'auto')?.name).toBe('F4');
+    expect(chooseWinograd(info(32, 32, 8, 16), 'auto')).toBeNull();
+  });
+
+  it('only 3×3, stride 1, channels in fours, whatever the mode', () => {
+    for (const mode of ['auto', 'F2', 'F4'] as const) {
+      expect(chooseWinograd(info(32, 32, 64, 64, 2), mode)).toBeNull();
+      expect(chooseWinograd(info(32, 32, 64, 64, 1, 5), mode)).toBeNull();
+      expect(chooseWinograd(info(32, 32, 64, 66), mode)).toBeNull();
+      expect(chooseWinograd(info(32, 32, 3, 64), mode)).toBeNull();
+    }
+    expect(chooseWinograd(info(32, 32, 64, 64), 'off')).toBeNull();
+    expect(chooseWinograd(info(1, 7, 512, 512), 'F2')?.name).toBe('F2');
+  });
+
+  it('units: blocks of 4 to 64 tiles, enough units for the threads, the scratch each thread needs', () => {
+    for (const [tiles, panels, threads, cin, alpha] of [[2048, 8, 2, 64, 6], [32, 64, 2, 512, 6], [4, 64, 1, 512, 4], [8192, 8, 4, 64, 4], [9, 2, 2, 8, 6]]) {
+      const t = winogradTiling(tiles!, panels!, threads!, cin!, alpha!);
+      expect(t.block % 4).toBe(0);
+      expect(t.block).toBeGreaterThanOrEqual(4);
+      expect(t.block).toBeLessThanOrEqual(64);
+      expect(t.blockCount).toBe(Math.ceil(tiles! / t.block));
+      expect(t.work).toBe(t.blockCount * Math.ceil(panels! / t.blockPanels));
+      if (threads! > 1 && tiles! * panels! >= 4 * threads! * 4) expect(t.work).toBeGreaterThanOrEqual(4 * threads!);
+      expect(t.slotBytes).toBe(4 * alpha! ** 2 * t.block * (cin! + 8 * t.blockPanels));
+    }
   });
 });
 

@@ -2,6 +2,8 @@ import { backend_util, type KernelBackend, type TensorInfo } from '@tensorflow/t
 import { CONV_BINARIES } from './conv_binaries';
 import { ACTIVATIONS, DESC } from './conv_wat';
 import { CONTROL_WORDS, ConvThreadPool, type ConvWorkerSpawner } from './thread_pool';
+import { chooseWinograd, packWinogradFilter, transformNamed, winogradTiling, type WinogradMode } from './winograd';
+import { WINO, WINOGRAD_TRANSFORMS, type WinogradTransform } from './winograd_wat';
 
 type ConvInfo = ReturnType<typeof backend_util.computeConv2DInfo>;
 
@@ -29,16 +31,38 @@ export function relaxedSimdSupported(): boolean {
 interface Packed {
   offset: number; // the source's memory offset when packed (a changed offset means other data)
   ptr: number;
+  layout: 'direct' | WinogradTransform['name'];
+}
+
+/** Where each output pixel (or Winograd tile) of an image reads its taps: sizes, strides, dilations, padding. */
+interface Gather {
+  H: number;
+  W: number;
+  C: number;
+  OH: number;
+  OW: number;
+  KH: number;
+  KW: number;
+  SH: number;
+  SW: number;
+  DH: number;
+  DW: number;
+  top: number;
+  left: number;
 }
 
 /** Fast convolutions for one WASM backend: the module, its scratch memory and caches, and its threads. */
 export class FastConv {
-  /** Convolutions run here since the start (for tests and the benchmark). */
+  /** Convolutions run here since the start, and how many of them by Winograd (for tests and the benchmark). */
   calls = 0;
+  winogradCalls = 0;
+  /** Which 3×3 stride-1 convolutions take the Winograd path (winograd.ts). */
+  winograd: WinogradMode = 'auto';
   private readonly run: (desc: number) => void;
   private readonly pack: (src: number, dst: number, k: number, cout: number) => void;
   private readonly desc: number;
   private zero = { ptr: 0, floats: 0 };
+  private scratch = { ptr: 0, bytes: 0 };
   private readonly indirections = new Map<string, number>();
   private readonly packed = new Map<object, Packed>();
 
@@ -94,10 +118,10 @@ export class FastConv {
     return this.zero.ptr;
   }
 
-  /** Per image: for each output pixel and tap, the byte offset of the input pixel it reads, or -1 (padding). */
-  private indirection(info: ConvInfo): number {
-    const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW, dilationHeight: DH, dilationWidth: DW, padInfo } = info;
-    const key = [H, W, C, OH, OW, KH, KW, SH, SW, DH, DW, padInfo.top, padInfo.left].join(',');
+  /** Per image: for each output pixel (or tile) and tap, the byte offset of the input pixel it reads, or -1 (padding). */
+  private indirection(g: Gather): number {
+    const { H, W, C, OH, OW, KH, KW, SH, SW, DH, DW, top, left } = g;
+    const key = [H, W, C, OH, OW, KH, KW, SH, SW, DH, DW, top, left].join(',');
     let ptr = this.indirections.get(key);
     if (ptr === undefined) {
       const taps = KH * KW;
@@ -106,9 +130,9 @@ export class FastConv {
       for (let oy = 0, i = 0; oy < OH; oy++) {
         for (let ox = 0; ox < OW; ox++) {
           for (let ky = 0; ky < KH; ky++) {
-            const iy = oy * SH - padInfo.top + ky * DH;
+            const iy = oy * SH - top + ky * DH;
             for (let kx = 0; kx < KW; kx++, i++) {
-              const ix = ox * SW - padInfo.left + kx * DW;
+              const ix = ox * SW - left + kx * DW;
               table[i] = iy >= 0 && iy < H && ix >= 0 && ix < W ? 4 * C * (iy * W + ix) : -1;
             }
           }
@@ -124,37 +148,72 @@ export class FastConv {
     return this.packed.size;
   }
 
-  /** `t` ([k, cout] in memory) packed into panels, kept while `t` lives (filters are reused call after call). */
-  private packedOf(t: TensorInfo, k: number, cout: number): number {
+  /**
+   * `t` rearranged by `layout` ('direct': a [k, cout] matrix into panels; 'F2'/'F4': a 3×3 HWIO filter through the
+   * Winograd filter transform), kept while `t` lives (filters are reused call after call).
+   */
+  private packedOf(t: TensorInfo, layout: 'direct' | WinogradTransform['name'], k: number, cout: number): number {
     const offset = this.offset(t);
     const hit = this.packed.get(t.dataId);
-    if (hit && hit.offset === offset) return hit.ptr;
+    if (hit && hit.offset === offset && hit.layout === layout) return hit.ptr;
     for (const [dataId, entry] of this.packed) {
       if (dataId === t.dataId || !this.backend.dataIdMap.has(dataId)) {
         this.backend.wasm._free(entry.ptr);
         this.packed.delete(dataId);
       }
     }
-    const ptr = this.backend.wasm._malloc(32 * k * Math.ceil(cout / 8));
-    this.pack(offset, ptr, k, cout);
-    this.packed.set(t.dataId, { offset, ptr });
+    let ptr: number;
+    if (layout === 'direct') {
+      ptr = this.backend.wasm._malloc(32 * k * Math.ceil(cout / 8));
+      this.pack(offset, ptr, k, cout);
+    } else {
+      const transform = transformNamed(layout);
+      const floats = transform.alpha ** 2 * 8 * k * Math.ceil(cout / 8);
+      ptr = this.backend.wasm._malloc(4 * floats);
+      const heap = this.heap();
+      packWinogradFilter(new Float32Array(heap, offset, 9 * k * cout), k, cout, transform, new Float32Array(heap, ptr, floats));
+    }
+    this.packed.set(t.dataId, { offset, ptr, layout });
     return ptr;
+  }
+
+  /** At least `bytes` of scratch for the threads' Winograd slots. */
+  private scratchOf(bytes: number): number {
+    if (this.scratch.bytes < bytes) {
+      if (this.scratch.ptr) this.backend.wasm._free(this.scratch.ptr);
+      this.scratch = { ptr: this.backend.wasm._malloc(bytes), bytes };
+    }
+    return this.scratch.ptr;
   }
 
   /** y = act(conv(x, filter) + bias), NHWC, on this module. */
   conv2d(x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, info: ConvInfo, activation: keyof typeof ACTIVATIONS): TensorInfo {
-    const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: CO, filterHeight: KH, filterWidth: KW } = info;
+    const { batchSize: N, outHeight: OH, outWidth: OW, outChannels: CO } = info;
     const out = this.backend.makeOutput([N, OH, OW, CO], 'float32');
+    if (N * OH * OW === 0 || CO === 0) return out;
+    const winograd = chooseWinograd(info, this.winograd);
+    const words = winograd ? this.winogradWords(x, filter, bias, out, info, activation, winograd) : this.directWords(x, filter, bias, out, info, activation);
+    new Int32Array(this.heap(), this.desc, words.length).set(words);
+    if (this.pool) this.pool.run(this.desc, this.run);
+    else this.run(this.desc);
+    this.calls++;
+    if (winograd) this.winogradCalls++;
+    return out;
+  }
+
+  /** The descriptor of a direct (indirect GEMM) convolution. */
+  private directWords(x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, out: TensorInfo, info: ConvInfo, activation: keyof typeof ACTIVATIONS): Int32Array {
+    const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: CO, filterHeight: KH, filterWidth: KW } = info;
     const rows = N * OH * OW;
-    if (rows === 0 || CO === 0) return out;
     const taps = KH * KW;
     const panels = Math.ceil(CO / 8);
     const words = new Int32Array(DESC.words);
+    words[DESC.kind] = 0;
     words[DESC.input] = this.offset(x);
-    words[DESC.indirection] = this.indirection(info);
+    words[DESC.indirection] = this.indirection({ H, W, C, OH, OW, KH, KW, SH: info.strideHeight, SW: info.strideWidth, DH: info.dilationHeight, DW: info.dilationWidth, top: info.padInfo.top, left: info.padInfo.left });
     words[DESC.zero] = this.zeros(C);
-    words[DESC.weights] = this.packedOf(filter, taps * C, CO);
-    words[DESC.bias] = bias ? this.packedOf(bias, 1, CO) : 0;
+    words[DESC.weights] = this.packedOf(filter, 'direct', taps * C, CO);
+    words[DESC.bias] = bias ? this.packedOf(bias, 'direct', 1, CO) : 0;
     words[DESC.output] = this.offset(out);
     words[DESC.rows] = rows;
     words[DESC.pixels] = OH * OW;
@@ -170,11 +229,44 @@ export class FastConv {
     words[DESC.rowTiles] = tiles.rowTiles;
     words[DESC.tiles] = tiles.tiles;
     words[DESC.counter] = 0;
-    new Int32Array(this.heap(), this.desc, DESC.words).set(words);
-    if (this.pool) this.pool.run(this.desc, this.run);
-    else this.run(this.desc);
-    this.calls++;
-    return out;
+    return words;
+  }
+
+  /** The descriptor of a Winograd convolution (3×3, stride 1; see winograd_wat.ts). */
+  private winogradWords(x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, out: TensorInfo, info: ConvInfo, activation: keyof typeof ACTIVATIONS, t: WinogradTransform): Int32Array {
+    const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: CO, padInfo } = info;
+    const tilesH = Math.ceil(OH / t.m);
+    const tilesW = Math.ceil(OW / t.m);
+    const panels = Math.ceil(CO / 8);
+    const tiles = N * tilesH * tilesW;
+    const plan = winogradTiling(tiles, panels, this.threads, C, t.alpha);
+    const words = new Int32Array(WINO.words);
+    words[WINO.kind] = WINOGRAD_TRANSFORMS.indexOf(t) + 1;
+    words[WINO.input] = this.offset(x);
+    words[WINO.indirection] = this.indirection({ H, W, C, OH: tilesH, OW: tilesW, KH: t.alpha, KW: t.alpha, SH: t.m, SW: t.m, DH: 1, DW: 1, top: padInfo.top, left: padInfo.left });
+    words[WINO.zero] = this.zeros(C);
+    words[WINO.weights] = this.packedOf(filter, t.name, C, CO);
+    words[WINO.bias] = bias ? this.offset(bias) : 0;
+    words[WINO.output] = this.offset(out);
+    words[WINO.tiles] = tiles;
+    words[WINO.tilesPerImage] = tilesH * tilesW;
+    words[WINO.tilesW] = tilesW;
+    words[WINO.imageBytes] = 4 * H * W * C;
+    words[WINO.cin] = C;
+    words[WINO.cout] = CO;
+    words[WINO.panels] = panels;
+    words[WINO.activation] = ACTIVATIONS[activation];
+    words[WINO.outH] = OH;
+    words[WINO.outW] = OW;
+    words[WINO.block] = plan.block;
+    words[WINO.blockPanels] = plan.blockPanels;
+    words[WINO.blockCount] = plan.blockCount;
+    words[WINO.work] = plan.work;
+    words[WINO.counter] = 0;
+    words[WINO.slots] = 0;
+    words[WINO.scratch] = this.scratchOf(plan.slotBytes * this.threads);
+    words[WINO.slotBytes] = plan.slotBytes;
+    return words;
   }
 
   dispose(): void {
@@ -204,8 +296,8 @@ export function tiling(rows: number, panels: number, threads: number, k: number)
 /** The FastConv of a backend, once installed. */
 export const fastConvs = new WeakMap<KernelBackend | object, FastConv>();
 
-/** `conv: FMA, 2 threads` for a backend with fast convolutions, null without. */
+/** `conv: FMA, 2 threads, Winograd auto` for a backend with fast convolutions, null without. */
 export function describeFastConv(backend: object | null | undefined): string | null {
   const fast = backend ? fastConvs.get(backend) : undefined;
-  return fast ? `conv: ${fast.fma ? 'FMA' : 'SIMD'}, ${fast.threads} thread${fast.threads === 1 ? '' : 's'}` : null;
+  return fast ? `conv: ${fast.fma ? 'FMA' : 'SIMD'}, ${fast.threads} thread${fast.threads === 1 ? '' : 's'}, Winograd ${fast.winograd}` : null;
 }

@@ -2,6 +2,7 @@ import { backend_util, Conv2D, FusedConv2D, getKernel, registerKernel, unregiste
 import { replaceWasmFactory } from '../register';
 import { FastConv, fastConvs, type WasmBackendLike } from './fast_conv';
 import type { ConvWorkerSpawner } from './thread_pool';
+import type { WinogradMode } from './winograd';
 
 const FUSABLE = new Set(['linear', 'relu', 'relu6']);
 
@@ -56,6 +57,8 @@ export interface FastConvOptions {
   backendName?: string;
   /** Force the fused multiply-add variant on or off (default: on where relaxed SIMD runs). */
   fma?: boolean;
+  /** Which 3×3 stride-1 convolutions go through Winograd (default 'auto'; see winograd.ts). */
+  winograd?: WinogradMode;
 }
 
 /**
@@ -69,6 +72,7 @@ export async function installFastConv(backend: KernelBackend, options: FastConvO
   const threads = options.threads ?? wasm.wasm.tfjs?.getThreadsCount() ?? 1;
   const fast = await FastConv.create(wasm, threads, options.spawn, options.fma);
   if (!fast) return null;
+  fast.winograd = options.winograd ?? 'auto';
   fastConvs.set(backend, fast);
   replaceKernels(options.backendName ?? 'wasm');
   return fast;

@@ -101,7 +101,7 @@ export function torchEnv(): NodeJS.ProcessEnv {
   return { ...process.env, MMPRETRAIN_WEB_TORCH_THREADS: String(defaultWasmThreads()) };
 }
 
-/** `tfjs wasm (2 threads; conv: FMA, 2 threads)`: the backend and, for WASM, XNNPACK's thread count and the fast convolutions. */
+/** `tfjs wasm (2 threads; conv: FMA, 2 threads, Winograd auto)`: the backend and, for WASM, XNNPACK's thread count and the fast convolutions. */
 export async function tfjsRuntimeLabel(backend: string): Promise<string> {
   const threads = backend === 'wasm' ? await wasmThreadCount() : null;
   const conv = backend === 'wasm' ? describeFastConv(tf.findBackend('wasm')) : null;

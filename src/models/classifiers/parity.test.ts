@@ -1,11 +1,13 @@
 /**
  * Numeric parity with MMPretrain 1.2.0 on `shared/reference/models`: zero missing/unexpected keys for both
- * checkpoint formats; every stored output within 1e-4 on the CPU backend (small models) and 1e-3 on WASM.
+ * checkpoint formats; every stored output within 1e-4 on the CPU backend (small models) and 1e-3 on WASM, which
+ * runs as the CLI runs it: threaded, through our own convolutions (direct and Winograd).
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../../backends/tf';
+import { fastConvs } from '../../backends/wasm_conv/fast_conv';
+import { useBackend } from '../node';
 import { measureParity, refPath } from '../testing/reference';
 
 const cases: { name: string; backend: 'cpu' | 'wasm'; tol: number; formats: ('.safetensors' | '.pth')[] }[] = [
@@ -20,9 +22,12 @@ describe('parity with MMPretrain reference models', () => {
   for (const c of cases) {
     for (const ext of c.formats) {
       it.skipIf(!existsSync(refPath(c.name, '_io.npz')))(`${c.name}${ext} on ${c.backend}: clean load, outputs within ${c.tol}`, async () => {
-        await tf.setBackend(c.backend);
-        await tf.ready();
+        await useBackend(c.backend);
+        const fast = fastConvs.get(tf.backend());
+        expect(fast !== undefined).toBe(c.backend === 'wasm');
+        const winogradBefore = fast?.winogradCalls ?? 0;
         const r = await measureParity(c.name, ext);
+        if (fast && c.name.startsWith('resnet')) expect(fast.winogradCalls).toBeGreaterThan(winogradBefore);
         expect(r.report).toEqual({ missingKeys: [], unexpectedKeys: [], shapeMismatches: [] });
         console.log(`[parity] ${c.name}${ext} ${c.backend}: ${Object.entries(r.errors).map(([k, v]) => `${k}=${v.toExponential(2)}`).join(' ')}`);
         for (const [k, v] of Object.entries(r.errors)) expect(v, k).toBeLessThan(c.tol);
