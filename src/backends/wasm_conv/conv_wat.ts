@@ -7,18 +7,18 @@
  *
  * The module imports the tfjs WASM backend's own memory and never touches memory it was not given: no data
  * segment, no stack. Tiles are claimed with an atomic counter in the descriptor, so any number of threads can run
- * `run(desc)` on the same descriptor at once. A descriptor whose first word is 1 or 2 is a Winograd convolution
- * (winograd_wat.ts), which `run` hands to that function.
+ * `run(desc)` on the same descriptor at once. A descriptor whose first word (its kind) is not 0 is a Winograd
+ * convolution or filter transform (winograd_wat.ts), which `run` hands to that function.
  *
  * `scripts/build-wasm-conv.ts` assembles the variants into `conv_binaries.ts`; a unit test checks they match.
  */
 
 import { acc, activationLines, microKernelLoop, microKernelVectorLocals, microRows as rows, microVecs as vecs, MR, NV } from './wat_helpers';
-import { WINOGRAD_TRANSFORMS, winogradFunction } from './winograd_wat';
+import { WINOGRAD_CONV_KIND, WINOGRAD_FILTER_KIND, WINOGRAD_TRANSFORMS, winogradFilterFunction, winogradFunction } from './winograd_wat';
 
 /** Word offsets (i32) of the descriptor `run` reads. */
 export const DESC = {
-  kind: 0, // 0: this direct convolution; 1, 2: Winograd F(2×2, 3×3), F(4×4, 3×3) (winograd_wat.ts, its own layout)
+  kind: 0, // 0: this direct convolution; others: Winograd convolutions and filter transforms (winograd_wat.ts, their own layouts)
   input: 1, // byte address of the NHWC input
   indirection: 2, // per-image table [pixel][tap] of byte offsets into one image, -1 for padding
   zero: 3, // byte address of at least `cin` zero floats
@@ -121,7 +121,8 @@ function runFunction(fma: boolean): string[] {
   L.push(microKernelVectorLocals());
   // Winograd descriptors go to their own function.
   for (const [kind, t] of WINOGRAD_TRANSFORMS.entries()) {
-    L.push(`(if (i32.eq ${word('kind')} (i32.const ${kind + 1})) (then (call $winograd_${t.name} (local.get $desc)) (return)))`);
+    L.push(`(if (i32.eq ${word('kind')} (i32.const ${WINOGRAD_CONV_KIND + kind})) (then (call $winograd_${t.name} (local.get $desc)) (return)))`);
+    L.push(`(if (i32.eq ${word('kind')} (i32.const ${WINOGRAD_FILTER_KIND + kind})) (then (call $winograd_filter_${t.name} (local.get $desc)) (return)))`);
   }
   for (const f of fields) L.push(`(local.set $${f} ${word(f)})`);
   L.push(`(local.set $panelBytes (i32.shl (i32.mul (local.get $taps) (local.get $cin)) (i32.const 5)))`);
@@ -179,7 +180,7 @@ function packFunction(): string[] {
 export function convWat({ fma, shared }: ConvWatOptions): string {
   // A shared import must state a maximum; an unshared one must not (emscripten's memory has none to match).
   const memory = shared ? '(memory 1 65536 shared)' : '(memory 1)';
-  return ['(module', `(import "env" "memory" ${memory})`, ...runFunction(fma), ...WINOGRAD_TRANSFORMS.flatMap((t) => winogradFunction(t, fma)), ...packFunction(), ')'].join('\n');
+  return ['(module', `(import "env" "memory" ${memory})`, ...runFunction(fma), ...WINOGRAD_TRANSFORMS.flatMap((t) => [...winogradFunction(t, fma), ...winogradFilterFunction(t, fma)]), ...packFunction(), ')'].join('\n');
 }
 
 /** The variants `conv_binaries.ts` holds, by name. */

@@ -2,8 +2,8 @@ import { backend_util, type KernelBackend, type TensorInfo } from '@tensorflow/t
 import { CONV_BINARIES } from './conv_binaries';
 import { ACTIVATIONS, DESC } from './conv_wat';
 import { CONTROL_WORDS, ConvThreadPool, type ConvWorkerSpawner } from './thread_pool';
-import { chooseWinograd, packWinogradFilter, transformNamed, winogradTiling, type WinogradMode } from './winograd';
-import { WINO, WINOGRAD_TRANSFORMS, type WinogradTransform } from './winograd_wat';
+import { chooseWinograd, transformNamed, winogradTiling, type WinogradMode } from './winograd';
+import { WINO, WINO_FILTER, WINOGRAD_CONV_KIND, WINOGRAD_FILTER_KIND, WINOGRAD_TRANSFORMS, type WinogradTransform } from './winograd_wat';
 
 type ConvInfo = ReturnType<typeof backend_util.computeConv2DInfo>;
 
@@ -167,14 +167,35 @@ export class FastConv {
       ptr = this.backend.wasm._malloc(32 * k * Math.ceil(cout / 8));
       this.pack(offset, ptr, k, cout);
     } else {
-      const transform = transformNamed(layout);
-      const floats = transform.alpha ** 2 * 8 * k * Math.ceil(cout / 8);
-      ptr = this.backend.wasm._malloc(4 * floats);
-      const heap = this.heap();
-      packWinogradFilter(new Float32Array(heap, offset, 9 * k * cout), k, cout, transform, new Float32Array(heap, ptr, floats));
+      ptr = this.transformedFilter(offset, k, cout, transformNamed(layout));
     }
     this.packed.set(t.dataId, { offset, ptr, layout });
     return ptr;
+  }
+
+  /** A 3×3 HWIO filter at `src` through the Winograd filter transform, packed, in new memory (on every thread). */
+  private transformedFilter(src: number, cin: number, cout: number, t: WinogradTransform): number {
+    const panels = Math.ceil(cout / 8);
+    const bytes = 4 * t.alpha ** 2 * 8 * cin * panels;
+    const ptr = this.backend.wasm._malloc(bytes);
+    if (cout % 8 !== 0) new Uint8Array(this.heap(), ptr, bytes).fill(0); // the last panel's upper half
+    const words = new Int32Array(WINO_FILTER.words);
+    words[WINO_FILTER.kind] = WINOGRAD_FILTER_KIND + WINOGRAD_TRANSFORMS.indexOf(t);
+    words[WINO_FILTER.src] = src;
+    words[WINO_FILTER.dst] = ptr;
+    words[WINO_FILTER.cin] = cin;
+    words[WINO_FILTER.cout] = cout;
+    words[WINO_FILTER.panels] = panels;
+    words[WINO_FILTER.counter] = 0;
+    this.dispatch(words);
+    return ptr;
+  }
+
+  /** Runs a descriptor on every thread and returns when it is done. */
+  private dispatch(words: Int32Array): void {
+    new Int32Array(this.heap(), this.desc, words.length).set(words);
+    if (this.pool) this.pool.run(this.desc, this.run);
+    else this.run(this.desc);
   }
 
   /** At least `bytes` of scratch for the threads' Winograd slots. */
@@ -193,9 +214,7 @@ export class FastConv {
     if (N * OH * OW === 0 || CO === 0) return out;
     const winograd = chooseWinograd(info, this.winograd);
     const words = winograd ? this.winogradWords(x, filter, bias, out, info, activation, winograd) : this.directWords(x, filter, bias, out, info, activation);
-    new Int32Array(this.heap(), this.desc, words.length).set(words);
-    if (this.pool) this.pool.run(this.desc, this.run);
-    else this.run(this.desc);
+    this.dispatch(words);
     this.calls++;
     if (winograd) this.winogradCalls++;
     return out;
@@ -241,7 +260,7 @@ export class FastConv {
     const tiles = N * tilesH * tilesW;
     const plan = winogradTiling(tiles, panels, this.threads, C, t.alpha);
     const words = new Int32Array(WINO.words);
-    words[WINO.kind] = WINOGRAD_TRANSFORMS.indexOf(t) + 1;
+    words[WINO.kind] = WINOGRAD_CONV_KIND + WINOGRAD_TRANSFORMS.indexOf(t);
     words[WINO.input] = this.offset(x);
     words[WINO.indirection] = this.indirection({ H, W, C, OH: tilesH, OW: tilesW, KH: t.alpha, KW: t.alpha, SH: t.m, SW: t.m, DH: 1, DW: 1, top: padInfo.top, left: padInfo.left });
     words[WINO.zero] = this.zeros(C);

@@ -1,6 +1,6 @@
 /**
- * The JavaScript half of the Winograd convolutions (winograd_wat.ts): which convolutions take them, the filter
- * transform U = G g Gᵀ with its packing, and how the work is cut into units for the threads.
+ * The JavaScript half of the Winograd convolutions (winograd_wat.ts): which convolutions take them, and how the
+ * work is cut into units for the threads.
  */
 import type { backend_util } from '@tensorflow/tfjs-core';
 import { WINOGRAD_TRANSFORMS, type WinogradTransform } from './winograd_wat';
@@ -47,34 +47,6 @@ export function chooseWinograd(info: ConvInfo, mode: WinogradMode): WinogradTran
   const products = (t: WinogradTransform) => Math.ceil(info.outHeight / t.m) * Math.ceil(info.outWidth / t.m) * t.alpha ** 2;
   const [f2, f4] = [transformNamed('F2'), transformNamed('F4')];
   return products(f4) <= products(f2) ? f4 : f2;
-}
-
-/**
- * U = G g Gᵀ for each input/output channel pair of an HWIO 3×3 filter, computed in float64 and packed as the
- * micro-kernel reads it: [ξ][panel][cin][8], channels past `cout` zero. `dst` holds α²·panels·cin·8 floats.
- */
-export function packWinogradFilter(filter: Float32Array, cin: number, cout: number, t: WinogradTransform, dst: Float32Array): void {
-  const a = t.alpha;
-  const panels = Math.ceil(cout / 8);
-  const G = t.G.flat();
-  const plane = cin * cout;
-  const xiStride = panels * cin * 8;
-  const g = new Float64Array(9);
-  const gt = new Float64Array(a * 3);
-  dst.fill(0);
-  for (let ci = 0; ci < cin; ci++) {
-    for (let co = 0; co < cout; co++) {
-      for (let tap = 0; tap < 9; tap++) g[tap] = filter[tap * plane + ci * cout + co]!;
-      // (G g)[i][kx]
-      for (let i = 0; i < a; i++) {
-        for (let kx = 0; kx < 3; kx++) gt[i * 3 + kx] = G[i * 3]! * g[kx]! + G[i * 3 + 1]! * g[3 + kx]! + G[i * 3 + 2]! * g[6 + kx]!;
-      }
-      let at = ((co >> 3) * cin + ci) * 8 + (co & 7);
-      for (let i = 0; i < a; i++) {
-        for (let j = 0; j < a; j++, at += xiStride) dst[at] = gt[i * 3]! * G[j * 3]! + gt[i * 3 + 1]! * G[j * 3 + 1]! + gt[i * 3 + 2]! * G[j * 3 + 2]!;
-      }
-    }
-  }
 }
 
 /** Cache budgets of one unit (measured on a 1 MiB-L2 EPYC; tests and benchmarks may change them). */

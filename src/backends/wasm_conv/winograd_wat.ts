@@ -80,9 +80,13 @@ export const WINOGRAD_TRANSFORMS: readonly WinogradTransform[] = [
   },
 ];
 
-/** Word offsets (i32) of a Winograd descriptor; word 0 is the kind, as in the direct layout (conv_wat.ts). */
+/** Descriptor kinds (word 0; 0 is the direct convolution): these plus the index in WINOGRAD_TRANSFORMS. */
+export const WINOGRAD_CONV_KIND = 1;
+export const WINOGRAD_FILTER_KIND = 3;
+
+/** Word offsets (i32) of a Winograd convolution descriptor; word 0 is the kind, as in the direct layout (conv_wat.ts). */
 export const WINO = {
-  kind: 0, // 1 + index in WINOGRAD_TRANSFORMS
+  kind: 0,
   input: 1, // NHWC input
   indirection: 2, // per-image table [tile][α·α] of byte offsets into one image, -1 for padding
   zero: 3, // at least `cin` zero floats
@@ -108,6 +112,18 @@ export const WINO = {
   scratch: 23, // byte address of the scratch slots
   slotBytes: 24, // α²·block·(cin + 8·blockPanels)·4
   words: 25,
+} as const;
+
+/** Word offsets of a filter-transform descriptor. */
+export const WINO_FILTER = {
+  kind: 0,
+  src: 1, // HWIO 3×3 filter
+  dst: 2, // [ξ][panel][cin][8], its padding channels already zero
+  cin: 3,
+  cout: 4, // a multiple of 4
+  panels: 5,
+  counter: 6, // next input channel to transform (atomic)
+  words: 7,
 } as const;
 
 const FIELDS = ['input', 'indirection', 'zero', 'weights', 'bias', 'output', 'tiles', 'tilesPerImage', 'tilesW', 'imageBytes', 'cin', 'cout', 'panels', 'activation', 'outH', 'outW', 'block', 'blockPanels'] as const;
@@ -275,6 +291,49 @@ export function winogradFunction(t: WinogradTransform, fma: boolean): string[] {
   L.push(`)`);
   L.push(...products(t, fma));
   L.push(...outputTransform(t, fma));
+  L.push(`(br $claim)))`);
+  L.push(`)`);
+  return L;
+}
+
+/**
+ * `$winograd_filter_F2` / `_F4 (desc)`: U = G g Gᵀ for every input channel (claimed one at a time, so threads
+ * share the work) and every 4 output channels, stored where the micro-kernel reads it ([ξ][panel][cin][8]).
+ */
+export function winogradFilterFunction(t: WinogradTransform, fma: boolean): string[] {
+  const a = t.alpha;
+  const fields = ['src', 'dst', 'cin', 'cout', 'panels'] as const;
+  const L: string[] = [];
+  L.push(`(func $winograd_filter_${t.name} (param $desc i32)`);
+  L.push([...fields, 'ci', 'co', 'plane', 'rowBytes', 'xiStride', 'sp', 'dp'].map((n) => `(local $${n} i32)`).join(' '));
+  L.push([...range(9).map((k) => `(local $g${k} v128)`), ...range(a * 3).map((k) => `(local $h${k} v128)`)].join(' '));
+  L.push(...descriptorLoads(fields, WINO_FILTER));
+  L.push(`(local.set $rowBytes (i32.shl (local.get $cout) (i32.const 2)))`);
+  L.push(`(local.set $plane (i32.mul (local.get $cin) (local.get $rowBytes)))`);
+  L.push(`(local.set $xiStride (i32.shl (i32.mul (local.get $panels) (local.get $cin)) (i32.const 5)))`);
+  L.push(`(block $done (loop $claim`);
+  L.push(`(local.set $ci (i32.atomic.rmw.add offset=${WINO_FILTER.counter * 4} (local.get $desc) (i32.const 1)))`);
+  L.push(`(br_if $done (i32.ge_u (local.get $ci) (local.get $cin)))`);
+  L.push(`(local.set $co (i32.const 0))`);
+  L.push(`(loop $co_loop`);
+  L.push(`(local.set $sp (i32.add (local.get $src) (i32.add (i32.mul (local.get $ci) (local.get $rowBytes)) (i32.shl (local.get $co) (i32.const 2)))))`);
+  for (const k of range(9)) {
+    L.push(`(local.set $g${k} (v128.load (local.get $sp)))`);
+    if (k < 8) L.push(`(local.set $sp (i32.add (local.get $sp) (local.get $plane)))`);
+  }
+  // H = G g (α × 3), then U = H Gᵀ: U[i][j] = Σ_kx H[i][kx] G[j][kx].
+  for (const i of range(a)) {
+    for (const kx of range(3)) L.push(`(local.set $h${i * 3 + kx} ${linearCombination(range(3).map((ky) => [t.G[i]![ky]!, get(`$g${ky * 3 + kx}`)]), fma)})`);
+  }
+  L.push(`(local.set $dp (i32.add (local.get $dst) (i32.shl (i32.add (i32.shl (i32.add (i32.mul (i32.shr_u (local.get $co) (i32.const 3)) (local.get $cin)) (local.get $ci)) (i32.const 3)) (i32.and (local.get $co) (i32.const 7))) (i32.const 2))))`);
+  for (const i of range(a)) {
+    for (const j of range(a)) {
+      L.push(`(v128.store (local.get $dp) ${linearCombination(range(3).map((kx) => [t.G[j]![kx]!, get(`$h${i * 3 + kx}`)]), fma)})`);
+      if (i * a + j < a * a - 1) L.push(`(local.set $dp (i32.add (local.get $dp) (local.get $xiStride)))`);
+    }
+  }
+  L.push(`(br_if $co_loop (i32.lt_u (local.tee $co (i32.add (local.get $co) (i32.const 4))) (local.get $cout)))`);
+  L.push(`)`);
   L.push(`(br $claim)))`);
   L.push(`)`);
   return L;
