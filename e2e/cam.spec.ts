@@ -74,10 +74,15 @@ for (const gpu of ['webgl', 'webgpu'] as const) {
     await expect(page.getByTestId('cam-status')).toContainText('model on wasm', { timeout: 60_000 });
     await page.getByTestId('cam-image').setInputFiles(IMG);
     await expect(page.getByTestId('cam-summary')).toContainText('backbone.layer4.1.bn2', { timeout: 60_000 });
+    // A fixed target: this model's scores are nearly uniform, so the predicted class alone could differ by backend.
+    await page.getByLabel('target category').fill('5: dog');
+    await expect(page.getByTestId('cam-summary')).toContainText('backbone.layer4.1.bn2, category 5 (dog)', { timeout: 60_000 });
     const wasm = await canvasPixels(page, 'LayerCAM');
     await page.getByLabel('backend', { exact: true }).selectOption(gpu);
     await expect(page.getByTestId('cam-status')).toContainText(`model on ${gpu}`, { timeout: 120_000 });
-    await expect(page.getByTestId('cam-summary')).toContainText('backbone.layer4.1.bn2', { timeout: 120_000 });
+    // the backend change keeps the chosen target
+    await expect(page.getByTestId('cam-summary')).toContainText('backbone.layer4.1.bn2, category 5 (dog)', { timeout: 120_000 });
+    await expect(page.getByLabel('target category')).toHaveValue('5: dog');
     const other = await canvasPixels(page, 'LayerCAM');
     const worst = Math.max(...other.map((v, i) => Math.abs(v - wasm[i])));
     console.log(`[cam e2e] LayerCAM ${gpu} vs wasm: max pixel difference ${worst}`);

@@ -189,6 +189,12 @@ export default function CamPanel() {
       .finally(() => my === seq.current.cam && setBusy(null));
   }, [model, imageInfo, settings]);
 
+  /** Reloads the same model on another backend, keeping the chosen target category. */
+  const changeBackend = (name: string) => {
+    pendingCategory.current = settings.category;
+    setBackend(name);
+  };
+
   /** Sets the target category (null: the predicted class) and its text. */
   const applyCategory = (index: number | null, classes: string[]) => {
     setSettings((s) => ({ ...s, category: index }));
@@ -318,7 +324,7 @@ export default function CamPanel() {
           <FileInput label="Image" accept="image/*" testId="cam-image" onFile={(f) => void acceptFiles([f])} />
           <label>
             Backend{' '}
-            <select value={backend} onChange={(e) => setBackend(e.currentTarget.value)} aria-label="backend">
+            <select value={backend} onChange={(e) => changeBackend(e.currentTarget.value)} aria-label="backend">
               {BACKENDS.map((b) => (
                 <option key={b}>{b}</option>
               ))}
