@@ -5,7 +5,9 @@ import { CONV_CASES, largestAbs, maxAbsDiff, referenceConv, seeded, WINOGRAD_CAS
 import { fastConvs } from './fast_conv';
 
 describe('fast convolutions on two threads (the threaded build, as the CLI runs it)', () => {
-  afterAll(() => tf.removeBackend('wasm'));
+  afterAll(() => {
+    if (tf.engine().registryFactory.wasm) tf.removeBackend('wasm');
+  });
 
   it('installs itself when the backend starts, on as many threads as XNNPACK, with relaxed SIMD', async () => {
     expect(await registerNodeWasm(2)).toBe(2);
@@ -55,5 +57,14 @@ describe('fast convolutions on two threads (the threaded build, as the CLI runs 
         expect(diff, `${mode} ${c.name}`).toBeLessThan(5e-5 * Math.max(1, largest));
       }
     }
+  });
+
+  it('stops its worker threads when the backend is removed', () => {
+    const backend = tf.backend();
+    const fast = fastConvs.get(backend)!;
+    expect(fast.threads).toBe(2);
+    tf.removeBackend('wasm');
+    expect(fast.threads).toBe(1);
+    expect(fastConvs.has(backend)).toBe(false);
   });
 });

@@ -74,6 +74,13 @@ export async function installFastConv(backend: KernelBackend, options: FastConvO
   if (!fast) return null;
   fast.winograd = options.winograd ?? 'auto';
   fastConvs.set(backend, fast);
+  // Its worker threads end with the backend (tf.removeBackend, or a test's teardown).
+  const dispose = backend.dispose.bind(backend);
+  backend.dispose = () => {
+    fast.dispose();
+    fastConvs.delete(backend);
+    dispose();
+  };
   replaceKernels(options.backendName ?? 'wasm');
   return fast;
 }
