@@ -11,7 +11,8 @@ import { useBackend } from '../../models/node';
 import { fuseConvBn } from '../../models/utils/fuse_conv_bn';
 import { defaultWasmThreads } from '../../backends/node_wasm_threads';
 import { wasmThreadCount } from '../../backends/register';
-import { describeFastConv } from '../../backends/wasm_conv/fast_conv';
+import { describeFastConv, fastConvs } from '../../backends/wasm_conv/fast_conv';
+import { WINOGRAD_MODES, type WinogradMode } from '../../backends/wasm_conv/winograd';
 import { findPython } from '../python';
 import { UsageError, type CliCommand } from '../command';
 
@@ -55,6 +56,8 @@ Forward throughput of ResNet-18-CIFAR (32×32) and ResNet-50 (224×224), eval mo
   --backends wasm,cpu tfjs backends (default wasm; cpu runs only ResNet-18-CIFAR unless --cpu-all)
   --cpu-all           also run ResNet-50 on the (slow) CPU backend
   --no-fuse           keep BatchNorm separate (default: fold conv+BN+ReLU, as --fuse-conv-bn)
+  --winograd a,b      WASM rows for each Winograd mode of our convolutions: auto, off, F2, F4 (default auto;
+                      'auto,off' puts the direct path beside it in the same run)
   --min-seconds S     time each configuration for at least S seconds (default 3)
   --no-torch          skip the PyTorch CPU comparison
   --json              print rows as JSON`;
@@ -75,8 +78,10 @@ function timeForward(run: () => void, minSeconds: number): { first: number; mean
   return { first, mean: (performance.now() - t0) / n };
 }
 
-async function benchTfjs(key: string, backend: string, batches: number[], fuse: boolean, minSeconds: number): Promise<BenchRow[]> {
+async function benchTfjs(key: string, backend: string, batches: number[], fuse: boolean, minSeconds: number, winograd: WinogradMode): Promise<BenchRow[]> {
   await useBackend(backend);
+  const fast = fastConvs.get(tf.backend());
+  if (fast) fast.winograd = winograd;
   const spec = MODELS[key];
   const model = buildClassifier(spec.cfg, { seed: 0 });
   model.eval();
@@ -199,6 +204,7 @@ const command: CliCommand = {
         backends: { type: 'string', default: 'wasm' },
         'cpu-all': { type: 'boolean', default: false },
         'no-fuse': { type: 'boolean', default: false },
+        winograd: { type: 'string', default: 'auto' },
         'min-seconds': { type: 'string', default: '3' },
         'no-torch': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
@@ -209,14 +215,19 @@ const command: CliCommand = {
     const batches = values.batches!.split(',').map(Number);
     if (batches.some((b) => !Number.isInteger(b) || b < 1)) throw new UsageError(`--batches must be positive integers, got '${values.batches}'`);
     const minSeconds = Number(values['min-seconds']);
+    const modes = values.winograd!.split(',') as WinogradMode[];
+    const unknown = modes.find((m) => !WINOGRAD_MODES.includes(m));
+    if (unknown !== undefined) throw new UsageError(`--winograd: unknown mode '${unknown}' (choose from ${WINOGRAD_MODES.join(', ')})`);
     const rows: BenchRow[] = [];
     for (const backend of values.backends!.split(',')) {
       for (const k of keys) {
         if (backend === 'cpu' && k !== 'resnet18_cifar' && !values['cpu-all']) continue;
         const bs = backend === 'cpu' && !values['cpu-all'] ? batches.filter((b) => b <= 8) : batches;
         if (!bs.length) continue;
-        if (!values.json) io.err(`running ${MODELS[k].name} on tfjs ${backend} (batches ${bs.join(', ')})…`);
-        rows.push(...(await benchTfjs(k, backend, bs, !values['no-fuse'], minSeconds)));
+        for (const mode of backend === 'wasm' ? modes : modes.slice(0, 1)) {
+          if (!values.json) io.err(`running ${MODELS[k].name} on tfjs ${backend}${backend === 'wasm' ? ` (Winograd ${mode})` : ''} (batches ${bs.join(', ')})…`);
+          rows.push(...(await benchTfjs(k, backend, bs, !values['no-fuse'], minSeconds, mode)));
+        }
       }
     }
     let note: string | undefined;

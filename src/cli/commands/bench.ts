@@ -9,7 +9,7 @@ import { main } from '../main';
 import type { CliCommand } from '../command';
 
 const SUITES: [string, string[]][] = [
-  ['bench-models', ['--min-seconds', '2']],
+  ['bench-models', ['--min-seconds', '2', '--winograd', 'auto,off']],
   ['bench-train', ['--steps', '3']],
   ['bench-pipeline', ['--seconds', '3']],
   ['bench-browser', ['--max-seconds', '60']],
