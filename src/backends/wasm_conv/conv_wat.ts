@@ -14,6 +14,7 @@
  */
 
 import { acc, activationLines, microKernelLoop, microKernelVectorLocals, microRows as rows, microVecs as vecs, MR, NV } from './wat_helpers';
+import { gradientDispatch, gradientFunctions } from './winograd_grad_wat';
 import { WINOGRAD_CONV_KIND, WINOGRAD_FILTER_KIND, WINOGRAD_TRANSFORMS, winogradFilterFunction, winogradFunction } from './winograd_wat';
 
 /** Word offsets (i32) of the descriptor `run` reads. */
@@ -124,6 +125,7 @@ function runFunction(fma: boolean): string[] {
     L.push(`(if (i32.eq ${word('kind')} (i32.const ${WINOGRAD_CONV_KIND + kind})) (then (call $winograd_${t.name} (local.get $desc)) (return)))`);
     L.push(`(if (i32.eq ${word('kind')} (i32.const ${WINOGRAD_FILTER_KIND + kind})) (then (call $winograd_filter_${t.name} (local.get $desc)) (return)))`);
   }
+  L.push(...gradientDispatch(word('kind')));
   for (const f of fields) L.push(`(local.set $${f} ${word(f)})`);
   L.push(`(local.set $panelBytes (i32.shl (i32.mul (local.get $taps) (local.get $cin)) (i32.const 5)))`);
   L.push(`(block $done (loop $claim`);
@@ -180,7 +182,7 @@ function packFunction(): string[] {
 export function convWat({ fma, shared }: ConvWatOptions): string {
   // A shared import must state a maximum; an unshared one must not (emscripten's memory has none to match).
   const memory = shared ? '(memory 1 65536 shared)' : '(memory 1)';
-  return ['(module', `(import "env" "memory" ${memory})`, ...runFunction(fma), ...WINOGRAD_TRANSFORMS.flatMap((t) => [...winogradFunction(t, fma), ...winogradFilterFunction(t, fma)]), ...packFunction(), ')'].join('\n');
+  return ['(module', `(import "env" "memory" ${memory})`, ...runFunction(fma), ...WINOGRAD_TRANSFORMS.flatMap((t) => [...winogradFunction(t, fma), ...winogradFilterFunction(t, fma)]), ...gradientFunctions(fma), ...packFunction(), ')'].join('\n');
 }
 
 /** The variants `conv_binaries.ts` holds, by name. */

@@ -2,7 +2,8 @@ import { backend_util, type KernelBackend, type TensorInfo } from '@tensorflow/t
 import { CONV_BINARIES } from './conv_binaries';
 import { ACTIVATIONS, DESC } from './conv_wat';
 import { CONTROL_WORDS, ConvThreadPool, type ConvWorkerSpawner } from './thread_pool';
-import { chooseWinograd, transformNamed, winogradTiling, type WinogradMode } from './winograd';
+import { chooseWinograd, filterGradientFits, transformNamed, winogradTiling, type WinogradMode } from './winograd';
+import { WGRAD_DY, WGRAD_INPUT, WGRAD_KINDS, WGRAD_OUTPUT } from './winograd_grad_wat';
 import { WINO, WINO_FILTER, WINOGRAD_CONV_KIND, WINOGRAD_FILTER_KIND, WINOGRAD_TRANSFORMS, type WinogradTransform } from './winograd_wat';
 
 type ConvInfo = ReturnType<typeof backend_util.computeConv2DInfo>;
@@ -34,6 +35,33 @@ interface Packed {
   layout: 'direct' | WinogradTransform['name'];
 }
 
+/** An i32 descriptor of `layout` (word offsets; `words`, its length) with `values` set and every other word 0. */
+function descriptor<L extends { words: number }>(layout: L, values: { [K in Exclude<keyof L, 'words'>]?: number }): Int32Array {
+  const words = new Int32Array(layout.words);
+  for (const [key, value] of Object.entries(values)) words[(layout as unknown as Record<string, number>)[key]!] = value as number;
+  return words;
+}
+
+/** One run of the direct kernel: addresses and sizes (see DESC in conv_wat.ts). */
+interface Gemm {
+  input: number;
+  indirection: number;
+  zero: number;
+  weights: number;
+  bias: number;
+  output: number;
+  rows: number;
+  pixels: number;
+  imageBytes: number;
+  taps: number;
+  cin: number;
+  cout: number;
+  activation: number;
+}
+
+/** The filter gradient's operands stay within this (else the composite of convolutions runs). */
+const GRADIENT_SCRATCH_BYTES = 128 * 1024 * 1024;
+
 /** Where each output pixel (or Winograd tile) of an image reads its taps: sizes, strides, dilations, padding. */
 interface Gather {
   H: number;
@@ -56,6 +84,8 @@ export class FastConv {
   /** Convolutions run here since the start, and how many of them by Winograd (for tests and the benchmark). */
   calls = 0;
   winogradCalls = 0;
+  /** Filter gradients computed here (Winograd F(3×3, 2×2)). */
+  gradientCalls = 0;
   /** Which 3×3 stride-1 convolutions take the Winograd path (winograd.ts). */
   winograd: WinogradMode = 'auto';
   private readonly run: (desc: number) => void;
@@ -63,6 +93,7 @@ export class FastConv {
   private readonly desc: number;
   private zero = { ptr: 0, floats: 0 };
   private scratch = { ptr: 0, bytes: 0 };
+  private gradientScratch = { ptr: 0, bytes: 0 };
   private readonly indirections = new Map<string, number>();
   private readonly packed = new Map<object, Packed>();
 
@@ -179,14 +210,14 @@ export class FastConv {
     const bytes = 4 * t.alpha ** 2 * 8 * cin * panels;
     const ptr = this.backend.wasm._malloc(bytes);
     if (cout % 8 !== 0) new Uint8Array(this.heap(), ptr, bytes).fill(0); // the last panel's upper half
-    const words = new Int32Array(WINO_FILTER.words);
-    words[WINO_FILTER.kind] = WINOGRAD_FILTER_KIND + WINOGRAD_TRANSFORMS.indexOf(t);
-    words[WINO_FILTER.src] = src;
-    words[WINO_FILTER.dst] = ptr;
-    words[WINO_FILTER.cin] = cin;
-    words[WINO_FILTER.cout] = cout;
-    words[WINO_FILTER.panels] = panels;
-    words[WINO_FILTER.counter] = 0;
+    const words = descriptor(WINO_FILTER, {
+      kind: WINOGRAD_FILTER_KIND + WINOGRAD_TRANSFORMS.indexOf(t),
+      src,
+      dst: ptr,
+      cin,
+      cout,
+      panels,
+    });
     this.dispatch(words);
     return ptr;
   }
@@ -223,32 +254,117 @@ export class FastConv {
   /** The descriptor of a direct (indirect GEMM) convolution. */
   private directWords(x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, out: TensorInfo, info: ConvInfo, activation: keyof typeof ACTIVATIONS): Int32Array {
     const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: CO, filterHeight: KH, filterWidth: KW } = info;
-    const rows = N * OH * OW;
     const taps = KH * KW;
+    return this.gemmWords({
+      input: this.offset(x),
+      indirection: this.indirection({ H, W, C, OH, OW, KH, KW, SH: info.strideHeight, SW: info.strideWidth, DH: info.dilationHeight, DW: info.dilationWidth, top: info.padInfo.top, left: info.padInfo.left }),
+      zero: this.zeros(C),
+      weights: this.packedOf(filter, 'direct', taps * C, CO),
+      bias: bias ? this.packedOf(bias, 'direct', 1, CO) : 0,
+      output: this.offset(out),
+      rows: N * OH * OW,
+      pixels: OH * OW,
+      imageBytes: 4 * H * W * C,
+      taps,
+      cin: C,
+      cout: CO,
+      activation: ACTIVATIONS[activation],
+    });
+  }
+
+  /** The descriptor of the direct kernel for `g`, tiled for this many threads (or as `tiles` says). */
+  private gemmWords(g: Gemm, tiles = tiling(g.rows, Math.ceil(g.cout / 8), this.threads, g.taps * g.cin)): Int32Array {
+    return descriptor(DESC, { kind: 0, ...g, panels: Math.ceil(g.cout / 8), ...tiles });
+  }
+
+  /**
+   * dW of a 3×3 stride-1 convolution (x NHWC, dy its output gradient) by Winograd F(3×3, 2×2)
+   * (winograd_grad_wat.ts), as [3, 3, cin, cout]; null where that does not apply (see `filterGradientFits`), with
+   * Winograd 'off', or where its scratch would pass 128 MiB.
+   */
+  filterGradient(x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo | null {
+    if (this.winograd === 'off' || !filterGradientFits(info)) return null;
+    const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: CO, padInfo } = info;
+    const blocksH = Math.ceil(OH / 2);
+    const blocksW = Math.ceil(OW / 2);
+    const K = N * blocksH * blocksW;
     const panels = Math.ceil(CO / 8);
-    const words = new Int32Array(DESC.words);
-    words[DESC.kind] = 0;
-    words[DESC.input] = this.offset(x);
-    words[DESC.indirection] = this.indirection({ H, W, C, OH, OW, KH, KW, SH: info.strideHeight, SW: info.strideWidth, DH: info.dilationHeight, DW: info.dilationWidth, top: info.padInfo.top, left: info.padInfo.left });
-    words[DESC.zero] = this.zeros(C);
-    words[DESC.weights] = this.packedOf(filter, 'direct', taps * C, CO);
-    words[DESC.bias] = bias ? this.packedOf(bias, 'direct', 1, CO) : 0;
-    words[DESC.output] = this.offset(out);
-    words[DESC.rows] = rows;
-    words[DESC.pixels] = OH * OW;
-    words[DESC.imageBytes] = 4 * H * W * C;
-    words[DESC.taps] = taps;
-    words[DESC.cin] = C;
-    words[DESC.cout] = CO;
-    words[DESC.panels] = panels;
-    words[DESC.activation] = ACTIVATIONS[activation];
-    const tiles = tiling(rows, panels, this.threads, taps * C);
-    words[DESC.tileRows] = tiles.tileRows;
-    words[DESC.tilePanels] = tiles.tilePanels;
-    words[DESC.rowTiles] = tiles.rowTiles;
-    words[DESC.tiles] = tiles.tiles;
-    words[DESC.counter] = 0;
-    return words;
+    const rowFloats = 16 * Math.ceil(K / 16) + 16; // rows 64 bytes off any multiple of 4 KiB
+    const xBytes = 4 * 16 * C * rowFloats;
+    const xiBytes = 32 * panels * K + 64; // ξ apart by 64 bytes off a multiple of 4 KiB
+    const dyBytes = 16 * xiBytes;
+    const mBytes = 4 * 16 * C * CO;
+    if (xBytes + dyBytes + mBytes > GRADIENT_SCRATCH_BYTES) return null;
+    const out = this.backend.makeOutput([3, 3, C, CO], 'float32');
+    const xt = this.gradientScratchOf(xBytes + dyBytes + mBytes);
+    const dt = xt + xBytes;
+    const products = dt + dyBytes;
+    const zero = this.zeros(Math.max(C, CO, 4));
+
+    const input = descriptor(WGRAD_INPUT, {
+      kind: WGRAD_KINDS.input,
+      input: this.offset(x),
+      indirection: this.indirection({ H, W, C, OH: blocksH, OW: blocksW, KH: 4, KW: 4, SH: 2, SW: 2, DH: 1, DW: 1, top: padInfo.top, left: padInfo.left }),
+      zero,
+      blocks: K,
+      blocksPerImage: blocksH * blocksW,
+      imageBytes: 4 * H * W * C,
+      cin: C,
+      dst: xt,
+      rowFloats,
+    });
+    this.dispatch(input);
+
+    if (CO % 8 !== 0) new Uint8Array(this.heap(), dt, dyBytes).fill(0); // the last panel's upper half
+    const grad = descriptor(WGRAD_DY, {
+      kind: WGRAD_KINDS.dy,
+      dy: this.offset(dy),
+      zero,
+      blocks: K,
+      blocksPerImage: blocksH * blocksW,
+      blocksW,
+      outH: OH,
+      outW: OW,
+      cout: CO,
+      panels,
+      dst: dt,
+      xiBytes,
+    });
+    this.dispatch(grad);
+
+    // M[ξ] = X̃[ξ] · D̃[ξ]: the direct kernel with one tap, its rows the input channels (each K floats long).
+    const rowsTable = this.indirection({ H: 1, W: C, C: rowFloats, OH: 1, OW: C, KH: 1, KW: 1, SH: 1, SW: 1, DH: 1, DW: 1, top: 0, left: 0 });
+    // Tiles of up to 64 rows by as many panels as fit 128 KiB (32·K bytes each): the panels stay in L2 while every
+    // row group of the tile reads them, and a row group's set-up is shared by several panels where K is short.
+    const tileRows = Math.min(64, 4 * Math.ceil(C / 4));
+    const rowTiles = Math.ceil(C / tileRows);
+    const tilePanels = Math.max(1, Math.min(panels, Math.floor((128 * 1024) / (32 * K)), Math.ceil((panels * rowTiles) / (4 * this.threads))));
+    const tiles = { tileRows, tilePanels, rowTiles, tiles: rowTiles * Math.ceil(panels / tilePanels) };
+    for (let xi = 0; xi < 16; xi++) {
+      this.dispatch(
+        this.gemmWords({ input: xt + xi * 4 * C * rowFloats, indirection: rowsTable, zero, weights: dt + xi * xiBytes, bias: 0, output: products + xi * 4 * C * CO, rows: C, pixels: C, imageBytes: 0, taps: 1, cin: K, cout: CO, activation: 0 }, tiles),
+      );
+    }
+
+    const output = descriptor(WGRAD_OUTPUT, {
+      kind: WGRAD_KINDS.output,
+      products,
+      dst: this.offset(out),
+      cin: C,
+      cout: CO,
+    });
+    this.dispatch(output);
+    this.gradientCalls++;
+    return out;
+  }
+
+  /** At least `bytes` of scratch for the filter gradient's operands. */
+  private gradientScratchOf(bytes: number): number {
+    if (this.gradientScratch.bytes < bytes) {
+      if (this.gradientScratch.ptr) this.backend.wasm._free(this.gradientScratch.ptr);
+      this.gradientScratch = { ptr: this.backend.wasm._malloc(bytes), bytes };
+    }
+    return this.gradientScratch.ptr;
   }
 
   /** The descriptor of a Winograd convolution (3×3, stride 1; see winograd_wat.ts). */
@@ -259,32 +375,31 @@ export class FastConv {
     const panels = Math.ceil(CO / 8);
     const tiles = N * tilesH * tilesW;
     const plan = winogradTiling(tiles, panels, this.threads, C, t.alpha);
-    const words = new Int32Array(WINO.words);
-    words[WINO.kind] = WINOGRAD_CONV_KIND + WINOGRAD_TRANSFORMS.indexOf(t);
-    words[WINO.input] = this.offset(x);
-    words[WINO.indirection] = this.indirection({ H, W, C, OH: tilesH, OW: tilesW, KH: t.alpha, KW: t.alpha, SH: t.m, SW: t.m, DH: 1, DW: 1, top: padInfo.top, left: padInfo.left });
-    words[WINO.zero] = this.zeros(C);
-    words[WINO.weights] = this.packedOf(filter, t.name, C, CO);
-    words[WINO.bias] = bias ? this.offset(bias) : 0;
-    words[WINO.output] = this.offset(out);
-    words[WINO.tiles] = tiles;
-    words[WINO.tilesPerImage] = tilesH * tilesW;
-    words[WINO.tilesW] = tilesW;
-    words[WINO.imageBytes] = 4 * H * W * C;
-    words[WINO.cin] = C;
-    words[WINO.cout] = CO;
-    words[WINO.panels] = panels;
-    words[WINO.activation] = ACTIVATIONS[activation];
-    words[WINO.outH] = OH;
-    words[WINO.outW] = OW;
-    words[WINO.block] = plan.block;
-    words[WINO.blockPanels] = plan.blockPanels;
-    words[WINO.blockCount] = plan.blockCount;
-    words[WINO.work] = plan.work;
-    words[WINO.counter] = 0;
-    words[WINO.slots] = 0;
-    words[WINO.scratch] = this.scratchOf(plan.slotBytes * this.threads);
-    words[WINO.slotBytes] = plan.slotBytes;
+    const words = descriptor(WINO, {
+      kind: WINOGRAD_CONV_KIND + WINOGRAD_TRANSFORMS.indexOf(t),
+      input: this.offset(x),
+      indirection: this.indirection({ H, W, C, OH: tilesH, OW: tilesW, KH: t.alpha, KW: t.alpha, SH: t.m, SW: t.m, DH: 1, DW: 1, top: padInfo.top, left: padInfo.left }),
+      zero: this.zeros(C),
+      weights: this.packedOf(filter, t.name, C, CO),
+      bias: bias ? this.offset(bias) : 0,
+      output: this.offset(out),
+      tiles,
+      tilesPerImage: tilesH * tilesW,
+      tilesW,
+      imageBytes: 4 * H * W * C,
+      cin: C,
+      cout: CO,
+      panels,
+      activation: ACTIVATIONS[activation],
+      outH: OH,
+      outW: OW,
+      block: plan.block,
+      blockPanels: plan.blockPanels,
+      blockCount: plan.blockCount,
+      work: plan.work,
+      scratch: this.scratchOf(plan.slotBytes * this.threads),
+      slotBytes: plan.slotBytes,
+    });
     return words;
   }
 

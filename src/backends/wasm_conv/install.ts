@@ -13,13 +13,18 @@ export function setFastConvEnabled(on: boolean): void {
   enabled = on;
 }
 
+/** The backend's FastConv while the fast convolutions are on, else undefined. */
+export function activeFastConv(backend: object): FastConv | undefined {
+  return enabled ? fastConvs.get(backend) : undefined;
+}
+
 /**
  * Conv2D and FusedConv2D (NHWC, float32; bias and linear/relu/relu6 fused) through this backend's FastConv, the
  * original kernel for everything else (NCHW, prelu, leaky relu, sigmoid, elu) or when none is installed.
  */
 function replacement(kernelName: typeof Conv2D | typeof FusedConv2D, original: KernelFunc): KernelFunc {
   return (args) => {
-    const fast = enabled ? fastConvs.get(args.backend) : undefined;
+    const fast = activeFastConv(args.backend);
     const attrs = args.attrs as unknown as FusedConv2DAttrs & Conv2DAttrs;
     const { x, filter, bias, preluActivationWeights } = args.inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
     const activation = kernelName === FusedConv2D ? attrs.activation : 'linear';

@@ -32,6 +32,14 @@ export function winogradFits(info: ConvInfo): boolean {
   );
 }
 
+/** Fewer 2×2 blocks of dy than this: the filter gradient's 16 GEMMs are too short to pay for their transforms. */
+const MIN_GRADIENT_BLOCKS = 64;
+
+/** Whether a convolution's filter gradient goes through Winograd F(3×3, 2×2) (winograd_grad_wat.ts). */
+export function filterGradientFits(info: ConvInfo): boolean {
+  return winogradFits(info) && info.batchSize * Math.ceil(info.outHeight / 2) * Math.ceil(info.outWidth / 2) >= MIN_GRADIENT_BLOCKS;
+}
+
 /** Below this many output pixels a convolution is bound by reading its filter, which Winograd enlarges (α²/9). */
 const MIN_WINOGRAD_ROWS = 128;
 
