@@ -8,6 +8,9 @@ import { CONV_CASES, largestAbs, maxAbsDiff, referenceConv, seeded, WINOGRAD_CAS
 import { FastConv, fastConvs, relaxedSimdSupported, tiling, type WasmBackendLike } from './fast_conv';
 import { installFastConv, setFastConvEnabled } from './install';
 import { chooseWinograd, winogradTiling } from './winograd';
+import { DESC } from './conv_wat';
+import { WINO, WINO_FILTER } from './winograd_wat';
+import { WGRAD_DY, WGRAD_INPUT, WGRAD_OUTPUT } from './winograd_grad_wat';
 
 function inputs(c: ConvCase, seed: number) {
   const x = seeded(c.x.reduce((a, b) => a * b), seed);
@@ -44,6 +47,13 @@ const winogradTolerance = (expected: ArrayLike<number>) => 5e-5 * Math.max(1, la
 describe('convolution module binaries', () => {
   it('are what conv_wat.ts assembles to (regenerate with `node scripts/build-wasm-conv.mjs`)', async () => {
     expect(await assembleConvVariants()).toEqual(CONV_BINARIES);
+  });
+
+  it('every descriptor layout fits the space before the threads’ control block (DESC.words)', () => {
+    for (const layout of [WINO, WINO_FILTER, WGRAD_INPUT, WGRAD_DY, WGRAD_OUTPUT]) {
+      expect(layout.words).toBeLessThanOrEqual(DESC.words);
+      expect(Math.max(...Object.entries(layout).filter(([k]) => k !== 'words').map(([, v]) => v))).toBe(layout.words - 1);
+    }
   });
 
   it('run relaxed SIMD here (Node 20 with the flag set by node_wasm_threads)', () => {
