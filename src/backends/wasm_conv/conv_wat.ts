@@ -8,13 +8,14 @@
  * The module imports the tfjs WASM backend's own memory and never touches memory it was not given: no data
  * segment, no stack. Tiles are claimed with an atomic counter in the descriptor, so any number of threads can run
  * `run(desc)` on the same descriptor at once. A descriptor whose first word (its kind) is not 0 is a Winograd
- * convolution or filter transform (winograd_wat.ts), which `run` hands to that function.
+ * convolution or filter transform (winograd_wat.ts) or a step of a Winograd filter gradient (winograd_grad_wat.ts),
+ * which `run` hands to that function.
  *
- * `scripts/build-wasm-conv.ts` assembles the variants into `conv_binaries.ts`; a unit test checks they match.
+ * `scripts/build-wasm-conv.mjs` assembles the variants into `conv_binaries.ts`; a unit test checks they match.
  */
 
-import { acc, activationLines, microKernelLoop, microKernelVectorLocals, microRows as rows, microVecs as vecs, MR, NV } from './wat_helpers';
-import { gradientDispatch, gradientFunctions } from './winograd_grad_wat';
+import { acc, activationLines, claimNext, descriptorLoads, microKernelLoop, microKernelVectorLocals, microRows as rows, microVecs as vecs, MR, NV } from './wat_helpers';
+import { gradientFunctions, WGRAD_KINDS } from './winograd_grad_wat';
 import { WINOGRAD_CONV_KIND, WINOGRAD_FILTER_KIND, WINOGRAD_TRANSFORMS, winogradFilterFunction, winogradFunction } from './winograd_wat';
 
 /** Word offsets (i32) of the descriptor `run` reads. */
@@ -50,8 +51,6 @@ export interface ConvWatOptions {
   /** Import a shared memory (the threaded tfjs build) rather than an unshared one. */
   shared: boolean;
 }
-
-const word = (field: keyof typeof DESC) => `(i32.load offset=${DESC[field] * 4} (local.get $desc))`;
 
 /** Stores lane by lane the first `$left` (1–7) channels of row `r`'s eight at `$out`. */
 function partialStore(r: number): string[] {
@@ -113,24 +112,29 @@ function tileBody(fma: boolean): string[] {
   return L;
 }
 
+/** The functions `run` hands descriptors of other kinds to, by kind. */
+const HANDLERS: Array<[number, string]> = [
+  ...WINOGRAD_TRANSFORMS.flatMap((t, i): Array<[number, string]> => [
+    [WINOGRAD_CONV_KIND + i, `winograd_${t.name}`],
+    [WINOGRAD_FILTER_KIND + i, `winograd_filter_${t.name}`],
+  ]),
+  ...Object.entries(WGRAD_KINDS).map(([step, kind]): [number, string] => [kind, `wgrad_${step}`]),
+];
+
 function runFunction(fma: boolean): string[] {
   const fields = ['input', 'indirection', 'zero', 'weights', 'bias', 'output', 'rows', 'pixels', 'imageBytes', 'taps', 'cin', 'cout', 'panels', 'activation', 'tileRows', 'tilePanels', 'rowTiles', 'tiles'] as const;
-  const locals = [...fields, 'tile', 'm0', 'm1', 'p0', 'p1', 'r', 'p', 't', 'k', 'row', 'img', 'off', 'bp', 'out', 'left', 'panelBytes', ...rows.flatMap((i) => [`base${i}`, `ind${i}`, `a${i}`])];
+  const locals = [...fields, 'kind', 'tile', 'm0', 'm1', 'p0', 'p1', 'r', 'p', 't', 'k', 'row', 'img', 'off', 'bp', 'out', 'left', 'panelBytes', ...rows.flatMap((i) => [`base${i}`, `ind${i}`, `a${i}`])];
   const L: string[] = [];
   L.push(`(func (export "run") (param $desc i32)`);
   L.push(locals.map((name) => `(local $${name} i32)`).join(' '));
   L.push(microKernelVectorLocals());
-  // Winograd descriptors go to their own function.
-  for (const [kind, t] of WINOGRAD_TRANSFORMS.entries()) {
-    L.push(`(if (i32.eq ${word('kind')} (i32.const ${WINOGRAD_CONV_KIND + kind})) (then (call $winograd_${t.name} (local.get $desc)) (return)))`);
-    L.push(`(if (i32.eq ${word('kind')} (i32.const ${WINOGRAD_FILTER_KIND + kind})) (then (call $winograd_filter_${t.name} (local.get $desc)) (return)))`);
-  }
-  L.push(...gradientDispatch(word('kind')));
-  for (const f of fields) L.push(`(local.set $${f} ${word(f)})`);
+  // Other kinds of descriptor go to their own function.
+  L.push(...descriptorLoads(['kind'], DESC));
+  for (const [kind, name] of HANDLERS) L.push(`(if (i32.eq (local.get $kind) (i32.const ${kind})) (then (call $${name} (local.get $desc)) (return)))`);
+  L.push(...descriptorLoads(fields, DESC));
   L.push(`(local.set $panelBytes (i32.shl (i32.mul (local.get $taps) (local.get $cin)) (i32.const 5)))`);
   L.push(`(block $done (loop $claim`);
-  L.push(`(local.set $tile (i32.atomic.rmw.add offset=${DESC.counter * 4} (local.get $desc) (i32.const 1)))`);
-  L.push(`(br_if $done (i32.ge_u (local.get $tile) (local.get $tiles)))`);
+  L.push(...claimNext('$tile', DESC.counter, 1, '$tiles'));
   // Row tiles vary fastest, so threads working at once share the same filter panels.
   L.push(`(local.set $m0 (i32.mul (i32.rem_u (local.get $tile) (local.get $rowTiles)) (local.get $tileRows)))`);
   L.push(`(local.set $m1 (i32.add (local.get $m0) (local.get $tileRows)))`);

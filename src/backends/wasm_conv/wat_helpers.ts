@@ -4,6 +4,9 @@
  * values, and the fused activations.
  */
 
+export const range = (n: number) => [...Array(n).keys()];
+export const get = (name: string) => `(local.get ${name})`;
+
 export const MR = 4; // rows of the micro-kernel
 export const NV = 2; // SIMD vectors of 4 channels: 8 output channels
 
@@ -70,4 +73,58 @@ export function linearCombination(terms: Array<[number, string]>, fma: boolean):
 /** The i32 words of a descriptor as locals, loaded at a function's start. */
 export function descriptorLoads(fields: readonly string[], offsets: Record<string, number>): string[] {
   return fields.map((f) => `(local.set $${f} (i32.load offset=${offsets[f]! * 4} (local.get $desc)))`);
+}
+
+/**
+ * L · D · Rᵀ over SIMD values, the shape of every Winograd transform (Bᵀ d B, G g Gᵀ, Aᵀ M A): `lines` set the
+ * locals `temp(r, j)` to (L · D)[r][j], D[i][j] being `input(i, j)`; `terms(r, s)` are the terms of the result's
+ * entry (r, s), for linearCombination.
+ */
+export function sandwich(
+  left: readonly (readonly number[])[],
+  right: readonly (readonly number[])[],
+  input: (i: number, j: number) => string,
+  temp: (r: number, j: number) => string,
+  fma: boolean,
+): { lines: string[]; terms: (r: number, s: number) => Array<[number, string]> } {
+  const inner = range(left[0]!.length);
+  const cols = range(right[0]!.length);
+  const lines = range(left.length).flatMap((r) => cols.map((j) => `(local.set ${temp(r, j)} ${linearCombination(inner.map((i) => [left[r]![i]!, input(i, j)]), fma)})`));
+  return { lines, terms: (r, s) => cols.map((j): [number, string] => [right[s]![j]!, get(temp(r, j))]) };
+}
+
+/** `(v128.store pointer value)` for each value, the pointer stepped by `stride` (a local) between them. */
+export function stridedStores(pointer: string, stride: string, values: string[]): string[] {
+  return values.flatMap((value, i) => [`(v128.store (local.get ${pointer}) ${value})`, ...(i < values.length - 1 ? [`(local.set ${pointer} (i32.add (local.get ${pointer}) (local.get ${stride})))`] : [])]);
+}
+
+/** Each of the v128 locals `names` loaded from `pointer`, stepped by `stride` (a local) between them. */
+export function stridedLoads(pointer: string, stride: string, names: string[]): string[] {
+  return names.flatMap((name, i) => [`(local.set ${name} (v128.load (local.get ${pointer})))`, ...(i < names.length - 1 ? [`(local.set ${pointer} (i32.add (local.get ${pointer}) (local.get ${stride})))`] : [])]);
+}
+
+/** Claims the next `step` units into `local` from the descriptor's atomic counter, leaving `$done` once past `limit`. */
+export function claimNext(local: string, counterWord: number, step: number, limit: string): string[] {
+  return [`(local.set ${local} (i32.atomic.rmw.add offset=${counterWord * 4} (local.get $desc) (i32.const ${step})))`, `(br_if $done (i32.ge_u (local.get ${local}) (local.get ${limit})))`];
+}
+
+/** `$dst` plus the byte offset of row `row`, channels `$co`… of a matrix packed [panel][rows][8] as the micro-kernel reads it. */
+export function packedAddress(row: string, rows: string): string {
+  return `(i32.add (local.get $dst) (i32.shl (i32.add (i32.shl (i32.add (i32.mul (i32.shr_u (local.get $co) (i32.const 3)) (local.get ${rows})) (local.get ${row})) (i32.const 3)) (i32.and (local.get $co) (i32.const 7))) (i32.const 2)))`;
+}
+
+/**
+ * The `cells` input pointers `$q0…` of patch `$g` (per image, `perImage` patches): the image's base plus each
+ * indirection offset, or `$zero` for padding (-1).
+ */
+export function patchPointers(cells: number, perImage: string): string[] {
+  return [
+    `(local.set $img (i32.div_u (local.get $g) (local.get ${perImage})))`,
+    `(local.set $base (i32.add (local.get $input) (i32.mul (local.get $img) (local.get $imageBytes))))`,
+    `(local.set $ind (i32.add (local.get $indirection) (i32.mul (i32.sub (local.get $g) (i32.mul (local.get $img) (local.get ${perImage}))) (i32.const ${4 * cells}))))`,
+    ...range(cells).flatMap((x) => [
+      `(local.set $off (i32.load offset=${4 * x} (local.get $ind)))`,
+      `(local.set $q${x} (select (local.get $zero) (i32.add (local.get $base) (local.get $off)) (i32.eq (local.get $off) (i32.const -1))))`,
+    ]),
+  ];
 }

@@ -11,7 +11,7 @@
  *  - `$wgrad_output`: dW [3][3][cin][cout] = Aᵀ M A from the 16 products M[ξ][cin][cout].
  * Blocks (16 at a time) or input channels are claimed with an atomic counter, so every thread takes part.
  */
-import { descriptorLoads, linearCombination } from './wat_helpers';
+import { claimNext, descriptorLoads, get, linearCombination, packedAddress, patchPointers, range, sandwich, stridedLoads, stridedStores } from './wat_helpers';
 
 /** F(3×3, 2×2) with interpolation points 0, ±1 (checked against the definition by the unit tests). */
 export const GRADIENT_TRANSFORM = {
@@ -82,14 +82,11 @@ export const WGRAD_OUTPUT = {
 /** Blocks a thread claims at a time. */
 const CLAIM = 16;
 
-const range = (n: number) => [...Array(n).keys()];
-const get = (name: string) => `(local.get ${name})`;
 
 /** `(local.set $g0 claim) (br_if $done …) (local.set $g1 min(g0 + CLAIM, blocks))`: the next 16 blocks. */
 function claimBlocks(counterWord: number): string[] {
   return [
-    `(local.set $g (i32.atomic.rmw.add offset=${counterWord * 4} (local.get $desc) (i32.const ${CLAIM})))`,
-    `(br_if $done (i32.ge_u (local.get $g) (local.get $blocks)))`,
+    ...claimNext('$g', counterWord, CLAIM, '$blocks'),
     `(local.set $g1 (i32.add (local.get $g) (i32.const ${CLAIM})))`,
     `(if (i32.gt_u (local.get $g1) (local.get $blocks)) (then (local.set $g1 (local.get $blocks))))`,
   ];
@@ -113,22 +110,17 @@ function inputFunction(fma: boolean): string[] {
   L.push(`(block $done (loop $claim`);
   L.push(...claimBlocks(WGRAD_INPUT.counter));
   L.push(`(loop $blocks_loop`);
-  L.push(`(local.set $img (i32.div_u (local.get $g) (local.get $blocksPerImage)))`);
-  L.push(`(local.set $base (i32.add (local.get $input) (i32.mul (local.get $img) (local.get $imageBytes))))`);
-  L.push(`(local.set $ind (i32.add (local.get $indirection) (i32.shl (i32.sub (local.get $g) (i32.mul (local.get $img) (local.get $blocksPerImage))) (i32.const 6))))`);
-  for (const x of range(16)) {
-    L.push(`(local.set $off (i32.load offset=${4 * x} (local.get $ind)))`);
-    L.push(`(local.set $q${x} (select (local.get $zero) (i32.add (local.get $base) (local.get $off)) (i32.eq (local.get $off) (i32.const -1))))`);
-  }
+  L.push(...patchPointers(16, '$blocksPerImage'));
   L.push(`(local.set $cb (i32.const 0))`);
   L.push(`(loop $c_loop`);
   for (const x of range(16)) L.push(`(local.set $d${x} (v128.load (i32.add (local.get $q${x}) (local.get $cb))))`);
-  for (const r of range(4)) for (const j of range(4)) L.push(`(local.set $t${r * 4 + j} ${linearCombination(range(4).map((i) => [BT[r]![i]!, get(`$d${i * 4 + j}`)]), fma)})`);
+  const v = sandwich(BT, BT, (i, j) => get(`$d${i * 4 + j}`), (r, j) => `$t${r * 4 + j}`, fma);
+  L.push(...v.lines);
   // X̃[ξ][c + lane][g]: rows of blocks, so each lane goes to its own row.
   L.push(`(local.set $p (i32.add (i32.add (local.get $dst) (i32.shl (local.get $g) (i32.const 2))) (i32.mul (i32.shr_u (local.get $cb) (i32.const 2)) (local.get $kBytes))))`);
   for (const r of range(4)) {
     for (const s of range(4)) {
-      L.push(`(local.set $v ${linearCombination(range(4).map((j) => [BT[s]![j]!, get(`$t${r * 4 + j}`)]), fma)})`);
+      L.push(`(local.set $v ${linearCombination(v.terms(r, s), fma)})`);
       for (const lane of range(4)) {
         const at = lane === 0 ? '(local.get $p)' : `(i32.add (local.get $p) (i32.mul (local.get $kBytes) (i32.const ${lane})))`;
         L.push(`(f32.store ${at} (f32x4.extract_lane ${lane} (local.get $v)))`);
@@ -170,15 +162,11 @@ function dyFunction(fma: boolean): string[] {
   L.push(`(local.set $co (i32.const 0))`);
   L.push(`(loop $co_loop`);
   for (const x of range(4)) L.push(`(local.set $e${x} (v128.load (i32.add (local.get $q${x}) (i32.shl (local.get $co) (i32.const 2)))))`);
-  // H = G e (4 × 2), then D̃ = H Gᵀ.
-  for (const i of range(4)) for (const v of range(2)) L.push(`(local.set $h${i * 2 + v} ${linearCombination(range(2).map((u) => [G[i]![u]!, get(`$e${u * 2 + v}`)]), fma)})`);
-  L.push(`(local.set $p (i32.add (local.get $dst) (i32.shl (i32.add (i32.shl (i32.add (i32.mul (i32.shr_u (local.get $co) (i32.const 3)) (local.get $blocks)) (local.get $g)) (i32.const 3)) (i32.and (local.get $co) (i32.const 7))) (i32.const 2))))`);
-  for (const i of range(4)) {
-    for (const j of range(4)) {
-      L.push(`(v128.store (local.get $p) ${linearCombination(range(2).map((v) => [G[j]![v]!, get(`$h${i * 2 + v}`)]), fma)})`);
-      if (i * 4 + j < 15) L.push(`(local.set $p (i32.add (local.get $p) (local.get $xiBytes)))`);
-    }
-  }
+  // H = G e (4 × 2), then D̃ = H Gᵀ, packed.
+  const d = sandwich(G, G, (u, v) => get(`$e${u * 2 + v}`), (i, v) => `$h${i * 2 + v}`, fma);
+  L.push(...d.lines);
+  L.push(`(local.set $p ${packedAddress('$g', '$blocks')})`);
+  L.push(...stridedStores('$p', '$xiBytes', range(4).flatMap((i) => range(4).map((j) => linearCombination(d.terms(i, j), fma)))));
   L.push(`(br_if $co_loop (i32.lt_u (local.tee $co (i32.add (local.get $co) (i32.const 4))) (local.get $cout)))`);
   L.push(`)`);
   L.push(...nextBlockAndEnd());
@@ -195,24 +183,16 @@ function outputFunction(fma: boolean): string[] {
   L.push(...descriptorLoads(fields, WGRAD_OUTPUT));
   L.push(`(local.set $plane (i32.shl (i32.mul (local.get $cin) (local.get $cout)) (i32.const 2)))`);
   L.push(`(block $done (loop $claim`);
-  L.push(`(local.set $ci (i32.atomic.rmw.add offset=${WGRAD_OUTPUT.counter * 4} (local.get $desc) (i32.const 1)))`);
-  L.push(`(br_if $done (i32.ge_u (local.get $ci) (local.get $cin)))`);
+  L.push(...claimNext('$ci', WGRAD_OUTPUT.counter, 1, '$cin'));
   L.push(`(local.set $co (i32.const 0))`);
   L.push(`(loop $co_loop`);
   L.push(`(local.set $mp (i32.add (local.get $products) (i32.shl (i32.add (i32.mul (local.get $ci) (local.get $cout)) (local.get $co)) (i32.const 2))))`);
-  for (const x of range(16)) {
-    L.push(`(local.set $m${x} (v128.load (local.get $mp)))`);
-    if (x < 15) L.push(`(local.set $mp (i32.add (local.get $mp) (local.get $plane)))`);
-  }
+  L.push(...stridedLoads('$mp', '$plane', range(16).map((x) => `$m${x}`)));
   // S = Aᵀ M (3 × 4), then dW = S A (3 × 3).
-  for (const r of range(3)) for (const j of range(4)) L.push(`(local.set $s${r * 4 + j} ${linearCombination(range(4).map((i) => [AT[r]![i]!, get(`$m${i * 4 + j}`)]), fma)})`);
+  const w = sandwich(AT, AT, (i, j) => get(`$m${i * 4 + j}`), (r, j) => `$s${r * 4 + j}`, fma);
+  L.push(...w.lines);
   L.push(`(local.set $dp (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $ci) (local.get $cout)) (local.get $co)) (i32.const 2))))`);
-  for (const r of range(3)) {
-    for (const s of range(3)) {
-      L.push(`(v128.store (local.get $dp) ${linearCombination(range(4).map((j) => [AT[s]![j]!, get(`$s${r * 4 + j}`)]), fma)})`);
-      if (r * 3 + s < 8) L.push(`(local.set $dp (i32.add (local.get $dp) (local.get $plane)))`);
-    }
-  }
+  L.push(...stridedStores('$dp', '$plane', range(3).flatMap((r) => range(3).map((s) => linearCombination(w.terms(r, s), fma)))));
   L.push(`(br_if $co_loop (i32.lt_u (local.tee $co (i32.add (local.get $co) (i32.const 4))) (local.get $cout)))`);
   L.push(`)`);
   L.push(`(br $claim)))`);
@@ -220,11 +200,7 @@ function outputFunction(fma: boolean): string[] {
   return L;
 }
 
-/** The three functions, and the `run` dispatch lines that reach them. */
+/** The three functions, `$wgrad_input`, `$wgrad_dy` and `$wgrad_output` (reached through WGRAD_KINDS). */
 export function gradientFunctions(fma: boolean): string[] {
   return [...inputFunction(fma), ...dyFunction(fma), ...outputFunction(fma)];
-}
-
-export function gradientDispatch(kindWord: string): string[] {
-  return Object.entries(WGRAD_KINDS).map(([step, kind]) => `(if (i32.eq ${kindWord} (i32.const ${kind})) (then (call $wgrad_${step} (local.get $desc)) (return)))`);
 }

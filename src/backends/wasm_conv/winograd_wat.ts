@@ -12,7 +12,7 @@
  * Units are claimed with an atomic counter (blocks vary fastest, so threads share filter panels); each thread takes
  * a scratch slot from a second counter.
  */
-import { acc, activationLines, descriptorLoads, linearCombination, microKernelLoop, microKernelVectorLocals, microRows, microVecs, MR } from './wat_helpers';
+import { acc, activationLines, claimNext, descriptorLoads, get, linearCombination, microKernelLoop, microKernelVectorLocals, microRows, microVecs, MR, packedAddress, patchPointers, range, sandwich, stridedLoads, stridedStores } from './wat_helpers';
 
 export interface WinogradTransform {
   name: 'F2' | 'F4';
@@ -128,8 +128,6 @@ export const WINO_FILTER = {
 
 const FIELDS = ['input', 'indirection', 'zero', 'weights', 'bias', 'output', 'tiles', 'tilesPerImage', 'tilesW', 'imageBytes', 'cin', 'cout', 'panels', 'activation', 'outH', 'outW', 'block', 'blockPanels'] as const;
 
-const range = (n: number) => [...Array(n).keys()];
-const get = (name: string) => `(local.get ${name})`;
 
 /** Step 1 for tile `$b` of the unit: its α² input pointers, then Bᵀ d B channel group by channel group into V. */
 function inputTransform(t: WinogradTransform, fma: boolean): string[] {
@@ -138,30 +136,18 @@ function inputTransform(t: WinogradTransform, fma: boolean): string[] {
   const L: string[] = [];
   L.push(`(local.set $g (i32.add (local.get $blockStart) (local.get $b)))`);
   L.push(`(if (i32.lt_u (local.get $g) (local.get $tiles)) (then`);
-  L.push(`(local.set $img (i32.div_u (local.get $g) (local.get $tilesPerImage)))`);
-  L.push(`(local.set $base (i32.add (local.get $input) (i32.mul (local.get $img) (local.get $imageBytes))))`);
-  L.push(`(local.set $ind (i32.add (local.get $indirection) (i32.mul (i32.sub (local.get $g) (i32.mul (local.get $img) (local.get $tilesPerImage))) (i32.const ${4 * a * a}))))`);
-  for (const x of cells) {
-    L.push(`(local.set $off (i32.load offset=${4 * x} (local.get $ind)))`);
-    L.push(`(local.set $q${x} (select (local.get $zero) (i32.add (local.get $base) (local.get $off)) (i32.eq (local.get $off) (i32.const -1))))`);
-  }
+  L.push(...patchPointers(a * a, '$tilesPerImage'));
   L.push(`) (else`); // tiles past the end read zeros (their sums are never stored)
   for (const x of cells) L.push(`(local.set $q${x} (local.get $zero))`);
   L.push(`))`);
   L.push(`(local.set $cb (i32.const 0))`);
   L.push(`(loop $in_c`);
   for (const x of cells) L.push(`(local.set $d${x} (v128.load (i32.add (local.get $q${x}) (local.get $cb))))`);
-  // T = Bᵀ d, then V = T B: V[r][s] = Σ_j T[r][j] Bᵀ[s][j].
-  for (const r of range(a)) {
-    for (const j of range(a)) L.push(`(local.set $t${r}_${j} ${linearCombination(range(a).map((i) => [t.BT[r]![i]!, get(`$d${i * a + j}`)]), fma)})`);
-  }
+  // T = Bᵀ d, then V = T B, each V[ξ] to its own slab.
+  const v = sandwich(t.BT, t.BT, (i, j) => get(`$d${i * a + j}`), (r, j) => `$t${r}_${j}`, fma);
+  L.push(...v.lines);
   L.push(`(local.set $sp (i32.add (i32.add (local.get $v) (i32.mul (local.get $b) (local.get $cinBytes))) (local.get $cb)))`);
-  for (const r of range(a)) {
-    for (const s of range(a)) {
-      L.push(`(v128.store (local.get $sp) ${linearCombination(range(a).map((j) => [t.BT[s]![j]!, get(`$t${r}_${j}`)]), fma)})`);
-      L.push(`(local.set $sp (i32.add (local.get $sp) (local.get $vStride)))`);
-    }
-  }
+  L.push(...stridedStores('$sp', '$vStride', range(a).flatMap((r) => range(a).map((s) => linearCombination(v.terms(r, s), fma)))));
   L.push(`(br_if $in_c (i32.lt_u (local.tee $cb (i32.add (local.get $cb) (i32.const 16))) (local.get $cinBytes)))`);
   L.push(`)`);
   return L;
@@ -219,19 +205,13 @@ function outputTransform(t: WinogradTransform, fma: boolean): string[] {
   L.push(`(local.set $c (local.get $c0))`);
   L.push(`(loop $out_c`);
   L.push(`(local.set $mp (i32.add (i32.add (local.get $mbuf) (i32.mul (local.get $b) (local.get $mRow))) (i32.shl (i32.sub (local.get $c) (local.get $c0)) (i32.const 2))))`);
-  for (const x of range(a * a)) {
-    L.push(`(local.set $d${x} (v128.load (local.get $mp)))`);
-    if (x < a * a - 1) L.push(`(local.set $mp (i32.add (local.get $mp) (local.get $mStride)))`);
-  }
-  // S = Aᵀ M, then Y = S A: Y[r][s] = Σ_j S[r][j] Aᵀ[s][j].
-  for (const r of range(m)) {
-    for (const j of range(a)) L.push(`(local.set $t${r}_${j} ${linearCombination(range(a).map((i) => [t.AT[r]![i]!, get(`$d${i * a + j}`)]), fma)})`);
-  }
+  L.push(...stridedLoads('$mp', '$mStride', range(a * a).map((x) => `$d${x}`)));
+  // S = Aᵀ M, then Y = S A, plus the bias.
+  const y = sandwich(t.AT, t.AT, (i, j) => get(`$d${i * a + j}`), (r, j) => `$t${r}_${j}`, fma);
+  L.push(...y.lines);
   L.push(`(local.set $bv (if (result v128) (local.get $bias) (then (v128.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2))))) (else (v128.const i32x4 0 0 0 0))))`);
   for (const r of range(m)) {
-    for (const s of range(m)) {
-      L.push(`(local.set $y${r}_${s} ${linearCombination([[1, get('$bv')], ...range(a).map((j): [number, string] => [t.AT[s]![j]!, get(`$t${r}_${j}`)])], fma)})`);
-    }
+    for (const s of range(m)) L.push(`(local.set $y${r}_${s} ${linearCombination([[1, get('$bv')], ...y.terms(r, s)], fma)})`);
   }
   L.push(...activationLines(ys));
   L.push(`(local.set $px (i32.add (local.get $pix) (i32.shl (local.get $c) (i32.const 2))))`);
@@ -277,8 +257,7 @@ export function winogradFunction(t: WinogradTransform, fma: boolean): string[] {
   L.push(`(local.set $v (i32.add (i32.load offset=${WINO.scratch * 4} (local.get $desc)) (i32.mul (i32.atomic.rmw.add offset=${WINO.slots * 4} (local.get $desc) (i32.const 1)) (i32.load offset=${WINO.slotBytes * 4} (local.get $desc)))))`);
   L.push(`(local.set $mbuf (i32.add (local.get $v) (i32.mul (local.get $vStride) (i32.const ${a * a}))))`);
   L.push(`(block $done (loop $claim`);
-  L.push(`(local.set $w (i32.atomic.rmw.add offset=${WINO.counter * 4} (local.get $desc) (i32.const 1)))`);
-  L.push(`(br_if $done (i32.ge_u (local.get $w) (local.get $work)))`);
+  L.push(...claimNext('$w', WINO.counter, 1, '$work'));
   L.push(`(local.set $blockStart (i32.mul (i32.rem_u (local.get $w) (local.get $blockCount)) (local.get $block)))`);
   L.push(`(local.set $p0 (i32.mul (i32.div_u (local.get $w) (local.get $blockCount)) (local.get $blockPanels)))`);
   L.push(`(local.set $p1 (i32.add (local.get $p0) (local.get $blockPanels)))`);
@@ -312,26 +291,16 @@ export function winogradFilterFunction(t: WinogradTransform, fma: boolean): stri
   L.push(`(local.set $plane (i32.mul (local.get $cin) (local.get $rowBytes)))`);
   L.push(`(local.set $xiStride (i32.shl (i32.mul (local.get $panels) (local.get $cin)) (i32.const 5)))`);
   L.push(`(block $done (loop $claim`);
-  L.push(`(local.set $ci (i32.atomic.rmw.add offset=${WINO_FILTER.counter * 4} (local.get $desc) (i32.const 1)))`);
-  L.push(`(br_if $done (i32.ge_u (local.get $ci) (local.get $cin)))`);
+  L.push(...claimNext('$ci', WINO_FILTER.counter, 1, '$cin'));
   L.push(`(local.set $co (i32.const 0))`);
   L.push(`(loop $co_loop`);
   L.push(`(local.set $sp (i32.add (local.get $src) (i32.add (i32.mul (local.get $ci) (local.get $rowBytes)) (i32.shl (local.get $co) (i32.const 2)))))`);
-  for (const k of range(9)) {
-    L.push(`(local.set $g${k} (v128.load (local.get $sp)))`);
-    if (k < 8) L.push(`(local.set $sp (i32.add (local.get $sp) (local.get $plane)))`);
-  }
-  // H = G g (α × 3), then U = H Gᵀ: U[i][j] = Σ_kx H[i][kx] G[j][kx].
-  for (const i of range(a)) {
-    for (const kx of range(3)) L.push(`(local.set $h${i * 3 + kx} ${linearCombination(range(3).map((ky) => [t.G[i]![ky]!, get(`$g${ky * 3 + kx}`)]), fma)})`);
-  }
-  L.push(`(local.set $dp (i32.add (local.get $dst) (i32.shl (i32.add (i32.shl (i32.add (i32.mul (i32.shr_u (local.get $co) (i32.const 3)) (local.get $cin)) (local.get $ci)) (i32.const 3)) (i32.and (local.get $co) (i32.const 7))) (i32.const 2))))`);
-  for (const i of range(a)) {
-    for (const j of range(a)) {
-      L.push(`(v128.store (local.get $dp) ${linearCombination(range(3).map((kx) => [t.G[j]![kx]!, get(`$h${i * 3 + kx}`)]), fma)})`);
-      if (i * a + j < a * a - 1) L.push(`(local.set $dp (i32.add (local.get $dp) (local.get $xiStride)))`);
-    }
-  }
+  L.push(...stridedLoads('$sp', '$plane', range(9).map((k) => `$g${k}`)));
+  // H = G g (α × 3), then U = H Gᵀ, packed.
+  const u = sandwich(t.G, t.G, (ky, kx) => get(`$g${ky * 3 + kx}`), (i, kx) => `$h${i * 3 + kx}`, fma);
+  L.push(...u.lines);
+  L.push(`(local.set $dp ${packedAddress('$ci', '$cin')})`);
+  L.push(...stridedStores('$dp', '$xiStride', range(a).flatMap((i) => range(a).map((j) => linearCombination(u.terms(i, j), fma)))));
   L.push(`(br_if $co_loop (i32.lt_u (local.tee $co (i32.add (local.get $co) (i32.const 4))) (local.get $cout)))`);
   L.push(`)`);
   L.push(`(br $claim)))`);
