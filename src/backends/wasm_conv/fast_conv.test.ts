@@ -5,7 +5,7 @@ import { tf } from '../tf';
 import { CONV_BINARIES } from './conv_binaries';
 import { assembleConvVariants } from './assemble';
 import { CONV_CASES, largestAbs, maxAbsDiff, referenceConv, seeded, WINOGRAD_CASES, type ConvCase } from './conv_test_cases';
-import { FastConv, fastConvs, relaxedSimdSupported, tiling, type WasmBackendLike } from './fast_conv';
+import { FastConv, fastConvs, gradientTiling, relaxedSimdSupported, tiling, type WasmBackendLike } from './fast_conv';
 import { installFastConv, setFastConvEnabled } from './install';
 import { chooseWinograd, winogradTiling } from './winograd';
 import { DESC } from './conv_wat';
@@ -233,6 +233,11 @@ describe('choosing Winograd', () => {
 });
 
 describe('tiling', () => {
+  it('filter-gradient GEMMs: one panel a tile where K is long (layer 1 at batch 32), several where it is short', () => {
+    expect(gradientTiling(64, 8, 8192, 2)).toEqual({ tileRows: 64, tilePanels: 1, rowTiles: 1, tiles: 8 });
+    expect(gradientTiling(512, 64, 128, 2)).toEqual({ tileRows: 64, tilePanels: 32, rowTiles: 8, tiles: 16 });
+  });
+
   it('splits rows into tiles of at most 64 and, when rows are few, the panels too', () => {
     expect(tiling(32768, 8, 1, 576)).toEqual({ tileRows: 64, tilePanels: 8, rowTiles: 512, tiles: 512 });
     expect(tiling(32768, 8, 2, 576)).toEqual({ tileRows: 64, tilePanels: 8, rowTiles: 512, tiles: 512 });

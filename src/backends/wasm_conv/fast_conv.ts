@@ -79,6 +79,28 @@ interface Gather {
   left: number;
 }
 
+/** A block of the backend's memory that only grows: reallocated (and `fresh` run on it) when asked for more. */
+class GrowingBuffer {
+  private ptr = 0;
+  private bytes = 0;
+
+  constructor(
+    private readonly wasm: WasmBackendLike['wasm'],
+    private readonly fresh?: (ptr: number, bytes: number) => void,
+  ) {}
+
+  /** The address of at least `bytes`. */
+  reserve(bytes: number): number {
+    if (this.bytes < bytes) {
+      if (this.ptr) this.wasm._free(this.ptr);
+      this.ptr = this.wasm._malloc(bytes);
+      this.bytes = bytes;
+      this.fresh?.(this.ptr, bytes);
+    }
+    return this.ptr;
+  }
+}
+
 /** Fast convolutions for one WASM backend: the module, its scratch memory and caches, and its threads. */
 export class FastConv {
   /** Convolutions run here since the start, and how many of them by Winograd (for tests and the benchmark). */
@@ -91,9 +113,10 @@ export class FastConv {
   private readonly run: (desc: number) => void;
   private readonly pack: (src: number, dst: number, k: number, cout: number) => void;
   private readonly desc: number;
-  private zero = { ptr: 0, floats: 0 };
-  private scratch = { ptr: 0, bytes: 0 };
-  private gradientScratch = { ptr: 0, bytes: 0 };
+  /** Zeros read for padding, the threads' Winograd slots, the filter gradient's operands. */
+  private readonly zero: GrowingBuffer;
+  private readonly scratch: GrowingBuffer;
+  private readonly gradientScratch: GrowingBuffer;
   private readonly indirections = new Map<string, number>();
   private readonly packed = new Map<object, Packed>();
 
@@ -107,6 +130,9 @@ export class FastConv {
     this.run = instance.exports.run as (desc: number) => void;
     this.pack = instance.exports.pack as (src: number, dst: number, k: number, cout: number) => void;
     this.desc = backend.wasm._malloc(4 * (DESC.words + CONTROL_WORDS));
+    this.zero = new GrowingBuffer(backend.wasm, (ptr, bytes) => new Uint8Array(this.heap(), ptr, bytes).fill(0));
+    this.scratch = new GrowingBuffer(backend.wasm);
+    this.gradientScratch = new GrowingBuffer(backend.wasm);
   }
 
   /**
@@ -140,13 +166,9 @@ export class FastConv {
     return data.memoryOffset;
   }
 
+  /** At least `floats` zero floats. */
   private zeros(floats: number): number {
-    if (this.zero.floats < floats) {
-      if (this.zero.ptr) this.backend.wasm._free(this.zero.ptr);
-      this.zero = { ptr: this.backend.wasm._malloc(4 * floats), floats };
-      new Float32Array(this.heap(), this.zero.ptr, floats).fill(0);
-    }
-    return this.zero.ptr;
+    return this.zero.reserve(4 * floats);
   }
 
   /** Per image: for each output pixel (or tile) and tap, the byte offset of the input pixel it reads, or -1 (padding). */
@@ -210,15 +232,7 @@ export class FastConv {
     const bytes = 4 * t.alpha ** 2 * 8 * cin * panels;
     const ptr = this.backend.wasm._malloc(bytes);
     if (cout % 8 !== 0) new Uint8Array(this.heap(), ptr, bytes).fill(0); // the last panel's upper half
-    const words = descriptor(WINO_FILTER, {
-      kind: WINOGRAD_FILTER_KIND + WINOGRAD_TRANSFORMS.indexOf(t),
-      src,
-      dst: ptr,
-      cin,
-      cout,
-      panels,
-    });
-    this.dispatch(words);
+    this.dispatch(descriptor(WINO_FILTER, { kind: WINOGRAD_FILTER_KIND + WINOGRAD_TRANSFORMS.indexOf(t), src, dst: ptr, cin, cout, panels }));
     return ptr;
   }
 
@@ -227,15 +241,6 @@ export class FastConv {
     new Int32Array(this.heap(), this.desc, words.length).set(words);
     if (this.pool) this.pool.run(this.desc, this.run);
     else this.run(this.desc);
-  }
-
-  /** At least `bytes` of scratch for the threads' Winograd slots. */
-  private scratchOf(bytes: number): number {
-    if (this.scratch.bytes < bytes) {
-      if (this.scratch.ptr) this.backend.wasm._free(this.scratch.ptr);
-      this.scratch = { ptr: this.backend.wasm._malloc(bytes), bytes };
-    }
-    return this.scratch.ptr;
   }
 
   /** y = act(conv(x, filter) + bias), NHWC, on this module. */
@@ -296,75 +301,43 @@ export class FastConv {
     const mBytes = 4 * 16 * C * CO;
     if (xBytes + dyBytes + mBytes > GRADIENT_SCRATCH_BYTES) return null;
     const out = this.backend.makeOutput([3, 3, C, CO], 'float32');
-    const xt = this.gradientScratchOf(xBytes + dyBytes + mBytes);
+    const xt = this.gradientScratch.reserve(xBytes + dyBytes + mBytes);
     const dt = xt + xBytes;
     const products = dt + dyBytes;
     const zero = this.zeros(Math.max(C, CO, 4));
 
-    const input = descriptor(WGRAD_INPUT, {
-      kind: WGRAD_KINDS.input,
-      input: this.offset(x),
-      indirection: this.indirection({ H, W, C, OH: blocksH, OW: blocksW, KH: 4, KW: 4, SH: 2, SW: 2, DH: 1, DW: 1, top: padInfo.top, left: padInfo.left }),
-      zero,
-      blocks: K,
-      blocksPerImage: blocksH * blocksW,
-      imageBytes: 4 * H * W * C,
-      cin: C,
-      dst: xt,
-      rowFloats,
-    });
-    this.dispatch(input);
+    this.dispatch(
+      descriptor(WGRAD_INPUT, {
+        kind: WGRAD_KINDS.input,
+        input: this.offset(x),
+        indirection: this.indirection({ H, W, C, OH: blocksH, OW: blocksW, KH: 4, KW: 4, SH: 2, SW: 2, DH: 1, DW: 1, top: padInfo.top, left: padInfo.left }),
+        zero,
+        blocks: K,
+        blocksPerImage: blocksH * blocksW,
+        imageBytes: 4 * H * W * C,
+        cin: C,
+        dst: xt,
+        rowFloats,
+      }),
+    );
 
     if (CO % 8 !== 0) new Uint8Array(this.heap(), dt, dyBytes).fill(0); // the last panel's upper half
-    const grad = descriptor(WGRAD_DY, {
-      kind: WGRAD_KINDS.dy,
-      dy: this.offset(dy),
-      zero,
-      blocks: K,
-      blocksPerImage: blocksH * blocksW,
-      blocksW,
-      outH: OH,
-      outW: OW,
-      cout: CO,
-      panels,
-      dst: dt,
-      xiBytes,
-    });
-    this.dispatch(grad);
+    this.dispatch(
+      descriptor(WGRAD_DY, { kind: WGRAD_KINDS.dy, dy: this.offset(dy), zero, blocks: K, blocksPerImage: blocksH * blocksW, blocksW, outH: OH, outW: OW, cout: CO, panels, dst: dt, xiBytes }),
+    );
 
     // M[ξ] = X̃[ξ] · D̃[ξ]: the direct kernel with one tap, its rows the input channels (each K floats long).
     const rowsTable = this.indirection({ H: 1, W: C, C: rowFloats, OH: 1, OW: C, KH: 1, KW: 1, SH: 1, SW: 1, DH: 1, DW: 1, top: 0, left: 0 });
-    // Tiles of up to 64 rows by as many panels as fit 128 KiB (32·K bytes each): the panels stay in L2 while every
-    // row group of the tile reads them, and a row group's set-up is shared by several panels where K is short.
-    const tileRows = Math.min(64, 4 * Math.ceil(C / 4));
-    const rowTiles = Math.ceil(C / tileRows);
-    const tilePanels = Math.max(1, Math.min(panels, Math.floor((128 * 1024) / (32 * K)), Math.ceil((panels * rowTiles) / (4 * this.threads))));
-    const tiles = { tileRows, tilePanels, rowTiles, tiles: rowTiles * Math.ceil(panels / tilePanels) };
+    const tiles = gradientTiling(C, panels, K, this.threads);
     for (let xi = 0; xi < 16; xi++) {
       this.dispatch(
         this.gemmWords({ input: xt + xi * 4 * C * rowFloats, indirection: rowsTable, zero, weights: dt + xi * xiBytes, bias: 0, output: products + xi * 4 * C * CO, rows: C, pixels: C, imageBytes: 0, taps: 1, cin: K, cout: CO, activation: 0 }, tiles),
       );
     }
 
-    const output = descriptor(WGRAD_OUTPUT, {
-      kind: WGRAD_KINDS.output,
-      products,
-      dst: this.offset(out),
-      cin: C,
-      cout: CO,
-    });
-    this.dispatch(output);
+    this.dispatch(descriptor(WGRAD_OUTPUT, { kind: WGRAD_KINDS.output, products, dst: this.offset(out), cin: C, cout: CO }));
     this.gradientCalls++;
     return out;
-  }
-
-  /** At least `bytes` of scratch for the filter gradient's operands. */
-  private gradientScratchOf(bytes: number): number {
-    if (this.gradientScratch.bytes < bytes) {
-      if (this.gradientScratch.ptr) this.backend.wasm._free(this.gradientScratch.ptr);
-      this.gradientScratch = { ptr: this.backend.wasm._malloc(bytes), bytes };
-    }
-    return this.gradientScratch.ptr;
   }
 
   /** The descriptor of a Winograd convolution (3×3, stride 1; see winograd_wat.ts). */
@@ -375,7 +348,7 @@ export class FastConv {
     const panels = Math.ceil(CO / 8);
     const tiles = N * tilesH * tilesW;
     const plan = winogradTiling(tiles, panels, this.threads, C, t.alpha);
-    const words = descriptor(WINO, {
+    return descriptor(WINO, {
       kind: WINOGRAD_CONV_KIND + WINOGRAD_TRANSFORMS.indexOf(t),
       input: this.offset(x),
       indirection: this.indirection({ H, W, C, OH: tilesH, OW: tilesW, KH: t.alpha, KW: t.alpha, SH: t.m, SW: t.m, DH: 1, DW: 1, top: padInfo.top, left: padInfo.left }),
@@ -397,10 +370,9 @@ export class FastConv {
       blockPanels: plan.blockPanels,
       blockCount: plan.blockCount,
       work: plan.work,
-      scratch: this.scratchOf(plan.slotBytes * this.threads),
+      scratch: this.scratch.reserve(plan.slotBytes * this.threads),
       slotBytes: plan.slotBytes,
     });
-    return words;
   }
 
   dispose(): void {
@@ -424,6 +396,19 @@ export function tiling(rows: number, panels: number, threads: number, k: number)
   const fitting = Math.max(1, Math.floor(PANEL_BYTES_PER_TILE / (32 * k)));
   const forThreads = rowTiles >= wanted ? panels : Math.max(1, Math.ceil(panels / Math.ceil(wanted / rowTiles)));
   const tilePanels = Math.min(fitting, forThreads);
+  return { tileRows, tilePanels, rowTiles, tiles: rowTiles * Math.ceil(panels / tilePanels) };
+}
+
+/**
+ * Tiles of the filter gradient's GEMMs ([cin × K] · [K × cout], K long): up to 64 rows by as many panels as fit
+ * 128 KiB (32·K bytes each), so the panels stay in L2 while every row group of the tile reads them and a row
+ * group's set-up is shared by several panels where K is short; at least 4 tiles a thread where there are panels
+ * enough.
+ */
+export function gradientTiling(cin: number, panels: number, k: number, threads: number): ReturnType<typeof tiling> {
+  const tileRows = Math.min(64, 4 * Math.ceil(cin / 4));
+  const rowTiles = Math.ceil(cin / tileRows);
+  const tilePanels = Math.max(1, Math.min(panels, Math.floor((128 * 1024) / (32 * k)), Math.ceil((panels * rowTiles) / (4 * threads))));
   return { tileRows, tilePanels, rowTiles, tiles: rowTiles * Math.ceil(panels / tilePanels) };
 }
 
