@@ -27,9 +27,9 @@ function phaseWindow(offset: number, count: number, size: number, dyLen: number)
 /** A dense convolution, or a depthwise one (channel multiplier 1), whose input gradient is wanted. */
 type ConvKind = 'Conv2D' | 'DepthwiseConv2dNative';
 
-/** A stride-1 'valid' convolution of `x` with `filter` by the kernel of that kind. */
-function validConv(scope: KernelScope, kind: ConvKind, x: TensorInfo, filter: TensorInfo): TensorInfo {
-  return scope.run(kind, { x, filter }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
+/** A stride-1 convolution of `x`, zero-padded by the convolution itself ([top, bottom], [left, right]), with `filter` by the kernel of that kind. */
+function paddedConv(scope: KernelScope, kind: ConvKind, x: TensorInfo, filter: TensorInfo, rows: [number, number], cols: [number, number]): TensorInfo {
+  return scope.run(kind, { x, filter }, { strides: [1, 1], pad: [[0, 0], rows, cols, [0, 0]], dataFormat: 'NHWC', dilations: [1, 1] });
 }
 
 /**
@@ -46,13 +46,12 @@ function phase(scope: KernelScope, kind: ConvKind, dy: TensorInfo, prepared: Ten
   const cw = cols.count > 0 ? phaseWindow(cols.offset, cols.count, wp, ow) : null;
   if (!rw || !cw) return scope.run('Fill', {}, { shape: [n, hp, wp, ci], value: 0, dtype: 'float32' });
   const cropped = scope.run('Slice', { x: dy }, { begin: [0, rw.crop[0], cw.crop[0], 0], size: [n, rw.crop[1], cw.crop[1], co] });
-  const padded = scope.run('PadV2', { x: cropped }, { paddings: [[0, 0], rw.pad, cw.pad, [0, 0]], constantValue: 0 });
   // The phase's taps, flipped: row t ← filter row first + (count − 1 − t)·stride, columns likewise.
   const taps: number[] = [];
   for (let t = 0; t < rows.count; t++) {
     for (let u = 0; u < cols.count; u++) taps.push((rows.first + (rows.count - 1 - t) * sh) * kw + cols.first + (cols.count - 1 - u) * sw);
   }
-  return validConv(scope, kind, padded, selectTaps(scope, prepared, taps, rows.count, cols.count));
+  return paddedConv(scope, kind, cropped, selectTaps(scope, prepared, taps, rows.count, cols.count), rw.pad, cw.pad);
 }
 
 /** Interleaves `parts[k]` ([n, h, w, c] each) along `axis` (1 or 2): part k gives indices ≡ k mod parts.length. */
@@ -86,8 +85,9 @@ function stridedInputGradient(scope: KernelScope, kind: ConvKind, dy: TensorInfo
 
 /**
  * The input gradient of a convolution (dense, or depthwise with multiplier 1) as forward convolutions of the same
- * kind, which the WASM backend runs through XNNPACK: stride 1 is dy padded by (k − 1 − pad) and convolved with the
- * filter rotated by 180° (dense: with its channel axes swapped); larger strides split into phases
+ * kind, which the WASM backend runs through XNNPACK or our own kernels: stride 1 is dy, padded by (k − 1 − pad)
+ * within the convolution (no padded copy), convolved with the filter rotated by 180° (dense: with its channel axes
+ * swapped); larger strides split into phases
  * ({@link stridedInputGradient}). Returns a tensor the caller's scope owns.
  */
 export function convInputGradient(scope: KernelScope, kind: ConvKind, dy: TensorInfo, filter: TensorInfo, info: ConvInfo, backendName: string): TensorInfo {
@@ -100,9 +100,8 @@ export function convInputGradient(scope: KernelScope, kind: ConvKind, dy: Tensor
   const bottom = h + kh - 1 - oh - top;
   const right = w + kw - 1 - ow - left;
   if (top < 0 || left < 0 || bottom < 0 || right < 0) throw new Error(`${kind} input gradient on '${backendName}': padding ${JSON.stringify(padInfo)} larger than the filter is not supported`);
-  const padded = scope.run('PadV2', { x: dy }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
   const rotated = selectTaps(scope, prepared, Array.from({ length: kh * kw }, (_, t) => kh * kw - 1 - t), kh, kw);
-  return validConv(scope, kind, padded, rotated);
+  return paddedConv(scope, kind, dy, rotated, [top, bottom], [left, right]);
 }
 
 /** Conv2DBackpropInput for the WASM backend (its own is a plain loop, tens of times slower on ResNet shapes). */
