@@ -45,12 +45,17 @@ function capture() {
   return { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) }, out, err };
 }
 
+/** A fresh temporary folder holding CONFIG as `name`: the config's path and a work dir inside it. */
+function configInTempDir(prefix: string, name: string): { dir: string; config: string; work: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const config = join(dir, name);
+  writeFileSync(config, CONFIG);
+  return { dir, config, work: join(dir, 'work') };
+}
+
 describe('mmpretrain-web train / test / eval-metric', () => {
   it.skipIf(!existsSync(FASHION))('trains, resumes, tests a checkpoint and re-evaluates the saved predictions', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'train-cli-'));
-    const config = join(dir, 'lenet5_fashion-mnist.py');
-    writeFileSync(config, CONFIG);
-    const work = join(dir, 'work');
+    const { dir, config, work } = configInTempDir('train-cli-', 'lenet5_fashion-mnist.py');
     let c = capture();
     expect(await main(["train", config, "--work-dir", work], c.io), c.err.join("\n")).toBe(0);
     expect(c.out.some((l) => /Epoch\(train\) \[1\]\[3\/3\]  lr: 1\.0000e-02  eta: \S+  time: [\d.]+  data_time: [\d.]+  loss: [\d.]+$/.test(l))).toBe(true);
@@ -80,10 +85,7 @@ describe('mmpretrain-web train / test / eval-metric', () => {
 
   const SHIPPED = resolve('public/models/lenet5_fashion-mnist.pth');
   it.skipIf(!existsSync(FASHION))('fine-tunes: init_cfg Pretrained with prefix backbone loads the shipped backbone (lr 0 keeps it through an epoch)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'train-cli-ft-'));
-    const config = join(dir, 'lenet5_finetune.py');
-    writeFileSync(config, CONFIG);
-    const work = join(dir, 'work');
+    const { config, work } = configInTempDir('train-cli-ft-', 'lenet5_finetune.py');
     const c = capture();
     const opts = ['model.backbone.init_cfg.type=Pretrained', `model.backbone.init_cfg.checkpoint=${SHIPPED}`, 'model.backbone.init_cfg.prefix=backbone', 'optim_wrapper.optimizer.lr=0', 'optim_wrapper.optimizer.momentum=0', 'optim_wrapper.optimizer.weight_decay=0'];
     expect(await main(['train', config, '--work-dir', work, '--cfg-options', ...opts], c.io), c.err.join('\n')).toBe(0);
