@@ -1,0 +1,106 @@
+/**
+ * Parity with `shared/reference/zoo/<Family>_tiny*` (one small real model per MMPretrain 1.2 backbone family): builds
+ * the `_model.json` dict, loads the `.pth` strictly and compares every output stored in `_io.npz` — backbone outputs
+ * (`backbone_out_<i>[_<j>]`, flattened in order as our backbones return them), neck outputs and logits
+ * (`logits`, or `logits_<i>` for a tuple) — by `parityError` (`|y − ref| / max(1, |ref|)`).
+ */
+import { readFileSync } from 'node:fs';
+import { tf, type Tensor } from '../../backends/tf';
+import { parseNpz, toFloat32, type NpyArray } from '../../fileio';
+import { MODELS } from '../../registry';
+import { sharedPath } from '../../testing/shared';
+import { registerModels } from '../register_all';
+import type { LoadReport } from '../nn/state_dict';
+import { buildReferenceModel, parityError } from './parity_core';
+
+/** One family of `reference/zoo/index.json`. */
+export interface ZooFamily {
+  family: string;
+  params: number;
+  input_shape: number[];
+  note: string;
+  /** False for keys-only families (no `.pth` / `_io.npz`). */
+  weights: boolean;
+  io_arrays?: Record<string, number[]>;
+}
+
+export const zooPath = (file: string): string => sharedPath(`reference/zoo/${file}`);
+
+export function zooFamilies(): ZooFamily[] {
+  return (JSON.parse(readFileSync(zooPath('index.json'), 'utf8')) as { families: ZooFamily[] }).families;
+}
+
+export function zooModelCfg(family: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(zooPath(`${family}_tiny_model.json`), 'utf8')) as Record<string, unknown>;
+}
+
+/** `[key, shape]` of the family's state dict, in PyTorch's order. */
+export function zooKeys(family: string): [string, number[]][] {
+  const j = JSON.parse(readFileSync(zooPath(`${family}_tiny_keys.json`), 'utf8')) as { keys: [string, number[], string, string][] };
+  return j.keys.map(([k, s]) => [k, s]);
+}
+
+/** Is the family's backbone type registered here? */
+export function zooBackboneRegistered(family: string): boolean {
+  registerModels();
+  const bb = zooModelCfg(family).backbone as { type: string };
+  return MODELS.has(bb.type);
+}
+
+/** Numeric order of `prefix<i>[_<j>]` keys. */
+function orderedKeys(io: Record<string, NpyArray>, prefix: string): string[] {
+  const idx = (k: string) => k.slice(prefix.length).split('_').map(Number);
+  return Object.keys(io)
+    .filter((k) => k.startsWith(prefix))
+    .sort((a, b) => {
+      const [x, y] = [idx(a), idx(b)];
+      for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? -1) !== (y[i] ?? -1)) return (x[i] ?? -1) - (y[i] ?? -1);
+      return 0;
+    });
+}
+
+export interface ZooParityResult {
+  report: LoadReport;
+  /** Output key → largest error. */
+  errors: Record<string, number>;
+  /** Tensors left behind by one more forward pass (must be 0). */
+  tensorLeak: number;
+}
+
+async function compareList(errors: Record<string, number>, io: Record<string, NpyArray>, prefix: string, outs: Tensor[]): Promise<void> {
+  const keys = orderedKeys(io, prefix);
+  if (keys.length === 0) return;
+  if (keys.length !== outs.length) throw new Error(`${prefix}*: ${outs.length} outputs, the reference has ${keys.length} (${keys.join(', ')})`);
+  for (const [i, k] of keys.entries()) {
+    const t = outs[i];
+    if (t.shape.join() !== io[k].shape.join()) throw new Error(`${k}: shape [${t.shape}] ≠ reference [${io[k].shape}]`);
+    errors[k] = parityError(await t.data(), io[k]);
+  }
+}
+
+/** Builds `family`'s tiny model on the active backend, loads its `.pth` strictly and measures every stored output. */
+export async function measureZooParity(family: string): Promise<ZooParityResult> {
+  const cfg = zooModelCfg(family);
+  const data = new Uint8Array(readFileSync(zooPath(`${family}_tiny.pth`)));
+  const io = parseNpz(new Uint8Array(readFileSync(zooPath(`${family}_tiny_io.npz`))), `${family}_tiny_io.npz`);
+  const { model, report } = await buildReferenceModel(cfg, { data, name: `${family}_tiny.pth` });
+  const errors: Record<string, number> = {};
+  const owned: Tensor[] = [];
+  const keep = <T extends Tensor | Tensor[]>(t: T): T => (owned.push(...(Array.isArray(t) ? t : [t])), t);
+  try {
+    const x = keep(tf.tensor(toFloat32(io.x), io.x.shape));
+    await compareList(errors, io, 'backbone_out_', keep(model.extractFeat(x, 'backbone')));
+    if (model.neck) await compareList(errors, io, 'neck_out_', keep(model.extractFeat(x, 'neck')));
+    const logits = keep([model.call(x)].flat() as Tensor[]);
+    await compareList(errors, io, io.logits ? 'logits' : 'logits_', logits);
+    tf.dispose(owned.splice(0));
+    const z = keep(tf.zeros(io.x.shape));
+    tf.dispose(model.call(z));
+    const before = tf.memory().numTensors;
+    tf.dispose(model.call(z));
+    return { report, errors, tensorLeak: tf.memory().numTensors - before };
+  } finally {
+    tf.dispose(owned);
+    model.dispose();
+  }
+}
