@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { MODELS } from '../../registry';
 import { useBackend } from '../node';
 import type { ImageClassifier } from '../classifiers/image';
-import { measureZooParity, zooBackboneRegistered, zooFamilies, zooKeys, zooModelCfg, zooPath } from '../testing/zoo';
+import { measureZooGradients, measureZooParity, zooBackboneRegistered, zooFamilies, zooKeys, zooModelCfg, zooPath } from '../testing/zoo';
 
 const TOL = 1e-4;
 const families = existsSync(zooPath('index.json')) ? zooFamilies() : [];
@@ -42,6 +42,14 @@ describe('reference zoo: every registered backbone family', () => {
       expect(Object.keys(r.errors).length).toBeGreaterThan(0);
       for (const [k, v] of Object.entries(r.errors)) expect(v, k).toBeLessThan(TOL);
       expect(r.tensorLeak).toBe(0);
+    });
+    it(`${f.family}: a training step on WASM gives every trainable parameter a finite gradient, no leak`, async () => {
+      await useBackend('wasm');
+      const g = await measureZooGradients(f.family);
+      expect(Number.isFinite(g.loss)).toBe(true);
+      expect(g.nonFinite).toEqual([]);
+      expect(g.withGradient.length).toBe(g.trainable);
+      expect(g.tensorLeak).toBe(0);
     });
   }
 });

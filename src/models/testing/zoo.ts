@@ -11,6 +11,7 @@ import { MODELS } from '../../registry';
 import { sharedPath } from '../../testing/shared';
 import { registerModels } from '../register_all';
 import type { LoadReport } from '../nn/state_dict';
+import { registerTrainingKernels } from '../../engine/kernels/register_training_kernels';
 import { buildReferenceModel, parityError } from './parity_core';
 
 /** One family of `reference/zoo/index.json`. */
@@ -101,6 +102,58 @@ export async function measureZooParity(family: string): Promise<ZooParityResult>
     return { report, errors, tensorLeak: tf.memory().numTensors - before };
   } finally {
     tf.dispose(owned);
+    model.dispose();
+  }
+}
+
+export interface ZooGradientResult {
+  loss: number;
+  /** Trainable parameters, and those whose gradient came back finite and not all zero. */
+  trainable: number;
+  withGradient: string[];
+  nonFinite: string[];
+  /** Tensors left behind by a second step (must be 0). */
+  tensorLeak: number;
+}
+
+/**
+ * One training step of `family`'s tiny model (train mode, its `.pth` loaded when there is one) on the active backend:
+ * the loss, and which trainable parameters got a finite, non-zero gradient.
+ */
+export async function measureZooGradients(family: string): Promise<ZooGradientResult> {
+  registerModels();
+  registerTrainingKernels(tf.getBackend());
+  const info = zooFamilies().find((f) => f.family === family);
+  const model = info?.weights
+    ? (await buildReferenceModel(zooModelCfg(family), { data: new Uint8Array(readFileSync(zooPath(`${family}_tiny.pth`))), name: `${family}_tiny.pth` })).model
+    : MODELS.build<import('../classifiers/image').ImageClassifier>(zooModelCfg(family) as { type: string });
+  const shape = info?.input_shape ?? [2, 3, 64, 64];
+  const x = tf.randomNormal(shape, 0, 1, 'float32', 1);
+  try {
+    model.train();
+    const trainable = model.namedParameters().filter(([, v]) => v.trainable);
+    const samples = Array.from({ length: shape[0] }, (_, i) => ({ gt_label: [i % 2] }));
+    const step = () => {
+      const { value, grads } = tf.variableGrads(() => model.loss(x, samples).loss as tf.Scalar, trainable.map(([, v]) => v));
+      const names = new Map(trainable.map(([n, v]) => [v.name, n]));
+      const withGradient: string[] = [];
+      const nonFinite: string[] = [];
+      for (const [vname, g] of Object.entries(grads)) {
+        const d = g.dataSync();
+        const n = names.get(vname) ?? vname;
+        if (d.some((v) => !Number.isFinite(v))) nonFinite.push(n);
+        else if (d.some((v) => v !== 0)) withGradient.push(n);
+      }
+      const loss = value.dataSync()[0];
+      tf.dispose([value, ...Object.values(grads)]);
+      return { loss, withGradient, nonFinite };
+    };
+    const first = step();
+    const before = tf.memory().numTensors;
+    step();
+    return { ...first, trainable: trainable.length, tensorLeak: tf.memory().numTensors - before };
+  } finally {
+    x.dispose();
     model.dispose();
   }
 }
