@@ -16,6 +16,14 @@ import { GeneralizedMeanPooling } from './necks/gem';
 import { GlobalAveragePooling } from './necks/gap';
 import { CutMix, Mixup, RandomBatchAugment, ResizeMix } from './utils/batch_augments';
 import { ClsDataPreprocessor } from './utils/data_preprocessor';
+// <zoo-imports:A>
+// <zoo-imports:B>
+// <zoo-imports:C>
+// <zoo-imports:D>
+// <zoo-imports:E>
+// <zoo-imports:F>
+// <zoo-imports:G>
+// <zoo-imports:H>
 
 const components: [string, Constructor][] = [
   ['ImageClassifier', ImageClassifier],
@@ -29,6 +37,14 @@ const components: [string, Constructor][] = [
   ['DeiTClsHead', DeiTClsHead],
   ['MultiLabelClsHead', MultiLabelClsHead],
   ['MultiLabelLinearClsHead', MultiLabelLinearClsHead],
+  // <zoo-list:A>
+  // <zoo-list:B>
+  // <zoo-list:C>
+  // <zoo-list:D>
+  // <zoo-list:E>
+  // <zoo-list:F>
+  // <zoo-list:G>
+  // <zoo-list:H>
   ['CrossEntropyLoss', CrossEntropyLoss],
   ['LabelSmoothLoss', LabelSmoothLoss],
   ['FocalLoss', FocalLoss],

@@ -6,6 +6,14 @@ import { MobileNetV3 } from './mobilenet_v3';
 import { ResNet, ResNetV1c, ResNetV1d, ResNet_CIFAR, ResNeXt, SEResNet } from './resnet';
 import { ShuffleNetV2 } from './shufflenet_v2';
 import { VGG } from './vgg';
+// <zoo-imports:A>
+// <zoo-imports:B>
+// <zoo-imports:C>
+// <zoo-imports:D>
+// <zoo-imports:E>
+// <zoo-imports:F>
+// <zoo-imports:G>
+// <zoo-imports:H>
 import { DistilledVisionTransformer, VisionTransformer } from './vision_transformer';
 
 export { BaseBackbone, runStages } from './base_backbone';
@@ -25,4 +33,12 @@ export const BACKBONES: [string, Constructor][] = [
   ['ShuffleNetV2', ShuffleNetV2],
   ['VisionTransformer', VisionTransformer],
   ['DistilledVisionTransformer', DistilledVisionTransformer],
+  // <zoo-list:A>
+  // <zoo-list:B>
+  // <zoo-list:C>
+  // <zoo-list:D>
+  // <zoo-list:E>
+  // <zoo-list:F>
+  // <zoo-list:G>
+  // <zoo-list:H>
 ];
