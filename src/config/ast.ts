@@ -43,4 +43,6 @@ export type Stmt =
   | { kind: 'augassign'; target: Expr; op: string; value: Expr; pos: Pos }
   | { kind: 'expr'; value: Expr; pos: Pos }
   | { kind: 'import'; module: string; asName: string; pos: Pos }
+  /** `from module import name [as alias], …`: names bound to Python objects a config may not use (see the evaluator). */
+  | { kind: 'fromimport'; module: string; names: [name: string, asName: string][]; pos: Pos }
   | { kind: 'pass'; pos: Pos };

@@ -20,6 +20,18 @@ export class PyCallable {
   ) {}
 }
 
+/** A name bound by `from module import name`: a Python object that a config evaluated without Python cannot use. */
+export class PyImported extends PyCallable {
+  constructor(
+    name: string,
+    readonly module: string,
+  ) {
+    super(name, () => {
+      throw new PyError(`'${name}' (from ${module}) is Python code, which configs read here cannot run`);
+    });
+  }
+}
+
 /** A module made available by `import copy` / `import math`. */
 export class PyModule {
   constructor(
@@ -704,6 +716,9 @@ class Interpreter {
       case 'import':
         this.globals.set(s.asName, MODULES[s.module]());
         return;
+      case 'fromimport':
+        for (const [name, asName] of s.names) this.globals.set(asName, new PyImported(name, s.module));
+        return;
       case 'expr':
         this.eval(s.value);
         return;
@@ -836,7 +851,13 @@ class Interpreter {
 
   private lookup(name: string, at: Pos): Value {
     for (let k = this.scopes.length - 1; k >= 0; k--) if (this.scopes[k].has(name)) return this.scopes[k].get(name)!;
-    if (this.globals.has(name)) return this.globals.get(name)!;
+    if (this.globals.has(name)) {
+      const v = this.globals.get(name)!;
+      if (v instanceof PyImported) {
+        throw this.error(at, `'${name}' is imported from '${v.module}': a Python object used as a value is a new-style (lazy-import) config, which needs Python; old-style configs (with \`_base_\`) may import names only for an \`if __name__ == '__main__':\` block`);
+      }
+      return v;
+    }
     if (name in BUILTINS) return BUILTINS[name];
     if (name === 'copy' || name === 'math') throw this.error(at, `name '${name}' is not defined (add 'import ${name}' first)`);
     throw this.error(at, `name '${name}' is not defined`);

@@ -112,6 +112,11 @@ describe('config parser and evaluator: expressions', () => {
     const cfg = parse(`a = 1 + \\\n    2  # comment\n# full line\nb = [\n  1,  # one\n  2,\n]\nif __name__ == '__main__':\n    print(a)\n`);
     expect(cfg).toEqual({ a: 3, b: [1, 2] });
   });
+
+  it("binds 'from … import' names for a __main__ block only, leaving them out of the config (MMPretrain's replknet base)", () => {
+    const text = `from mmpretrain.models import build_classifier\nfrom a.b import (c as d,\n  e)\nmodel = dict(type='ImageClassifier')\nif __name__ == '__main__':\n    model = build_classifier(model)\n`;
+    expect(parse(text)).toEqual({ model: { type: 'ImageClassifier' } });
+  });
 });
 
 describe('config parser errors name file, line and column', () => {
@@ -133,6 +138,9 @@ describe('config parser errors name file, line and column', () => {
     ['a = {1, 2}\n', 1, 5, 'set literals are not supported'],
     ['a = $\n', 1, 5, "invalid character '$'"],
     ['a = dict(x=1, x=2)\n', 1, 15, "keyword argument repeated: 'x'"],
+    ['from mmpretrain.models import ImageClassifier\nmodel = dict(type=ImageClassifier)\n', 2, 19, "'ImageClassifier' is imported from 'mmpretrain.models': a Python object used as a value is a new-style (lazy-import) config"],
+    ['from .._base_.models import *\n', 1, 1, "relative 'from . import' is a new-style (lazy-import) config"],
+    ['from mmpretrain import build\nx = 1\nm = build(x)\n', 3, 5, "'build' is imported from 'mmpretrain'"],
   ])('%j', (text, line, column, msg) => {
     const e = errorOf(text);
     expect(e.file).toBe('test.py');

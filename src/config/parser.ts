@@ -132,9 +132,7 @@ class Parser {
     const pos = this.pos();
     if (t.kind === 'name') {
       if (t.value === 'import') return this.importStmt();
-      if (t.value === 'from') {
-        this.fail(t, "'from ... import' is not supported: only old-style configs (with `_base_`) are; new-style (lazy-import) configs need Python");
-      }
+      if (t.value === 'from') return this.fromImportStmt();
       if (t.value === 'pass') {
         this.i++;
         return { kind: 'pass', pos };
@@ -200,6 +198,57 @@ class Parser {
     }
     if (this.isOp(',')) this.fail(this.tok, "import one module per line ('import copy')");
     return { kind: 'import', module, asName, pos };
+  }
+
+  /**
+   * `from pkg.mod import a, b as c` (also parenthesised). Relative imports (`from .x import *`, `from ..base import …`)
+   * are new-style (lazy-import) configs and are refused here; absolute ones are parsed and their names bound to
+   * values that fail when used (MMPretrain's own configs import `build_classifier` for an `if __name__ == '__main__'`
+   * block only).
+   */
+  private fromImportStmt(): Stmt {
+    const pos = this.pos();
+    const from = this.tok;
+    this.i++;
+    if (this.isOp('.') || this.isOp('...')) {
+      this.fail(from, "relative 'from . import' is a new-style (lazy-import) config: only old-style configs (with `_base_`) are supported; new-style ones need Python");
+    }
+    const dotted = (): string => {
+      const n = this.tok;
+      if (n.kind !== 'name') this.fail(n, `expected a module name, found ${this.describe(n)}`);
+      let name = n.value;
+      this.i++;
+      while (this.eatOp('.')) {
+        const m = this.tok;
+        if (m.kind !== 'name') this.fail(m, `expected a name after '.', found ${this.describe(m)}`);
+        name += '.' + m.value;
+        this.i++;
+      }
+      return name;
+    };
+    const module = dotted();
+    if (!this.isName('import')) this.fail(this.tok, `expected 'import' after 'from ${module}', found ${this.describe(this.tok)}`);
+    this.i++;
+    const paren = this.eatOp('(');
+    if (this.isOp('*')) this.fail(this.tok, `'from ${module} import *' is not supported in configs`);
+    const names: [string, string][] = [];
+    do {
+      if (paren && this.isOp(')')) break;
+      const n = this.tok;
+      if (n.kind !== 'name') this.fail(n, `expected a name to import from '${module}', found ${this.describe(n)}`);
+      this.i++;
+      let asName = n.value;
+      if (this.isName('as')) {
+        this.i++;
+        const a = this.tok;
+        if (a.kind !== 'name') this.fail(a, `expected a name after 'as', found ${this.describe(a)}`);
+        asName = a.value;
+        this.i++;
+      }
+      names.push([n.value, asName]);
+    } while (this.eatOp(','));
+    if (paren && !this.eatOp(')')) this.fail(this.tok, `expected ')' to close 'from ${module} import (…'`);
+    return { kind: 'fromimport', module, names, pos };
   }
 
   /** An expression or a bare tuple (`a, b`). */
