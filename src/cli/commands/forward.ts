@@ -23,13 +23,14 @@ Runs an MMPretrain classifier (as model(x) in PyTorch, eval mode) and writes the
   --input x.npy       NCHW float32 batch fed to the model directly
   --from-uint8        the input is a uint8 (or any dtype) NCHW image batch: run the data preprocessor first
   --stage S           backbone | neck | pre_logits | logits (default logits); tuples → y_0.npy, y_1.npy, …
+                      (logits too, for heads returning two, such as ConformerHead)
   --out y.npy         output file
   --backend B         wasm (default) | cpu
   --fuse-conv-bn      fold BatchNorm into convolutions first (as MMPretrain's --fuse-conv-bn)
   --cfg-options K=V   override config keys (repeatable)
   --strict            fail unless the checkpoint matches the model exactly`;
 
-/** A tuple stage (backbone, neck) writes `<stem>_<i>.npy` per element, even for a 1-tuple; a tensor writes `out`. */
+/** A tuple stage (backbone, neck, a two-classifier head's logits) writes `<stem>_<i>.npy` per element, even for a 1-tuple; a tensor writes `out`. */
 function outPaths(out: string, n: number, tuple: boolean): string[] {
   if (!tuple) return [out];
   const stem = out.endsWith('.npy') ? out.slice(0, -4) : out;
@@ -83,9 +84,11 @@ const command: CliCommand = {
       io.err('warning: the input is uint8 but --from-uint8 is not set: feeding raw pixel values to the model');
     }
     const t0 = performance.now();
-    const outs: Tensor[] = stage === 'logits' ? [model.call(x) as Tensor] : stage === 'pre_logits' ? [model.extractFeat(x, 'pre_logits')] : model.extractFeat(x, stage);
+    const logits = stage === 'logits' ? model.call(x) : null;
+    const outs: Tensor[] = stage === 'logits' ? [logits!].flat() : stage === 'pre_logits' ? [model.extractFeat(x, 'pre_logits')] : model.extractFeat(x, stage);
     const ms = performance.now() - t0;
-    const tuple = stage === 'backbone' || stage === 'neck';
+    // Heads with two classifiers (ConformerHead's conv and transformer logits) return a tuple, as MMPretrain's mode='tensor'.
+    const tuple = stage === 'backbone' || stage === 'neck' || Array.isArray(logits);
     const paths = outPaths(values.out, outs.length, tuple);
     outs.forEach((t, i) => {
       writeFileSync(paths[i], encodeNpy({ dtype: 'float32', shape: [...t.shape], data: t.dataSync() as Float32Array }));
