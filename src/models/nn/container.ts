@@ -21,7 +21,10 @@ export class Sequential extends Module {
     this.addModule(String(this.length), m);
     return this;
   }
-  forward(x: Tensor): Tensor {
+  /** Each module in turn; a tensor or, for a list of necks, a tuple of tensors. */
+  forward(x: Tensor): Tensor;
+  forward(x: Tensor[]): Tensor[];
+  forward(x: Tensor | Tensor[]): Tensor | Tensor[] {
     return runChain(this.namedChildren().map(([, m]) => m), x);
   }
 }

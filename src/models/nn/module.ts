@@ -348,13 +348,14 @@ export abstract class Module<In = Tensor, Out = Tensor> {
  * the next one exists — unless a forward hook watches it (CAM and feature extraction keep those alive).
  * The first input is never disposed.
  */
-export function runChain(modules: AnyModule[], x: Tensor): Tensor {
+export function runChain<T extends Tensor | Tensor[]>(modules: AnyModule[], x: T): T {
   let y = x;
   let disposable = false;
   for (const m of modules) {
-    const next = tf.tidy(() => m.call(y) as Tensor);
+    const next = tf.tidy(() => m.call(y) as T);
     if (next !== y) {
-      if (disposable) y.dispose();
+      // A tuple step (a list of necks) may pass some of its inputs through: free only what it dropped.
+      if (disposable) tf.dispose([y].flat().filter((t) => ![next].flat().includes(t)));
       disposable = !m.hasForwardHooks();
     }
     y = next;
