@@ -62,7 +62,7 @@ Forward throughput of ResNet-18-CIFAR (32×32) and ResNet-50 (224×224), eval mo
   --no-torch          skip the PyTorch CPU comparison
   --json              print rows as JSON`;
 
-function timeForward(run: () => void, minSeconds: number): { first: number; mean: number } {
+export function timeForward(run: () => void, minSeconds: number): { first: number; mean: number } {
   let t0 = performance.now();
   run();
   const first = performance.now() - t0;

@@ -1,6 +1,6 @@
 /**
  * `mmpretrain-web bench` (`npm run bench`): every benchmark of the project, one after another, figures side by
- * side with PyTorch / OpenCV where Debian's python3 has them: model forward (bench-models), training step
+ * side with PyTorch / OpenCV where Debian's python3 has them: model forward (bench-models; zoo models: bench-zoo), training step
  * (bench-train), data pipelines (bench-pipeline), and the browser backends in Chromium (bench-browser). Each can
  * also be run alone with its own options.
  */
@@ -10,6 +10,7 @@ import type { CliCommand } from '../command';
 
 const SUITES: [string, string[]][] = [
   ['bench-models', ['--min-seconds', '2', '--winograd', 'auto,off']],
+  ['bench-zoo', ['--min-seconds', '2']],
   ['bench-train', ['--steps', '3']],
   ['bench-pipeline', ['--seconds', '3']],
   ['bench-browser', ['--max-seconds', '60']],
@@ -17,7 +18,7 @@ const SUITES: [string, string[]][] = [
 
 const command: CliCommand = {
   summary: 'Run all benchmarks (forward, training step, data pipelines) with PyTorch/OpenCV side by side',
-  usage: `Usage: mmpretrain-web bench [--only bench-models,bench-train,bench-pipeline,bench-browser]
+  usage: `Usage: mmpretrain-web bench [--only bench-models,bench-zoo,bench-train,bench-pipeline,bench-browser]
 
 Runs each benchmark and prints its table. Numbers depend on the machine and its load; the tables name
 the runtimes compared. The default model's accuracy is reproduced by 'mmpretrain-web train-default'.`,
