@@ -57,17 +57,20 @@ describe('listModels / getModel over the shipped configs', () => {
     expect(() => classNamesFromText('\n\n', 'empty.txt')).toThrow('empty.txt: no class names');
   });
 
-  it('lists complete configs only (no _base_), with MMPretrain postfix matching and exclusions', () => {
+  it("lists MMPretrain's model index by name, with MMPretrain postfix matching, exclusions and tasks", () => {
     const all = listModels();
+    expect(all.length).toBe(548);
     expect(all).toContain('resnet18_8xb16_cifar10');
-    expect(all).toContain('vit-base-p16_64xb64_in1k');
-    expect(all.some((n) => n.includes('default_runtime') || n.startsWith('cifar10_bs16'))).toBe(false);
-    expect(all).toEqual([...all].sort());
-    const r18 = listModels('resnet18');
-    expect(r18.length).toBeGreaterThanOrEqual(3);
-    expect(r18.every((n) => n.startsWith('resnet18'))).toBe(true);
+    expect(all).toContain('vit-base-p16_in21k-pre_3rdparty_in1k-384px');
+    expect(all.some((n) => n.includes('default_runtime') || n.startsWith('lenet5'))).toBe(false);
+    const lower = all.map((n) => n.toLowerCase());
+    expect(lower).toEqual([...lower].sort());
+    expect(listModels('resnet18')).toEqual(['resnet18_8xb16_cifar10', 'resnet18_8xb32_in1k']);
     expect(listModels('*cifar10')).toEqual(all.filter((n) => /cifar10/.test(n)));
     expect(listModels('resnet', { exclude_patterns: ['*in1k'] }).some((n) => n.endsWith('in1k'))).toBe(false);
+    expect(listModels('REPVGG-A0')).toEqual(listModels('repvgg-a0'));
+    expect(listModels('*', { task: 'Image Classification' }).length).toBeLessThan(all.length);
+    expect(listModels('mae', { task: 'null' }).every((n) => n.startsWith('mae'))).toBe(true);
   });
 
   it('getModel builds a shipped model by name (init_cfg weights without pretrained), unknown names suggest close ones', async () => {

@@ -7,3 +7,5 @@ export { ImageClassificationInferencer, inferenceModel, topk, type Classificatio
 export { resolveClasses, classNamesFromText, datasetClassesOf, testDatasetOf, type ClassesSource, type ResolvedClasses } from './class_names';
 export { imageSizeFromHeader, checkImageSize, MAX_IMAGE_PIXELS } from './image_size';
 export { RELEASED_WEIGHTS, DEFAULT_MODEL, releasedWeightsOf, type ReleasedWeights } from './released';
+export { hasModel, modelInfo, listIndexedModels, MODEL_INDEX, type ListIndexedOptions } from './model_hub';
+export type { ModelInfo, ModelResult } from './model_index';

@@ -12,6 +12,9 @@ import { formatLoadReport, isCleanLoad, type LoadReport } from '../models/nn/sta
 import { fuseConvBn } from '../models/utils/fuse_conv_bn';
 import { closestNames } from '../utils/closest';
 import { resolveClasses, type ClassesSource } from './class_names';
+import { fnmatch } from './fnmatch';
+import { hasModel, listIndexedModels, MODEL_INDEX, modelInfo, type ListIndexedOptions } from './model_hub';
+export { fnmatch };
 
 type Dict = Record<string, unknown>;
 
@@ -40,30 +43,6 @@ export interface InferenceModel {
   name: string;
 }
 
-/**
- * Python `fnmatch` on one name (`*`, `?`, `[seq]`, `[!seq]`), case-insensitive as MMPretrain's `list_models`
- * matches model names.
- */
-export function fnmatch(name: string, pattern: string): boolean {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 2);
-      if (end < 0) re += '\\[';
-      else {
-        let body = pattern.slice(i + 1, end).replace(/\\/g, '\\\\');
-        if (body.startsWith('!')) body = '^' + body.slice(1);
-        re += `[${body}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, 'is').test(name);
-}
-
 /** Name → config path of every complete (non-`_base_`) config under `root`. */
 export function modelIndex(fs: ListableFS, root = 'configs'): Map<string, string> {
   const out = new Map<string, string>();
@@ -88,23 +67,15 @@ function zoo(fs: ListableFS | undefined): ListableFS {
 }
 
 /** Options of {@link listModels}. */
-export interface ListModelsOptions {
-  /** Names matching any of these fnmatch patterns are left out. Default: none. */
-  exclude_patterns?: string[];
-  /** Where the configs are. Default: 'configs'. */
-  root?: string;
-  /** The file system holding them. Default: the one given to {@link setShippedConfigs}. */
-  fs?: ListableFS;
-}
+export type ListModelsOptions = ListIndexedOptions;
 
 /**
- * MMPretrain `list_models(pattern)`: the sorted names of the shipped models. As there, a pattern matches names
- * with any postfix (`'resnet18'` → `resnet18*`; `'*cifar'` → every CIFAR model), and so do the exclude patterns.
+ * MMPretrain `list_models(pattern, exclude_patterns, task)`: the sorted names of MMPretrain's model index (every
+ * metafile's models). As there, a pattern matches names with any postfix (`'resnet18'` → `resnet18*`; `'*cifar'` →
+ * every CIFAR model), case-insensitively, and so do the exclude patterns; `task` keeps models with a result of it.
  */
-export function listModels(pattern: string | null = null, { exclude_patterns = [], root = 'configs', fs }: ListModelsOptions = {}): string[] {
-  return [...modelIndex(zoo(fs), root).keys()]
-    .filter((n) => (pattern === null || fnmatch(n, `${pattern}*`)) && !exclude_patterns.some((p) => fnmatch(n, `${p}*`)))
-    .sort();
+export function listModels(pattern: string | null = null, opts: ListModelsOptions = {}): string[] {
+  return listIndexedModels(pattern, opts);
 }
 
 /** Options of {@link initModel} and {@link getModel}. */
@@ -205,14 +176,18 @@ export interface GetModelOptions extends InitModelOptions {
   fs?: ListableFS;
 }
 
-/** MMPretrain `get_model(name, pretrained)`: the shipped config named `name`, built and loaded. */
+/**
+ * MMPretrain `get_model(name, pretrained)`: a model of the index by name (case-insensitive; its config), or else a
+ * shipped config by its file stem (this project's own configs, e.g. the LeNet-5 ones), built and loaded.
+ */
 export async function getModel(name: string, { pretrained = null, root = 'configs', fs: given, ...opts }: GetModelOptions = {}): Promise<InferenceModel> {
   const fs = zoo(given);
-  const index = modelIndex(fs, root);
-  const path = index.get(name);
+  const info = hasModel(name) ? modelInfo(name) : null;
+  const stems = info ? null : modelIndex(fs, root);
+  const path = info?.config ?? stems?.get(name);
   if (!path) {
-    const close = closestNames(name, [...index.keys()]);
+    const close = closestNames(name.toLowerCase(), [...new Set([...MODEL_INDEX.map((m) => m.name.toLowerCase()), ...stems!.keys()])], 5);
     throw new Error(`getModel: no model named '${name}'${close.length ? ` — did you mean ${close.map((c) => `'${c}'`).join(', ')}?` : ''} (listModels() lists them)`);
   }
-  return initModel(path, pretrained, { ...opts, fs, name });
+  return initModel(path, pretrained, { ...opts, fs, name: info?.name ?? name });
 }

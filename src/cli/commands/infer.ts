@@ -31,7 +31,7 @@ Classifies images as MMPretrain's inference_model: each image through the config
   --backend B        wasm (default) | cpu
   --fuse-conv-bn     fold BatchNorm into convolutions first
   --cfg-options K=V  override config keys (repeatable)
-  --list [PATTERN]   list the shipped model names (MMPretrain list_models) and exit`;
+  --list [PATTERN]   list the model names (MMPretrain list_models; list-models shows more) and exit`;
 
 /** Loads the model from a config file, or a shipped model name. */
 async function loadModel(cfgArg: string, ckptArg: string, opts: { cfgOptions?: string[]; fuse: boolean }): Promise<InferenceModel> {
@@ -71,7 +71,7 @@ const command: CliCommand = {
     });
     if (values.list) {
       const { listModels } = await import('../../apis/model');
-      io.out(listModels(positionals[0] ?? null, { fs: shippedConfigsFS() }).join('\n'));
+      io.out(listModels(positionals[0] ?? null).join('\n'));
       return 0;
     }
     if (positionals.length < 3) throw new UsageError('expected <config> <checkpoint> and at least one <image>');
