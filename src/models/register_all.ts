@@ -24,6 +24,14 @@ import { ClsDataPreprocessor } from './utils/data_preprocessor';
 // <zoo-imports:F>
 // <zoo-imports:G>
 // <zoo-imports:H>
+// <zoo-imports:I>
+// <zoo-imports:J>
+// <zoo-imports:K>
+// <zoo-imports:L>
+// <zoo-imports:M>
+// <zoo-imports:N>
+// <zoo-imports:O>
+// <zoo-imports:P>
 
 const components: [string, Constructor][] = [
   ['ImageClassifier', ImageClassifier],
@@ -45,6 +53,14 @@ const components: [string, Constructor][] = [
   // <zoo-list:F>
   // <zoo-list:G>
   // <zoo-list:H>
+  // <zoo-list:I>
+  // <zoo-list:J>
+  // <zoo-list:K>
+  // <zoo-list:L>
+  // <zoo-list:M>
+  // <zoo-list:N>
+  // <zoo-list:O>
+  // <zoo-list:P>
   ['CrossEntropyLoss', CrossEntropyLoss],
   ['LabelSmoothLoss', LabelSmoothLoss],
   ['FocalLoss', FocalLoss],

@@ -6,14 +6,37 @@ import { MobileNetV3 } from './mobilenet_v3';
 import { ResNet, ResNetV1c, ResNetV1d, ResNet_CIFAR, ResNeXt, SEResNet } from './resnet';
 import { ShuffleNetV2 } from './shufflenet_v2';
 import { VGG } from './vgg';
+import { ConvMixer } from './convmixer';
+import { ConvNeXt } from './convnext';
+import { PoolFormer } from './poolformer';
+import { RIFormer } from './riformer';
 // <zoo-imports:A>
+import { EfficientNet } from './efficientnet';
+import { EfficientNetV2 } from './efficientnet_v2';
 // <zoo-imports:B>
+import { MobileOne } from './mobileone';
+import { RepLKNet } from './replknet';
+import { RepMLPNet } from './repmlp';
+import { RepVGG } from './repvgg';
 // <zoo-imports:C>
 // <zoo-imports:D>
+import { RegNet } from './regnet';
+import { Res2Net } from './res2net';
+import { ResNeSt } from './resnest';
+import { SEResNeXt } from './seresnext';
+import { ShuffleNetV1 } from './shufflenet_v1';
 // <zoo-imports:E>
 // <zoo-imports:F>
 // <zoo-imports:G>
 // <zoo-imports:H>
+// <zoo-imports:I>
+// <zoo-imports:J>
+// <zoo-imports:K>
+// <zoo-imports:L>
+// <zoo-imports:M>
+// <zoo-imports:N>
+// <zoo-imports:O>
+// <zoo-imports:P>
 import { DistilledVisionTransformer, VisionTransformer } from './vision_transformer';
 
 export { BaseBackbone, runStages } from './base_backbone';
@@ -33,12 +56,35 @@ export const BACKBONES: [string, Constructor][] = [
   ['ShuffleNetV2', ShuffleNetV2],
   ['VisionTransformer', VisionTransformer],
   ['DistilledVisionTransformer', DistilledVisionTransformer],
+  ['ConvNeXt', ConvNeXt],
+  ['ConvMixer', ConvMixer],
+  ['PoolFormer', PoolFormer],
+  ['RIFormer', RIFormer],
   // <zoo-list:A>
+  ['EfficientNet', EfficientNet],
+  ['EfficientNetV2', EfficientNetV2],
   // <zoo-list:B>
+  ['RepVGG', RepVGG],
+  ['MobileOne', MobileOne],
+  ['RepLKNet', RepLKNet],
+  ['RepMLPNet', RepMLPNet],
   // <zoo-list:C>
   // <zoo-list:D>
+  ['Res2Net', Res2Net],
+  ['ResNeSt', ResNeSt],
+  ['SEResNeXt', SEResNeXt],
+  ['RegNet', RegNet],
+  ['ShuffleNetV1', ShuffleNetV1],
   // <zoo-list:E>
   // <zoo-list:F>
   // <zoo-list:G>
   // <zoo-list:H>
+  // <zoo-list:I>
+  // <zoo-list:J>
+  // <zoo-list:K>
+  // <zoo-list:L>
+  // <zoo-list:M>
+  // <zoo-list:N>
+  // <zoo-list:O>
+  // <zoo-list:P>
 ];

@@ -68,6 +68,11 @@ abstract class ResBlock extends Module {
   /** Indices of the convs followed by a ReLU inside the residual branch. */
   protected abstract readonly reluConvs: number[];
 
+  /** Whether `forward` runs `drop_path` (MMPretrain's SE, Res2Net and ResNeSt blocks build it but never apply it). */
+  protected get appliesDropPath(): boolean {
+    return true;
+  }
+
   /** After BN folding: runs those ReLUs inside the conv kernels. */
   fuseActivations(): void {
     for (const i of this.reluConvs) {
@@ -79,7 +84,7 @@ abstract class ResBlock extends Module {
     return tf.tidy(() => {
       let out = this.residual(x);
       const identity = this.hasChild('downsample') ? (this.child('downsample').call(x) as Tensor) : x;
-      if (this.hasChild('drop_path')) out = this.child('drop_path').call(out) as Tensor;
+      if (this.appliesDropPath && this.hasChild('drop_path')) out = this.child('drop_path').call(out) as Tensor;
       return this.relu.call(tf.add(out, identity));
     });
   }
@@ -125,6 +130,9 @@ export class BasicBlock extends ResBlock {
 /** 1×1 → 3×3 (grouped for ResNeXt) → 1×1 (ResNet-50+), optional SE layer. Keys conv1..3, bn1..3, se_layer. */
 export class Bottleneck extends ResBlock {
   protected readonly reluConvs = [1, 2];
+  /** Strides of the first 1×1 and of the 3×3 conv (set by `style`). */
+  readonly conv1Stride: number;
+  readonly conv2Stride: number;
   constructor(o: BlockOptions) {
     super(o);
     const style = o.style ?? 'pytorch';
@@ -132,6 +140,8 @@ export class Bottleneck extends ResBlock {
     const stride = o.stride ?? 1;
     const dilation = o.dilation ?? 1;
     const [s1, s2] = style === 'pytorch' ? [1, stride] : [stride, 1];
+    this.conv1Stride = s1;
+    this.conv2Stride = s2;
     const groups = o.groups ?? 1;
     let mid = this.midChannels;
     if (groups !== 1) {
@@ -153,6 +163,10 @@ export class Bottleneck extends ResBlock {
 
   get lastNorm(): AnyModule {
     return this.child('bn3');
+  }
+
+  protected override get appliesDropPath(): boolean {
+    return !this.hasChild('se_layer');
   }
 
   protected residual(x: Tensor): Tensor {
@@ -262,6 +276,22 @@ export interface ResNetVariant {
   extraKeys?: string[];
   /** CIFAR stem: one 3×3 stride-1 conv, no max pool. */
   cifarStem?: boolean;
+  /** Single-conv stem geometry (RegNet: 3×3 stride 2, no max pool). Default: 7×7 stride 2 + max pool (CIFAR: 3×3/1, none). */
+  stem?: { kernel_size: number; stride: number; maxpool: boolean };
+  /** Builds each stage (Res2Net's `Res2Layer`). Default: `ResLayer`. */
+  makeResLayer?: (o: ResLayerOptions) => Sequential;
+  /** Explicit stages instead of `archSettings[depth]` with doubling widths (RegNet). */
+  stagePlan?: StagePlan;
+}
+
+/** Per-stage layout of a backbone whose widths do not simply double (RegNet). */
+export interface StagePlan {
+  block: BlockClass;
+  numBlocks: number[];
+  outChannels: number[];
+  expansion: number;
+  /** Extra block options per stage (groups, width_per_group, base_channels). */
+  stageExtras?: Partial<BlockOptions>[];
 }
 
 export const RESNET_ARCH: Record<number, [BlockClass, number[]]> = {
@@ -288,11 +318,13 @@ export class ResNet extends BaseBackbone {
   readonly resLayers: string[] = [];
   readonly featDim: number;
   private readonly cifarStem: boolean;
+  private readonly stemGeometry: { kernel_size: number; stride: number; maxpool: boolean };
 
   constructor(opts: ResNetOptions, variant: ResNetVariant = { name: 'ResNet', archSettings: RESNET_ARCH }) {
     checkKeys(opts, [...RESNET_KEYS, ...(variant.extraKeys ?? [])], variant.name);
     super(opts.init_cfg === undefined ? DEFAULT_RESNET_INIT : opts.init_cfg);
-    const arch = variant.archSettings[opts.depth];
+    const plan = variant.stagePlan;
+    const arch: [BlockClass, number[]] | undefined = plan ? [plan.block, plan.numBlocks] : variant.archSettings[opts.depth];
     if (!arch) throw new Error(`invalid depth ${opts.depth} for ${variant.name} (choose from ${Object.keys(variant.archSettings).join(', ')})`);
     const {
       in_channels = 3, stem_channels = 64, base_channels = 64, num_stages = 4, strides = [1, 2, 2, 2], dilations = [1, 1, 1, 1],
@@ -309,20 +341,23 @@ export class ResNet extends BaseBackbone {
     this.zeroInitResidual = zero_init_residual;
     this.deepStem = deep_stem;
     this.cifarStem = !!variant.cifarStem;
+    this.stemGeometry = variant.stem ?? (this.cifarStem ? { kernel_size: 3, stride: 1, maxpool: false } : { kernel_size: 7, stride: 2, maxpool: true });
     assert(!(this.cifarStem && deep_stem), () => 'ResNet_CIFAR do not support deep_stem');
     const [block, blocks] = arch;
     this.stageBlocks = blocks.slice(0, num_stages);
-    const expansion = opts.expansion ?? (block === BasicBlock ? 1 : 4);
+    const expansion = plan ? plan.expansion : (opts.expansion ?? (block === BasicBlock ? 1 : 4));
 
     this.makeStem(in_channels, stem_channels, conv_cfg, norm_cfg);
     let inC = stem_channels;
     let outC = base_channels * expansion;
     const total = blocks.reduce((a, b) => a + b, 0);
     let dpr = Array.from({ length: total }, (_, i) => (total > 1 ? (drop_path_rate * i) / (total - 1) : 0));
+    const makeLayer = variant.makeResLayer ?? ((o: ResLayerOptions) => new ResLayer(o));
     this.stageBlocks.forEach((n, i) => {
-      const layer = new ResLayer({
+      if (plan) outC = plan.outChannels[i];
+      const layer = makeLayer({
         block, num_blocks: n, in_channels: inC, out_channels: outC, expansion, stride: strides[i], dilation: dilations[i], style, avg_down,
-        conv_cfg, norm_cfg, drop_path_rate: dpr.slice(0, n), base_channels, ...variant.blockExtras,
+        conv_cfg, norm_cfg, drop_path_rate: dpr.slice(0, n), base_channels, ...variant.blockExtras, ...plan?.stageExtras?.[i],
       });
       dpr = dpr.slice(n);
       inC = outC;
@@ -340,12 +375,12 @@ export class ResNet extends BaseBackbone {
       const cm = (i: number, o: number, s: number) => new ConvModule({ in_channels: i, out_channels: o, kernel_size: 3, stride: s, padding: 1, conv_cfg: convCfg, norm_cfg: normCfg, inplace: true });
       this.addModule('stem', new Sequential(cm(inC, stemC / 2, 2), cm(stemC / 2, stemC / 2, 1), cm(stemC / 2, stemC, 1)));
     } else {
-      const k = this.cifarStem ? 3 : 7;
-      this.addModule('conv1', buildConvLayer(convCfg, { in_channels: inC, out_channels: stemC, kernel_size: k, stride: this.cifarStem ? 1 : 2, padding: (k - 1) / 2, bias: false }));
+      const { kernel_size: k, stride } = this.stemGeometry;
+      this.addModule('conv1', buildConvLayer(convCfg, { in_channels: inC, out_channels: stemC, kernel_size: k, stride, padding: (k - 1) / 2, bias: false }));
       this.addModule(...buildNormLayer(normCfg, stemC, 1));
       this.addModule('relu', new ReLU()).inplace = true;
     }
-    if (!this.cifarStem) this.addModule('maxpool', new MaxPool2d({ kernel_size: 3, stride: 2, padding: 1 }));
+    if (this.stemGeometry.maxpool) this.addModule('maxpool', new MaxPool2d({ kernel_size: 3, stride: 2, padding: 1 }));
   }
 
   /** The stem's modules in order (for freezing and the forward pass). */
@@ -389,7 +424,7 @@ export class ResNet extends BaseBackbone {
   }
 
   forward(x: Tensor): Tensor[] {
-    const stem = [...this.stemModules(), ...(this.cifarStem ? [] : [this.child('maxpool')])];
+    const stem = [...this.stemModules(), ...(this.stemGeometry.maxpool ? [this.child('maxpool')] : [])];
     return runStages(x, [...stem, ...this.resLayers.map((n) => this.child(n))], this.outIndices, stem.length);
   }
 }

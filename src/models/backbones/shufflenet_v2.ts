@@ -6,11 +6,11 @@ import { ConvModule, type ConvCfg, type NormCfg } from '../nn/bricks';
 import { checkKeys } from '../nn/config';
 import { ModuleList, Sequential } from '../nn/container';
 import type { InitCfg } from '../nn/init';
-import { Conv2d } from '../nn/conv';
 import { Module } from '../nn/module';
 import { MaxPool2d } from '../nn/pooling';
 import type { Generator } from '../nn/rng';
 import { channelShuffle } from '../utils/channel_shuffle';
+import { shuffleNetInitWeights } from '../utils/shufflenet_init';
 import { BaseBackbone, batchNormsToEval, checkOutIndices, freeze, runStages } from './base_backbone';
 
 /** ShuffleNetV2's unit: stride 2 → concat(branch1(x), branch2(x)); stride 1 → concat(x₁, branch2(x₂)); then shuffle. */
@@ -99,19 +99,7 @@ export class ShuffleNetV2 extends BaseBackbone {
 
   /** MMPretrain's `init_weights`: conv1 N(0, 0.01); other convs N(0, 1/in); norms weight 1, bias 1e-4. */
   afterInitWeights(rng: Generator): void {
-    tf.tidy(() => {
-      for (const [name, m] of this.namedModules()) {
-        if (m instanceof Conv2d) {
-          const std = name.includes('conv1') ? 0.01 : 1 / m.weight.shape[1]!;
-          m.weight.assign(tf.tensor(rng.normalArray(m.weight.size, 0, std), m.weight.shape));
-          if (m.bias) m.bias.assign(tf.zerosLike(m.bias));
-        } else if (m.typeNames().includes('_BatchNorm') || m.typeNames().includes('GroupNorm')) {
-          m.param('weight').assign(tf.onesLike(m.param('weight')));
-          m.param('bias').assign(tf.fill(m.param('bias').shape, 1e-4));
-          if (m.typeNames().includes('_BatchNorm')) m.buffer('running_mean').assign(tf.zerosLike(m.buffer('running_mean')));
-        }
-      }
-    });
+    shuffleNetInitWeights(this, rng);
   }
 
   forward(x: Tensor): Tensor[] {

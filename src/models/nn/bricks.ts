@@ -7,6 +7,7 @@ import { assert } from '../../utils/assert';
 import { buildActivationLayer, type ActCfg, type Activation } from './activation';
 import { checkKeys } from './config';
 import { Conv2d, type Conv2dOptions } from './conv';
+import { Conv2dAdaptivePadding } from './conv2d_adaptive_padding';
 import { Identity, Module, runChain, type AnyModule } from './module';
 import { BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm } from './norm';
 import type { Pair } from './layout';
@@ -52,11 +53,12 @@ export function buildNormLayer(cfg: NormCfg, numFeatures: number, postfix: strin
   return [`${abbr}${postfix}`, layer];
 }
 
-/** `build_conv_layer(conv_cfg, ...)`: `conv_cfg` None or `{type: 'Conv2d' | 'Conv'}`. */
+/** `build_conv_layer(conv_cfg, ...)`: `conv_cfg` None or `{type: 'Conv2d' | 'Conv' | 'Conv2dAdaptivePadding'}`. */
 export function buildConvLayer(cfg: ConvCfg | null | undefined, opts: Conv2dOptions): Conv2d {
   if (cfg) {
-    assert(cfg.type === 'Conv2d' || cfg.type === 'Conv', () => `conv_cfg: only type 'Conv2d' is supported, got '${cfg.type}'`);
+    assert(['Conv2d', 'Conv', 'Conv2dAdaptivePadding'].includes(cfg.type), () => `conv_cfg: only types 'Conv2d', 'Conv2dAdaptivePadding' are supported, got '${cfg.type}'`);
     checkKeys(cfg, ['type'], 'conv_cfg');
+    if (cfg.type === 'Conv2dAdaptivePadding') return new Conv2dAdaptivePadding(opts);
   }
   return new Conv2d(opts);
 }

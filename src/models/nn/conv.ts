@@ -117,8 +117,11 @@ export class Conv2d extends Module {
     super.dispose();
   }
 
-  /** tfjs padding: 'valid', a number for equal symmetric padding, else explicit NHWC pairs (as PyTorch). */
-  private pad(): 'valid' | number | [[number, number], [number, number], [number, number], [number, number]] {
+  /**
+   * tfjs padding for input `x` (NHWC): 'valid', a number for equal symmetric padding, else explicit NHWC pairs (as
+   * PyTorch). Subclasses may pad by input size (`Conv2dAdaptivePadding`).
+   */
+  protected pad(_x: Tensor4D): 'valid' | number | [[number, number], [number, number], [number, number], [number, number]] {
     const [ph, pw] = this.padding;
     if (ph === 0 && pw === 0) return 'valid';
     return ph === pw ? ph : [[0, 0], [ph, ph], [pw, pw], [0, 0]];
@@ -130,7 +133,7 @@ export class Conv2d extends Module {
       const x4 = x as Tensor4D;
       assert(x4.rank === 4 && x4.shape[3] === this.inChannels, () => `Conv2d: expected NHWC input with ${this.inChannels} channels, got shape [${x4.shape}]`);
       const k = this.kernel();
-      const common = { strides: this.stride, pad: this.pad(), dilations: this.dilation, bias: this.bias ?? undefined, activation: this.fusedActivation };
+      const common = { strides: this.stride, pad: this.pad(x4), dilations: this.dilation, bias: this.bias ?? undefined, activation: this.fusedActivation };
       if (this.groups === 1) {
         return tf.fused.conv2d({ x: x4, filter: k as Tensor4D, dataFormat: 'NHWC', ...common, pad: common.pad as number });
       }

@@ -4,20 +4,31 @@
  * replaced by `Identity`. Optionally (default) a ReLU/ReLU6 right after a folded conv is fused into the
  * conv kernel as well (tfjs fused conv2d), which the blocks honour.
  */
-import { tf } from '../../backends/tf';
+import { tf, type Tensor } from '../../backends/tf';
 import { Conv2d } from '../nn/conv';
 import { Identity, type AnyModule } from '../nn/module';
 import { BatchNorm } from '../nn/norm';
 
-/** Folds `bn` into `conv` in place: W' = W·γ/√(σ²+ε), b' = (b − μ)·γ/√(σ²+ε) + β. */
-export function foldBatchNorm(conv: Conv2d, bn: BatchNorm): void {
-  tf.tidy(() => {
+/**
+ * The weight and bias of a conv (OIHW `weight`, `bias` or none) followed by `bn` in eval mode:
+ * W' = W·γ/√(σ²+ε), b' = (b − μ)·γ/√(σ²+ε) + β. Returns new tensors (the caller owns them).
+ */
+export function convBnFusedParams(weight: Tensor, bias: Tensor | null, bn: BatchNorm): [Tensor, Tensor] {
+  return tf.tidy(() => {
     const invStd = tf.rsqrt(tf.add(bn.runningVar, bn.eps));
     const scale = bn.weight ? tf.mul(bn.weight, invStd) : invStd;
-    const w = tf.mul(conv.weight, tf.reshape(scale, [-1, 1, 1, 1]));
-    const b0 = conv.bias ?? tf.zeros([conv.outChannels]);
+    const w = tf.mul(weight, tf.reshape(scale, [-1, 1, 1, 1]));
+    const b0 = bias ?? tf.zeros([weight.shape[0]]);
     let b = tf.mul(tf.sub(b0, bn.runningMean), scale);
     if (bn.bias) b = tf.add(b, bn.bias);
+    return [w, b] as [Tensor, Tensor];
+  });
+}
+
+/** Folds `bn` into `conv` in place (see {@link convBnFusedParams}). */
+export function foldBatchNorm(conv: Conv2d, bn: BatchNorm): void {
+  tf.tidy(() => {
+    const [w, b] = convBnFusedParams(conv.weight, conv.bias, bn);
     conv.setWeights(w, b);
   });
 }
@@ -36,7 +47,11 @@ export function fuseConvBn<M extends AnyModule>(model: M, { fuseActivation = tru
   let lastConv: [string, Conv2d] | null = null;
   for (const [name, child] of model.namedChildren()) {
     if (child instanceof BatchNorm) {
-      if (!lastConv) continue;
+      // Only a per-output-channel BN folds (RepMLP's fc3_bn normalises sharesets, not fc3's channels).
+      if (!lastConv || child.numFeatures !== lastConv[1].outChannels) {
+        lastConv = null;
+        continue;
+      }
       foldBatchNorm(lastConv[1], child);
       model.addModule(name, new Identity());
       lastConv = null;
