@@ -19,6 +19,7 @@ import { ClsDataPreprocessor } from './utils/data_preprocessor';
 // <zoo-imports:A>
 // <zoo-imports:B>
 // <zoo-imports:C>
+import { HRFuseScales } from './necks/hr_fuse';
 // <zoo-imports:D>
 // <zoo-imports:E>
 // <zoo-imports:F>
@@ -48,6 +49,7 @@ const components: [string, Constructor][] = [
   // <zoo-list:A>
   // <zoo-list:B>
   // <zoo-list:C>
+  ['HRFuseScales', HRFuseScales],
   // <zoo-list:D>
   // <zoo-list:E>
   // <zoo-list:F>

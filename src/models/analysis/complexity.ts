@@ -2,7 +2,8 @@
  * Model complexity as mmengine's `get_model_complexity_info` (fvcore counting rules), used by MMPretrain's
  * `tools/analysis_tools/get_flops.py`: one multiply-add = one FLOP; counted ops are convolutions, linear
  * layers and attention matmuls, batch norm (eval: 1 or 2 per element; train: 4 or 5), layer/group norm
- * (5 per element with affine), adaptive average pooling (1 per input element). Activations are the
+ * (5 per element with affine), adaptive average pooling (1 per input element), nearest upsampling (1 per output
+ * element). Activations are the
  * outputs of convolutions, linear layers and matmuls. Pooling, ReLU and additions are not counted.
  */
 import { tf, type Tensor } from '../../backends/tf';
@@ -14,6 +15,7 @@ import { BatchNorm, GroupNorm, LayerNorm } from '../nn/norm';
 import { AdaptiveAvgPool2d } from '../nn/pooling';
 import { MultiheadAttention } from '../utils/attention';
 import { GlobalPool } from '../necks/gap';
+import { Upsample } from '../utils/upsample';
 
 const numel = (t: Tensor) => t.size;
 
@@ -32,6 +34,8 @@ function countCall(m: AnyModule, input: unknown, output: unknown): { flops: numb
   }
   if (m instanceof LayerNorm || m instanceof GroupNorm) return { flops: numel(inp) * (m.weight ? 5 : 4), acts: 0 };
   if (m instanceof AdaptiveAvgPool2d || m instanceof GlobalPool) return { flops: numel(inp), acts: 0 };
+  // fvcore's `aten::upsample_nearest2d`: 1 per output element (HRNet's fuse layers).
+  if (m instanceof Upsample) return { flops: numel(out), acts: 0 };
   if (m instanceof MultiheadAttention) {
     // q·kᵀ and attn·v (PyTorch 1.x `scaled_dot_product_attention_pyimpl` matmuls); qkv/proj are Linear children.
     const [b, n] = inp.shape;

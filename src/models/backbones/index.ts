@@ -19,6 +19,9 @@ import { RepLKNet } from './replknet';
 import { RepMLPNet } from './repmlp';
 import { RepVGG } from './repvgg';
 // <zoo-imports:C>
+import { DenseNet } from './densenet';
+import { HRNet } from './hrnet';
+import { InceptionV3 } from './inception_v3';
 // <zoo-imports:D>
 import { RegNet } from './regnet';
 import { Res2Net } from './res2net';
@@ -69,6 +72,9 @@ export const BACKBONES: [string, Constructor][] = [
   ['RepLKNet', RepLKNet],
   ['RepMLPNet', RepMLPNet],
   // <zoo-list:C>
+  ['HRNet', HRNet],
+  ['DenseNet', DenseNet],
+  ['InceptionV3', InceptionV3],
   // <zoo-list:D>
   ['Res2Net', Res2Net],
   ['ResNeSt', ResNeSt],

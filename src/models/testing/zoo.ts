@@ -118,7 +118,8 @@ export interface ZooGradientResult {
 
 /**
  * One training step of `family`'s tiny model (train mode, its `.pth` loaded when there is one) on the active backend:
- * the loss, and which trainable parameters got a finite, non-zero gradient.
+ * the loss (the head's, plus a small term on every backbone output), and which trainable parameters got a finite,
+ * non-zero gradient.
  */
 export async function measureZooGradients(family: string): Promise<ZooGradientResult> {
   registerModels();
@@ -134,7 +135,15 @@ export async function measureZooGradients(family: string): Promise<ZooGradientRe
     const trainable = model.namedParameters().filter(([, v]) => v.trainable);
     const samples = Array.from({ length: shape[0] }, (_, i) => ({ gt_label: [i % 2] }));
     const step = () => {
-      const { value, grads } = tf.variableGrads(() => model.loss(x, samples).loss as tf.Scalar, trainable.map(([, v]) => v));
+      // The head's loss plus a small term on every backbone output, so parameters that feed only outputs the head
+      // does not read (HRNet's high-resolution branches under a last-branch head) get a gradient too.
+      const objective = () =>
+        tf.tidy(() => {
+          const feats = model.featuresNHWC(x, 'backbone');
+          const extra = tf.addN(feats.map((f) => tf.mul(tf.mean(tf.square(f)), 1e-3)));
+          return tf.add(model.loss(x, samples).loss, extra) as tf.Scalar;
+        });
+      const { value, grads } = tf.variableGrads(objective, trainable.map(([, v]) => v));
       const names = new Map(trainable.map(([n, v]) => [v.name, n]));
       const withGradient: string[] = [];
       const nonFinite: string[] = [];
