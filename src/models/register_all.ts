@@ -24,6 +24,9 @@ import { HRFuseScales } from './necks/hr_fuse';
 // <zoo-imports:E>
 // <zoo-imports:F>
 // <zoo-imports:G>
+import { ConformerHead } from './heads/conformer_head';
+import { CSRAClsHead } from './heads/multi_label_csra_head';
+import { ClsBatchNormNeck } from './necks/cls_batch_norm';
 // <zoo-imports:H>
 // <zoo-imports:I>
 // <zoo-imports:J>
@@ -54,6 +57,9 @@ const components: [string, Constructor][] = [
   // <zoo-list:E>
   // <zoo-list:F>
   // <zoo-list:G>
+  ['ConformerHead', ConformerHead],
+  ['CSRAClsHead', CSRAClsHead],
+  ['ClsBatchNormNeck', ClsBatchNormNeck],
   // <zoo-list:H>
   // <zoo-list:I>
   // <zoo-list:J>

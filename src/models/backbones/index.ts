@@ -31,6 +31,7 @@ import { ShuffleNetV1 } from './shufflenet_v1';
 // <zoo-imports:E>
 // <zoo-imports:F>
 // <zoo-imports:G>
+import { Conformer } from './conformer';
 // <zoo-imports:H>
 // <zoo-imports:I>
 // <zoo-imports:J>
@@ -84,6 +85,7 @@ export const BACKBONES: [string, Constructor][] = [
   // <zoo-list:E>
   // <zoo-list:F>
   // <zoo-list:G>
+  ['Conformer', Conformer],
   // <zoo-list:H>
   // <zoo-list:I>
   // <zoo-list:J>

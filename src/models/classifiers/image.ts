@@ -9,6 +9,7 @@ import { assert } from '../../utils/assert';
 import { checkKeys } from '../nn/config';
 import type { InitCfg } from '../nn/init';
 import { toNCHW, toNHWC } from '../nn/layout';
+import { Sequential } from '../nn/container';
 import { Module, type AnyModule } from '../nn/module';
 import type { DataSample } from '../structures';
 import { ClsDataPreprocessor, type PreprocessorInput } from '../utils/data_preprocessor';
@@ -19,7 +20,7 @@ export type ForwardMode = 'tensor' | 'loss' | 'predict';
 
 export interface ImageClassifierOptions {
   backbone: BuildConfig | AnyModule;
-  neck?: BuildConfig | AnyModule | null;
+  neck?: BuildConfig | BuildConfig[] | AnyModule | null;
   head?: BuildConfig | AnyModule | null;
   /** Shorthand for `init_cfg = {type: 'Pretrained', checkpoint: pretrained}`. */
   pretrained?: string | null;
@@ -30,14 +31,18 @@ export interface ImageClassifierOptions {
   init_cfg?: InitCfg | InitCfg[] | null;
 }
 
-function build(cfg: BuildConfig | AnyModule): AnyModule {
-  return cfg instanceof Module ? cfg : MODELS.build<AnyModule>(cfg);
+/** A module from its config; a list of configs (`neck=[dict(type='HRFuseScales', …), dict(type='GlobalAveragePooling')]`) builds a `Sequential`, as mmengine's `build_model_from_cfg`. */
+function build(cfg: BuildConfig | BuildConfig[] | AnyModule): AnyModule {
+  if (cfg instanceof Module) return cfg;
+  if (Array.isArray(cfg)) return new Sequential(...cfg.map((c) => build(c)));
+  return MODELS.build<AnyModule>(cfg);
 }
 
 export class ImageClassifier extends Module<Tensor, Tensor | Tensor[]> {
   readonly backbone: Module<Tensor, Tensor[]>;
   readonly neck: Module<Tensor[], Tensor[]> | null;
-  readonly head: ClsHead | null;
+  /** Its `call` gives one score tensor, or several for a tuple head (ConformerHead). */
+  readonly head: ClsHead<Tensor | Tensor[]> | null;
   readonly dataPreprocessor: ClsDataPreprocessor;
   initCfg: InitCfg | InitCfg[] | null;
 
@@ -56,7 +61,7 @@ export class ImageClassifier extends Module<Tensor, Tensor | Tensor[]> {
     }
     this.backbone = this.addModule('backbone', build(opts.backbone));
     this.neck = opts.neck ? this.addModule('neck', build(opts.neck)) : null;
-    this.head = opts.head ? (this.addModule('head', build(opts.head)) as ClsHead) : null;
+    this.head = opts.head ? (this.addModule('head', build(opts.head)) as ClsHead<Tensor | Tensor[]>) : null;
   }
 
   protected override reprExtras(): [string, string][] {

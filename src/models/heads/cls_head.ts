@@ -53,7 +53,16 @@ export function batchTarget(dataSamples: DataSample[]): Tensor {
   return tf.tensor1d(labels, 'int32');
 }
 
-export class ClsHead extends Module<Tensor[], Tensor> {
+/** A head's output as a list of score tensors (a tuple head such as `ConformerHead` gives several). */
+export function scoreList(out: Tensor | Tensor[]): Tensor[] {
+  return Array.isArray(out) ? out : [out];
+}
+
+/**
+ * `Out` is the head's `forward` output: one score tensor, or several (ConformerHead's conv and transformer logits,
+ * whose losses are summed and whose summed scores are predicted, as MMPretrain's ConformerHead does).
+ */
+export class ClsHead<Out extends Tensor | Tensor[] = Tensor> extends Module<Tensor[], Out> {
   readonly lossModule: LossModule;
   readonly topk: number[];
   readonly calAcc: boolean;
@@ -77,36 +86,46 @@ export class ClsHead extends Module<Tensor[], Tensor> {
     return feats[feats.length - 1];
   }
 
-  forward(feats: Tensor[]): Tensor {
-    return this.preLogits(feats);
+  forward(feats: Tensor[]): Out {
+    return this.preLogits(feats) as Out;
   }
 
   /** `{loss, accuracy_top-k…}` for a batch; scalars as tensors (accuracies as numbers wrapped in tensors). */
   loss(feats: Tensor[], dataSamples: DataSample[]): Record<string, Tensor> {
-    const score = this.call(feats);
-    const losses = this.getLoss(score, dataSamples);
-    if (!feats.includes(score)) score.dispose();
+    const out = this.call(feats);
+    const losses = this.getLoss(out, dataSamples);
+    tf.dispose(scoreList(out).filter((s) => !feats.includes(s)));
     return losses;
   }
 
-  protected getLoss(score: Tensor, dataSamples: DataSample[]): Record<string, Tensor> {
+  /** The loss of each score tensor (summed when the head gives several); accuracy of the summed scores. */
+  protected getLoss(out: Out, dataSamples: DataSample[]): Record<string, Tensor> {
     return tf.tidy(() => {
+      const scores = scoreList(out);
       const target = batchTarget(dataSamples);
-      const losses: Record<string, Tensor> = { loss: this.lossModule.forward(score, target, { avgFactor: score.shape[0] }) };
+      const terms = scores.map((s) => this.lossModule.forward(s, target, { avgFactor: s.shape[0] }));
+      const losses: Record<string, Tensor> = { loss: terms.length === 1 ? terms[0] : tf.addN(terms) };
       if (this.calAcc) {
         assert(target.rank === 1, () => 'If you enable batch augmentation like mixup during training, `cal_acc` is pointless.');
-        const acc = topkAccuracy(score, target.dataSync() as Int32Array, this.topk);
+        const acc = topkAccuracy(this.predictionScore(out), target.dataSync() as Int32Array, this.topk);
         this.topk.forEach((k, i) => (losses[`accuracy_top-${k}`] = tf.scalar(acc[i])));
       }
       return losses;
     });
   }
 
+  /** The one score tensor predictions are read from: the output itself, or the sum of several outputs. */
+  protected predictionScore(out: Out): Tensor {
+    const scores = scoreList(out);
+    return scores.length === 1 ? scores[0] : tf.addN(scores);
+  }
+
   predict(feats: Tensor[], dataSamples?: (DataSample | null)[] | null): DataSample[] {
-    const score = this.call(feats);
-    const out = this.getPredictions(score, dataSamples);
-    if (!feats.includes(score)) score.dispose();
-    return out;
+    const out = this.call(feats);
+    const score = this.predictionScore(out);
+    const samples = this.getPredictions(score, dataSamples);
+    tf.dispose([...new Set([score, ...scoreList(out)])].filter((s) => !feats.includes(s)));
+    return samples;
   }
 
   /**
@@ -114,7 +133,7 @@ export class ClsHead extends Module<Tensor[], Tensor> {
    * tfjs's WebGPU backend does through canvases, and which loses the device on SwiftShader). Use it on GPU backends.
    */
   async predictAsync(feats: Tensor[], dataSamples?: (DataSample | null)[] | null): Promise<DataSample[]> {
-    const probs = tf.tidy(() => this.probabilities(this.call(feats)));
+    const probs = tf.tidy(() => this.probabilities(this.predictionScore(this.call(feats))));
     try {
       return this.samplesFromProbabilities((await probs.data()) as Float32Array, probs.shape as [number, number], dataSamples);
     } finally {
