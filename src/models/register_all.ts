@@ -23,6 +23,7 @@ import { HRFuseScales } from './necks/hr_fuse';
 // <zoo-imports:D>
 // <zoo-imports:E>
 // <zoo-imports:F>
+import { EfficientFormerClsHead } from './heads/efficientformer_head';
 // <zoo-imports:G>
 import { ConformerHead } from './heads/conformer_head';
 import { CSRAClsHead } from './heads/multi_label_csra_head';
@@ -56,6 +57,7 @@ const components: [string, Constructor][] = [
   // <zoo-list:D>
   // <zoo-list:E>
   // <zoo-list:F>
+  ['EfficientFormerClsHead', EfficientFormerClsHead],
   // <zoo-list:G>
   ['ConformerHead', ConformerHead],
   ['CSRAClsHead', CSRAClsHead],

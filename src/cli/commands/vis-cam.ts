@@ -195,7 +195,7 @@ const command: CliCommand = {
       eigenSmooth: values['eigen-smooth'],
       augSmooth: values['aug-smooth'],
       vitLike: values['vit-like'],
-      numExtraTokens: extra,
+      numExtraTokens: extra || null, // vis_cam's `args.num_extra_tokens or getattr(...)`: 0 means the default
     };
     const layers = targetLayersOf(model, opts);
     if (!opts.targetLayers.length) io.out(`Automatically choose the last norm layer${opts.vitLike ? ' before the final attention block' : ''} "${layers[0].name}" as the target layer.`);

@@ -30,6 +30,9 @@ import { SEResNeXt } from './seresnext';
 import { ShuffleNetV1 } from './shufflenet_v1';
 // <zoo-imports:E>
 // <zoo-imports:F>
+import { MobileViT } from './mobilevit';
+import { EfficientFormer } from './efficientformer';
+import { EdgeNeXt } from './edgenext';
 // <zoo-imports:G>
 import { Conformer } from './conformer';
 // <zoo-imports:H>
@@ -84,6 +87,9 @@ export const BACKBONES: [string, Constructor][] = [
   ['ShuffleNetV1', ShuffleNetV1],
   // <zoo-list:E>
   // <zoo-list:F>
+  ['MobileViT', MobileViT],
+  ['EfficientFormer', EfficientFormer],
+  ['EdgeNeXt', EdgeNeXt],
   // <zoo-list:G>
   ['Conformer', Conformer],
   // <zoo-list:H>

@@ -59,6 +59,15 @@ export function scoreList(out: Tensor | Tensor[]): Tensor[] {
 }
 
 /**
+ * The one (N, num_classes) score tensor of a classifier's `mode='tensor'` output: itself, or the sum of a tuple head's
+ * scores (what its predictions are read from). A new tensor for a tuple (the caller disposes it), else the same one.
+ */
+export function summedScores(out: Tensor | Tensor[]): Tensor {
+  const scores = scoreList(out);
+  return scores.length === 1 ? scores[0] : tf.addN(scores);
+}
+
+/**
  * `Out` is the head's `forward` output: one score tensor, or several (ConformerHead's conv and transformer logits,
  * whose losses are summed and whose summed scores are predicted, as MMPretrain's ConformerHead does).
  */
@@ -116,8 +125,7 @@ export class ClsHead<Out extends Tensor | Tensor[] = Tensor> extends Module<Tens
 
   /** The one score tensor predictions are read from: the output itself, or the sum of several outputs. */
   protected predictionScore(out: Out): Tensor {
-    const scores = scoreList(out);
-    return scores.length === 1 ? scores[0] : tf.addN(scores);
+    return summedScores(out);
   }
 
   predict(feats: Tensor[], dataSamples?: (DataSample | null)[] | null): DataSample[] {

@@ -5,13 +5,23 @@ import { checkKeys } from '../nn/config';
 import { Module } from '../nn/module';
 
 export interface GlobalAveragePoolingOptions {
-  /** Spatial dimensions pooled: 1 (N, L, C tokens), 2 (images), 3 (volumes). Default: 2. */
+  /** Spatial dimensions pooled: 1 ((N, C, L) sequences), 2 (images), 3 (volumes). Default: 2. */
   dim?: 1 | 2 | 3;
 }
 
 /** Mean over every axis between batch and channels (NHWC inside), flattened to (N, C). */
 export function globalAveragePool(x: Tensor): Tensor {
   return tf.tidy(() => tf.reshape(tf.mean(x, [...Array(x.rank - 2).keys()].map((i) => i + 1)), [x.shape[0], -1]));
+}
+
+/**
+ * `nn.AdaptiveAvgPool{dim}d(1)` then `view(N, -1)`. Rank-3 tensors keep PyTorch's (N, C, L) layout, so `dim` 1 pools
+ * the last axis; an input of rank `dim + 1` is PyTorch's unbatched case, every axis but the first pooled to (N, 1).
+ */
+export function adaptiveGlobalAveragePool(x: Tensor, dim: number): Tensor {
+  if (x.rank === dim + 1) return tf.tidy(() => tf.reshape(tf.mean(x, [...Array(x.rank - 1).keys()].map((i) => i + 1)), [x.shape[0], 1]));
+  if (dim === 1 && x.rank === 3) return tf.mean(x, 2);
+  return globalAveragePool(x);
 }
 
 /** `nn.AdaptiveAvgPool{1,2,3}d(1)`: the neck's `gap` child (no parameters; counted by the FLOP analysis). */
@@ -23,7 +33,7 @@ export class GlobalPool extends Module {
     return [`AdaptiveAvgPool${this.dim}d`, 'AdaptiveAvgPool'];
   }
   forward(x: Tensor): Tensor {
-    return globalAveragePool(x);
+    return adaptiveGlobalAveragePool(x, this.dim);
   }
 }
 
@@ -38,7 +48,7 @@ export class GlobalAveragePooling extends Module<Tensor[], Tensor[]> {
   }
   forward(inputs: Tensor[]): Tensor[] {
     return inputs.map((x) => {
-      assert(x.rank === this.dim + 2, () => `GlobalAveragePooling(dim=${this.dim}): expected rank ${this.dim + 2} input, got shape [${x.shape}]`);
+      assert(x.rank === this.dim + 2 || x.rank === this.dim + 1, () => `GlobalAveragePooling(dim=${this.dim}): expected rank ${this.dim + 1} or ${this.dim + 2} input, got shape [${x.shape}]`);
       return this.child('gap').call(x) as Tensor;
     });
   }

@@ -7,6 +7,7 @@
  * Everything lives inside `tf.tidy`; no tensor outlives a call.
  */
 import { tf, type Tensor } from '../../backends/tf';
+import { summedScores } from '../../models/heads/cls_head';
 import type { AnyModule } from '../../models/nn/module';
 
 /** A classifier as CAM needs it: NCHW batch in, class scores (N, num_classes) out. */
@@ -36,10 +37,13 @@ export interface CaptureOptions {
   withGradients?: boolean;
 }
 
+/** The class scores of a model output: the tensor, or the sum of a tuple head's scores (ConformerHead), as its predictions. */
 function logitsOf(out: unknown): Tensor {
-  const t = Array.isArray(out) ? out[out.length - 1] : out;
-  if (!(t instanceof tf.Tensor) || t.rank !== 2) throw new Error('CAM: the model output is not a (N, num_classes) score tensor (a classifier with a head is needed)');
-  return t;
+  const parts = Array.isArray(out) ? out : [out];
+  if (!parts.length || parts.some((t) => !(t instanceof tf.Tensor) || t.rank !== 2 || t.shape[1] !== (parts[0] as Tensor).shape[1])) {
+    throw new Error('CAM: the model output is not a (N, num_classes) score tensor (a classifier with a head is needed)');
+  }
+  return summedScores(parts as Tensor[]);
 }
 
 /** Runs `fn` with `layer.forward` replaced by `replacement` (and a hook so no caller frees its output early). */

@@ -3,6 +3,7 @@
  * `backbone.layers[-1].ln1`; `[-1]` and `.2` index forms are equivalent), vis_cam's default target layer, and the
  * module tree its `--preview-model` prints.
  */
+import { tf, type Tensor } from '../../backends/tf';
 import type { AnyModule } from '../../models/nn/module';
 import { closestNames } from '../../utils/closest';
 
@@ -73,8 +74,11 @@ export interface DefaultLayerOptions {
 
 /** The backbone's `num_extra_tokens` (ViT: class token and distillation tokens), or null when it has none. */
 export function backboneExtraTokens(model: AnyModule): number | null {
-  const bb = model.namedChildren().find(([n]) => n === 'backbone')?.[1] as { numExtraTokens?: unknown } | undefined;
-  return typeof bb?.numExtraTokens === 'number' ? bb.numExtraTokens : null;
+  const bb = model.namedChildren().find(([n]) => n === 'backbone')?.[1];
+  // A wrapper such as LoRAModel holds the backbone as its `module`.
+  const inner = bb?.namedChildren().find(([n]) => n === 'module')?.[1];
+  for (const m of [bb, inner] as ({ numExtraTokens?: unknown } | undefined)[]) if (typeof m?.numExtraTokens === 'number') return m.numExtraTokens;
+  return null;
 }
 
 /**
@@ -117,7 +121,82 @@ export function moduleTree(model: AnyModule): ModuleRow[] {
     .map(([name, m]) => ({ name, depth: name.split('.').length - 1, type: m.typeName, numParams: m.numParameters(), isNorm: isNorm(m) }));
 }
 
-/** vis_cam's `args.num_extra_tokens or getattr(model.backbone, 'num_extra_tokens', 1)`. */
+/**
+ * vis_cam's `args.num_extra_tokens or getattr(model.backbone, 'num_extra_tokens', 1)`, except that an explicit 0 means
+ * no extra token (the CLI maps `--num-extra-tokens 0` to null to keep vis_cam's `or`).
+ */
 export function extraTokensOf(model: AnyModule, override: number | null | undefined): number {
-  return override || (backboneExtraTokens(model) ?? 1);
+  return override ?? backboneExtraTokens(model) ?? 1;
+}
+
+/** A target layer the studio proposes, with how its output is read. */
+export interface SuggestedLayer extends TargetLayer {
+  /** Its output is tokens (N, L, C) to reshape as a square map. */
+  vitLike: boolean;
+  /** Tokens to drop before the patch tokens. */
+  numExtraTokens: number;
+  /** Why this layer, in a few words. */
+  reason: string;
+}
+
+/**
+ * A target layer that gives a usable CAM on any backbone family. One probing forward pass of an input of
+ * `inputShape` (NCHW) records what every backbone module outputs. vis_cam's own default (the last norm layer; for
+ * class-token models the norm before the final attention block) is kept when it runs once and gives a map. It does
+ * not on every family: it can be a norm after global pooling (ConvNeXt, EdgeNeXt), a module run twice, or nothing at
+ * all (RepVGG deploy, LeNet-5). Then: the backbone module that finishes last among those that run once and output a
+ * spatial map (NHWC with more than one position), usually the last stage; else, for token-only backbones (MLP-Mixer,
+ * EfficientFormer's last stage), tokens whose count minus the extra tokens is a square.
+ */
+export function suggestTargetLayer(model: AnyModule & { call(x: Tensor): unknown }, inputShape: number[]): SuggestedLayer {
+  const bb = model.namedChildren().find(([n]) => n === 'backbone')?.[1];
+  if (!bb) throw new Error('the model has no backbone: pass the target layers explicitly');
+  const extra = backboneExtraTokens(model) ?? 0;
+  const modules = bb.namedModules('backbone').filter(([n]) => n !== 'backbone');
+  const seen = new Map<string, { calls: number; shape: number[] | null; order: number }>();
+  let order = 0;
+  const removers = modules.map(([name, m]) =>
+    m.registerForwardHook((_m, _in, out) => {
+      const r = seen.get(name) ?? { calls: 0, shape: null, order: 0 };
+      r.calls++;
+      r.shape = out instanceof tf.Tensor ? [...out.shape] : null;
+      r.order = order++;
+      seen.set(name, r);
+    }),
+  );
+  try {
+    tf.tidy(() => {
+      model.call(tf.zeros(inputShape));
+    });
+  } finally {
+    for (const remove of removers) remove();
+  }
+  const square = (n: number) => n > 1 && Math.round(Math.sqrt(n)) ** 2 === n;
+  const isMap = (shape: number[]) => shape.length === 4 && shape[1] * shape[2] > 1;
+  const isGrid = (shape: number[], drop: number) => shape.length === 3 && square(shape[1] - drop);
+  try {
+    const vitLike = extra > 0;
+    const own = defaultTargetLayer(model, { vitLike, numExtraTokens: extra || null });
+    const r = seen.get(own.name);
+    if (r?.calls === 1 && r.shape && (isMap(r.shape) || (vitLike && isGrid(r.shape, extra)))) {
+      return { ...own, vitLike, numExtraTokens: extra, reason: vitLike ? 'the norm before the final attention block (vis_cam default for class-token models)' : 'the last norm layer (vis_cam default)' };
+    }
+  } catch {
+    // no norm layer: choose below
+  }
+  const byName = new Map(modules);
+  if (extra > 0) {
+    // vis_cam's rule among the norms that run once and give a token grid: the third last.
+    const norms = modules.filter(([n, m]) => isNorm(m) && seen.get(n)?.calls === 1 && isGrid(seen.get(n)!.shape ?? [], extra));
+    if (norms.length >= 3) {
+      const [name, module] = norms[norms.length - 3];
+      return { name, module, vitLike: true, numExtraTokens: extra, reason: 'the norm before the final attention block among those that run once' };
+    }
+  }
+  const ranked = [...seen].filter(([, r]) => r.calls === 1 && r.shape).sort((a, b) => b[1].order - a[1].order);
+  const spatial = ranked.find(([, r]) => isMap(r.shape!));
+  if (spatial) return { name: spatial[0], module: byName.get(spatial[0])!, vitLike: false, numExtraTokens: 0, reason: 'the last backbone layer with a spatial feature map' };
+  const tokens = ranked.find(([, r]) => isGrid(r.shape!, extra));
+  if (tokens) return { name: tokens[0], module: byName.get(tokens[0])!, vitLike: true, numExtraTokens: extra, reason: 'the last backbone layer with a square grid of tokens' };
+  throw new Error('no backbone layer gives a spatial map or a square grid of tokens: pass the target layers explicitly');
 }

@@ -11,12 +11,13 @@ import { registerTrainingKernels } from '../../../engine/kernels/register_traini
 import { loadCheckpoint } from '../../../fileio';
 import { buildClassifier, modelConfigOf } from '../../../models/builder';
 import type { ImageClassifier } from '../../../models/classifiers/image';
+import { summedScores } from '../../../models/heads/cls_head';
 import { formatLoadReport, isCleanLoad } from '../../../models/nn/state_dict';
 import { imresize } from '../../../image/geometric';
 import type { ImageArray, PixelData } from '../../../image/image';
 import { camOnOriginal, modelInputOf, prepareCamSample, sourceImage, testPipelineOf, type CamSample, type InputGeometry } from '../../../tools/visualization/vis_cam';
 import type { TransformSpec } from '../../../datasets/transforms/compose';
-import { backboneExtraTokens, computeCams, defaultTargetLayer, minMaxScale, moduleTree, resizeBilinearF32, targetLayersOf, type CamResult, type LayerCam } from '../../../visualization/cam';
+import { backboneExtraTokens, computeCams, minMaxScale, suggestTargetLayer, type SuggestedLayer, moduleTree, resizeBilinearF32, targetLayersOf, type CamResult, type LayerCam } from '../../../visualization/cam';
 import type { CamConfigSource, CamRow, CamRunResult, CamSettings, ImageResult, LoadResult, MethodMaps } from './protocol';
 import { uniqueLayerNames } from './layerSelection';
 
@@ -88,6 +89,8 @@ function classNames(fromCkpt: string[] | undefined, numClasses: number, cfg: Dic
 
 export class CamSession {
   private model: ImageClassifier | null = null;
+  /** The layer CAM uses when none is picked (see `suggestTargetLayer`). */
+  private suggested: SuggestedLayer | null = null;
   private cfg: Dict | null = null;
   private sample: CamSample | null = null;
   private display: { image: ImageArray<PixelData>; geometry: InputGeometry | null } | null = null;
@@ -118,17 +121,24 @@ export class CamSession {
     this.model = model;
     this.cfg = cfg;
     const numClasses = tf.tidy(() => {
-      const probe = model.call(tf.zeros([1, ...this.probeShape(cfg)])) as Tensor;
+      const probe = summedScores(model.call(tf.zeros([1, ...this.probeShape(cfg)])));
       return probe.shape[1] ?? 0;
     });
     this.classes = classNames(ckptClasses, numClasses, cfg);
-    const extra = backboneExtraTokens(model);
-    const vitLike = extra !== null && extra > 0;
+    // The default layer: one that gives a usable map on this family (vis_cam's own rule for class-token models,
+    // else the last backbone layer with a spatial map, or a square grid of tokens), read as it needs.
+    let extra = backboneExtraTokens(model);
+    let vitLike = extra !== null && extra > 0;
     let defaultLayer: string | null = null;
     let defaultLayerNote = '';
+    this.suggested = null;
     try {
-      defaultLayer = defaultTargetLayer(model, { vitLike }).name;
-      defaultLayerNote = vitLike ? 'the norm before the final attention block (vis_cam default for ViT-like)' : 'the last norm layer (vis_cam default)';
+      const s = suggestTargetLayer(model, [1, ...this.probeShape(cfg)]);
+      this.suggested = s;
+      defaultLayer = s.name;
+      defaultLayerNote = s.reason;
+      vitLike = s.vitLike;
+      if (s.vitLike) extra = s.numExtraTokens;
     } catch (e) {
       defaultLayerNote = e instanceof Error ? e.message : String(e);
     }
@@ -179,7 +189,7 @@ export class CamSession {
 
   private async topPredictions(k: number): Promise<{ index: number; name: string; score: number }[]> {
     const model = this.requireModel();
-    const probs = tf.tidy(() => tf.softmax(model.call(this.x!) as Tensor));
+    const probs = tf.tidy(() => tf.softmax(summedScores(model.call(this.x!))));
     const scores = (await probs.data()) as Float32Array;
     probs.dispose();
     return [...scores]
@@ -193,7 +203,8 @@ export class CamSession {
     if (!this.x || !this.sample) throw new Error('drop an image first');
     const t0 = performance.now();
     const shared = { targetCategory: settings.category, eigenSmooth: settings.eigenSmooth, augSmooth: settings.augSmooth, vitLike: settings.vitLike, numExtraTokens: settings.numExtraTokens };
-    const layers = uniqueLayerNames(targetLayersOf(model, { targetLayers: settings.layers, vitLike: settings.vitLike, numExtraTokens: settings.numExtraTokens }).map((l) => l.name));
+    const picked = settings.layers.length ? settings.layers : this.suggested ? [this.suggested.name] : [];
+    const layers = uniqueLayerNames(targetLayersOf(model, { targetLayers: picked, vitLike: settings.vitLike, numExtraTokens: settings.numExtraTokens }).map((l) => l.name));
     // One row per layer (its own CAM, as vis_cam draws a single target layer), then vis_cam's own picture for
     // several layers: the layers' CAMs averaged (pytorch-grad-cam's aggregate_multi_layers).
     let rows: CamRow[];
