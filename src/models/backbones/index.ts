@@ -29,6 +29,9 @@ import { ResNeSt } from './resnest';
 import { SEResNeXt } from './seresnext';
 import { ShuffleNetV1 } from './shufflenet_v1';
 // <zoo-imports:E>
+import { CSPDarkNet, CSPResNet, CSPResNeXt } from './cspnet';
+import { VAN } from './van';
+import { HorNet } from './hornet';
 // <zoo-imports:F>
 import { MobileViT } from './mobilevit';
 import { EfficientFormer } from './efficientformer';
@@ -36,11 +39,15 @@ import { EdgeNeXt } from './edgenext';
 // <zoo-imports:G>
 import { Conformer } from './conformer';
 // <zoo-imports:H>
+import { SwinTransformer } from './swin_transformer';
+import { SwinTransformerV2 } from './swin_transformer_v2';
 // <zoo-imports:I>
 // <zoo-imports:J>
 // <zoo-imports:K>
 // <zoo-imports:L>
 // <zoo-imports:M>
+import { DaViT } from './davit';
+import { PCPVT, SVT } from './twins';
 // <zoo-imports:N>
 // <zoo-imports:O>
 // <zoo-imports:P>
@@ -86,6 +93,11 @@ export const BACKBONES: [string, Constructor][] = [
   ['RegNet', RegNet],
   ['ShuffleNetV1', ShuffleNetV1],
   // <zoo-list:E>
+  ['CSPDarkNet', CSPDarkNet],
+  ['CSPResNet', CSPResNet],
+  ['CSPResNeXt', CSPResNeXt],
+  ['VAN', VAN],
+  ['HorNet', HorNet],
   // <zoo-list:F>
   ['MobileViT', MobileViT],
   ['EfficientFormer', EfficientFormer],
@@ -93,11 +105,16 @@ export const BACKBONES: [string, Constructor][] = [
   // <zoo-list:G>
   ['Conformer', Conformer],
   // <zoo-list:H>
+  ['SwinTransformer', SwinTransformer],
+  ['SwinTransformerV2', SwinTransformerV2],
   // <zoo-list:I>
   // <zoo-list:J>
   // <zoo-list:K>
   // <zoo-list:L>
   // <zoo-list:M>
+  ['PCPVT', PCPVT],
+  ['SVT', SVT],
+  ['DaViT', DaViT],
   // <zoo-list:N>
   // <zoo-list:O>
   // <zoo-list:P>

@@ -84,11 +84,13 @@ export interface PatchEmbedOptions {
   input_size?: Pair | null;
 }
 
-/** mmcv `PatchEmbed`: (adaptive corner padding) → `projection` conv → tokens [B, h·w, C] (→ `norm`). */
+/** mmcv `PatchEmbed`: (adaptive 'corner' / 'same' padding) → `projection` conv → tokens [B, h·w, C] (→ `norm`). */
 export class PatchEmbed extends Module<Tensor, Tensor> {
   readonly kernel: [number, number];
   readonly stride: [number, number];
   readonly cornerPad: boolean;
+  /** mmcv `AdaptivePadding` mode (string `padding`), or null for a numeric one. */
+  readonly adaptivePad: 'corner' | 'same' | null;
   readonly initOutSize: [number, number] | null;
   /** Grid of the last forward's output. */
   lastOutSize: [number, number] = [0, 0];
@@ -101,19 +103,20 @@ export class PatchEmbed extends Module<Tensor, Tensor> {
     this.stride = pair(o.stride ?? kernel_size);
     assert(pair(dilation)[0] === 1 && pair(dilation)[1] === 1, () => 'PatchEmbed: dilation must be 1');
     this.cornerPad = padding === 'corner';
+    assert(typeof padding !== 'string' || padding === 'corner' || padding === 'same', () => `Padding mode only support "same" and "corner", but got ${padding}`);
+    this.adaptivePad = typeof padding === 'string' ? padding : null;
     const pad = typeof padding === 'string' ? 0 : padding;
-    assert(padding !== 'same', () => "PatchEmbed: padding='same' is not supported");
     this.addModule('projection', new Conv2d({ in_channels, out_channels: embed_dims, kernel_size, stride: this.stride, padding: pad, bias }));
     if (norm_cfg) this.addModule('norm', buildNormLayer(norm_cfg, embed_dims)[1]);
     if (o.input_size) {
       const [h, w] = pair(o.input_size);
-      const [ph, pw] = this.cornerPad ? this.cornerPads(h, w) : [0, 0];
+      const [ph, pw] = this.adaptivePad ? this.cornerPads(h, w) : [0, 0];
       const p = pair(pad);
       this.initOutSize = [Math.floor((h + ph + 2 * p[0] - this.kernel[0]) / this.stride[0]) + 1, Math.floor((w + pw + 2 * p[1] - this.kernel[1]) / this.stride[1]) + 1];
     } else this.initOutSize = null;
   }
 
-  /** Extra bottom/right padding of mmcv's AdaptivePadding('corner'). */
+  /** Total extra rows / columns of mmcv's AdaptivePadding (all bottom/right for 'corner', split for 'same'). */
   private cornerPads(h: number, w: number): [number, number] {
     const f = (size: number, k: number, s: number) => Math.max((Math.ceil(size / s) - 1) * s + k - size, 0);
     return [f(h, this.kernel[0], this.stride[0]), f(w, this.kernel[1], this.stride[1])];
@@ -123,9 +126,10 @@ export class PatchEmbed extends Module<Tensor, Tensor> {
   forward(x: Tensor): Tensor {
     return tf.tidy(() => {
       let y = x;
-      if (this.cornerPad) {
+      if (this.adaptivePad) {
         const [ph, pw] = this.cornerPads(x.shape[1]!, x.shape[2]!);
-        if (ph || pw) y = tf.pad(y, [[0, 0], [0, ph], [0, pw], [0, 0]]);
+        const [t, l] = this.adaptivePad === 'same' ? [ph >> 1, pw >> 1] : [0, 0];
+        if (ph || pw) y = tf.pad(y, [[0, 0], [t, ph - t], [l, pw - l], [0, 0]]);
       }
       const p = this.child('projection').call(y) as Tensor;
       const [b, h, w, c] = p.shape;
