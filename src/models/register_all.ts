@@ -33,6 +33,7 @@ import { ClsBatchNormNeck } from './necks/cls_batch_norm';
 // <zoo-imports:J>
 // <zoo-imports:K>
 // <zoo-imports:L>
+import { LeViTClsHead } from './heads/levit_head';
 // <zoo-imports:M>
 // <zoo-imports:N>
 // <zoo-imports:O>
@@ -67,6 +68,7 @@ const components: [string, Constructor][] = [
   // <zoo-list:J>
   // <zoo-list:K>
   // <zoo-list:L>
+  ['LeViTClsHead', LeViTClsHead],
   // <zoo-list:M>
   // <zoo-list:N>
   // <zoo-list:O>

@@ -42,7 +42,21 @@ function countCall(m: AnyModule, input: unknown, output: unknown): { flops: numb
     const h = m.numHeads, d = m.headDims;
     return { flops: 2 * b * h * n! * n! * d, acts: b * h * n! * n! + b * h * n! * d };
   }
+  // Modules that multiply activations with each other inside (window / channel / graph attention) say how much.
+  if (countsMatmuls(m) && inp instanceof tf.Tensor) return m.matmulCost([...inp.shape]);
   return null;
+}
+
+/**
+ * A module whose `forward` multiplies activations with activations (q·kᵀ, attn·v) rather than through Linear or
+ * Conv2d children: `matmulCost(inputShape)` gives those products' FLOPs (one multiply-add = 1) and output elements.
+ */
+export interface CountsMatmuls {
+  matmulCost(inputShape: readonly number[]): { flops: number; acts: number };
+}
+
+function countsMatmuls(m: unknown): m is CountsMatmuls {
+  return typeof (m as Partial<CountsMatmuls>).matmulCost === 'function';
 }
 
 /** Per-module totals (a module includes its descendants), keyed by dotted name ('' = model). */

@@ -44,7 +44,12 @@ import { SwinTransformerV2 } from './swin_transformer_v2';
 // <zoo-imports:I>
 // <zoo-imports:J>
 // <zoo-imports:K>
+import { MlpMixer } from './mlp_mixer';
+import { XCiT } from './xcit';
+import { T2T_ViT } from './t2t_vit';
 // <zoo-imports:L>
+import { LeViT } from './levit';
+import { TinyViT } from './tinyvit';
 // <zoo-imports:M>
 import { DaViT } from './davit';
 import { PCPVT, SVT } from './twins';
@@ -110,7 +115,12 @@ export const BACKBONES: [string, Constructor][] = [
   // <zoo-list:I>
   // <zoo-list:J>
   // <zoo-list:K>
+  ['MlpMixer', MlpMixer],
+  ['XCiT', XCiT],
+  ['T2T_ViT', T2T_ViT],
   // <zoo-list:L>
+  ['LeViT', LeViT],
+  ['TinyViT', TinyViT],
   // <zoo-list:M>
   ['PCPVT', PCPVT],
   ['SVT', SVT],
