@@ -31,6 +31,7 @@ import { ClsBatchNormNeck } from './necks/cls_batch_norm';
 // <zoo-imports:H>
 // <zoo-imports:I>
 // <zoo-imports:J>
+import { LoRAModel } from './peft/lora';
 // <zoo-imports:K>
 // <zoo-imports:L>
 import { LeViTClsHead } from './heads/levit_head';
@@ -66,6 +67,7 @@ const components: [string, Constructor][] = [
   // <zoo-list:H>
   // <zoo-list:I>
   // <zoo-list:J>
+  ['LoRAModel', LoRAModel],
   // <zoo-list:K>
   // <zoo-list:L>
   ['LeViTClsHead', LeViTClsHead],

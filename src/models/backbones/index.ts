@@ -42,7 +42,13 @@ import { Conformer } from './conformer';
 import { SwinTransformer } from './swin_transformer';
 import { SwinTransformerV2 } from './swin_transformer_v2';
 // <zoo-imports:I>
+import { DeiT3 } from './deit3';
+import { MoCoV3ViT } from './mocov3_vit';
+import { BEiTViT } from './beit';
+import { ViTSAM } from './vit_sam';
 // <zoo-imports:J>
+import { ViTEVA02 } from './vit_eva02';
+import { RevVisionTransformer } from './revvit';
 // <zoo-imports:K>
 import { MlpMixer } from './mlp_mixer';
 import { XCiT } from './xcit';
@@ -113,7 +119,13 @@ export const BACKBONES: [string, Constructor][] = [
   ['SwinTransformer', SwinTransformer],
   ['SwinTransformerV2', SwinTransformerV2],
   // <zoo-list:I>
+  ['DeiT3', DeiT3],
+  ['MoCoV3ViT', MoCoV3ViT],
+  ['BEiTViT', BEiTViT],
+  ['ViTSAM', ViTSAM],
   // <zoo-list:J>
+  ['ViTEVA02', ViTEVA02],
+  ['RevVisionTransformer', RevVisionTransformer],
   // <zoo-list:K>
   ['MlpMixer', MlpMixer],
   ['XCiT', XCiT],

@@ -72,7 +72,8 @@ export class TransformerEncoderLayer extends Module {
   }
 }
 
-type Arch = { embed_dims: number; num_layers: number; num_heads: number; feedforward_channels: number };
+export type VitArch = { embed_dims: number; num_layers: number; num_heads: number; feedforward_channels: number };
+type Arch = VitArch;
 
 const A = (embed_dims: number, num_layers: number, num_heads: number, feedforward_channels: number): Arch => ({ embed_dims, num_layers, num_heads, feedforward_channels });
 
@@ -125,9 +126,35 @@ export interface VisionTransformerOptions {
   init_cfg?: InitCfg | InitCfg[] | null;
 }
 
-const VIT_KEYS = ['arch', 'img_size', 'patch_size', 'in_channels', 'out_indices', 'drop_rate', 'drop_path_rate', 'qkv_bias', 'norm_cfg', 'final_norm', 'out_type', 'with_cls_token', 'frozen_stages', 'interpolate_mode', 'layer_scale_init_value', 'patch_cfg', 'layer_cfgs', 'pre_norm', 'init_cfg'];
+export const VIT_KEYS = ['arch', 'img_size', 'patch_size', 'in_channels', 'out_indices', 'drop_rate', 'drop_path_rate', 'qkv_bias', 'norm_cfg', 'final_norm', 'out_type', 'with_cls_token', 'frozen_stages', 'interpolate_mode', 'layer_scale_init_value', 'patch_cfg', 'layer_cfgs', 'pre_norm', 'init_cfg'];
+
+/** Common layer settings the backbone passes to `buildLayer` (before `layer_cfgs`). */
+export interface VitLayerBase {
+  embed_dims: number;
+  num_heads: number;
+  feedforward_channels: number;
+  drop_rate: number;
+  drop_path_rate: number;
+  norm_cfg: NormCfg;
+}
+
+/**
+ * `get_layer_depth` of MMPretrain's ViT-family backbones (layer-wise lr decay): `[depth, num_layers + 2]` with
+ * `cls_token` / `pos_embed` / `patch_embed` at 0, `layers.i` at i + 1, everything else (and names outside
+ * `prefix`, e.g. the head) at num_layers + 1.
+ */
+export function vitLayerDepth(paramName: string, prefix: string, numLayers: number): [number, number] {
+  const n = numLayers + 2;
+  if (!paramName.startsWith(prefix)) return [n - 1, n];
+  const name = paramName.slice(prefix.length);
+  if (name === 'cls_token' || name === 'pos_embed' || name.startsWith('patch_embed')) return [0, n];
+  if (name.startsWith('layers')) return [Number(name.split('.')[1]) + 1, n];
+  return [n - 1, n];
+}
 
 export class VisionTransformer extends BaseBackbone {
+  /** The class's `arch_zoo` (subclasses add or replace archs). */
+  static archZoo: Record<string, Arch> = VIT_ARCH;
   readonly embedDims: number;
   readonly numLayers: number;
   readonly outType: VitOutType;
@@ -138,17 +165,24 @@ export class VisionTransformer extends BaseBackbone {
   readonly finalNorm: boolean;
   readonly frozenStages: number;
   readonly clsToken: tf.Variable | null;
-  readonly posEmbed: tf.Variable;
+  /** Null for variants without an absolute position embedding (BEiT's `use_abs_pos_emb=False`). */
+  readonly posEmbed: tf.Variable | null;
   readonly layers: ModuleList<TransformerEncoderLayer>;
 
-  constructor(opts: VisionTransformerOptions = {}, extraTokens = 1, where = 'VisionTransformer') {
-    checkKeys(opts, VIT_KEYS, where);
+  /**
+   * @param extraTokens tokens before the patch tokens (class token, DeiT's distillation token).
+   * @param where the class name in error messages.
+   * @param allowedKeys the constructor options of that class.
+   */
+  constructor(opts: VisionTransformerOptions = {}, extraTokens = 1, where = 'VisionTransformer', allowedKeys: string[] = VIT_KEYS) {
+    checkKeys(opts, allowedKeys, where);
     super(opts.init_cfg);
+    const zoo = (new.target as typeof VisionTransformer).archZoo;
     const archOpt = opts.arch ?? 'base';
-    const arch = typeof archOpt === 'string' ? VIT_ARCH[archOpt.toLowerCase()] : archOpt;
-    assert(arch, () => `Arch ${String(archOpt)} is not in default archs ${Object.keys(VIT_ARCH).join(', ')}`);
+    const arch = typeof archOpt === 'string' ? zoo[archOpt.toLowerCase()] : archOpt;
+    assert(arch, () => `Arch ${String(archOpt)} is not in default archs ${Object.keys(zoo).join(', ')}`);
     assert(['embed_dims', 'num_layers', 'num_heads', 'feedforward_channels'].every((k) => k in arch), () => 'Custom arch needs a dict with keys embed_dims, num_layers, num_heads, feedforward_channels');
-    const { img_size = 224, patch_size = 16, in_channels = 3, out_indices = -1, drop_rate = 0, drop_path_rate = 0, qkv_bias = true, norm_cfg = { type: 'LN', eps: 1e-6 }, final_norm = true, out_type = 'cls_token', with_cls_token = true, frozen_stages = -1, interpolate_mode = 'bicubic', layer_scale_init_value = 0, patch_cfg = {}, layer_cfgs = {}, pre_norm = false } = opts;
+    const { img_size = 224, patch_size = 16, in_channels = 3, out_indices = -1, drop_rate = 0, drop_path_rate = 0, norm_cfg = { type: 'LN', eps: 1e-6 }, final_norm = true, out_type = 'cls_token', with_cls_token = true, frozen_stages = -1, interpolate_mode = 'bicubic', patch_cfg = {}, layer_cfgs = {}, pre_norm = false } = opts;
     this.embedDims = arch.embed_dims;
     this.numLayers = arch.num_layers;
     assert(['raw', 'cls_token', 'featmap', 'avg_featmap'].includes(out_type), () => `Unsupported \`out_type\` ${out_type}, please choose from raw, cls_token, featmap, avg_featmap`);
@@ -167,10 +201,12 @@ export class VisionTransformer extends BaseBackbone {
     }
     const patchEmbed = new PatchEmbed({ in_channels, input_size: img_size, embed_dims: this.embedDims, conv_type: 'Conv2d', kernel_size: patch_size, stride: patch_size, bias: !pre_norm, ...patch_cfg });
     this.patchResolution = patchEmbed.initOutSize!;
-    this.posEmbed = this.registerParameter('pos_embed', [1, this.patchResolution[0] * this.patchResolution[1] + this.numExtraTokens, this.embedDims]);
+    const posTokens = this.posEmbedTokens(opts);
+    this.posEmbed = posTokens === null ? null : this.registerParameter('pos_embed', [1, this.patchResolution[0] * this.patchResolution[1] + posTokens, this.embedDims]);
     this.registerExtraTokens();
     this.addModule('patch_embed', patchEmbed);
     this.addModule('drop_after_pos', new Dropout(drop_rate));
+    this.registerBeforeLayers(opts, arch);
     this.outIndices = (typeof out_indices === 'number' ? [out_indices] : out_indices).map((i) => {
       const j = i < 0 ? this.numLayers + i : i;
       assert(j >= 0 && j <= this.numLayers, () => `Invalid out_indices ${i}`);
@@ -180,12 +216,48 @@ export class VisionTransformer extends BaseBackbone {
     this.layers = this.addModule('layers', new ModuleList<TransformerEncoderLayer>());
     for (let i = 0; i < this.numLayers; i++) {
       const dpr = this.numLayers > 1 ? (drop_path_rate * i) / (this.numLayers - 1) : 0;
-      this.layers.push(new TransformerEncoderLayer({ embed_dims: this.embedDims, num_heads: arch.num_heads, feedforward_channels: arch.feedforward_channels, layer_scale_init_value, drop_rate, drop_path_rate: dpr, qkv_bias, norm_cfg, ...cfgs[i] }));
+      const base: VitLayerBase = { embed_dims: this.embedDims, num_heads: arch.num_heads, feedforward_channels: arch.feedforward_channels, drop_rate, drop_path_rate: dpr, norm_cfg };
+      this.layers.push(this.buildLayer(base, cfgs[i], opts));
     }
     this.addModule('pre_norm', pre_norm ? buildNormLayer(norm_cfg, this.embedDims)[1] : new Identity());
     if (final_norm) this.addModule('ln1', buildNormLayer(norm_cfg, this.embedDims)[1]);
-    if (out_type === 'avg_featmap') this.addModule('ln2', buildNormLayer(norm_cfg, this.embedDims)[1]);
+    if (out_type === 'avg_featmap' && this.avgFeatmapNorm()) this.addModule('ln2', buildNormLayer(norm_cfg, this.embedDims)[1]);
     if (frozen_stages > 0) this.freezeStages();
+  }
+
+  /**
+   * Hook: extra-token slots at the start of `pos_embed` (default: as many as the extra tokens), or null for no
+   * `pos_embed`. Runs inside the constructor (subclass fields are not set yet).
+   */
+  protected posEmbedTokens(opts: VisionTransformerOptions): number | null {
+    void opts;
+    return this.numExtraTokens;
+  }
+
+  /** Hook: modules registered between `drop_after_pos` and `layers` (BEiT's shared `rel_pos_bias`). */
+  protected registerBeforeLayers(opts: VisionTransformerOptions, arch: Arch): void {
+    void opts;
+    void arch;
+  }
+
+  /** Hook: encoder layer `i` from the common settings and its `layer_cfgs` entry. */
+  protected buildLayer(base: VitLayerBase, layerCfg: Record<string, unknown>, opts: VisionTransformerOptions): TransformerEncoderLayer {
+    return new TransformerEncoderLayer({ ...base, layer_scale_init_value: opts.layer_scale_init_value ?? 0, qkv_bias: opts.qkv_bias ?? true, ...layerCfg });
+  }
+
+  /** Hook: does `out_type='avg_featmap'` add the `ln2` norm (DeiT3 has none). */
+  protected avgFeatmapNorm(): boolean {
+    return true;
+  }
+
+  /**
+   * Hook: patch tokens [B, h·w, C] → the tokens before `pre_norm`: extra tokens prepended, position embedding
+   * added, `drop_after_pos`.
+   */
+  protected embedTokens(tokens: Tensor, grid: [number, number]): Tensor {
+    let all = tf.concat([...this.extraTokens(tokens.shape[0]), tokens], 1);
+    if (this.posEmbed) all = tf.add(all, resizePosEmbed(this.posEmbed, this.patchResolution, grid, this.interpolateMode, this.numExtraTokens));
+    return this.child('drop_after_pos').call(all) as Tensor;
   }
 
   /** Hook for variants with more tokens (DeiT's `dist_token`). */
@@ -197,14 +269,14 @@ export class VisionTransformer extends BaseBackbone {
   }
 
   private freezeStages(): void {
-    this.posEmbed.trainable = false;
+    if (this.posEmbed) this.posEmbed.trainable = false;
     if (this.clsToken) this.clsToken.trainable = false;
     freeze([this.child('drop_after_pos'), this.child('patch_embed'), this.child('pre_norm')]);
     freeze(this.layers.items().slice(0, this.frozenStages));
     if (this.frozenStages === this.numLayers) {
       const last: AnyModule[] = [];
       if (this.finalNorm) last.push(this.child('ln1'));
-      if (this.outType === 'avg_featmap') last.push(this.child('ln2'));
+      if (this.outType === 'avg_featmap' && this.avgFeatmapNorm()) last.push(this.child('ln2'));
       freeze(last);
     }
   }
@@ -217,14 +289,15 @@ export class VisionTransformer extends BaseBackbone {
 
   /** `init_weights`: `pos_embed` ~ TruncNormal(std 0.02). */
   afterInitWeights(rng: Generator): void {
-    tf.tidy(() => this.posEmbed.assign(tf.tensor(rng.truncNormalArray(this.posEmbed.size, 0, 0.02, -2, 2), this.posEmbed.shape)));
+    const pe = this.posEmbed;
+    if (pe) tf.tidy(() => pe.assign(tf.tensor(rng.truncNormalArray(pe.size, 0, 0.02, -2, 2), pe.shape)));
   }
 
   /** `_prepare_pos_embed`: drop a checkpoint's class-token slot without cls token; resize other grids. */
   override prepareStateDict(sd: StateDict, prefix: string): void {
     const key = `${prefix}pos_embed`;
     const e = sd.get(key);
-    if (!e || e.shape.length !== 3) return;
+    if (!e || e.shape.length !== 3 || !this.posEmbed) return;
     let data = entryToFloat32(e);
     let shape = [...e.shape];
     const [, L, C] = this.posEmbed.shape;
@@ -241,12 +314,18 @@ export class VisionTransformer extends BaseBackbone {
     } else if (data !== e.data) sd.set(key, { dtype: 'float32', shape, data });
   }
 
+  /** MMPretrain's `get_layer_depth` (layer-wise lr decay). */
+  getLayerDepth(paramName: string, prefix = ''): [number, number] {
+    return vitLayerDepth(paramName, prefix, this.numLayers);
+  }
+
   /** Output of one layer in the requested `out_type` (tokens [B, L, C] in). */
   protected formatOutput(x: Tensor, hw: [number, number]): Tensor | Tensor[] {
     if (this.outType === 'raw') return tf.clone(x);
     if (this.outType === 'cls_token') return tf.squeeze(tf.slice(x, [0, 0, 0], [-1, 1, -1]), [1]);
     const patch = tf.slice(x, [0, this.numExtraTokens, 0], [-1, -1, -1]);
     if (this.outType === 'featmap') return tf.reshape(patch, [x.shape[0], hw[0], hw[1], this.embedDims]); // NHWC inside
+    assert(this.avgFeatmapNorm(), () => `'${this.typeName}' object has no attribute 'ln2' (out_type='avg_featmap' is not usable)`);
     return this.child('ln2').call(tf.mean(patch, 1)) as Tensor;
   }
 
@@ -256,10 +335,8 @@ export class VisionTransformer extends BaseBackbone {
     let h = tf.tidy(() => {
       const pe = this.child<PatchEmbed>('patch_embed');
       const tokens = pe.call(x);
-      const grid = pe.lastOutSize;
-      const all = tf.concat([...this.extraTokens(x.shape[0]), tokens], 1);
-      const pos = resizePosEmbed(this.posEmbed, this.patchResolution, grid, this.interpolateMode, this.numExtraTokens);
-      return this.child('pre_norm').call(this.child('drop_after_pos').call(tf.add(all, pos))) as Tensor;
+      const all = this.embedTokens(tokens, pe.lastOutSize);
+      return this.child('pre_norm').call(all) as Tensor;
     });
     const grid = this.child<PatchEmbed>('patch_embed').lastOutSize;
     let hooked = false;

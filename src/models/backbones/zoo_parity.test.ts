@@ -12,6 +12,24 @@ import type { ImageClassifier } from '../classifiers/image';
 import { measureZooGradients, measureZooParity, zooBackboneRegistered, zooFamilies, zooKeys, zooModelCfg, zooPath } from '../testing/zoo';
 
 const TOL = 1e-4;
+
+/** Parameters MMPretrain 1.2 builds and loads but never uses, so they get no gradient there either. */
+const UNUSED_IN_MMPRETRAIN: Record<string, RegExp> = {
+  // DeiT3's layer normalises the FFN input with ln1 (`self.ffn(self.ln1(x), identity=x)`): ln2 is never called.
+  DeiT3: /^backbone\.layers\.\d+\.ln2\./,
+  // At init LoRA's up-projection is zero (`nn.init.zeros_(lora_up.weight)`), so the down-projection's first gradient is 0.
+  LoRAModel: /\.lora_down\./,
+};
+
+/**
+ * Fixtures whose `.pth` cannot reproduce their stored outputs: MMPretrain's LoRAModel saves only the LoRA weights
+ * and the head (its state-dict hook drops the wrapped module's), so the wrapped ViT's random weights behind
+ * `_io.npz` are not in the file. Such a family is still checked for a strict load and no leak; its numerics are
+ * checked by its own tests (`peft/lora.test.ts`, against MMPretrain's code run on full weights).
+ */
+const OUTPUTS_NOT_REPRODUCIBLE: Record<string, string> = {
+  LoRAModel: 'the .pth holds only the LoRA weights and the head',
+};
 const families = existsSync(zooPath('index.json')) ? zooFamilies() : [];
 const covered = families.filter((f) => zooBackboneRegistered(f.family));
 
@@ -40,15 +58,18 @@ describe('reference zoo: every registered backbone family', () => {
       console.log(`[zoo] ${f.family}: ${Object.entries(r.errors).map(([k, v]) => `${k}=${v.toExponential(2)}`).join(' ')}`);
       expect(r.report).toEqual({ missingKeys: [], unexpectedKeys: [], shapeMismatches: [] });
       expect(Object.keys(r.errors).length).toBeGreaterThan(0);
-      for (const [k, v] of Object.entries(r.errors)) expect(v, k).toBeLessThan(TOL);
+      if (!(f.family in OUTPUTS_NOT_REPRODUCIBLE)) for (const [k, v] of Object.entries(r.errors)) expect(v, k).toBeLessThan(TOL);
       expect(r.tensorLeak).toBe(0);
     });
     it(`${f.family}: a training step on WASM gives every trainable parameter a finite gradient, no leak`, async () => {
       await useBackend('wasm');
-      const g = await measureZooGradients(f.family);
+      // A fixture whose .pth lacks weights behind its outputs trains from init_weights() instead.
+      const g = await measureZooGradients(f.family, { loadWeights: !(f.family in OUTPUTS_NOT_REPRODUCIBLE) });
       expect(Number.isFinite(g.loss)).toBe(true);
       expect(g.nonFinite).toEqual([]);
-      expect(g.withGradient.length).toBe(g.trainable);
+      const unused = UNUSED_IN_MMPRETRAIN[f.family];
+      expect(g.withGradient.length + g.withoutGradient.filter((n) => unused?.test(n)).length).toBe(g.trainable);
+      if (unused) expect(g.withoutGradient.length, 'the parameters MMPretrain leaves unused').toBeGreaterThan(0);
       expect(g.tensorLeak).toBe(0);
     });
   }

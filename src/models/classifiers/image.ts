@@ -84,6 +84,16 @@ export class ImageClassifier extends Module<Tensor, Tensor | Tensor[]> {
     });
   }
 
+  /**
+   * MMPretrain `get_layer_depth(param_name)` for layer-wise lr decay (`LearningRateDecayOptimWrapperConstructor`):
+   * the backbone's, with the `backbone.` prefix; a backbone without one fails as MMPretrain's does.
+   */
+  getLayerDepth(paramName: string): [number, number] {
+    const bb = this.backbone as unknown as { getLayerDepth?: (name: string, prefix: string) => [number, number] };
+    if (!bb.getLayerDepth) throw new Error(`The backbone ${this.backbone.typeName} doesn't support \`get_layer_depth\` by now.`);
+    return bb.getLayerDepth(paramName, 'backbone.');
+  }
+
   /** Backbone (and neck) outputs in the internal NHWC layout. */
   featuresNHWC(inputs: Tensor, upTo: 'backbone' | 'neck' = 'neck'): Tensor[] {
     assert(inputs.rank === 4, () => `ImageClassifier: expected an NCHW batch, got shape [${inputs.shape}]`);

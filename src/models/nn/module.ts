@@ -226,7 +226,29 @@ export abstract class Module<In = Tensor, Out = Tensor> {
         );
       }
     }
+    this.applyStateKeyFilters(out);
     return out;
+  }
+
+  /**
+   * State-dict save hook (PyTorch's `_register_state_dict_hook`), for modules that save only part of their subtree
+   * (LoRA): whether the entry `key` (relative to this module) is kept. Absent: every entry is kept.
+   */
+  protected keepStateKey?(key: string): boolean;
+
+  /**
+   * Load-state-dict post hook: whether a missing or unexpected `key` (relative to this module) is reported.
+   * Absent: every key is reported.
+   */
+  protected reportLoadKey?(key: string): boolean;
+
+  /** Drops the entries that a module's {@link keepStateKey} rejects (keys of its subtree only). */
+  private applyStateKeyFilters<V>(out: Map<string, V>): void {
+    for (const [mname, m] of this.namedModules()) {
+      if (!m.keepStateKey) continue;
+      const prefix = mname ? `${mname}.` : '';
+      for (const k of [...out.keys()]) if (k.startsWith(prefix) && !m.keepStateKey(k.slice(prefix.length))) out.delete(k);
+    }
   }
 
   /**
@@ -252,6 +274,7 @@ export abstract class Module<In = Tensor, Out = Tensor> {
       for (const [n, v] of m.ownParams) out.set(key(n), [...v.shape]);
       for (const [n, b] of m.ownBuffers) out.set(key(n), b.kind === 'float' ? [...b.variable.shape] : []);
     }
+    this.applyStateKeyFilters(out);
     return out;
   }
 
@@ -287,6 +310,13 @@ export abstract class Module<In = Tensor, Out = Tensor> {
       }
     }
     for (const k of sd.keys()) if (!seen.has(k)) report.unexpectedKeys.push(k);
+    for (const [mname, m] of this.namedModules()) {
+      if (!m.reportLoadKey) continue;
+      const prefix = mname ? `${mname}.` : '';
+      const reported = (k: string) => !k.startsWith(prefix) || m.reportLoadKey!(k.slice(prefix.length));
+      report.missingKeys = report.missingKeys.filter(reported);
+      report.unexpectedKeys = report.unexpectedKeys.filter(reported);
+    }
     if (strict && !isCleanLoad(report)) {
       throw new Error(`Error(s) in loading state_dict for ${this.typeName}:\n${formatLoadReport(report)}`);
     }

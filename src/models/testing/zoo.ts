@@ -12,6 +12,7 @@ import { sharedPath } from '../../testing/shared';
 import { registerModels } from '../register_all';
 import type { LoadReport } from '../nn/state_dict';
 import { registerTrainingKernels } from '../../engine/kernels/register_training_kernels';
+import { buildClassifier } from '../builder';
 import { buildReferenceModel, parityError } from './parity_core';
 
 /** One family of `reference/zoo/index.json`. */
@@ -112,22 +113,26 @@ export interface ZooGradientResult {
   trainable: number;
   withGradient: string[];
   nonFinite: string[];
+  /** Trainable parameters whose gradient is zero or absent. */
+  withoutGradient: string[];
   /** Tensors left behind by a second step (must be 0). */
   tensorLeak: number;
 }
 
 /**
- * One training step of `family`'s tiny model (train mode, its `.pth` loaded when there is one) on the active backend:
+ * One training step of `family`'s tiny model (train mode, its `.pth` loaded when there is one and `loadWeights`, else
+ * initialised as `init_weights()` with seed 0) on the active backend:
  * the loss (the head's, plus a small term on every backbone output), and which trainable parameters got a finite,
  * non-zero gradient.
  */
-export async function measureZooGradients(family: string): Promise<ZooGradientResult> {
+export async function measureZooGradients(family: string, { loadWeights = true }: { loadWeights?: boolean } = {}): Promise<ZooGradientResult> {
   registerModels();
   registerTrainingKernels(tf.getBackend());
   const info = zooFamilies().find((f) => f.family === family);
-  const model = info?.weights
-    ? (await buildReferenceModel(zooModelCfg(family), { data: new Uint8Array(readFileSync(zooPath(`${family}_tiny.pth`))), name: `${family}_tiny.pth` })).model
-    : MODELS.build<import('../classifiers/image').ImageClassifier>(zooModelCfg(family) as { type: string });
+  const model =
+    info?.weights && loadWeights
+      ? (await buildReferenceModel(zooModelCfg(family), { data: new Uint8Array(readFileSync(zooPath(`${family}_tiny.pth`))), name: `${family}_tiny.pth` })).model
+      : buildClassifier(zooModelCfg(family), { seed: 0 });
   const shape = info?.input_shape ?? [2, 3, 64, 64];
   const x = tf.randomNormal(shape, 0, 1, 'float32', 1);
   try {
@@ -137,11 +142,12 @@ export async function measureZooGradients(family: string): Promise<ZooGradientRe
     const step = () => {
       // The head's loss plus a small term on every backbone output, so parameters that feed only outputs the head
       // does not read (HRNet's high-resolution branches under a last-branch head) get a gradient too.
+      // A headless model (ViTSAM's zoo configs) has no loss: the backbone term alone, at full weight.
       const objective = () =>
         tf.tidy(() => {
           const feats = model.featuresNHWC(x, 'backbone');
-          const extra = tf.addN(feats.map((f) => tf.mul(tf.mean(tf.square(f)), 1e-3)));
-          return tf.add(model.loss(x, samples).loss, extra) as tf.Scalar;
+          const extra = tf.addN(feats.map((f) => tf.mul(tf.mean(tf.square(f)), model.head ? 1e-3 : 1)));
+          return (model.head ? tf.add(model.loss(x, samples).loss, extra) : extra) as tf.Scalar;
         });
       const { value, grads } = tf.variableGrads(objective, trainable.map(([, v]) => v));
       const names = new Map(trainable.map(([n, v]) => [v.name, n]));
@@ -160,7 +166,9 @@ export async function measureZooGradients(family: string): Promise<ZooGradientRe
     const first = step();
     const before = tf.memory().numTensors;
     step();
-    return { ...first, trainable: trainable.length, tensorLeak: tf.memory().numTensors - before };
+    const got = new Set([...first.withGradient, ...first.nonFinite]);
+    const withoutGradient = trainable.map(([n]) => n).filter((n) => !got.has(n));
+    return { ...first, withoutGradient, trainable: trainable.length, tensorLeak: tf.memory().numTensors - before };
   } finally {
     x.dispose();
     model.dispose();

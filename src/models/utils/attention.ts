@@ -62,12 +62,18 @@ export class MultiheadAttention extends Module {
     this.addModule('gamma1', ls > 0 ? new LayerScale(o.embed_dims, ls) : new Identity());
   }
 
+  /** Hook: queries and keys [B, heads, N, d] before the dot product (EVA-02's rotary embedding). */
+  protected transformQK(q: Tensor, k: Tensor): [Tensor, Tensor] {
+    return [q, k];
+  }
+
   /** x: [B, N, C]. */
   forward(x: Tensor): Tensor {
     return tf.tidy(() => {
       const [b, n] = x.shape;
       const qkv = tf.transpose(tf.reshape(this.child('qkv').call(x) as Tensor, [b, n!, 3, this.numHeads, this.headDims]), [2, 0, 3, 1, 4]);
-      const [q, k, v] = tf.unstack(qkv, 0);
+      const [q0, k0, v] = tf.unstack(qkv, 0);
+      const [q, k] = this.transformQK(q0, k0);
       let y = scaledDotProductAttention(q, k, v, this.scale);
       y = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [b, n!, this.embedDims]);
       y = this.child('proj').call(y) as Tensor;
