@@ -37,6 +37,7 @@ import { LoRAModel } from './peft/lora';
 import { LeViTClsHead } from './heads/levit_head';
 // <zoo-imports:M>
 // <zoo-imports:N>
+import { VigClsHead } from './heads/vig_head';
 // <zoo-imports:O>
 // <zoo-imports:P>
 
@@ -73,6 +74,7 @@ const components: [string, Constructor][] = [
   ['LeViTClsHead', LeViTClsHead],
   // <zoo-list:M>
   // <zoo-list:N>
+  ['VigClsHead', VigClsHead],
   // <zoo-list:O>
   // <zoo-list:P>
   ['CrossEntropyLoss', CrossEntropyLoss],

@@ -60,6 +60,8 @@ import { TinyViT } from './tinyvit';
 import { DaViT } from './davit';
 import { PCPVT, SVT } from './twins';
 // <zoo-imports:N>
+import { PyramidVig, Vig } from './vig';
+import { HiViT } from './hivit';
 // <zoo-imports:O>
 // <zoo-imports:P>
 import { DistilledVisionTransformer, VisionTransformer } from './vision_transformer';
@@ -138,6 +140,9 @@ export const BACKBONES: [string, Constructor][] = [
   ['SVT', SVT],
   ['DaViT', DaViT],
   // <zoo-list:N>
+  ['Vig', Vig],
+  ['PyramidVig', PyramidVig],
+  ['HiViT', HiViT],
   // <zoo-list:O>
   // <zoo-list:P>
 ];
