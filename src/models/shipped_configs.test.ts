@@ -80,6 +80,11 @@ const METAFILE_ERRATA: Record<string, number> = {
   'configs/spark/benchmarks/resnet50_8xb256-coslr-300e_in1k.py': 25557032,
   // "Parameters: 3210000  # 32.1M" for RegNetX-3.2GF: the model has 15.30M (MMPretrain 1.2's own RegNet builds 15296552).
   'configs/regnet/regnetx-3.2gf_8xb64_in1k.py': 15296552,
+  // "Parameters: 20685000" for ViG-B: the model has 86.84M (its paper: 86.8M; the FLOPs entry, 17.68G, is ViG-B's).
+  'configs/vig/vig-base_8xb128_in1k.py': 86841832,
+  // "9458000" for Pyramid ViG-Ti: MMPretrain 1.2 builds a 11,065,026-parameter backbone (the zoo fixture's
+  // PyramidVig_tiny_info.json) plus this config's 384→1024→1000 VigClsHead (1,421,288).
+  'configs/vig/pvig-tiny_8xb128_in1k.py': 12486314,
 };
 
 /**
@@ -117,7 +122,8 @@ function typesIn(v: unknown, out = new Set<string>()): Set<string> {
   else if (v && typeof v === 'object') {
     for (const [k, x] of Object.entries(v)) {
       if (k === 'type' && typeof x === 'string') out.add(x);
-      else if (k === 'train_cfg' || (!/_cfgs?$/.test(k) && k !== 'data_preprocessor')) typesIn(x, out);
+      // LoRAModel's `targets` name the layers to wrap (type='qkv'), not registry types.
+      else if (k === 'train_cfg' || (!/_cfgs?$/.test(k) && k !== 'data_preprocessor' && k !== 'targets')) typesIn(x, out);
     }
   }
   return out;

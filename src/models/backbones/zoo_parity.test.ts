@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { MODELS } from '../../registry';
 import { useBackend } from '../node';
 import type { ImageClassifier } from '../classifiers/image';
-import { measureZooGradients, measureZooParity, zooBackboneRegistered, zooFamilies, zooKeys, zooModelCfg, zooPath } from '../testing/zoo';
+import { measureZooGradients, measureZooParity, zooBackboneRegistered, OUTPUTS_NOT_REPRODUCIBLE, zooFamilies, zooKeys, zooModelCfg, zooPath } from '../testing/zoo';
 
 const TOL = 1e-4;
 
@@ -21,15 +21,6 @@ const UNUSED_IN_MMPRETRAIN: Record<string, RegExp> = {
   LoRAModel: /\.lora_down\./,
 };
 
-/**
- * Fixtures whose `.pth` cannot reproduce their stored outputs: MMPretrain's LoRAModel saves only the LoRA weights
- * and the head (its state-dict hook drops the wrapped module's), so the wrapped ViT's random weights behind
- * `_io.npz` are not in the file. Such a family is still checked for a strict load and no leak; its numerics are
- * checked by its own tests (`peft/lora.test.ts`, against MMPretrain's code run on full weights).
- */
-const OUTPUTS_NOT_REPRODUCIBLE: Record<string, string> = {
-  LoRAModel: 'the .pth holds only the LoRA weights and the head',
-};
 const families = existsSync(zooPath('index.json')) ? zooFamilies() : [];
 const covered = families.filter((f) => zooBackboneRegistered(f.family));
 

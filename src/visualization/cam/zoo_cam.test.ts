@@ -10,7 +10,7 @@ import { tf } from '../../backends/tf';
 import { registerTrainingKernels } from '../../engine/kernels/register_training_kernels';
 import { useBackend } from '../../models/node';
 import { buildReferenceModel } from '../../models/testing/parity_core';
-import { zooBackboneRegistered, zooFamilies, zooModelCfg, zooPath } from '../../models/testing/zoo';
+import { OUTPUTS_NOT_REPRODUCIBLE, zooBackboneRegistered, zooFamilies, zooModelCfg, zooPath } from '../../models/testing/zoo';
 import { computeCams, suggestTargetLayer } from '.';
 
 const families = existsSync(zooPath('index.json')) ? zooFamilies().filter((f) => f.weights && zooBackboneRegistered(f.family)) : [];
@@ -40,7 +40,9 @@ describe('the suggested CAM target layer on the reference zoo', () => {
         }
         // EigenCAM reads the activations only: never flat on a real feature map. (GradCAM can be, where the
         // fixture's perturbed weights leave almost every activation after the last ReLU at zero, as DenseNet's.)
-        expect(Math.max(...eigen.grayscale) - Math.min(...eigen.grayscale), `EigenCAM at ${layer.name}`).toBeGreaterThan(0);
+        // Where the .pth lacks the model's weights (LoRA) the map comes from random ones, and the first principal
+        // component's arbitrary sign can leave all of it under pytorch-grad-cam's ReLU: not a real feature map.
+        if (!(f.family in OUTPUTS_NOT_REPRODUCIBLE)) expect(Math.max(...eigen.grayscale) - Math.min(...eigen.grayscale), `EigenCAM at ${layer.name}`).toBeGreaterThan(0);
       } finally {
         x.dispose();
         model.dispose();

@@ -108,7 +108,8 @@ describe('camPipelineOf', () => {
     const image = await session.image('t10k_0.png', png.buffer.slice(png.byteOffset, png.byteOffset + png.byteLength) as ArrayBuffer);
     expect([image.input.width, image.input.height]).toEqual([32, 32]);
     expect(image.top[0]).toMatchObject({ index: 9, name: 'Ankle boot' });
-    expect(model.defaultLayer).toBeNull(); // LeNet-5 has no norm layer: vis_cam needs --target-layers
+    // LeNet-5 has no norm layer (vis_cam needs --target-layers): the studio suggests its last spatial map, the 5×5 pool.
+    expect(model.defaultLayer).toBe('backbone.features.5');
     const r = await session.cam({ methods: ['GradCAM'], layers: ['backbone.features[4]'], category: null, eigenSmooth: false, augSmooth: false, vitLike: false, numExtraTokens: null });
     expect(r.category).toBe(9);
     expect(r.layers).toEqual(['backbone.features.4']);
