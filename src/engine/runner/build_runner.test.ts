@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../backends/tf';
 import '@tensorflow/tfjs-backend-wasm';
 import { Hook } from '../hooks/hook';
@@ -40,8 +40,8 @@ function lenetConfig(): Record<string, unknown> {
 }
 
 describe('buildRunner (Runner.from_cfg) on a real dataset', () => {
+  beforeAll(() => tf.setBackend('wasm'));
   it.skipIf(!existsSync(FASHION))('trains LeNet-5 for 2 epochs, validates, writes logs and checkpoints; tensor count flat', async () => {
-    await tf.setBackend('wasm');
     const store = new MemoryWorkDir('work_dirs/lenet5');
     const saved: string[] = [];
     const { runner, model } = await buildRunner(lenetConfig(), {
