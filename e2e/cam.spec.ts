@@ -195,9 +195,9 @@ test('Open in CAM from the Dataset panel: an MNIST sample with the Inference pan
   await expect(page).toHaveURL(/#\/cam$/);
   await expect(page.getByTestId('cam-origin')).toContainText("0.jpg from the Dataset panel, ground truth 7; model: the Inference panel's lenet5_1xb32-sgd-coslr-3e_fashion-mnist with lenet5_fashion-mnist.pth");
   await expect(page.getByTestId('cam-status')).toContainText('lenet5_fashion-mnist.pth: all keys loaded', { timeout: 60_000 });
-  // LeNet-5 has no norm layer: as vis_cam, a target layer must be named
-  await expect(page.getByTestId('cam-need-layer')).toContainText('the backbone has no norm layer to choose by default', { timeout: 60_000 });
-  await expect(page.getByTestId('cam-summary')).toHaveCount(0);
+  // LeNet-5 has no norm layer (vis_cam would need --target-layers): the studio suggests its last spatial map
+  await expect(page.getByTestId('cam-summary')).toContainText('Layer backbone.features.5, category', { timeout: 60_000 });
+  await expect(page.getByTestId('cam-need-layer')).toHaveCount(0);
   await page.getByLabel('layer name').fill('backbone.features[4]');
   await page.getByRole('button', { name: 'Set', exact: true }).click();
   await expect(page.getByTestId('cam-summary')).toContainText('Layer backbone.features.4, category', { timeout: 60_000 });

@@ -2,6 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FAILING_IN_MMPRETRAIN } from '../src/testing/shipped_configs';
 
 /** The Config panel: shipped configs, dropped files and folders, live cfg-options, errors at their line, download. */
 
@@ -127,6 +128,11 @@ test('every shipped config merges in the panel without an error', async ({ page 
   expect(paths.some((p) => p.includes('/_base_/'))).toBe(false);
   for (const path of paths) {
     await chooser.selectOption(path);
+    // The few that MMPretrain cannot load either (an mmdet base, a missing test_pipeline) say why, as there.
+    if (path in FAILING_IN_MMPRETRAIN) {
+      await expect(page.getByTestId('config-error'), path).toContainText(FAILING_IN_MMPRETRAIN[path]);
+      continue;
+    }
     await expect(page.getByTestId('config-files-read'), path).toContainText(path);
     await expect(page.getByTestId('config-error'), path).toHaveCount(0);
   }

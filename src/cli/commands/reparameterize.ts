@@ -10,6 +10,7 @@ import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { tf, type Tensor } from '../../backends/tf';
 import { plainMeta } from '../../fileio/meta';
+import type { TensorData } from '../../fileio/tensor_data';
 import { loadCheckpointFile, writeParts } from '../../fileio/node';
 import { pthParts } from '../../fileio/pth/pth_writer';
 import { formatLoadReport, isCleanLoad } from '../../models/nn/state_dict';
@@ -97,7 +98,9 @@ const command: CliCommand = {
       if (!(diff <= tolerance)) throw new Error(`the deploy form's logits differ from the training form's by ${diff.toExponential(2)} (tolerance ${tolerance}): not saved`);
       const { meta } = ckpt.meta ? plainMeta(ckpt.meta) : { meta: undefined };
       const sd = model.stateDict();
-      const bytes = await writeParts(savePath, pthParts(sd, meta));
+      // Module state entries are float32 / int64 arrays, stored as such.
+      const tensors = new Map([...sd].map(([k, v]) => [k, { ...v, originalDtype: v.dtype } as TensorData]));
+      const bytes = await writeParts(savePath, pthParts(tensors, meta));
       io.out(`re-parameterised ${basename(ckptPath)}: ${ckpt.stateDict.size} → ${sd.size} tensors, logits within ${diff.toExponential(2)} on (${shape.join(', ')})`);
       io.out(`wrote ${savePath} (${bytes.toLocaleString('en-US')} bytes): load it into the deploy form (model.backbone.deploy=True)`);
       return 0;

@@ -63,6 +63,8 @@ import { PCPVT, SVT } from './twins';
 import { PyramidVig, Vig } from './vig';
 import { HiViT } from './hivit';
 // <zoo-imports:O>
+import { TNT } from './tnt';
+import { MixMIMTransformer } from './mixmim';
 // <zoo-imports:P>
 import { DistilledVisionTransformer, VisionTransformer } from './vision_transformer';
 
@@ -144,5 +146,7 @@ export const BACKBONES: [string, Constructor][] = [
   ['PyramidVig', PyramidVig],
   ['HiViT', HiViT],
   // <zoo-list:O>
+  ['TNT', TNT],
+  ['MixMIMTransformer', MixMIMTransformer],
   // <zoo-list:P>
 ];
