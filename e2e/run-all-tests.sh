@@ -31,6 +31,8 @@ fi
 
 echo "[test] type-check"
 npx tsc --noEmit -p .
+echo "[test] architecture: layer boundaries and cycles (dependency-cruiser, .dependency-cruiser.cjs)"
+npm run --silent lint:deps
 echo "[test] unit tests (vitest)"
 npx vitest run
 echo "[test] end-to-end tests (playwright, $CHROMIUM)"

@@ -11,7 +11,7 @@ import { registerTransforms } from '../datasets/transforms/register_all';
 import type { ImageArray, PixelData } from '../image/image';
 import { modelConfigOf } from '../models/builder';
 import type { DataSample } from '../models/structures';
-import { testPipelineOf } from '../tools/visualization/vis_cam';
+import { testPipelineOf } from './test_pipeline';
 import { checkImageSize, MAX_IMAGE_PIXELS } from './image_size';
 import type { InferenceModel } from './model';
 

@@ -5,7 +5,8 @@ import { PanelErrorBoundary } from './components/PanelErrorBoundary';
 import { StatusBar } from './components/StatusBar';
 import { installTestHooks } from './testHooks';
 import { PANELS } from './panels/panelList';
-import { goToPanel, useHashRoute, useShortcuts } from './routing';
+import { goToPanel } from './navigation';
+import { useHashRoute, useShortcuts } from './routing';
 
 const TABS = PANELS.filter((p) => !p.hidden);
 

@@ -18,7 +18,7 @@ import { buildOptimWrapper } from '../engine/optimizers/default_constructor';
 import { ClassifierRunnerModel } from '../engine/runner/classifier_model';
 import { buildClassifier } from '../models/builder';
 import { fuseConvBn } from '../models/utils/fuse_conv_bn';
-import { registerAll } from '../register_all';
+import { registerAll } from '../engine/setup_env';
 
 /** ResNet-18-CIFAR as `bench-models` / `bench-train` build it (10 classes, 32×32). */
 const RESNET18_CIFAR = {

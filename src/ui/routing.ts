@@ -1,5 +1,6 @@
 /** Hash routes (`#/config`) and Alt+digit shortcuts for the studio's panels. */
 import { useEffect, useState } from 'react';
+import { goToPanel } from './navigation';
 import { PANELS, type PanelInfo } from './panels/panelList';
 
 export const DEFAULT_PANEL = 'config';
@@ -18,10 +19,6 @@ export function useHashRoute(): PanelInfo {
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
   return panel;
-}
-
-export function goToPanel(id: string): void {
-  window.location.hash = `#/${id}`;
 }
 
 /** The panel an Alt+digit key event names (by `code`, so keyboard layouts do not matter), or null. */

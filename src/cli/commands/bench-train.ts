@@ -11,7 +11,7 @@ import { buildOptimWrapper } from '../../engine/optimizers/default_constructor';
 import { ClassifierRunnerModel } from '../../engine/runner/classifier_model';
 import { buildClassifier } from '../../models/builder';
 import { useBackend } from '../../models/node';
-import { registerAll } from '../../register_all';
+import { registerAll } from '../../engine/setup_env';
 import { findPython } from '../python';
 import { UsageError, type CliCommand } from '../command';
 import { MODELS, table, tfjsRuntimeLabel, torchEnv, TORCH_RESNETS, type BenchRow } from './bench-models';

@@ -4,7 +4,7 @@ import { parseOptionValue } from '../../config';
 import { floatRepr, strRepr } from '../../config/pyrepr';
 import { Evaluator, type MetricConfig } from '../../evaluation/evaluator';
 import type { DataSample } from '../../evaluation/metrics/base_metric';
-import { registerAll } from '../../register_all';
+import { registerAll } from '../../engine/setup_env';
 
 /** Splits argv into `--metric k=v k=v …` groups, as argparse's `nargs='+', action='append'`. */
 export function parseMetricArgs(args: string[]): { results: string | null; metrics: MetricConfig[]; json: boolean } {

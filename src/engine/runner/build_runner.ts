@@ -5,7 +5,7 @@ import type { ImageClassifier } from '../../models/classifiers/image';
 import { buildDataLoader, type DataLoaderConfig } from '../../datasets/data_loader';
 import type { DatasetContext } from '../../datasets/base_dataset';
 import { Evaluator, type MetricConfig } from '../../evaluation/evaluator';
-import { registerAll } from '../../register_all';
+import { registerAll } from '../setup_env';
 import { buildHooks } from '../hooks/build_hooks';
 import { buildOptimWrapper } from '../optimizers/default_constructor';
 import type { OptimWrapper } from '../optimizers/optim_wrapper';

@@ -1,7 +1,7 @@
 import { floatRepr } from '../../config/pyrepr';
 
 /** Python's `f'{x:.{n}f}'` (halves to even, `-0.0000`, `nan`) and `f'{x:.{n}e}'`, shared with the log-analysis tools and the schedulers. */
-export { formatExp, formatFixed } from '../../tools/analysis_tools/python_format';
+export { formatExp, formatFixed } from '../../utils/python_format';
 
 /** `str(datetime.timedelta(seconds=int(s)))`: `0:00:07`, `1 day, 2:03:04`. */
 export function formatTimedelta(seconds: number): string {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { tf } from '../../backends/tf';
 import '@tensorflow/tfjs-backend-wasm';
 import { buildClassifier } from '../../models/builder';
-import { registerAll } from '../../register_all';
+import { registerAll } from '../setup_env';
 import { registerTrainingKernels } from '../kernels/register_training_kernels';
 import { buildOptimWrapper } from '../optimizers/default_constructor';
 import { ClassifierRunnerModel } from './classifier_model';

@@ -8,7 +8,7 @@
  * and `convertEpochOptions` for `convert_to_iter_based`) and one method, `computeValues`. The `*LR` and
  * `*Momentum` forms are one-line subclasses that fix `param_name` (momentum forms drive Adam's `betas[0]`).
  */
-import { formatExp } from '../../tools/analysis_tools/python_format';
+import { formatExp } from '../../utils/python_format';
 import { assert } from '../../utils/assert';
 import { REQUIRED, resolveOptions, expectInt, type OptionSpec } from '../optimizers/options';
 import { groupValue, type ParamGroup, type ParamGroupsOwner } from '../optimizers/param_groups';

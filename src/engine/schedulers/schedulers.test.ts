@@ -4,7 +4,7 @@ import { PARAM_SCHEDULERS } from '../../registry';
 import { SimulatedOptimWrapper } from '../optimizers/optim_wrapper_config';
 import type { ParamGroup } from '../optimizers/param_groups';
 import { buildParamSchedulers, INF, schedulerLog, type ParamScheduler, type SchedulerBuildContext } from './index';
-import { formatExp } from '../../tools/analysis_tools/python_format';
+import { formatExp } from '../../utils/python_format';
 
 beforeAll(() => registerEngine());
 

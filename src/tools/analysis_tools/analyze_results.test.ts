@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { sharedPath } from '../../testing/shared';
-import { registerAll } from '../../register_all';
+import { registerAll } from '../../engine/setup_env';
 import { MNIST } from '../../datasets/mnist';
 import { createRng } from '../../datasets/utils/rng';
 import { FileSystem } from '../../fileio/sources';

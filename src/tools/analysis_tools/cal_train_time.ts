@@ -10,7 +10,7 @@
  */
 import type { LoadedLog, LogRecord } from './load_json_log';
 import { npArgmax, npArgmin, npMean, npStd } from './numpy_stats';
-import { formatFixed } from './python_format';
+import { formatFixed } from '../../utils/python_format';
 
 export interface CalTrainTimeOptions {
   /** Keep each epoch's first record (the tool's `--include-outliers`). Default: false. */

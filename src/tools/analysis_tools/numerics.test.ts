@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatFixed } from './python_format';
+import { formatFixed } from '../../utils/python_format';
 import { npArgmax, npArgmin, npMean, npStd, npSum } from './numpy_stats';
 import { parsePythonJson } from './python_json';
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { registerAll } from '../../register_all';
+import { registerAll } from '../../engine/setup_env';
 import { parseConfigText } from '../../config';
 import { FileSystem, MemorySource } from '../../fileio/sources';
 import { sharedPath } from '../../testing/shared';

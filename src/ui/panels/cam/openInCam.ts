@@ -4,7 +4,7 @@
  */
 import { releasedWeightsOf } from '../../../apis/released';
 import type { BrowsedSample } from '../../../tools/visualization/browse_dataset';
-import { goToPanel } from '../../routing';
+import { goToPanel } from '../../navigation';
 import { useImageHandoff, type HandoffImage, type HandoffModel } from '../../store/imageHandoff';
 import { loadLastChoice, readCachedCheckpoint, type LastChoice } from '../inference/checkpointCache';
 

@@ -4,7 +4,7 @@
  * time with a yield to the event loop between them (the page stays responsive; a newer request cancels an older).
  */
 import type { BuildConfig } from '../../../registry';
-import { registerAll } from '../../../register_all';
+import { registerAll } from '../../../engine/setup_env';
 import { FileSystem, type FileSource } from '../../../fileio/sources';
 import type { ClassHistogram } from '../../../datasets/analysis';
 import { DatasetBrowser, type BrowsedSample, type BrowseOptions, type BrowsePhase } from '../../../tools/visualization/browse_dataset';

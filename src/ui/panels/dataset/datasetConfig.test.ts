@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../testing/shared';
-import { registerAll } from '../../../register_all';
+import { registerAll } from '../../../engine/setup_env';
 import { FileSystem, MemorySource } from '../../../fileio/sources';
 import { loadConfig } from '../../../config';
 import { NodeFS } from '../../../config/node_fs';

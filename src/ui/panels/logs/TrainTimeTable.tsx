@@ -1,7 +1,7 @@
 /** cal_train_time per visible run, as a table, with the tool's exact text on demand. */
 import { useMemo } from 'react';
 import { calTrainTime, formatTrainTime, type TrainTimeStats } from '../../../tools/analysis_tools/cal_train_time';
-import { formatFixed } from '../../../tools/analysis_tools/python_format';
+import { formatFixed } from '../../../utils/python_format';
 import { useLogsStore } from './logsStore';
 
 type Row = { id: string; name: string; stats: TrainTimeStats | null; error: string | null };
