@@ -1,6 +1,7 @@
 import { backend_util, Conv2D, FusedConv2D, getKernel, registerKernel, unregisterKernel, type Conv2DAttrs, type FusedConv2DAttrs, type KernelBackend, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { replaceWasmFactory } from '../register';
 import { FastConv, fastConvs, type WasmBackendLike } from './fast_conv';
+import { replaceMatMulKernel } from './matmul_kernel';
 import type { ConvWorkerSpawner } from './thread_pool';
 import type { WinogradMode } from './winograd';
 
@@ -48,6 +49,7 @@ function replaceKernels(backendName: string): void {
     registerKernel({ kernelName, backendName, kernelFunc: replacement(kernelName, own.kernelFunc), setupFunc: own.setupFunc, disposeFunc: own.disposeFunc });
     replaced.add(key);
   }
+  replaceMatMulKernel(backendName, activeFastConv);
 }
 
 export interface FastConvOptions {
