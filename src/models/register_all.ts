@@ -16,30 +16,14 @@ import { GeneralizedMeanPooling } from './necks/gem';
 import { GlobalAveragePooling } from './necks/gap';
 import { CutMix, Mixup, RandomBatchAugment, ResizeMix } from './utils/batch_augments';
 import { ClsDataPreprocessor } from './utils/data_preprocessor';
-// <zoo-imports:A>
-// <zoo-imports:B>
-// <zoo-imports:C>
 import { HRFuseScales } from './necks/hr_fuse';
-// <zoo-imports:D>
-// <zoo-imports:E>
-// <zoo-imports:F>
 import { EfficientFormerClsHead } from './heads/efficientformer_head';
-// <zoo-imports:G>
 import { ConformerHead } from './heads/conformer_head';
 import { CSRAClsHead } from './heads/multi_label_csra_head';
 import { ClsBatchNormNeck } from './necks/cls_batch_norm';
-// <zoo-imports:H>
-// <zoo-imports:I>
-// <zoo-imports:J>
 import { LoRAModel } from './peft/lora';
-// <zoo-imports:K>
-// <zoo-imports:L>
 import { LeViTClsHead } from './heads/levit_head';
-// <zoo-imports:M>
-// <zoo-imports:N>
 import { VigClsHead } from './heads/vig_head';
-// <zoo-imports:O>
-// <zoo-imports:P>
 
 const components: [string, Constructor][] = [
   ['ImageClassifier', ImageClassifier],
@@ -53,30 +37,14 @@ const components: [string, Constructor][] = [
   ['DeiTClsHead', DeiTClsHead],
   ['MultiLabelClsHead', MultiLabelClsHead],
   ['MultiLabelLinearClsHead', MultiLabelLinearClsHead],
-  // <zoo-list:A>
-  // <zoo-list:B>
-  // <zoo-list:C>
   ['HRFuseScales', HRFuseScales],
-  // <zoo-list:D>
-  // <zoo-list:E>
-  // <zoo-list:F>
   ['EfficientFormerClsHead', EfficientFormerClsHead],
-  // <zoo-list:G>
   ['ConformerHead', ConformerHead],
   ['CSRAClsHead', CSRAClsHead],
   ['ClsBatchNormNeck', ClsBatchNormNeck],
-  // <zoo-list:H>
-  // <zoo-list:I>
-  // <zoo-list:J>
   ['LoRAModel', LoRAModel],
-  // <zoo-list:K>
-  // <zoo-list:L>
   ['LeViTClsHead', LeViTClsHead],
-  // <zoo-list:M>
-  // <zoo-list:N>
   ['VigClsHead', VigClsHead],
-  // <zoo-list:O>
-  // <zoo-list:P>
   ['CrossEntropyLoss', CrossEntropyLoss],
   ['LabelSmoothLoss', LabelSmoothLoss],
   ['FocalLoss', FocalLoss],
