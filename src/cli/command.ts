@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 /** One sub-command of the `mmpretrain-web` CLI; each lives in `commands/<name>.ts` and default-exports this. */
 export interface CliCommand {
   /** One-line description shown by `mmpretrain-web --help`. */
@@ -21,3 +23,12 @@ export const processIO: CliIO = {
 
 /** Thrown for bad command-line usage; the message is printed with the command's usage. */
 export class UsageError extends Error {}
+
+/** node:util's `parseArgs`, with its errors (an unknown option, a missing value) as {@link UsageError}s. */
+export function parseCliArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}

@@ -6,8 +6,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, parse } from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand, type CliIO } from '../command';
+import { parseCliArgs, UsageError, type CliCommand, type CliIO } from '../command';
 import { loadConfig } from '../../config';
 import { NodeFS } from '../../config/node_fs';
 import { DATASETS } from '../../registry';
@@ -50,23 +49,18 @@ const command: CliCommand = {
   summary: 'draw the most confident successes and failures of test results (tools/analysis_tools/analyze_results.py)',
   usage,
   async run(args: string[], io: CliIO): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: expandCfgOptions(args),
-        allowPositionals: true,
-        options: {
-          'out-dir': { type: 'string' },
-          topk: { type: 'string', default: '20' },
-          'rescale-factor': { type: 'string', short: 'r' },
-          order: { type: 'string', default: 'most' },
-          'per-class': { type: 'boolean', default: false },
-          'cfg-options': { type: 'string', multiple: true },
-        },
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const parsed = parseCliArgs({
+      args: expandCfgOptions(args),
+      allowPositionals: true,
+      options: {
+        'out-dir': { type: 'string' },
+        topk: { type: 'string', default: '20' },
+        'rescale-factor': { type: 'string', short: 'r' },
+        order: { type: 'string', default: 'most' },
+        'per-class': { type: 'boolean', default: false },
+        'cfg-options': { type: 'string', multiple: true },
+      },
+    });
     const { values, positionals } = parsed;
     if (positionals.length !== 2) throw new UsageError('give a config file and a results file');
     const outDir = values['out-dir'];

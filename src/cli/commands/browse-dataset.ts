@@ -4,9 +4,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, parse } from 'node:path';
-import { parseArgs } from 'node:util';
 import { encode } from 'fast-png';
-import { UsageError, type CliCommand, type CliIO } from '../command';
+import { parseCliArgs, UsageError, type CliCommand, type CliIO } from '../command';
 import { loadConfig } from '../../config';
 import { NodeFS } from '../../config/node_fs';
 import { registerDatasets } from '../../datasets/register_all';
@@ -57,28 +56,23 @@ const command: CliCommand = {
   summary: 'draw the samples of a dataset through its pipeline into PNGs (tools/visualization/browse_dataset.py)',
   usage,
   async run(args: string[], io: CliIO): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: expandCfgOptions(args),
-        allowPositionals: true,
-        options: {
-          'output-dir': { type: 'string', short: 'o' },
-          phase: { type: 'string', short: 'p', default: 'train' },
-          'show-number': { type: 'string', short: 'n' },
-          mode: { type: 'string', short: 'm', default: 'transformed' },
-          'rescale-factor': { type: 'string', short: 'r' },
-          'channel-order': { type: 'string', short: 'c', default: 'BGR' },
-          seed: { type: 'string', default: '0' },
-          // the tool's display options: there is no display here, images always go to --output-dir
-          'not-show': { type: 'boolean', default: false },
-          'show-interval': { type: 'string', short: 'i' },
-          'cfg-options': { type: 'string', multiple: true },
-        },
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const parsed = parseCliArgs({
+      args: expandCfgOptions(args),
+      allowPositionals: true,
+      options: {
+        'output-dir': { type: 'string', short: 'o' },
+        phase: { type: 'string', short: 'p', default: 'train' },
+        'show-number': { type: 'string', short: 'n' },
+        mode: { type: 'string', short: 'm', default: 'transformed' },
+        'rescale-factor': { type: 'string', short: 'r' },
+        'channel-order': { type: 'string', short: 'c', default: 'BGR' },
+        seed: { type: 'string', default: '0' },
+        // the tool's display options: there is no display here, images always go to --output-dir
+        'not-show': { type: 'boolean', default: false },
+        'show-interval': { type: 'string', short: 'i' },
+        'cfg-options': { type: 'string', multiple: true },
+      },
+    });
     const { values, positionals } = parsed;
     if (positionals.length !== 1) throw new UsageError('give exactly one config file');
     const outDir = values['output-dir'];

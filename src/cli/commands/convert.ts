@@ -1,6 +1,5 @@
 import { basename, extname } from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand } from '../command';
+import { parseCliArgs, UsageError, type CliCommand } from '../command';
 import { plainMeta } from '../../fileio/meta';
 import { loadCheckpointFile, writeParts } from '../../fileio/node';
 import { pthParts } from '../../fileio/pth/pth_writer';
@@ -37,23 +36,18 @@ const command: CliCommand = {
   summary: 'convert a checkpoint between .pth and .safetensors (keeps the state dict and meta)',
   usage,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          float32: { type: 'boolean', default: false },
-          'state-dict-only': { type: 'boolean', default: false },
-          'no-meta': { type: 'boolean', default: false },
-          'allow-forbidden': { type: 'boolean', default: false },
-          'keep-module': { type: 'boolean', default: false },
-          quiet: { type: 'boolean', short: 'q', default: false },
-        },
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const parsed = parseCliArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        float32: { type: 'boolean', default: false },
+        'state-dict-only': { type: 'boolean', default: false },
+        'no-meta': { type: 'boolean', default: false },
+        'allow-forbidden': { type: 'boolean', default: false },
+        'keep-module': { type: 'boolean', default: false },
+        quiet: { type: 'boolean', short: 'q', default: false },
+      },
+    });
     const { values: o, positionals } = parsed;
     if (positionals.length !== 2) throw new UsageError(`expected an input and an output file, got ${positionals.length} argument(s)`);
     const [input, output] = positionals;

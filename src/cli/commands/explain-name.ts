@@ -2,8 +2,7 @@
  * `mmpretrain-web explain-name <name> [--json]`: splits a config, model or checkpoint name into MMPretrain's naming
  * parts (algorithm, module, pretrain, training, data) and explains each.
  */
-import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand, type CliIO } from '../command';
+import { parseCliArgs, UsageError, type CliCommand, type CliIO } from '../command';
 import { explainName, type NameExplanation } from '../../config';
 
 const usage = `Usage: mmpretrain-web explain-name <name> [--json]
@@ -34,12 +33,7 @@ const explainNameCommand: CliCommand = {
   summary: "Explain a config/model/checkpoint name by MMPretrain's naming convention",
   usage,
   async run(args: string[], io: CliIO): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const parsed = parseCliArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
     if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one name');
     const e = explainName(parsed.positionals[0]);
     io.out(parsed.values.json ? JSON.stringify(e, null, 2) : formatExplanation(e));

@@ -2,8 +2,7 @@
  * `mmpretrain-web print-config <config.py> [--cfg-options K=V ...] [--json]`: MMPretrain's `tools/misc/print_config.py`
  * — the merged config as mmengine dumps it (or as JSON, like `Config.to_dict()`).
  */
-import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand, type CliIO } from '../command';
+import { parseCliArgs, UsageError, type CliCommand, type CliIO } from '../command';
 import { ConfigError, configToJSONText, dumpConfig, extractCfgOptionsArgs, loadConfig } from '../../config';
 import { NodeFS } from '../../config/node_fs';
 
@@ -30,12 +29,7 @@ const printConfig: CliCommand = {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    let parsed;
-    try {
-      parsed = parseArgs({ args: split.rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const parsed = parseCliArgs({ args: split.rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
     if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one config file');
     const [path] = parsed.positionals;
     try {

@@ -7,7 +7,6 @@
  * saving it checks that both forms give the same logits on a seeded input.
  */
 import { basename, extname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { tf, type Tensor } from '../../backends/tf';
 import { plainMeta } from '../../fileio/meta';
 import type { TensorData } from '../../fileio/tensor_data';
@@ -17,7 +16,7 @@ import { formatLoadReport, isCleanLoad } from '../../models/nn/state_dict';
 import { readConfigFile, useBackend } from '../../models/node';
 import { buildClassifier } from '../../models/builder';
 import { isReparameterizable, switchToDeploy } from '../../models/utils/reparam';
-import { UsageError, type CliCommand } from '../command';
+import { parseCliArgs, UsageError, type CliCommand } from '../command';
 
 const usage = `Usage: mmpretrain-web reparameterize <config> <checkpoint> <save.pth> [options]
 
@@ -54,21 +53,16 @@ const command: CliCommand = {
   summary: 'convert a re-parameterisable classifier (RepVGG, MobileOne, …) to its deploy form (reparameterize_model.py)',
   usage,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          shape: { type: 'string', default: '1,3,224,224' },
-          tolerance: { type: 'string', default: '1e-4' },
-          backend: { type: 'string', default: 'wasm' },
-          'cfg-options': { type: 'string', multiple: true },
-        },
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const parsed = parseCliArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        shape: { type: 'string', default: '1,3,224,224' },
+        tolerance: { type: 'string', default: '1e-4' },
+        backend: { type: 'string', default: 'wasm' },
+        'cfg-options': { type: 'string', multiple: true },
+      },
+    });
     const { values: o, positionals } = parsed;
     if (positionals.length !== 3) throw new UsageError(`expected <config> <checkpoint> <save.pth>, got ${positionals.length} argument(s)`);
     const [cfgPath, ckptPath, savePath] = positionals;

@@ -5,8 +5,7 @@
  */
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand, type CliIO } from '../command';
+import { parseCliArgs, UsageError, type CliCommand, type CliIO } from '../command';
 import { loadConfig } from '../../config';
 import { NodeFS } from '../../config/node_fs';
 import { registerDatasets } from '../../datasets/register_all';
@@ -47,20 +46,15 @@ const command: CliCommand = {
   summary: 'check that every image of a dataset decodes; list broken files (tools/misc/verify_dataset.py)',
   usage,
   async run(args: string[], io: CliIO): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: expandCfgOptions(args),
-        allowPositionals: true,
-        options: {
-          phase: { type: 'string', default: 'train' },
-          'out-path': { type: 'string', default: 'brokenfiles.log' },
-          'cfg-options': { type: 'string', multiple: true },
-        },
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const parsed = parseCliArgs({
+      args: expandCfgOptions(args),
+      allowPositionals: true,
+      options: {
+        phase: { type: 'string', default: 'train' },
+        'out-path': { type: 'string', default: 'brokenfiles.log' },
+        'cfg-options': { type: 'string', multiple: true },
+      },
+    });
     const { values, positionals } = parsed;
     if (positionals.length !== 1) throw new UsageError('give exactly one config file');
     const phase = values.phase as string;

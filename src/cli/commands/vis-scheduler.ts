@@ -3,8 +3,7 @@
  * MMPretrain's `tools/visualization/vis_scheduler.py` — the value of a hyper-parameter in every iteration.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand, type CliIO } from '../command';
+import { parseCliArgs, UsageError, type CliCommand, type CliIO } from '../command';
 import { loadConfig, mergeCfgOptions, parseCfgOptions } from '../../config';
 import { NodeFS } from '../../config/node_fs';
 import { registerEngine } from '../../engine/register_all';
@@ -78,25 +77,20 @@ const command: CliCommand = {
   summary: "Plot a config's lr / momentum / weight-decay schedule per iteration (vis_scheduler.py)",
   usage,
   async run(args: string[], io: CliIO): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          parameter: { type: 'string', short: 'p', default: 'lr' },
-          'dataset-size': { type: 'string', short: 'd' },
-          ngpus: { type: 'string', short: 'n', default: '1' },
-          'auto-scale-lr': { type: 'boolean', default: false },
-          'save-path': { type: 'string', short: 's' },
-          json: { type: 'boolean', default: false },
-          'cfg-options': { type: 'string', multiple: true, default: [] },
-          title: { type: 'string' },
-        },
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const parsed = parseCliArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        parameter: { type: 'string', short: 'p', default: 'lr' },
+        'dataset-size': { type: 'string', short: 'd' },
+        ngpus: { type: 'string', short: 'n', default: '1' },
+        'auto-scale-lr': { type: 'boolean', default: false },
+        'save-path': { type: 'string', short: 's' },
+        json: { type: 'boolean', default: false },
+        'cfg-options': { type: 'string', multiple: true, default: [] },
+        title: { type: 'string' },
+      },
+    });
     const { values: v, positionals: all } = parsed;
     // `--cfg-options a=1 b=2` (mmengine's nargs='+'): key=value words after the config belong to it.
     const cfgOptions = [...(v['cfg-options'] as string[])];

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../../backends/tf';
+import { gradientStep } from '../testing/gradients';
 import { MODELS } from '../../registry';
 import { registerTrainingKernels } from '../../engine/kernels/register_training_kernels';
 import { useBackend } from '../node';
@@ -156,22 +157,11 @@ describe('Vig / PyramidVig', () => {
       const trainable = [...b.namedParameters(), ...h.namedParameters()].filter(([, p]) => p.trainable);
       // relative_pos is frozen (requires_grad=False), as PyTorch
       expect(trainable.some(([n]) => n.endsWith('relative_pos'))).toBe(false);
-      const step = () => {
-        const { value, grads } = tf.variableGrads(() => {
-          // (a plain mean of the logits would give zero gradients through the head's training-mode BatchNorm1d)
-          return tf.sum(tf.mul(h.call([tf.mean(b.call(x), [1, 2])]), w)) as tf.Scalar;
-        }, trainable.map(([, p]) => p));
-        const bad = trainable.filter(([, p]) => {
-          const g = grads[p.name]?.dataSync();
-          return !g || !g.every(Number.isFinite) || g.every((v) => v === 0);
-        });
-        const loss = value.dataSync()[0];
-        tf.dispose([value, ...Object.values(grads)]);
-        return { loss, bad: bad.map(([n]) => n) };
-      };
+      // (a plain mean of the logits would give zero gradients through the head's training-mode BatchNorm1d)
+      const step = () => gradientStep(() => tf.sum(tf.mul(h.call([tf.mean(b.call(x), [1, 2])]), w)) as tf.Scalar, trainable);
       const first = step();
       expect(Number.isFinite(first.loss)).toBe(true);
-      expect(first.bad).toEqual([]);
+      expect(first.withoutGradient).toEqual([]);
       const before = tf.memory().numTensors; // after a first step (the training kernels keep a few constants)
       step();
       expect(tf.memory().numTensors).toBe(before);
