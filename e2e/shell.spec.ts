@@ -10,6 +10,7 @@ const PANELS = [
   ['logs', 'Logs', '6'],
   ['config', 'Config', '7'],
   ['model', 'Model', '8'],
+  ['zoo', 'Model Zoo', '0'],
 ] as const;
 
 test('the studio loads with its tabs, the Config panel and a status bar', async ({ page }) => {
@@ -28,7 +29,7 @@ test('every panel renders from its route', async ({ page }) => {
   const errors = recordPageErrors(page);
   for (const [id, title] of PANELS) {
     await page.goto(`/#/${id}`);
-    await expect(page.getByRole('tab', { name: new RegExp(title) })).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByRole('tab', { name: title, exact: true })).toHaveAttribute('aria-selected', 'true');
     await expect(page.getByRole('tabpanel').getByRole('heading', { level: 2 }).first()).toBeVisible();
     await expect(page.getByRole('tabpanel')).not.toContainText('This panel failed');
   }
@@ -41,14 +42,16 @@ test('panels are reachable by keyboard: Alt+digit, arrow keys in the tab list, T
   for (const [id, title, key] of PANELS) {
     await page.keyboard.press(`Alt+${key}`);
     await expect(page).toHaveURL(new RegExp(`#/${id}$`));
-    const tab = page.getByRole('tab', { name: new RegExp(title) });
+    const tab = page.getByRole('tab', { name: title, exact: true });
     await expect(tab).toHaveAttribute('aria-selected', 'true');
     await expect(tab).toBeFocused();
   }
-  // Model (last) → ArrowRight wraps to Inference; End → Model; ArrowLeft → Config.
+  // Model Zoo (last) → ArrowRight wraps to Inference; End → Model Zoo; ArrowLeft twice → Model, Config.
   await page.keyboard.press('ArrowRight');
   await expect(page).toHaveURL(/#\/inference$/);
   await page.keyboard.press('End');
+  await expect(page).toHaveURL(/#\/zoo$/);
+  await page.keyboard.press('ArrowLeft');
   await expect(page).toHaveURL(/#\/model$/);
   await page.keyboard.press('ArrowLeft');
   await expect(page).toHaveURL(/#\/config$/);

@@ -9,3 +9,6 @@ export { imageSizeFromHeader, checkImageSize, MAX_IMAGE_PIXELS } from './image_s
 export { RELEASED_WEIGHTS, DEFAULT_MODEL, releasedWeightsOf, type ReleasedWeights } from './released';
 export { hasModel, modelInfo, listIndexedModels, MODEL_INDEX, type ListIndexedOptions } from './model_hub';
 export type { ModelInfo, ModelResult } from './model_index';
+export { FeatureExtractor, type Feature, type ImageFeatures, type FeatureCallOptions, type FeatureExtractorOptions } from './feature_extractor';
+export { registerModels } from './model_hub';
+export { checkpointFor, setCheckpointStore, checkpointStore, downloadCheckpoint, hubUrl, keyOf, hashPrefixOf, progressText, type CheckpointStore, type CheckpointForOptions, type ModelCheckpoint, type DownloadOptions, type DownloadProgress, type DownloadResult } from './hub';

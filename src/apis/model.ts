@@ -14,6 +14,7 @@ import { closestNames } from '../utils/closest';
 import { resolveClasses, type ClassesSource } from './class_names';
 import { fnmatch } from './fnmatch';
 import { hasModel, listIndexedModels, MODEL_INDEX, modelInfo, type ListIndexedOptions } from './model_hub';
+import { checkpointFor, type CheckpointForOptions } from './hub';
 export { fnmatch };
 
 type Dict = Record<string, unknown>;
@@ -168,8 +169,14 @@ export async function initModel(config: string | Dict, checkpoint: CheckpointArg
 
 /** Options of {@link getModel}. */
 export interface GetModelOptions extends InitModelOptions {
-  /** The model's weights (a dropped file or the offline cache); null: init_cfg weights (seed 0). Default: null. */
-  pretrained?: CheckpointArg | null;
+  /**
+   * The model's weights (a dropped file or the offline cache); `true`: its released weights from the model index,
+   * downloaded through the hub into the checkpoint store (or read from it: `download`); null / false: init_cfg
+   * weights (seed 0). Default: null.
+   */
+  pretrained?: CheckpointArg | boolean | null;
+  /** With `pretrained: true`: the store, host (`hub`), progress and cancel of the download (`checkpointFor`). */
+  download?: CheckpointForOptions;
   /** Where the configs are. Default: 'configs'. */
   root?: string;
   /** The file system holding them. Default: the one given to {@link setShippedConfigs}. */
@@ -180,7 +187,7 @@ export interface GetModelOptions extends InitModelOptions {
  * MMPretrain `get_model(name, pretrained)`: a model of the index by name (case-insensitive; its config), or else a
  * shipped config by its file stem (this project's own configs, e.g. the LeNet-5 ones), built and loaded.
  */
-export async function getModel(name: string, { pretrained = null, root = 'configs', fs: given, ...opts }: GetModelOptions = {}): Promise<InferenceModel> {
+export async function getModel(name: string, { pretrained = null, download, root = 'configs', fs: given, ...opts }: GetModelOptions = {}): Promise<InferenceModel> {
   const fs = zoo(given);
   const info = hasModel(name) ? modelInfo(name) : null;
   const stems = info ? null : modelIndex(fs, root);
@@ -189,5 +196,7 @@ export async function getModel(name: string, { pretrained = null, root = 'config
     const close = closestNames(name.toLowerCase(), [...new Set([...MODEL_INDEX.map((m) => m.name.toLowerCase()), ...stems!.keys()])], 5);
     throw new Error(`getModel: no model named '${name}'${close.length ? ` — did you mean ${close.map((c) => `'${c}'`).join(', ')}?` : ''} (listModels() lists them)`);
   }
-  return initModel(path, pretrained, { ...opts, fs, name: info?.name ?? name });
+  if (pretrained === true && !info) throw new Error(`getModel: '${name}' is not in the model index, so it has no released weights to download: pass pretrained: {data, name}`);
+  const checkpoint = pretrained === true ? (await checkpointFor(info!.name, download)).checkpoint : pretrained || null;
+  return initModel(path, checkpoint, { ...opts, fs, name: info?.name ?? name });
 }

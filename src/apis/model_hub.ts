@@ -10,6 +10,20 @@ import { fnmatch } from './fnmatch';
 export const MODEL_INDEX: readonly ModelInfo[] = INDEX as unknown as ModelInfo[];
 
 const byName = new Map(MODEL_INDEX.map((m) => [m.name.toLowerCase(), m]));
+/** Models added by {@link registerModels}, after the bundled ones. */
+const registered: ModelInfo[] = [];
+
+/**
+ * MMPretrain `ModelHub.register_model_index`: adds the models of another index (a project's own metafile, a test's
+ * checkpoint) to the bundled one; a name already there (case-insensitively) is an error, as in MMPretrain.
+ */
+export function registerModels(models: readonly ModelInfo[]): void {
+  for (const m of models) if (byName.has(m.name.toLowerCase())) throw new Error(`The model name ${m.name} is conflict in ${m.metafile} and ${byName.get(m.name.toLowerCase())!.metafile}.`);
+  for (const m of models) {
+    byName.set(m.name.toLowerCase(), m);
+    registered.push(m);
+  }
+}
 
 /** Is `name` a model of the index? */
 export function hasModel(name: string): boolean {
@@ -37,7 +51,7 @@ export interface ListIndexedOptions {
  * `pattern` with any postfix (`'resnet18'` → `resnet18*`), case-insensitively.
  */
 export function listIndexedModels(pattern: string | null = null, { exclude_patterns = [], task = null }: ListIndexedOptions = {}): string[] {
-  return MODEL_INDEX.filter(
+  return [...MODEL_INDEX, ...registered].filter(
     (m) =>
       (pattern === null || fnmatch(m.name, `${pattern}*`)) &&
       !exclude_patterns.some((p) => fnmatch(m.name, `${p}*`)) &&

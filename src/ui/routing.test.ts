@@ -25,6 +25,7 @@ describe('routing', () => {
     expect(panelForShortcut(key('Digit1'))?.id).toBe('inference');
     expect(panelForShortcut(key('Numpad7'))?.id).toBe('config');
     expect(panelForShortcut(key('Digit8'))?.id).toBe('model');
+    expect(panelForShortcut(key('Digit0'))?.id).toBe('zoo');
     expect(panelForShortcut(key('Digit9'))).toBeNull(); // diagnostics is hidden
     expect(panelForShortcut(key('Digit1', { altKey: false }))).toBeNull();
     expect(panelForShortcut(key('Digit1', { ctrlKey: true }))).toBeNull();
@@ -33,7 +34,7 @@ describe('routing', () => {
 
   it('gives every tool panel a unique id and shortcut', () => {
     const visible = PANELS.filter((p) => !p.hidden);
-    expect(visible.map((p) => p.title)).toEqual(['Inference', 'Dataset', 'Train', 'CAM', 'Schedule', 'Logs', 'Config', 'Model']);
+    expect(visible.map((p) => p.title)).toEqual(['Inference', 'Dataset', 'Train', 'CAM', 'Schedule', 'Logs', 'Config', 'Model', 'Model Zoo']);
     expect(new Set(visible.map((p) => p.key)).size).toBe(visible.length);
     expect(new Set(PANELS.map((p) => p.id)).size).toBe(PANELS.length);
   });

@@ -13,7 +13,7 @@ import { tf } from '../../backends/tf';
 import { NodeFS } from '../../config/node_fs';
 import { formatLoadReport, isCleanLoad } from '../../models/nn/state_dict';
 import { useBackend } from '../../models/node';
-import { UsageError, type CliCommand } from '../command';
+import { UsageError, type CliCommand, type CliIO } from '../command';
 
 const usage = `Usage: mmpretrain-web infer <config|model-name> <checkpoint|none> <image...> [options]
 
@@ -52,6 +52,63 @@ function formatResult(name: string, r: ClassificationResult, k: number, classes:
   return `${name}\n${rows.join('\n')}`;
 }
 
+/** A positive integer option (`--topk`, `--batch-size`), else a usage error. */
+export function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+/** Options of {@link classifyImages}. */
+export interface ClassifyOptions {
+  /** Classes shown per image. */
+  k: number;
+  /** Images per forward pass. */
+  batch: number;
+  /** One JSON object instead of text. */
+  json: boolean;
+}
+
+/**
+ * Classifies image files with a loaded model and prints the top-k (text or `--json`), with notes on stderr for a
+ * partial checkpoint, init weights or a missing test pipeline; disposes the model. Shared by `infer` and `inference`.
+ */
+export async function classifyImages(m: InferenceModel, cfgArg: string, imagePaths: string[], { k, batch, json }: ClassifyOptions, io: CliIO): Promise<void> {
+  if (m.loadReport && !isCleanLoad(m.loadReport)) io.err(`warning: checkpoint does not match the model exactly:\n${formatLoadReport(m.loadReport)}`);
+  if (!m.loadReport) io.err('note: no checkpoint: init_cfg weights (seed 0)');
+  try {
+    const inferencer = new ImageClassificationInferencer(m);
+    if (!inferencer.pipelineFromConfig) io.err(`note: ${cfgArg} has no test pipeline; using ${JSON.stringify(inferencer.pipelineCfg)}`);
+    const images = imagePaths.map((p) => {
+      try {
+        return { bytes: new Uint8Array(readFileSync(p)), name: p };
+      } catch (e) {
+        throw new Error(`${p}: cannot read (${e instanceof Error ? e.message : String(e)})`);
+      }
+    });
+    const t0 = performance.now();
+    const results = await inferencer.call(images, { batch_size: batch });
+    const ms = (performance.now() - t0) / images.length;
+    const classes = inferencer.classes;
+    if (json) {
+      const out = results.map((r, i) => ({
+        image: imagePaths[i],
+        pred_label: r.pred_label,
+        pred_score: r.pred_score,
+        ...(r.pred_class !== undefined ? { pred_class: r.pred_class } : {}),
+        topk: topk(r.pred_scores, k, classes).map((t) => ({ label: t.label, score: t.score, ...(t.name !== undefined ? { class: t.name } : {}) })),
+        pred_scores: Array.from(r.pred_scores),
+      }));
+      io.out(JSON.stringify({ model: m.name, checkpoint: m.checkpoint?.name ?? null, backend: tf.getBackend(), classes_source: m.classesNote, ms_per_image: ms, results: out }, null, 2));
+    } else {
+      io.out(results.map((r, i) => formatResult(imagePaths[i], r, k, classes)).join('\n'));
+      io.out(`(${m.classesNote}; ${ms.toFixed(1)} ms/image on ${tf.getBackend()})`);
+    }
+  } finally {
+    m.model.dispose();
+  }
+}
+
 const command: CliCommand = {
   summary: 'Classify images: top-k classes and scores (inference_model / image_demo.py)',
   usage,
@@ -75,47 +132,13 @@ const command: CliCommand = {
       return 0;
     }
     if (positionals.length < 3) throw new UsageError('expected <config> <checkpoint> and at least one <image>');
-    const k = Number(values.topk);
-    if (!Number.isInteger(k) || k < 1) throw new UsageError(`--topk must be a positive integer, got '${values.topk}'`);
-    const batch = Number(values['batch-size']);
-    if (!Number.isInteger(batch) || batch < 1) throw new UsageError(`--batch-size must be a positive integer, got '${values['batch-size']}'`);
+    const k = positiveInt(values.topk!, '--topk');
+    const batch = positiveInt(values['batch-size']!, '--batch-size');
     const [cfgArg, ckptArg, ...imagePaths] = positionals;
 
     await useBackend(values.backend!);
     const m = await loadModel(cfgArg, ckptArg, { cfgOptions: values['cfg-options'], fuse: values['fuse-conv-bn']! });
-    if (m.loadReport && !isCleanLoad(m.loadReport)) io.err(`warning: checkpoint does not match the model exactly:\n${formatLoadReport(m.loadReport)}`);
-    if (!m.loadReport) io.err('note: no checkpoint: init_cfg weights (seed 0)');
-    try {
-      const inferencer = new ImageClassificationInferencer(m);
-      if (!inferencer.pipelineFromConfig) io.err(`note: ${cfgArg} has no test pipeline; using ${JSON.stringify(inferencer.pipelineCfg)}`);
-      const images = imagePaths.map((p) => {
-        try {
-          return { bytes: new Uint8Array(readFileSync(p)), name: p };
-        } catch (e) {
-          throw new Error(`${p}: cannot read (${e instanceof Error ? e.message : String(e)})`);
-        }
-      });
-      const t0 = performance.now();
-      const results = await inferencer.call(images, { batch_size: batch });
-      const ms = (performance.now() - t0) / images.length;
-      const classes = inferencer.classes;
-      if (values.json) {
-        const out = results.map((r, i) => ({
-          image: imagePaths[i],
-          pred_label: r.pred_label,
-          pred_score: r.pred_score,
-          ...(r.pred_class !== undefined ? { pred_class: r.pred_class } : {}),
-          topk: topk(r.pred_scores, k, classes).map((t) => ({ label: t.label, score: t.score, ...(t.name !== undefined ? { class: t.name } : {}) })),
-          pred_scores: Array.from(r.pred_scores),
-        }));
-        io.out(JSON.stringify({ model: m.name, checkpoint: m.checkpoint?.name ?? null, backend: tf.getBackend(), classes_source: m.classesNote, ms_per_image: ms, results: out }, null, 2));
-      } else {
-        io.out(results.map((r, i) => formatResult(imagePaths[i], r, k, classes)).join('\n'));
-        io.out(`(${m.classesNote}; ${ms.toFixed(1)} ms/image on ${tf.getBackend()})`);
-      }
-    } finally {
-      m.model.dispose();
-    }
+    await classifyImages(m, cfgArg, imagePaths, { k, batch, json: values.json! }, io);
     return 0;
   },
 };

@@ -9,6 +9,7 @@
  * without reloading it; the panel remembers its model, image and settings while you visit other panels.
  */
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { useZooHandoff } from './zoo/modelHandoff';
 import { useImageHandoff, type HandoffImage, type HandoffLabel, type HandoffModel } from '../store/imageHandoff';
 import { useStudioStore } from '../store/studioStore';
 import { CAM_METHODS } from '../../visualization/cam/methods';
@@ -209,6 +210,19 @@ export default function CamPanel() {
     const h = useImageHandoff.getState().take();
     if (h) void receive(h);
   }, [handoffSerial]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // A model handed over by the Model Zoo panel: its config and stored checkpoint; the image stays.
+  const zooSerial = useZooHandoff((s) => s.serial);
+  useEffect(() => {
+    const z = useZooHandoff.getState().take('cam');
+    if (!z) return;
+    setError(null);
+    setDroppedConfig({ kind: 'dict', name: z.name, dict: z.config });
+    setUseStudio(false);
+    if (!z.checkpoint) return setCheckpoint(null);
+    const { name, blob } = z.checkpoint;
+    blob.arrayBuffer().then((bytes) => setCheckpoint({ name, bytes }), fail);
+  }, [zooSerial]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const receive = async (h: HandoffImage) => {
     setError(null);

@@ -16,6 +16,8 @@ import { InferenceClient } from './inference/client';
 import { droppedSource, shippedModels, shippedSource } from './inference/configSource';
 import type { ConfigSource, ImagePrediction, LoadResult } from './inference/protocol';
 import { ResultCard, type ImageEntry } from './inference/ResultCard';
+import { useZooHandoff } from './zoo/modelHandoff';
+import { openCheckpointStore } from '../storage/opfs_store';
 import './inference/inference.css';
 
 const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -77,7 +79,11 @@ export default function InferencePanel() {
       setConfig(restored);
       setShipped(last.shipped ?? '');
       if (last.checkpoint) {
-        readCachedCheckpoint(last.checkpoint).then((blob) => blob && setCheckpoint({ name: last.checkpoint!, blob }), () => undefined);
+        // A dropped checkpoint is in IndexedDB; one downloaded in the Model Zoo panel is in its checkpoint store.
+        readCachedCheckpoint(last.checkpoint)
+          .catch(() => null)
+          .then(async (blob) => blob ?? (await (await openCheckpointStore()).store.blob(last.checkpoint!)))
+          .then((blob) => blob && choice.current === 0 && setCheckpoint({ name: last.checkpoint!, blob }), () => undefined); // not over a newer choice
       }
     }
     else void chooseShipped(DEFAULT_MODEL);
@@ -145,6 +151,18 @@ export default function InferencePanel() {
       if (my === choice.current) setBusy((b) => (b?.startsWith('downloading') ? null : b));
     }
   };
+
+  // A model handed over by the Model Zoo panel: its config and its stored checkpoint (disk-backed, not copied).
+  const zooSerial = useZooHandoff((s) => s.serial);
+  useEffect(() => {
+    const z = useZooHandoff.getState().take('inference');
+    if (!z) return;
+    choice.current++;
+    setShipped('');
+    setError(null);
+    setConfig({ name: z.name, dict: z.config });
+    setCheckpoint(z.checkpoint);
+  }, [zooSerial]);
 
   const takeCheckpoint = (name: string, blob: Blob) => {
     choice.current++;

@@ -19,6 +19,7 @@ import { RunButtons, RunProgress } from './train/RunControls';
 import { resolveRunConfig, withConfusionMatrix, type ConfigChoice } from './train/runConfig';
 import { neededCheckpoints } from '../../models/utils/pretrained';
 import { PretrainedInits, PretrainedLoadReport } from './train/PretrainedInits';
+import { useZooHandoff } from './zoo/modelHandoff';
 import { pretrainedFiles, pretrainedReadiness, type ChosenPretrained } from './train/pretrainedSources';
 import { deleteWorkDir, hasPersistentStorage, openBrowserWorkDir, readDatasetCopy } from '../../engine/runner/opfs_work_dir';
 import { findResumableRuns, type ResumableRun } from './train/savedRuns';
@@ -110,6 +111,16 @@ export default function TrainPanel() {
       else next.delete(checkpoint);
       return next;
     });
+
+  // A model handed over by the Model Zoo panel: fine-tune from it (its config, its weights as `load_from`).
+  const zooSerial = useZooHandoff((s) => s.serial);
+  useEffect(() => {
+    const z = useZooHandoff.getState().take('train');
+    if (!z) return;
+    setChoiceValue(z.configPath);
+    setCheckpoint(z.checkpoint ? new File([z.checkpoint.blob], z.checkpoint.name) : null);
+    setResumeFromCheckpoint(false);
+  }, [zooSerial]);
 
   const choice: ConfigChoice = choiceValue === CURRENT ? { kind: 'current' } : { kind: 'file', path: choiceValue };
   const resolved = useMemo(
@@ -261,6 +272,11 @@ export default function TrainPanel() {
             Start from a checkpoint (<code>load_from</code>){' '}
             <input type="file" accept=".pth,.pt,.bin,.safetensors" aria-label="Checkpoint to load" disabled={active} onChange={(e) => setCheckpoint(e.target.files?.[0] ?? null)} />
           </label>
+          {checkpoint && (
+            <span className="muted" data-testid="train-load-from">
+              load_from <code>{checkpoint.name}</code>
+            </span>
+          )}
           {checkpoint && (
             <label title="mmengine resume=True: also restore epoch, iteration, optimizer and schedulers from it">
               <input type="checkbox" checked={resumeFromCheckpoint} onChange={(e) => setResumeFromCheckpoint(e.target.checked)} disabled={active} /> resume from it (

@@ -21,5 +21,6 @@ export const PANELS: PanelInfo[] = [
   { id: 'logs', title: 'Logs', key: '6', component: lazy(() => import('./LogsPanel')) },
   { id: 'config', title: 'Config', key: '7', component: lazy(() => import('./ConfigPanel')) },
   { id: 'model', title: 'Model', key: '8', component: lazy(() => import('./ModelPanel')) },
+  { id: 'zoo', title: 'Model Zoo', key: '0', component: lazy(() => import('./ZooPanel')) },
   { id: 'diagnostics', title: 'Diagnostics', key: '9', component: lazy(() => import('./DiagnosticsPanel')), hidden: true },
 ];
