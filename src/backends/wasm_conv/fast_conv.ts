@@ -32,8 +32,11 @@ export function relaxedSimdSupported(): boolean {
 interface Packed {
   offset: number; // the source's memory offset when packed (a changed offset means other data)
   ptr: number;
-  layout: 'direct' | WinogradTransform['name'];
+  layout: PackLayout;
 }
+
+/** How a packed matrix was read: [k, cout] ('direct'), its transpose [cout, k] ('transposed', a Linear weight), or a 3×3 filter through a Winograd transform. */
+type PackLayout = 'direct' | 'transposed' | WinogradTransform['name'];
 
 /** An i32 descriptor of `layout` (word offsets; `words`, its length) with `values` set and every other word 0. */
 function descriptor<L extends { words: number }>(layout: L, values: { [K in Exclude<keyof L, 'words'>]?: number }): Int32Array {
@@ -58,6 +61,9 @@ interface Gemm {
   cout: number;
   activation: number;
 }
+
+/** Multiply-adds under which one product of a batch runs on the calling thread only (about 50 µs of work). */
+const SMALL_PRODUCT = 1 << 19;
 
 /** The filter gradient's operands stay within this (else the composite of convolutions runs). */
 const GRADIENT_SCRATCH_BYTES = 128 * 1024 * 1024;
@@ -117,6 +123,8 @@ export class FastConv {
   private readonly zero: GrowingBuffer;
   private readonly scratch: GrowingBuffer;
   private readonly gradientScratch: GrowingBuffer;
+  /** The right matrix of one product of a batch, packed (see {@link matMulBatch}). */
+  private readonly productScratch: GrowingBuffer;
   private readonly indirections = new Map<string, number>();
   private readonly packed = new Map<object, Packed>();
 
@@ -133,6 +141,7 @@ export class FastConv {
     this.zero = new GrowingBuffer(backend.wasm, (ptr, bytes) => new Uint8Array(this.heap(), ptr, bytes).fill(0));
     this.scratch = new GrowingBuffer(backend.wasm);
     this.gradientScratch = new GrowingBuffer(backend.wasm);
+    this.productScratch = new GrowingBuffer(backend.wasm);
   }
 
   /**
@@ -205,7 +214,7 @@ export class FastConv {
    * `t` rearranged by `layout` ('direct': a [k, cout] matrix into panels; 'F2'/'F4': a 3×3 HWIO filter through the
    * Winograd filter transform), kept while `t` lives (filters are reused call after call).
    */
-  private packedOf(t: TensorInfo, layout: 'direct' | WinogradTransform['name'], k: number, cout: number): number {
+  private packedOf(t: TensorInfo, layout: PackLayout, k: number, cout: number): number {
     const offset = this.offset(t);
     const hit = this.packed.get(t.dataId);
     if (hit && hit.offset === offset && hit.layout === layout) return hit.ptr;
@@ -219,11 +228,29 @@ export class FastConv {
     if (layout === 'direct') {
       ptr = this.backend.wasm._malloc(32 * k * Math.ceil(cout / 8));
       this.pack(offset, ptr, k, cout);
+    } else if (layout === 'transposed') {
+      ptr = this.backend.wasm._malloc(32 * k * Math.ceil(cout / 8));
+      this.packTransposed(offset, ptr, k, cout);
     } else {
       ptr = this.transformedFilter(offset, k, cout, transformNamed(layout));
     }
     this.packed.set(t.dataId, { offset, ptr, layout });
     return ptr;
+  }
+
+  /** A [cout, k] matrix at `src` (PyTorch's Linear weight) packed as its transpose would be by `pack`: [panel][k][8]. */
+  private packTransposed(src: number, dst: number, k: number, cout: number): void {
+    const heap = this.heap();
+    const from = new Float32Array(heap, src, cout * k);
+    const panels = Math.ceil(cout / 8);
+    const to = new Float32Array(heap, dst, panels * k * 8);
+    for (let p = 0; p < panels; p++) {
+      const cols = Math.min(8, cout - 8 * p);
+      for (let j = 0; j < 8; j++) {
+        const row = (8 * p + j) * k;
+        for (let i = 0, at = p * k * 8 + j; i < k; i++, at += 8) to[at] = j < cols ? from[row + i] : 0;
+      }
+    }
   }
 
   /** A 3×3 HWIO filter at `src` through the Winograd filter transform, packed, in new memory (on every thread). */
@@ -236,10 +263,10 @@ export class FastConv {
     return ptr;
   }
 
-  /** Runs a descriptor on every thread and returns when it is done. */
-  private dispatch(words: Int32Array): void {
+  /** Runs a descriptor on every thread (or on this one only, where waking the others costs more) and returns when it is done. */
+  private dispatch(words: Int32Array, here = false): void {
     new Int32Array(this.heap(), this.desc, words.length).set(words);
-    if (this.pool) this.pool.run(this.desc, this.run);
+    if (this.pool && !here) this.pool.run(this.desc, this.run);
     else this.run(this.desc);
   }
 
@@ -275,6 +302,54 @@ export class FastConv {
       cout: CO,
       activation: ACTIVATIONS[activation],
     });
+  }
+
+  /**
+   * `a · b` for an [m, k] `a` and a [k, n] `b`, or `a · bᵀ` for an [n, k] `b` when `bTransposed` (a Linear layer's
+   * `x · Wᵀ`): a 1×1 convolution of the direct kernel; `b` is packed once and kept while it lives (a weight).
+   */
+  matMul(a: TensorInfo, b: TensorInfo, m: number, k: number, n: number, bTransposed: boolean): TensorInfo {
+    const out = this.backend.makeOutput([m, n], 'float32');
+    if (m * n === 0) return out;
+    if (k === 0) {
+      new Float32Array(this.heap(), this.offset(out), m * n).fill(0);
+      return out;
+    }
+    const weights = this.packedOf(b, bTransposed ? 'transposed' : 'direct', k, n);
+    const indirection = this.indirection({ H: 1, W: m, C: k, OH: 1, OW: m, KH: 1, KW: 1, SH: 1, SW: 1, DH: 1, DW: 1, top: 0, left: 0 });
+    const g = { input: this.offset(a), indirection, zero: this.zeros(k), weights, bias: 0, output: this.offset(out) };
+    this.dispatch(this.gemmWords({ ...g, rows: m, pixels: m, imageBytes: 4 * m * k, taps: 1, cin: k, cout: n, activation: ACTIVATIONS.linear }));
+    this.calls++;
+    return out;
+  }
+
+  /**
+   * `out[i] = a[i] · b[i]` for `i < batch`, each an [m, k] · [k, n] row-major float32 product (attention's `Q·Kᵀ`
+   * and `·V`), as `[batch, m, n]`. An operand whose `stride` is false is one matrix broadcast over the batch. Each
+   * product is a 1×1 convolution of the direct kernel with its own right matrix packed into panels first (k·n
+   * floats, 1/m of the product's work), so distinct pairs run at the convolutions' GEMM speed.
+   */
+  matMulBatch(a: TensorInfo, b: TensorInfo, batch: number, m: number, k: number, n: number, strideA: boolean, strideB: boolean): TensorInfo {
+    const out = this.backend.makeOutput([batch, m, n], 'float32');
+    if (batch * m * n === 0) return out;
+    if (k === 0) {
+      new Float32Array(this.heap(), this.offset(out), batch * m * n).fill(0);
+      return out;
+    }
+    const weights = this.productScratch.reserve(32 * k * Math.ceil(n / 8));
+    const indirection = this.indirection({ H: 1, W: m, C: k, OH: 1, OW: m, KH: 1, KW: 1, SH: 1, SW: 1, DH: 1, DW: 1, top: 0, left: 0 });
+    const zero = this.zeros(k);
+    const [offA, offB, offOut] = [this.offset(a), this.offset(b), this.offset(out)];
+    // Small products (window attention: 49×32·32×49) run on this thread alone: waking the pool costs more.
+    const here = m * k * n < SMALL_PRODUCT;
+    const tiles = tiling(m, Math.ceil(n / 8), here ? 1 : this.threads, k);
+    for (let i = 0; i < batch; i++) {
+      if (strideB || i === 0) this.pack(offB + (strideB ? 4 * i * k * n : 0), weights, k, n);
+      const g = { input: offA + (strideA ? 4 * i * m * k : 0), indirection, zero, weights, bias: 0, output: offOut + 4 * i * m * n };
+      this.dispatch(this.gemmWords({ ...g, rows: m, pixels: m, imageBytes: 4 * m * k, taps: 1, cin: k, cout: n, activation: ACTIVATIONS.linear }, tiles), here);
+    }
+    this.calls += batch;
+    return out;
   }
 
   /** The descriptor of the direct kernel for `g`, tiled for this many threads (or as `tiles` says). */

@@ -2,6 +2,9 @@ import { backend_util, Conv2D, FusedConv2D, getKernel, registerKernel, unregiste
 import { replaceWasmFactory } from '../register';
 import { FastConv, fastConvs, type WasmBackendLike } from './fast_conv';
 import { replaceMatMulKernel } from './matmul_kernel';
+import { registerNormKernels } from './norm_kernels';
+import { replaceTransposeKernel } from './transpose_kernel';
+import { replaceUnpackKernel } from './unpack_kernel';
 import type { ConvWorkerSpawner } from './thread_pool';
 import type { WinogradMode } from './winograd';
 
@@ -50,6 +53,9 @@ function replaceKernels(backendName: string): void {
     replaced.add(key);
   }
   replaceMatMulKernel(backendName, activeFastConv);
+  registerNormKernels(backendName);
+  replaceTransposeKernel(backendName);
+  replaceUnpackKernel(backendName);
 }
 
 export interface FastConvOptions {

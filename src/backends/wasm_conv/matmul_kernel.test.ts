@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../tf';
 import { useBackend } from '../../models/node';
 import { seeded } from './conv_test_cases';
+import { fastConvs } from './fast_conv';
 
 /** a·b in float64 for rank-≥2 arrays with batch dims [batchA] / [batchB] broadcast (one of them 1 or equal). */
 function reference(a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], ta: boolean, tb: boolean): Float64Array {
@@ -39,7 +40,11 @@ const CASES: [number[], number[], boolean, boolean][] = [
   [[3, 37, 19], [19, 23], false, false], // a batch of rows times one matrix
   [[2, 3, 37, 19], [23, 19], false, true],
   [[3, 37, 19], [1, 23, 19], false, true],
-  [[4, 37, 19], [4, 23, 19], false, true], // attention's Q·Kᵀ: the original loop
+  [[4, 37, 19], [4, 23, 19], false, true], // attention's Q·Kᵀ: a batch of distinct products
+  [[2, 3, 37, 19], [2, 3, 19, 21], false, false], // attention's ·V (n not a multiple of 8)
+  [[4, 19, 37], [4, 19, 23], true, false], // their gradients
+  [[4, 37, 19], [4, 23, 37], true, true],
+  [[5, 3, 1], [5, 1, 9], false, false], // m < 4, k = 1
   [[4, 19, 37], [19, 23], true, false],
   [[1, 37, 19], [4, 19, 23], false, false],
 ];
@@ -65,6 +70,14 @@ describe('WASM BatchMatMul through the fast path', () => {
     tf.dispose(y);
     tf.disposeVariables();
     expect(tf.memory().numTensors).toBeLessThanOrEqual(before + 2); // the two inputs made above
+  });
+
+  it('runs a batch of distinct products through the fast GEMM, one call per product', () => {
+    const fast = fastConvs.get(tf.backend());
+    expect(fast).toBeDefined();
+    const before = fast!.calls;
+    tf.tidy(() => tf.matMul(tf.ones([6, 50, 64]), tf.ones([6, 50, 64]), false, true).dataSync());
+    expect(fast!.calls - before).toBe(6);
   });
 
   // 2-D as Linear feeds it (tfjs-core's BatchMatMul gradient does not reduce a broadcast batch on any backend).

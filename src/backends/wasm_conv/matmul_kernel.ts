@@ -6,11 +6,12 @@
  *
  * This kernel keeps the original's results and makes those cases fast path ones: a transposed operand is transposed
  * explicitly first (a memory pass, far cheaper than the product), and a batch of left matrices times one right matrix
- * (`[B, M, K] · [K, N]`) is one `[B·M, K] · [K, N]` product. Batches of distinct pairs (attention's `Q·Kᵀ`) still run
- * the original loop. Where the project's fast convolutions are installed, a single product runs as their 1×1
- * convolution (the same SIMD GEMM, ~1.7× XNNPACK's speed on these machines).
+ * (`[B, M, K] · [K, N]`) is one `[B·M, K] · [K, N]` product. Where the project's fast convolutions are installed, a
+ * single product runs as their 1×1 convolution (the same SIMD GEMM, ~1.7× XNNPACK's speed on these machines), and so
+ * does each product of a batch of distinct pairs (attention's `Q·Kᵀ` and `·V`: {@link FastConv.matMulBatch}); without
+ * them, distinct pairs keep the original loop.
  */
-import { backend_util, BatchMatMul, getKernel, registerKernel, Reshape, Transpose, unregisterKernel, util, type BatchMatMulAttrs, type KernelBackend, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { BatchMatMul, getKernel, registerKernel, Reshape, Transpose, unregisterKernel, util, type BatchMatMulAttrs, type KernelBackend, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { FastConv } from './fast_conv';
 
 /** The backend's fast convolutions, when installed and on. */
@@ -32,9 +33,13 @@ function fastMatMul(original: KernelFunc, backendName: string, fastConvOf: FastC
     const backend = args.backend as Backend;
     const batchA = util.sizeFromShape(a.shape.slice(0, -2));
     const batchB = util.sizeFromShape(b.shape.slice(0, -2));
-    // Distinct pairs per batch: the original's loop either way; float32 only is what its fast path takes.
     const fast = fastConvOf(backend);
-    if (batchB !== 1 || (batchA !== 1 && transposeA) || a.dtype !== 'float32' || b.dtype !== 'float32' || (!fast && !transposeA && !transposeB && batchA === 1)) return original(args);
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return original(args);
+    if (batchB !== 1 || (batchA !== 1 && transposeA)) {
+      // Distinct pairs per batch: each through the fast GEMM where it is installed and one batch broadcasts simply.
+      return fast && simpleBatch(a.shape, b.shape) ? batchedMatMul(fast, args, backendName) : original(args);
+    }
+    if (!fast && !transposeA && !transposeB && batchA === 1) return original(args);
 
     const temps: TensorInfo[] = [];
     const run = (name: string, x: TensorInfo, attrs: Record<string, unknown>): TensorInfo => {
@@ -50,12 +55,16 @@ function fastMatMul(original: KernelFunc, backendName: string, fastConvOf: FastC
     };
     try {
       let a2 = transposeA ? swapLast(a) : a;
-      const b2 = transposeB ? swapLast(b) : b;
+      // With the fast GEMM a transposed B (a Linear weight) is packed transposed, once per weight.
+      const b2 = transposeB && !fast ? swapLast(b) : b;
       const [m, k] = a2.shape.slice(-2);
-      const n = b2.shape[b2.shape.length - 1];
+      const n = transposeB && fast ? b2.shape[b2.shape.length - 2] : b2.shape[b2.shape.length - 1];
       if (batchA !== 1) a2 = run(Reshape, a2, { shape: [batchA * m, k] });
       const b2d = b2.shape.length === 2 ? b2 : run(Reshape, b2, { shape: b2.shape.slice(-2) });
-      const product = fast ? conv1x1(fast, a2.shape.length === 2 ? a2 : run(Reshape, a2, { shape: [m, k] }), b2d) : (original({ inputs: { a: a2, b: b2d }, backend, attrs: { ...args.attrs, transposeA: false, transposeB: false } as never }) as TensorInfo);
+      const rows = batchA * m;
+      const product = fast
+        ? fast.matMul(a2.shape.length === 2 ? a2 : run(Reshape, a2, { shape: [m, k] }), b2d, rows, k, n, transposeB)
+        : (original({ inputs: { a: a2, b: b2d }, backend, attrs: { ...args.attrs, transposeA: false, transposeB: false } as never }) as TensorInfo);
       // The broadcast output shape: A's batch dims (B's are all 1), then M×N.
       const outBatch = a.shape.length >= b.shape.length ? a.shape.slice(0, -2) : b.shape.slice(0, -2);
       const shape = [...outBatch, m, n];
@@ -69,13 +78,45 @@ function fastMatMul(original: KernelFunc, backendName: string, fastConvOf: FastC
   };
 }
 
-/** [M, K] · [K, N] as a 1×1 convolution of a 1×M×K NHWC image with a 1×1×K×N filter; the [M, N] result. */
-function conv1x1(fast: FastConv, a: TensorInfo, b: TensorInfo): TensorInfo {
-  const [m, k] = a.shape;
-  const n = b.shape[1];
-  const info = backend_util.computeConv2DInfo([1, 1, m, k], [1, 1, k, n], 1, 1, 'valid', undefined, false, 'channelsLast');
-  const out = fast.conv2d({ ...a, shape: [1, 1, m, k] }, { ...b, shape: [1, 1, k, n] }, null, info, 'linear');
-  return { ...out, shape: [m, n] };
+/**
+ * Whether the batch dimensions pair up without tfjs's general broadcasting: equal, or all of one side 1 (then that
+ * side's matrix serves every product).
+ */
+function simpleBatch(a: number[], b: number[]): boolean {
+  const [ba, bb] = [a.slice(0, -2), b.slice(0, -2)];
+  return util.sizeFromShape(ba) === 1 || util.sizeFromShape(bb) === 1 || (ba.length === bb.length && util.arraysEqual(ba, bb));
+}
+
+/** A batch of distinct products through {@link FastConv.matMulBatch}, transposes made explicit first. */
+function batchedMatMul(fast: FastConv, args: Parameters<KernelFunc>[0], backendName: string): TensorInfo {
+  const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+  const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
+  const backend = args.backend as Backend;
+  const temps: TensorInfo[] = [];
+  const swapLast = (x: TensorInfo): TensorInfo => {
+    const perm = x.shape.map((_, i) => i);
+    const r = perm.length;
+    [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
+    const t = kernel(Transpose, backendName)({ inputs: { x }, backend, attrs: { perm } as never }) as TensorInfo;
+    temps.push(t);
+    return t;
+  };
+  try {
+    const a2 = transposeA ? swapLast(a) : a;
+    const b2 = transposeB ? swapLast(b) : b;
+    const [m, k] = a2.shape.slice(-2);
+    const n = b2.shape[b2.shape.length - 1];
+    const [batchA, batchB] = [util.sizeFromShape(a.shape.slice(0, -2)), util.sizeFromShape(b.shape.slice(0, -2))];
+    const product = fast.matMulBatch(a2, b2, Math.max(batchA, batchB), m, k, n, batchA !== 1, batchB !== 1);
+    const outBatch = batchA !== 1 ? a.shape.slice(0, -2) : b.shape.slice(0, -2);
+    const rank = Math.max(a.shape.length, b.shape.length);
+    const shape = [...Array(Math.max(0, rank - 2 - outBatch.length)).fill(1), ...outBatch, m, n];
+    if (util.arraysEqual(product.shape, shape)) return product;
+    temps.push(product);
+    return kernel(Reshape, backendName)({ inputs: { x: product }, backend, attrs: { shape } as never }) as TensorInfo;
+  } finally {
+    for (const t of temps) backend.disposeData(t.dataId);
+  }
 }
 
 const replaced = new Set<string>();

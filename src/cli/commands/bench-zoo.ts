@@ -1,9 +1,9 @@
 /**
- * `mmpretrain-web bench-zoo`: forward speed of seven zoo models built from MMPretrain's own configs in `configs/`
- * (ConvNeXt-T, EfficientNet-B0, RegNetX-1.6GF, RepVGG-A0 deploy, MobileOne-S0 deploy, HRNet-W18, DenseNet-121; 224×224,
+ * `mmpretrain-web bench-zoo`: forward speed of thirteen zoo models built from MMPretrain's own configs in `configs/`
+ * (convolutional: ConvNeXt-T, EfficientNet-B0, RegNetX-1.6GF, RepVGG-A0 deploy, MobileOne-S0 deploy, HRNet-W18,
+ * DenseNet-121; transformer / MLP: DeiT-S, Swin-T, ViT-B/16, LeViT-128S deploy, TinyViT-5M, MLP-Mixer-B/16; 224×224,
  * random weights, eval, conv+BN folded) on tfjs WASM, beside the same networks in PyTorch CPU on as many threads
- * (torchvision's convnext_tiny, efficientnet_b0, regnet_x_1_6gf, densenet121; RepVGG-A0 / MobileOne-S0 deploy forms and
- * HRNet-W18 with its HRFuseScales head written out below), and the peak memory of loading each one's checkpoint.
+ * (`bench-zoo-torch.ts`), and the peak memory of loading each one's checkpoint.
  * A benchmark, not a test: numbers vary per machine.
  */
 import { spawnSync } from 'node:child_process';
@@ -21,6 +21,7 @@ import { fuseConvBn } from '../../models/utils/fuse_conv_bn';
 import { findPython } from '../python';
 import { UsageError, type CliCommand } from '../command';
 import { table, tfjsRuntimeLabel, timeForward, torchEnv, type BenchRow } from './bench-models';
+import { TORCH_SCRIPT } from './bench-zoo-torch';
 
 const configsDir = join(dirname(fileURLToPath(import.meta.url)), '../../../configs');
 
@@ -38,6 +39,12 @@ export const ZOO_BENCH: Record<string, ZooBenchModel> = {
   mobileone_s0_deploy: { name: 'MobileOne-S0 (deploy)', config: 'mobileone/deploy/mobileone-s0_deploy_8xb32_in1k.py' },
   hrnet_w18: { name: 'HRNet-W18', config: 'hrnet/hrnet-w18_4xb32_in1k.py' },
   densenet121: { name: 'DenseNet-121', config: 'densenet/densenet121_4xb256_in1k.py' },
+  deit_s: { name: 'DeiT-S', config: 'deit/deit-small_4xb256_in1k.py' },
+  swin_t: { name: 'Swin-T', config: 'swin_transformer/swin-tiny_16xb64_in1k.py' },
+  vit_b16: { name: 'ViT-B/16', config: 'vision_transformer/vit-base-p16_64xb64_in1k.py' },
+  levit_128s_deploy: { name: 'LeViT-128S (deploy)', config: 'levit/deploy/levit-128s_8xb256_in1k.py' },
+  tinyvit_5m: { name: 'TinyViT-5M', config: 'tinyvit/tinyvit-5m_8xb256_in1k.py' },
+  mlp_mixer_b16: { name: 'MLP-Mixer-B/16', config: 'mlp_mixer/mlp-mixer-base-p16_64xb64_in1k.py' },
 };
 
 const SIZE = 224;
@@ -131,99 +138,6 @@ function memoryTable(rows: MemoryRow[]): string {
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
-/** The same networks in plain PyTorch, timed as the tfjs rows. */
-const TORCH_SCRIPT = String.raw`
-import json, os, sys, time, torch, torch.nn as nn, torchvision
-THREADS = int(os.environ.get('MMPRETRAIN_WEB_TORCH_THREADS', '2'))
-torch.set_num_threads(THREADS)
-def cbr(i, o, k, s, g=1, act=True):
-    layers = [nn.Conv2d(i, o, k, s, k // 2, groups=g, bias=False), nn.BatchNorm2d(o)]
-    return nn.Sequential(*layers, nn.ReLU(inplace=True)) if act else nn.Sequential(*layers)
-def plain(widths, blocks, dw):
-    # RepVGG / MobileOne after re-parameterisation: 3x3 convs (+1x1 for MobileOne's depthwise-separable blocks), biased, ReLU.
-    layers, i = [nn.Conv2d(3, widths[0], 3, 2, 1), nn.ReLU()], widths[0]
-    for o, n in zip(widths[1:], blocks):
-        for b in range(n):
-            s = 2 if b == 0 else 1
-            if dw: layers += [nn.Conv2d(i, i, 3, s, 1, groups=i), nn.ReLU(), nn.Conv2d(i, o, 1), nn.ReLU()]
-            else: layers += [nn.Conv2d(i, o, 3, s, 1), nn.ReLU()]
-            i = o
-    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(i, 1000))
-class Basic(nn.Module):
-    def __init__(s, c):
-        super().__init__(); s.a = cbr(c, c, 3, 1); s.b = cbr(c, c, 3, 1, act=False)
-    def forward(s, x): return torch.relu(s.b(s.a(x)) + x)
-class Bottle(nn.Module):
-    def __init__(s, i, m, stride=1):
-        super().__init__(); o = m * 4
-        s.f = nn.Sequential(cbr(i, m, 1, 1), cbr(m, m, 3, stride), cbr(m, o, 1, 1, act=False))
-        s.d = cbr(i, o, 1, stride, act=False) if (i != o or stride != 1) else None
-    def forward(s, x): return torch.relu(s.f(x) + (s.d(x) if s.d is not None else x))
-class HRModule(nn.Module):
-    def __init__(s, ch, out_n):
-        super().__init__(); n = len(ch)
-        s.branches = nn.ModuleList(nn.Sequential(*[Basic(c) for _ in range(4)]) for c in ch)
-        s.fuse = nn.ModuleList()
-        for i in range(out_n):
-            row = nn.ModuleList()
-            for j in range(n):
-                if j > i: row.append(nn.Sequential(cbr(ch[j], ch[i], 1, 1, act=False), nn.Upsample(scale_factor=2 ** (j - i), mode='nearest')))
-                elif j == i: row.append(nn.Identity())
-                else: row.append(nn.Sequential(*[cbr(ch[j] if k == 0 else ch[j], ch[i] if k == i - j - 1 else ch[j], 3, 2, act=k < i - j - 1) for k in range(i - j)]))
-            s.fuse.append(row)
-    def forward(s, xs):
-        xs = [b(x) for b, x in zip(s.branches, xs)]
-        return [torch.relu(sum(f(x) for f, x in zip(row, xs))) for row in s.fuse]
-class HRNetW18(nn.Module):
-    def __init__(s):
-        super().__init__(); ch = [18, 36, 72, 144]
-        s.stem = nn.Sequential(cbr(3, 64, 3, 2), cbr(64, 64, 3, 2))
-        s.layer1 = nn.Sequential(Bottle(64, 64), *[Bottle(256, 64) for _ in range(3)])
-        s.t1 = nn.ModuleList([cbr(256, 18, 3, 1), cbr(256, 36, 3, 2)])
-        s.s2 = nn.ModuleList([HRModule(ch[:2], 2)])
-        s.t2 = cbr(36, 72, 3, 2)
-        s.s3 = nn.ModuleList([HRModule(ch[:3], 3) for _ in range(4)])
-        s.t3 = cbr(72, 144, 3, 2)
-        s.s4 = nn.ModuleList([HRModule(ch, 4) for _ in range(3)])
-        s.inc = nn.ModuleList(Bottle(c, m) for c, m in zip(ch, [32, 64, 128, 256]))
-        s.down = nn.ModuleList(cbr(i, o, 3, 2) for i, o in [(128, 256), (256, 512), (512, 1024)])
-        s.final = cbr(1024, 2048, 1, 1)
-        s.fc = nn.Linear(2048, 1000)
-    def forward(s, x):
-        x = s.layer1(s.stem(x)); xs = [t(x) for t in s.t1]
-        for m in s.s2: xs = m(xs)
-        xs = xs + [s.t2(xs[-1])]
-        for m in s.s3: xs = m(xs)
-        xs = xs + [s.t3(xs[-1])]
-        for m in s.s4: xs = m(xs)
-        f = s.inc[0](xs[0])
-        for i, d in enumerate(s.down): f = d(f) + s.inc[i + 1](xs[i + 1])
-        return s.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(s.final(f), 1), 1))
-specs = {
-    'convnext_t': ('ConvNeXt-T', lambda: torchvision.models.convnext_tiny()),
-    'efficientnet_b0': ('EfficientNet-B0', lambda: torchvision.models.efficientnet_b0()),
-    'regnetx_1_6gf': ('RegNetX-1.6GF', lambda: torchvision.models.regnet_x_1_6gf()),
-    'repvgg_a0_deploy': ('RepVGG-A0 (deploy)', lambda: plain([48, 48, 96, 192, 1280], [2, 4, 14, 1], False)),
-    'mobileone_s0_deploy': ('MobileOne-S0 (deploy)', lambda: plain([48, 48, 128, 256, 1024], [2, 8, 10, 1], True)),
-    'hrnet_w18': ('HRNet-W18', HRNetW18),
-    'densenet121': ('DenseNet-121', lambda: torchvision.models.densenet121()),
-}
-keys, batches, min_s = sys.argv[1].split(','), [int(b) for b in sys.argv[2].split(',')], float(sys.argv[3])
-with torch.no_grad():
-    for k in keys:
-        name, make = specs[k]
-        m = make().eval()
-        for b in batches:
-            x = torch.randn(b, 3, 224, 224)
-            t0 = time.perf_counter(); m(x); first = (time.perf_counter() - t0) * 1000
-            m(x); n = 0; t0 = time.perf_counter()
-            while True:
-                m(x); n += 1
-                if time.perf_counter() - t0 >= min_s or n >= 50: break
-            ms = (time.perf_counter() - t0) * 1000 / n
-            print(json.dumps(dict(model=name, runtime='PyTorch %s CPU (%d threads)' % (torch.__version__, THREADS), batch=b, first_ms=first, ms=ms, img_per_s=b * 1000 / ms)), flush=True)
-`;
-
 function benchTorch(keys: string[], batches: number[], minSeconds: number): { rows: BenchRow[]; note?: string } {
   const py = findPython('torch, torchvision');
   if (!py) return { rows: [], note: 'PyTorch / torchvision not available (install Debian python3-torch python3-torchvision to compare)' };
@@ -246,7 +160,7 @@ loading its checkpoint, against the checkpoint's size.
   --json              print rows as JSON`;
 
 const command: CliCommand = {
-  summary: 'Forward speed of seven zoo models (ConvNeXt-T … DenseNet-121) on WASM beside PyTorch CPU; checkpoint-loading memory',
+  summary: 'Forward speed of thirteen zoo models (ConvNeXt-T … DenseNet-121, DeiT-S … MLP-Mixer-B/16) on WASM beside PyTorch CPU; checkpoint-loading memory',
   usage,
   async run(args, io) {
     const { values } = parseArgs({

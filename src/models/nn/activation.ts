@@ -3,6 +3,7 @@
  * `build_activation_layer` (keys checked: `type`, `inplace`, and each layer's own options).
  */
 import { tf, type Tensor } from '../../backends/tf';
+import { gelu } from '../../backends/fused_ops';
 import { checkKeys } from './config';
 import { Module } from './module';
 import type { FusableActivation } from './conv';
@@ -43,7 +44,7 @@ export const SiLU = simple('SiLU', (x) => tf.mul(x, tf.sigmoid(x)));
 /** mmcv `HSwish`: x·ReLU6(x + 3)/6. */
 export const HSwish = simple('HSwish', (x) => tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6)));
 /** Exact GELU (erf form, PyTorch's default `approximate='none'`). */
-export const GELU = simple('GELU', (x) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
+export const GELU = simple('GELU', gelu);
 
 /** mmcv `HSigmoid`: clamp((x + bias)/divisor, min_value, max_value); defaults 3, 6, 0, 1. */
 export class HSigmoid extends Activation {

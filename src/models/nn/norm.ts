@@ -4,6 +4,7 @@
  */
 import { pyBool, pyFloat } from './repr';
 import { tf, type Tensor, type Tensor1D } from '../../backends/tf';
+import { layerNorm } from '../../backends/fused_ops';
 import { batchNormTrain } from './batch_norm_train';
 import { assert } from '../../utils/assert';
 import { Module } from './module';
@@ -120,12 +121,7 @@ export class LayerNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return tf.tidy(() => {
-      const { mean, variance } = tf.moments(x, -1, true);
-      let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
-      if (this.weight) y = tf.add(tf.mul(y, this.weight), this.bias!);
-      return y;
-    });
+    return layerNorm(x, this.weight, this.bias, this.eps);
   }
 
   override extraRepr(): string {

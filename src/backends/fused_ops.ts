@@ -1,0 +1,88 @@
+/**
+ * LayerNorm and exact GELU as single kernels where the active backend has them (the WASM backend with the
+ * project's kernels, `wasm_conv/norm_kernels.ts`), else as tfjs's op-by-op graph. Gradients always come from the
+ * graph (`tf.customGrad` recomputes it in the backward pass), so training sees the same derivatives everywhere.
+ */
+import { getKernel } from '@tensorflow/tfjs-core';
+import { tf, type Tensor } from './tf';
+import { GELU, LAYER_NORM } from './wasm_conv/norm_kernels';
+
+const hasKernel = (name: string) => getKernel(name, tf.getBackend()) !== undefined;
+
+/** `nn.LayerNorm` over the last axis, as tfjs ops. */
+export function layerNormGraph(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+    if (weight) y = tf.mul(y, weight);
+    if (bias) y = tf.add(y, bias);
+    return y;
+  });
+}
+
+/** x·Φ(x) = x/2·(1 + erf(x/√2)), as tfjs ops. */
+export function geluGraph(x: Tensor): Tensor {
+  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
+}
+
+const run = (name: string, inputs: Record<string, Tensor>, attrs: Record<string, unknown> = {}) =>
+  tf.engine().runKernel(name, inputs as never, attrs as never) as Tensor;
+
+/**
+ * The gradients of {@link layerNormGraph} (tfjs cannot nest a gradient tape inside a custom gradient): with
+ * x̂ = (x − μ)·r, r = 1/√(σ² + eps) and g = dy·weight, dx = r·(g − mean(g) − x̂·mean(g·x̂)) over the last axis;
+ * dweight = Σ dy·x̂ and dbias = Σ dy over every other axis. Returns [dx, dweight?, dbias?].
+ */
+function layerNormGrads(dy: Tensor, x: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor[] {
+  return tf.tidy(() => {
+    const d = x.shape[x.shape.length - 1];
+    const { mean, variance } = tf.moments(x, -1, true);
+    const r = tf.rsqrt(tf.add(variance, eps));
+    const xhat = tf.mul(tf.sub(x, mean), r);
+    const g = weight ? tf.mul(dy, weight) : dy;
+    const dx = tf.mul(r, tf.sub(tf.sub(g, tf.mean(g, -1, true)), tf.mul(xhat, tf.mean(tf.mul(g, xhat), -1, true))));
+    const rowsOf = (t: Tensor) => tf.sum(tf.reshape(t, [-1, d]), 0);
+    return [dx, ...(weight ? [rowsOf(tf.mul(dy, xhat))] : []), ...(bias ? [rowsOf(dy)] : [])];
+  });
+}
+
+/** LayerNorm over the last axis: one kernel where there is one (float32), the graph elsewhere. */
+export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
+  if (x.dtype !== 'float32' || !hasKernel(LAYER_NORM) || (bias && !weight)) return layerNormGraph(x, weight, bias, eps);
+  /** [x, weight?, bias?] back into the three arguments. */
+  const unpack = (t: Tensor[]): [Tensor, Tensor | null, Tensor | null] => [t[0], weight ? t[1] : null, bias ? t[2] : null];
+  const f = tf.customGrad((...args: unknown[]) => {
+    const save = args.pop() as (t: Tensor[]) => void;
+    const ts = args as Tensor[];
+    save(ts);
+    const [xx, w, b] = unpack(ts);
+    const inputs: Record<string, Tensor> = { x: xx };
+    if (w) inputs.weight = w;
+    if (b) inputs.bias = b;
+    return {
+      value: run(LAYER_NORM, inputs, { eps }),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => layerNormGrads(dy, ...unpack(saved), eps),
+    };
+  });
+  return (f as (...t: Tensor[]) => Tensor)(...[x, weight, bias].filter((t): t is Tensor => t !== null));
+}
+
+/** Exact GELU: one kernel where there is one (float32), the graph elsewhere. */
+export function gelu(x: Tensor): Tensor {
+  if (x.dtype !== 'float32' || !hasKernel(GELU)) return geluGraph(x);
+  const f = tf.customGrad((...args: unknown[]) => {
+    const [xx, save] = args as [Tensor, (t: Tensor[]) => void];
+    save([xx]);
+    return {
+      value: run(GELU, { x: xx }),
+      gradFunc: (dy: Tensor, [sx]: Tensor[]) =>
+        tf.tidy(() => {
+          // d/dx x·Φ(x) = Φ(x) + x·φ(x)
+          const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.mul(sx, Math.SQRT1_2))));
+          const pdf = tf.mul(Math.sqrt(0.5 / Math.PI), tf.exp(tf.mul(tf.square(sx), -0.5)));
+          return tf.mul(dy, tf.add(cdf, tf.mul(sx, pdf)));
+        }),
+    };
+  });
+  return (f as (t: Tensor) => Tensor)(x);
+}
