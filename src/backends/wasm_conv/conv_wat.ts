@@ -15,6 +15,7 @@
  */
 
 import { acc, activationLines, claimNext, descriptorLoads, microKernelLoop, microKernelVectorLocals, microRows as rows, microVecs as vecs, MR, NV } from './wat_helpers';
+import { geluFunction } from './gelu_wat';
 import { gradientFunctions, WGRAD_KINDS } from './winograd_grad_wat';
 import { WINOGRAD_CONV_KIND, WINOGRAD_FILTER_KIND, WINOGRAD_TRANSFORMS, winogradFilterFunction, winogradFunction } from './winograd_wat';
 
@@ -186,7 +187,7 @@ function packFunction(): string[] {
 export function convWat({ fma, shared }: ConvWatOptions): string {
   // A shared import must state a maximum; an unshared one must not (emscripten's memory has none to match).
   const memory = shared ? '(memory 1 65536 shared)' : '(memory 1)';
-  return ['(module', `(import "env" "memory" ${memory})`, ...runFunction(fma), ...WINOGRAD_TRANSFORMS.flatMap((t) => [...winogradFunction(t, fma), ...winogradFilterFunction(t, fma)]), ...gradientFunctions(fma), ...packFunction(), ')'].join('\n');
+  return ['(module', `(import "env" "memory" ${memory})`, ...runFunction(fma), ...WINOGRAD_TRANSFORMS.flatMap((t) => [...winogradFunction(t, fma), ...winogradFilterFunction(t, fma)]), ...gradientFunctions(fma), ...packFunction(), ...geluFunction(fma), ')'].join('\n');
 }
 
 /** The variants `conv_binaries.ts` holds, by name. */

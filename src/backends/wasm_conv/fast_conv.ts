@@ -118,6 +118,7 @@ export class FastConv {
   winograd: WinogradMode = 'auto';
   private readonly run: (desc: number) => void;
   private readonly pack: (src: number, dst: number, k: number, cout: number) => void;
+  private readonly geluRun: (src: number, dst: number, n: number) => void;
   private readonly desc: number;
   /** Zeros read for padding, the threads' Winograd slots, the filter gradient's operands. */
   private readonly zero: GrowingBuffer;
@@ -137,6 +138,7 @@ export class FastConv {
     const instance = new WebAssembly.Instance(module, { env: { memory: backendMemory(backend)! } });
     this.run = instance.exports.run as (desc: number) => void;
     this.pack = instance.exports.pack as (src: number, dst: number, k: number, cout: number) => void;
+    this.geluRun = instance.exports.gelu as (src: number, dst: number, n: number) => void;
     this.desc = backend.wasm._malloc(4 * (DESC.words + CONTROL_WORDS));
     this.zero = new GrowingBuffer(backend.wasm, (ptr, bytes) => new Uint8Array(this.heap(), ptr, bytes).fill(0));
     this.scratch = new GrowingBuffer(backend.wasm);
@@ -302,6 +304,16 @@ export class FastConv {
       cout: CO,
       activation: ACTIVATIONS[activation],
     });
+  }
+
+  /**
+   * Exact GELU of the first `n` floats at `x` into `out` (gelu_wat.ts, SIMD, this thread), a multiple of four at a
+   * time; returns how many it did (the caller does the last n mod 4).
+   */
+  gelu(x: TensorInfo, out: TensorInfo, n: number): number {
+    const whole = n - (n % 4);
+    if (whole > 0) this.geluRun(this.offset(x), this.offset(out), whole);
+    return whole;
   }
 
   /**

@@ -4,7 +4,7 @@ import { FastConv, fastConvs, type WasmBackendLike } from './fast_conv';
 import { replaceMatMulKernel } from './matmul_kernel';
 import { registerNormKernels } from './norm_kernels';
 import { replaceTransposeKernel } from './transpose_kernel';
-import { replaceUnpackKernel } from './unpack_kernel';
+import { replaceSplitKernels } from './split_kernels';
 import type { ConvWorkerSpawner } from './thread_pool';
 import type { WinogradMode } from './winograd';
 
@@ -55,7 +55,7 @@ function replaceKernels(backendName: string): void {
   replaceMatMulKernel(backendName, activeFastConv);
   registerNormKernels(backendName);
   replaceTransposeKernel(backendName);
-  replaceUnpackKernel(backendName);
+  replaceSplitKernels(backendName);
 }
 
 export interface FastConvOptions {

@@ -8,7 +8,8 @@
  * where the active backend has them and the composite graph elsewhere, with gradients from the composite.
  */
 import { registerKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { backendMemory, type WasmBackendLike } from './fast_conv';
+import { backendMemory, fastConvs, type WasmBackendLike } from './fast_conv';
+import { ERF_COEFFICIENTS as C } from './gelu_wat';
 
 export const LAYER_NORM = 'MmpwLayerNorm';
 export const GELU = 'MmpwGelu';
@@ -61,12 +62,14 @@ const gelu: KernelFunc = ({ inputs, backend }) => {
   const n = size(x);
   const out = wasm.makeOutput(x.shape, 'float32');
   if (n === 0) return out;
+  // The SIMD loop (gelu_wat.ts) where the fast convolutions' module is there; this loop for the rest.
+  const done = fastConvs.get(backend)?.gelu(x, out, n) ?? 0;
   const [src, dst] = [view(wasm, x, n), view(wasm, out, n)];
-  for (let i = 0; i < n; i++) {
+  for (let i = done; i < n; i++) {
     const v = src[i];
     const z = v * Math.SQRT1_2;
     const a = Math.abs(z);
-    const t = 1 + a * (0.0705230784 + a * (0.0422820123 + a * (0.0092705272 + a * (0.0001520143 + a * (0.0002765672 + a * 0.0000430638)))));
+    const t = 1 + a * (C[0] + a * (C[1] + a * (C[2] + a * (C[3] + a * (C[4] + a * C[5])))));
     let p = t * t;
     p *= p;
     p *= p;

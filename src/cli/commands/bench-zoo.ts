@@ -21,7 +21,7 @@ import { fuseConvBn } from '../../models/utils/fuse_conv_bn';
 import { findPython } from '../python';
 import { UsageError, type CliCommand } from '../command';
 import { table, tfjsRuntimeLabel, timeForward, torchEnv, type BenchRow } from './bench-models';
-import { TORCH_SCRIPT } from './bench-zoo-torch';
+import { TORCH_SCRIPT } from '../bench_zoo_torch';
 
 const configsDir = join(dirname(fileURLToPath(import.meta.url)), '../../../configs');
 

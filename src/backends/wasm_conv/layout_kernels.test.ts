@@ -1,5 +1,5 @@
 /**
- * The WASM Transpose (transpose_kernel.ts) and Unpack (unpack_kernel.ts): every permutation of ranks 2–6, with size-1 axes and mergeable runs,
+ * The WASM Transpose (transpose_kernel.ts), Unpack and SplitV (split_kernels.ts): every permutation of ranks 2–6, with size-1 axes and mergeable runs,
  * float32 and int32, gives the CPU backend's result; the rank-≥5 cases take the copying path; nothing leaks.
  */
 import '@tensorflow/tfjs-backend-wasm';
@@ -45,6 +45,25 @@ describe('WASM Unpack', () => {
     const n = shape.reduce((a, b) => a * b, 1);
     const values = Array.from({ length: n }, (_, i) => i * 0.25 - 1);
     const run = () => tf.tidy(() => tf.unstack(tf.tensor(values, shape), axis).map((t) => ({ shape: t.shape, data: Array.from(t.dataSync()) })));
+    await tf.setBackend('cpu');
+    const want = run();
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    expect(run()).toEqual(want);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('WASM SplitV', () => {
+  it.each([
+    [[4, 7, 3, 40], [8, 8, 24], 3],
+    [[5, 6], 3, 1],
+    [[2, 9, 4], [2, -1, 3], 1],
+    [[6, 2, 2], [1, 5], 0],
+  ] as [number[], number | number[], number][])('split %j into %j along axis %i as the CPU backend', async (shape, sizes, axis) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const values = Array.from({ length: n }, (_, i) => i * 0.5 - 7);
+    const run = () => tf.tidy(() => tf.split(tf.tensor(values, shape), sizes, axis).map((t) => ({ shape: t.shape, data: Array.from(t.dataSync()) })));
     await tf.setBackend('cpu');
     const want = run();
     await tf.setBackend('wasm');
