@@ -41,6 +41,7 @@ export const DESC = {
   rowTiles: 17, // ceil(rows / tileRows)
   tiles: 18, // rowTiles · ceil(panels / tilePanels)
   counter: 19, // next tile to claim (atomic)
+  outStride: 20, // floats from one output row to the next (cout, or all groups' channels for one group of a grouped convolution)
   words: 32, // room for the Winograd layout too
 } as const;
 
@@ -99,7 +100,7 @@ function tileBody(fma: boolean): string[] {
   L.push(`(local.set $left (i32.sub (local.get $cout) (i32.shl (local.get $p) (i32.const 3))))`);
   for (const i of rows) {
     L.push(`(if (i32.lt_u (i32.add (local.get $r) (i32.const ${i})) (local.get $m1)) (then`);
-    L.push(`(local.set $out (i32.add (local.get $output) (i32.shl (i32.add (i32.mul (i32.add (local.get $r) (i32.const ${i})) (local.get $cout)) (i32.shl (local.get $p) (i32.const 3))) (i32.const 2))))`);
+    L.push(`(local.set $out (i32.add (local.get $output) (i32.shl (i32.add (i32.mul (i32.add (local.get $r) (i32.const ${i})) (local.get $outStride)) (i32.shl (local.get $p) (i32.const 3))) (i32.const 2))))`);
     L.push(`(if (i32.ge_u (local.get $left) (i32.const 8)) (then`);
     for (const v of vecs) L.push(`(v128.store offset=${v * 16} (local.get $out) (local.get ${acc(i, v)}))`);
     L.push(`) (else`);
@@ -123,7 +124,7 @@ const HANDLERS: Array<[number, string]> = [
 ];
 
 function runFunction(fma: boolean): string[] {
-  const fields = ['input', 'indirection', 'zero', 'weights', 'bias', 'output', 'rows', 'pixels', 'imageBytes', 'taps', 'cin', 'cout', 'panels', 'activation', 'tileRows', 'tilePanels', 'rowTiles', 'tiles'] as const;
+  const fields = ['input', 'indirection', 'zero', 'weights', 'bias', 'output', 'rows', 'pixels', 'imageBytes', 'taps', 'cin', 'cout', 'panels', 'activation', 'tileRows', 'tilePanels', 'rowTiles', 'tiles', 'outStride'] as const;
   const locals = [...fields, 'kind', 'tile', 'm0', 'm1', 'p0', 'p1', 'r', 'p', 't', 'k', 'row', 'img', 'off', 'bp', 'out', 'left', 'panelBytes', ...rows.flatMap((i) => [`base${i}`, `ind${i}`, `a${i}`])];
   const L: string[] = [];
   L.push(`(func (export "run") (param $desc i32)`);

@@ -60,6 +60,8 @@ interface Gemm {
   cin: number;
   cout: number;
   activation: number;
+  /** Floats between output rows (default `cout`). */
+  outStride?: number;
 }
 
 /** Multiply-adds under which one product of a batch runs on the calling thread only (about 50 µs of work). */
@@ -285,6 +287,64 @@ export class FastConv {
     return out;
   }
 
+  /**
+   * A grouped convolution (1 < groups < channels; ResNeXt, RegNet): y = act(conv(x, filter) + bias) with the input
+   * channels and the filter's outputs in `groups` equal slices, NHWC, `filter` [kh, kw, cin/groups, cout]. Each group
+   * is one run of the direct kernel reading its channel slice of every input pixel and writing its slice of every
+   * output row (`outStride`), with its filter and bias columns packed once per filter tensor; no split and no concat.
+   */
+  groupedConv2d(x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, info: ConvInfo, groups: number, activation: keyof typeof ACTIVATIONS): TensorInfo {
+    const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: CO, filterHeight: KH, filterWidth: KW } = info;
+    const out = this.backend.makeOutput([N, OH, OW, CO], 'float32');
+    if (N * OH * OW === 0 || CO === 0) return out;
+    const [cg, og, taps] = [C / groups, CO / groups, KH * KW];
+    const packs = this.groupPacks(filter, bias, taps * cg, CO, groups);
+    const indirection = this.indirection({ H, W, C, OH, OW, KH, KW, SH: info.strideHeight, SW: info.strideWidth, DH: info.dilationHeight, DW: info.dilationWidth, top: info.padInfo.top, left: info.padInfo.left });
+    const zero = this.zeros(C);
+    const [input, output] = [this.offset(x), this.offset(out)];
+    const tiles = tiling(N * OH * OW, Math.ceil(og / 8), this.threads, taps * cg);
+    for (let g = 0; g < groups; g++) {
+      const gemm = { input: input + 4 * g * cg, indirection, zero, weights: packs.weights[g], bias: packs.biases?.[g] ?? 0, output: output + 4 * g * og };
+      this.dispatch(this.gemmWords({ ...gemm, rows: N * OH * OW, pixels: OH * OW, imageBytes: 4 * H * W * C, taps, cin: cg, cout: og, outStride: CO, activation: ACTIVATIONS[activation] }, tiles));
+    }
+    this.calls++;
+    return out;
+  }
+
+  /** Each group's packed filter columns (and bias), kept while the filter lives (see {@link packedOf}). */
+  private readonly grouped = new Map<object, { offset: number; biasId: object | null; weights: number[]; biases: number[] | null }>();
+
+  private groupPacks(filter: TensorInfo, bias: TensorInfo | null, k: number, cout: number, groups: number): { weights: number[]; biases: number[] | null } {
+    const offset = this.offset(filter);
+    const hit = this.grouped.get(filter.dataId);
+    if (hit && hit.offset === offset && hit.biasId === (bias?.dataId ?? null) && hit.weights.length === groups) return hit;
+    for (const [dataId, entry] of this.grouped) {
+      if (dataId === filter.dataId || !this.backend.dataIdMap.has(dataId)) {
+        for (const ptr of [...entry.weights, ...(entry.biases ?? [])]) this.backend.wasm._free(ptr);
+        this.grouped.delete(dataId);
+      }
+    }
+    const og = cout / groups;
+    const panels = Math.ceil(og / 8);
+    /** Columns [g·og, (g+1)·og) of a [rows, cout] matrix at `src`, packed as `pack` would pack them. */
+    const packColumns = (src: number, rows: number, g: number): number => {
+      const ptr = this.backend.wasm._malloc(32 * rows * panels);
+      // Views after the allocation (it may grow the memory).
+      const heap = new Float32Array(this.heap());
+      const to = new Float32Array(this.heap(), ptr, 8 * rows * panels);
+      const from = src / 4 + g * og;
+      for (let p = 0; p < panels; p++)
+        for (let i = 0; i < rows; i++)
+          for (let j = 0; j < 8; j++) to[(p * rows + i) * 8 + j] = 8 * p + j < og ? heap[from + i * cout + 8 * p + j] : 0;
+      return ptr;
+    };
+    const weights = Array.from({ length: groups }, (_, g) => packColumns(offset, k, g));
+    const biases = bias ? Array.from({ length: groups }, (_, g) => packColumns(this.offset(bias), 1, g)) : null;
+    const entry = { offset, biasId: bias?.dataId ?? null, weights, biases };
+    this.grouped.set(filter.dataId, entry);
+    return entry;
+  }
+
   /** The descriptor of a direct (indirect GEMM) convolution. */
   private directWords(x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, out: TensorInfo, info: ConvInfo, activation: keyof typeof ACTIVATIONS): Int32Array {
     const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: CO, filterHeight: KH, filterWidth: KW } = info;
@@ -366,7 +426,7 @@ export class FastConv {
 
   /** The descriptor of the direct kernel for `g`, tiled for this many threads (or as `tiles` says). */
   private gemmWords(g: Gemm, tiles = tiling(g.rows, Math.ceil(g.cout / 8), this.threads, g.taps * g.cin)): Int32Array {
-    return descriptor(DESC, { kind: 0, ...g, panels: Math.ceil(g.cout / 8), ...tiles });
+    return descriptor(DESC, { kind: 0, ...g, outStride: g.outStride ?? g.cout, panels: Math.ceil(g.cout / 8), ...tiles });
   }
 
   /**

@@ -41,6 +41,33 @@ function replacement(kernelName: typeof Conv2D | typeof FusedConv2D, original: K
   };
 }
 
+/** The grouped convolution kernel's name (eval only: training takes the split → conv → concat graph and its gradients). */
+export const GROUPED_CONV = 'MmpwGroupedConv2D';
+
+export interface GroupedConvAttrs {
+  strides: [number, number];
+  pad: 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+  dilations: [number, number];
+  groups: number;
+  activation: 'linear' | 'relu' | 'relu6';
+}
+
+/** A grouped NHWC convolution through the backend's FastConv ({@link FastConv.groupedConv2d}). */
+const groupedConv: KernelFunc = (args) => {
+  const fast = activeFastConv(args.backend);
+  if (!fast) throw new Error(`${GROUPED_CONV}: the fast convolutions are off (call it only where groupedConvAvailable() says so)`);
+  const { x, filter, bias } = args.inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo };
+  const { strides, pad, dilations, groups, activation } = args.attrs as unknown as GroupedConvAttrs;
+  const [kh, kw, cg, cout] = filter.shape;
+  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], [kh, kw, cg * groups, cout], strides, dilations, pad as never, undefined, false, 'channelsLast');
+  return fast.groupedConv2d(x, filter, bias ?? null, info, groups, activation);
+};
+
+/** Whether the active backend runs {@link GROUPED_CONV} now. */
+export function groupedConvAvailable(backend: object, backendName: string): boolean {
+  return getKernel(GROUPED_CONV, backendName) !== undefined && activeFastConv(backend) !== undefined;
+}
+
 const replaced = new Set<string>();
 
 function replaceKernels(backendName: string): void {
@@ -56,6 +83,7 @@ function replaceKernels(backendName: string): void {
   registerNormKernels(backendName);
   replaceTransposeKernel(backendName);
   replaceSplitKernels(backendName);
+  if (!getKernel(GROUPED_CONV, backendName)) registerKernel({ kernelName: GROUPED_CONV, backendName, kernelFunc: groupedConv });
 }
 
 export interface FastConvOptions {

@@ -4,6 +4,7 @@
  * so an optimizer step or a load invalidates it).
  */
 import { pyTuple } from './repr';
+import { GROUPED_CONV, groupedConvAvailable, type GroupedConvAttrs } from '../../backends/wasm_conv/install';
 import { tf, type Tensor, type Tensor4D } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { Module } from './module';
@@ -142,6 +143,12 @@ export class Conv2d extends Module {
         // The fused depthwise op takes only symmetric padding; pad explicitly otherwise.
         const xin = typeof pad === 'object' ? tf.pad(x4, pad) : x4;
         return tf.fused.depthwiseConv2d({ x: xin, filter: k as Tensor4D, dataFormat: 'NHWC', ...common, pad: typeof pad === 'object' ? 'valid' : pad });
+      }
+      if (!this.training && x4.dtype === 'float32' && groupedConvAvailable(tf.backend(), tf.getBackend())) {
+        // Eval on WASM: one kernel, each group reading and writing its channel slice (no split, no concat).
+        const attrs: GroupedConvAttrs = { strides: this.stride, pad: common.pad, dilations: this.dilation, groups: this.groups, activation: this.fusedActivation as GroupedConvAttrs['activation'] };
+        const inputs = this.bias ? { x: x4, filter: k, bias: this.bias } : { x: x4, filter: k };
+        if (['linear', 'relu', 'relu6'].includes(attrs.activation)) return tf.engine().runKernel(GROUPED_CONV, inputs as never, attrs as never) as Tensor;
       }
       const xs = tf.split(x4, this.groups, 3) as Tensor4D[];
       const ks = tf.split(k as Tensor4D, this.groups, 3);
