@@ -25,8 +25,10 @@ export default defineConfig({
       ],
     },
   },
+  // The e2e build mode adds the test hooks (`window.__mmpw`, vite.config.ts); its own folder leaves dist/ (the
+  // production build that e2e/run-all-tests.sh checks against the bundle budget) alone.
   webServer: {
-    command: `npx vite build && npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort`,
+    command: `npx vite build --mode e2e --outDir dist-e2e --logLevel warn && npx vite preview --outDir dist-e2e --host 127.0.0.1 --port ${PORT} --strictPort`,
     url: `http://127.0.0.1:${PORT}`,
     timeout: 300_000,
     reuseExistingServer: !process.env.CI,

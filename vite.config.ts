@@ -30,12 +30,29 @@ function minifyExceptThreadedWasm(): Plugin {
   };
 }
 
-export default defineConfig({
-  plugins: [react(), minifyExceptThreadedWasm()],
+/**
+ * Build modes. `vite build` (production) ships no test hooks. `vite build --mode e2e` (Playwright's web server,
+ * `mmpretrain-web bench-browser`) and the dev server add `src/ui/testHooks.entry.ts` as a second module script of
+ * index.html, so `window.__mmpw` / `window.__mmpwBench` exist before the page's load event; `import.meta.env.MODE`
+ * is `e2e` there (other dev hooks, such as the Model Zoo's `window.__mmpwZoo`, check it).
+ */
+function testHooksEntry(enabled: boolean): Plugin {
+  return {
+    name: 'mmpretrain-web:test-hooks-entry',
+    transformIndexHtml: {
+      order: 'pre',
+      handler: (html) => (enabled ? html.replace('</body>', '    <script type="module" src="/src/ui/testHooks.entry.ts"></script>\n  </body>') : html),
+    },
+  };
+}
+
+export default defineConfig(({ command, mode }) => ({
+  plugins: [react(), minifyExceptThreadedWasm(), testHooksEntry(command === 'serve' || mode === 'e2e')],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: { format: 'es', plugins: () => [minifyExceptThreadedWasm()] },
-  build: { target: 'es2022', chunkSizeWarningLimit: 8000, minify: false, cssMinify: true },
+  // The manifest (dist/.vite/manifest.json) names each chunk's static imports: `scripts/bundle_budget.mjs` reads it.
+  build: { target: 'es2022', chunkSizeWarningLimit: 8000, minify: false, cssMinify: true, manifest: true, reportCompressedSize: false },
   test: {
     include: ['src/**/*.test.ts'],
     environment: 'node',
@@ -43,4 +60,4 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
   },
-});
+}));

@@ -53,6 +53,9 @@ test('the automatic choice measures SwiftShader against WASM and picks WASM', as
   await page.getByLabel('Backend choice').selectOption('cpu');
   await expect(page.getByTestId('status-backend')).toContainText('cpu');
   await page.reload();
+  // #/config loads no tfjs by itself: the remembered choice applies once the backends start.
+  await expect(page.getByTestId('status-backend')).toContainText('not loaded');
+  expect((await page.evaluate(() => window.__mmpw!.backendReady()))!.source).toBe('user');
   await expect(page.getByTestId('status-backend')).toContainText('cpu');
   expect(await page.evaluate(() => window.__mmpw!.backend())).toBe('cpu');
 });

@@ -20,7 +20,12 @@ test('the studio loads with its tabs, the Config panel and a status bar', async 
   await expect(page.getByRole('tab')).toHaveCount(PANELS.length);
   await expect(page.getByRole('tab', { name: /Config/ })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByRole('tabpanel')).toBeVisible();
-  await expect(page.getByTestId('status-backend')).not.toContainText('choosing', { timeout: 60_000 });
+  // The Config panel computes nothing with tfjs: the backend is not loaded, and no WASM binary was fetched.
+  await expect(page.getByTestId('status-backend')).toContainText('not loaded');
+  expect(await page.evaluate(() => performance.getEntriesByType('resource').filter((r) => r.name.endsWith('.wasm')).map((r) => r.name))).toEqual([]);
+  // A panel that does (Inference) loads tfjs, picks the backend and the memory counters start.
+  await page.getByRole('tab', { name: /Inference/ }).click();
+  await expect(page.getByTestId('status-backend')).not.toContainText(/choosing|not loaded/, { timeout: 60_000 });
   await expect(page.getByTestId('status-tensors')).toHaveText(/^\d+$/);
   expect(errors).toEqual([]);
 });

@@ -1,30 +1,12 @@
-import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { processIO, UsageError, type CliCommand, type CliIO } from './command';
+import { processIO, UsageError, type CliIO } from './command';
+import { commandNames, commandSummary, loadCommand } from './command_loader';
 import { closestNames } from '../utils/closest';
 
-const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
-
-/** Names of the available sub-commands: one file `commands/<name>.ts` each (tests excluded). */
-export function commandNames(): string[] {
-  return readdirSync(commandsDir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
-    .map((f) => f.slice(0, -3))
-    .sort();
-}
-
-async function loadCommand(name: string): Promise<CliCommand> {
-  const mod = (await import(`./commands/${name}.ts`)) as { default: CliCommand };
-  return mod.default;
-}
+export { commandNames, loadCommand };
 
 async function help(io: CliIO): Promise<void> {
   const lines = ['Usage: mmpretrain-web <command> [options]', '', 'Commands:'];
-  for (const name of commandNames()) {
-    const cmd = await loadCommand(name);
-    lines.push(`  ${name.padEnd(18)} ${cmd.summary}`);
-  }
+  for (const name of commandNames()) lines.push(`  ${name.padEnd(18)} ${await commandSummary(name)}`);
   lines.push('', "Run 'mmpretrain-web <command> --help' for a command's options.");
   io.out(lines.join('\n'));
 }

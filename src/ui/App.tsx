@@ -1,9 +1,7 @@
 import { Suspense, useEffect, type KeyboardEvent } from 'react';
-import { backendFromUrl } from './store/backendStore';
-import { useBackendStore } from './backend/pageBackends';
+import { startPageBackends } from './backend/pageBackends';
 import { PanelErrorBoundary } from './components/PanelErrorBoundary';
 import { StatusBar } from './components/StatusBar';
-import { installTestHooks } from './testHooks';
 import { PANELS } from './panels/panelList';
 import { goToPanel } from './navigation';
 import { useHashRoute, useShortcuts } from './routing';
@@ -23,10 +21,11 @@ function onTabKey(e: KeyboardEvent<HTMLAnchorElement>, index: number) {
 export function App() {
   const panel = useHashRoute();
   useShortcuts();
+  // tfjs and its backends load with the first panel that computes in the page (the status bar says "not loaded"
+  // until then); the test hooks (`window.__mmpw`) are only in `vite build --mode e2e` and the dev server.
   useEffect(() => {
-    installTestHooks();
-    void useBackendStore.getState().start({ override: backendFromUrl(window.location.search) });
-  }, []);
+    if (panel.backend) void startPageBackends();
+  }, [panel]);
   const Panel = panel.component;
   return (
     <div className="studio">

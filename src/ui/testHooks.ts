@@ -1,21 +1,27 @@
 /**
  * `window.__mmpw`: a small, stable hook for end-to-end tests and for users in the devtools console
  * (cross-backend parity, the backend report, tfjs memory).
+ *
+ * Not in the production build: `testHooks.entry.ts` installs it, and `vite.config.ts` adds that entry to the page only
+ * in `vite build --mode e2e` (Playwright's web server, `bench-browser`) and the dev server. It loads tfjs only when a
+ * method needs it, so the e2e page loads what the production page loads; `memory()` and `backend()` answer from the
+ * loaded engine (null / '' before any panel or call has loaded tfjs).
  */
-import { memorySnapshot, microBenchmark, runOpOnAllBackends, tf, wasmThreadCount, type BackendName } from '../backends';
-import { useBackendStore } from './backend/pageBackends';
+import type * as Backends from '../backends';
+import type { BackendName } from '../backends/names';
+import { startPageBackends, useBackendStore } from './backend/pageBackends';
 import { useStudioStore } from './store/studioStore';
 import type { WorkerCheckResult } from './backend/backendCheck.worker';
 import type { ParityResult } from '../models/testing/parity_core';
 
 export interface StudioTestHooks {
   /** Runs the fixed conv2d + matMul on each backend and diffs against CPU. */
-  runOpOnAllBackends(backends?: BackendName[]): ReturnType<typeof runOpOnAllBackends>;
+  runOpOnAllBackends(backends?: BackendName[]): ReturnType<typeof Backends.runOpOnAllBackends>;
   /** Resolves once the backend is chosen; returns the report. */
   backendReady(): Promise<ReturnType<typeof useBackendStore.getState>['report']>;
-  memory: typeof memorySnapshot;
+  memory(): ReturnType<typeof Backends.memorySnapshot>;
   /** Times the micro-benchmark on one backend (warm-up included in the result). */
-  microBenchmark: typeof microBenchmark;
+  microBenchmark: typeof Backends.microBenchmark;
   /** The active tfjs backend name. */
   backend(): string;
   /** What the WASM backend runs with: SIMD, threads support, the thread count, the logical cores. */
@@ -45,18 +51,24 @@ declare global {
   }
 }
 
+/** The engine's backends module, once loaded (`engine()`); the sync hooks read it. */
+let loaded: typeof Backends | null = null;
+const engine = async () => (loaded ??= await import('../backends'));
+
 export function installTestHooks(): void {
-  void import('./benchHooks').then((m) => m.installBenchHooks()); // window.__mmpwBench (bench-browser CLI)
   window.__mmpw = {
-    runOpOnAllBackends: (backends) => runOpOnAllBackends(backends),
+    runOpOnAllBackends: async (backends) => (await engine()).runOpOnAllBackends(backends),
     async backendReady() {
-      await useBackendStore.getState().start();
+      // window.__mmpwBench (the bench-browser CLI waits for it after this call) needs tfjs too.
+      void import('./benchHooks').then((m) => m.installBenchHooks());
+      await Promise.all([startPageBackends(), engine()]);
       return useBackendStore.getState().report;
     },
-    memory: memorySnapshot,
-    microBenchmark,
-    backend: () => tf.getBackend(),
+    memory: () => loaded?.memorySnapshot() ?? null,
+    microBenchmark: async (...args) => (await engine()).microBenchmark(...args),
+    backend: () => loaded?.tf.getBackend() ?? '',
     async wasmInfo() {
+      const { tf, wasmThreadCount } = await engine();
       return {
         simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
         multithread: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
@@ -84,10 +96,11 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
 }
 
 async function modelParity(files: ModelParityFiles, backend: BackendName): Promise<ParityResult> {
-  const [{ measureParityFromBytes }, { parseNpz }, { ensureRegistered }] = await Promise.all([
+  const [{ measureParityFromBytes }, { parseNpz }, { ensureRegistered }, { tf }] = await Promise.all([
     import('../models/testing/parity_core'),
     import('../fileio/npy'),
     import('../backends/register'),
+    engine(),
   ]);
   const [cfg, checkpoint, io] = await Promise.all([fetchBytes(files.cfg), fetchBytes(files.checkpoint), fetchBytes(files.io)]);
   const previous = tf.getBackend();

@@ -55,7 +55,7 @@ async function serveStudio(log: (s: string) => void): Promise<{ url: string; clo
   const { build, preview } = await import('vite');
   const outDir = mkdtempSync(join(tmpdir(), 'mmpretrain-web-bench-'));
   log(`building the studio (vite build → ${outDir})…`);
-  await build({ root: REPO, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  await build({ root: REPO, mode: 'e2e', logLevel: 'warn', build: { outDir, emptyOutDir: true } }); // e2e mode: the page's test and bench hooks
   const port = await freePort();
   const server = await preview({ root: REPO, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
   return {

@@ -43,7 +43,7 @@ declare global {
   }
 }
 
-if (typeof window !== 'undefined') {
+if (typeof window !== 'undefined' && (import.meta.env.DEV || import.meta.env.MODE === 'e2e')) {
   window.__mmpwZoo = {
     addModel(info) {
       const full: ModelInfo = { collection: null, tasks: [], metadata: {}, results: [], paper: null, readme: null, code: null, convertedFrom: null, metafile: '(added on this page)', ...info };

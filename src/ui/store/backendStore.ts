@@ -3,19 +3,16 @@
  * The engine work lives in `src/backends`; this store only sequences it for React.
  */
 import { create } from 'zustand';
-import {
-  chooseBackend,
-  defaultChoiceStore,
-  forgetBackendChoice,
-  initBackends,
-  isBackendName,
-  wasmThreadCount,
-  type BackendName,
-  type BackendReport,
-  type ChoiceStore,
-  type InitBackendOptions,
-} from '../../backends';
+// Only tfjs-free modules are imported statically: the store is part of the page's first load, and tfjs, its
+// backends and the WASM binaries load when a panel first needs them (`start`).
+import { isBackendName, type BackendName } from '../../backends/names';
+import { defaultChoiceStore, type ChoiceStore } from '../../backends/storage';
+import type { BackendReport, InitBackendOptions } from '../../backends/select';
 
+/** The engine half (tfjs, backend registration, the measured choice), loaded on the first `start`. */
+const loadEngine = () => Promise.all([import('../../backends/select'), import('../../backends/register')]).then(([select, register]) => ({ ...select, ...register }));
+
+/** `idle`: tfjs not loaded yet (no panel has needed it). */
 export type BackendPhase = 'idle' | 'starting' | 'ready' | 'error';
 
 export interface BackendData {
@@ -49,7 +46,7 @@ export function createBackendStore(store: ChoiceStore = defaultChoiceStore(), pr
       starting ??= (async () => {
         set({ phase: 'starting', error: null });
         try {
-          await prepare();
+          const [{ initBackends }] = await Promise.all([loadEngine(), prepare()]);
           set({ phase: 'ready', report: await initBackends({ store, ...options }) });
         } catch (err) {
           set({ phase: 'error', error: message(err) });
@@ -62,6 +59,7 @@ export function createBackendStore(store: ChoiceStore = defaultChoiceStore(), pr
       if (!report) return;
       set({ phase: 'starting', error: null });
       try {
+        const { chooseBackend, forgetBackendChoice, initBackends, wasmThreadCount } = await loadEngine();
         if (choice === 'auto') {
           forgetBackendChoice(store);
           set({ phase: 'ready', report: await initBackends({ store }) });
