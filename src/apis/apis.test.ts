@@ -8,7 +8,7 @@ import { FASHIONMNIST_CATEGORIES } from '../datasets/categories';
 import { parseNpz, toFloat32 } from '../fileio';
 import { useBackend } from '../models/node';
 import { modelInputOf, prepareCamSample, testPipelineOf } from '../tools/visualization/vis_cam';
-import { sharedPath } from '../testing/shared';
+import { sharedPath, missingShared } from '../testing/shared';
 import { classNamesFromText, DEFAULT_MODEL, RELEASED_WEIGHTS, fnmatch, getModel, setShippedConfigs, ImageClassificationInferencer, inferenceModel, initModel, listModels, topk, type InferenceModel } from '.';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -16,7 +16,7 @@ const configsFS = new NodeFS(REPO);
 setShippedConfigs(configsFS);
 const models = sharedPath('reference/models');
 const images = sharedPath('data/images');
-const have = existsSync(models) && existsSync(images);
+const have = !missingShared(models) && !missingShared(images);
 const read = (p: string) => new Uint8Array(readFileSync(p));
 const cfgOf = (name: string) => JSON.parse(readFileSync(`${models}/${name}_cfg.json`, 'utf8')) as Record<string, unknown>;
 const ckptOf = (name: string, ext = '.safetensors') => ({ data: read(`${models}/${name}${ext}`), name: `${name}${ext}` });
@@ -237,7 +237,7 @@ describe.skipIf(!have)('image sizes from headers (the huge-image guard)', () => 
 describe('the studio default model with its released weights, on real Fashion-MNIST test images', () => {
   const idx = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
   const weights = resolve(REPO, 'public', RELEASED_WEIGHTS[DEFAULT_MODEL].path);
-  it.skipIf(!existsSync(idx) || !existsSync(weights))('a config whose test pipeline has no LoadImageFromFile: files load as grayscale; most of 200 test images are right', async () => {
+  it.skipIf(missingShared(idx) || missingShared(weights))('a config whose test pipeline has no LoadImageFromFile: files load as grayscale; most of 200 test images are right', async () => {
     const { gunzipSync } = await import('node:zlib');
     const { encode } = await import('fast-png');
     await useBackend('wasm');

@@ -1,11 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../backends/tf';
 import { parseNpz, toFloat32 } from '../fileio';
 import { useBackend } from '../models/node';
 import { parityError } from '../models/testing/parity_core';
-import { sharedPath } from '../testing/shared';
+import { sharedPath, missingShared } from '../testing/shared';
 import { FeatureExtractor, type Feature } from './feature_extractor';
 import { ImageClassificationInferencer } from './image_classification';
 import { initModel } from './model';
@@ -19,7 +19,7 @@ beforeAll(async () => {
   await useBackend('wasm');
 });
 
-describe.skipIf(!existsSync(`${zoo}/ResNet_tiny_io.npz`))('FeatureExtractor against the ResNet zoo reference (MMPretrain 1.2, PyTorch)', () => {
+describe.skipIf(missingShared(`${zoo}/ResNet_tiny_io.npz`))('FeatureExtractor against the ResNet zoo reference (MMPretrain 1.2, PyTorch)', () => {
   it("backbone / neck / pre_logits of a raw batch through the data preprocessor match extract_feat's outputs", async () => {
     const cfg = JSON.parse(readFileSync(`${zoo}/ResNet_tiny_model.json`, 'utf8')) as Record<string, unknown>;
     const io = parseNpz(read(`${zoo}/ResNet_tiny_io.npz`), 'ResNet_tiny_io.npz');
@@ -57,7 +57,7 @@ describe.skipIf(!existsSync(`${zoo}/ResNet_tiny_io.npz`))('FeatureExtractor agai
   });
 });
 
-describe.skipIf(!existsSync(images))('FeatureExtractor on images (shipped LeNet-5 + its released weights)', () => {
+describe.skipIf(missingShared(images))('FeatureExtractor on images (shipped LeNet-5 + its released weights)', () => {
   it('the backbone output (LeNet-5 classifies in its backbone) is the logits whose softmax the inferencer reports; batching gives the same; no tensor left', async () => {
     const m = await initModel('configs/lenet/lenet5_1xb32-sgd-coslr-3e_fashion-mnist.py', { data: read(join(REPO_ROOT, 'public/models/lenet5_fashion-mnist.pth')), name: 'lenet5_fashion-mnist.pth' }, { fs: shippedConfigsFS() });
     try {

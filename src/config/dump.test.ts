@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FAILING_IN_MMPRETRAIN } from '../testing/shipped_configs';
-import { sharedPath } from '../testing/shared';
+import { sharedPath, missingShared } from '../testing/shared';
 import { configToJSON, configToJSONText, dumpConfig, isTuple, loadConfig, parseConfigText } from './index';
 import { NodeFS } from './node_fs';
 import { floatRepr, strRepr } from './pyrepr';
@@ -35,7 +35,7 @@ const dumpCases = cases.filter(([f, fs]) => fs === fixtureFS || hasDump(f));
 
 describe('dumpConfig writes what mmengine Config.dump() writes', () => {
   const ref = sharedPath('reference/runner_run/config.py');
-  it.skipIf(!existsSync(ref))('reproduces the config.py that a real MMPretrain training run saved, byte for byte', () => {
+  it.skipIf(missingShared(ref))('reproduces the config.py that a real MMPretrain training run saved, byte for byte', () => {
     const text = readFileSync(ref, 'utf8');
     expect(dumpConfig(parseConfigText(text, 'config.py'))).toBe(text);
   });

@@ -88,6 +88,41 @@ function mkNum(x: number, float: boolean): Value {
   return x;
 }
 
+/**
+ * The most items (or characters) a config may build by repetition or `range()`. Python would try and run out of
+ * memory (`[0] * 10**9` is 8 GB); a config never needs more than a few thousand, so a larger result is an error.
+ */
+export const MAX_SEQUENCE_ITEMS = 10_000_000;
+
+function checkSize(n: number, what: string): void {
+  if (n > MAX_SEQUENCE_ITEMS) throw new PyError(`${what} would make ${n} items, more than a config may build (${MAX_SEQUENCE_ITEMS})`);
+}
+
+const weights = new WeakMap<object, number>();
+
+/**
+ * How many values `v` holds when written out, a list repeated inside another counted each time
+ * (`[[0] * 10**5] * 10**5` is 10¹⁰, as its dump would be); stops counting past {@link MAX_SEQUENCE_ITEMS}.
+ */
+function weight(v: Value): number {
+  if (v === null || typeof v !== 'object') return 1;
+  const known = weights.get(v);
+  if (known !== undefined) return known;
+  let w = 1;
+  for (const item of Array.isArray(v) ? v : isDict(v) ? Object.values(v) : []) {
+    w += weight(item as Value);
+    if (w > MAX_SEQUENCE_ITEMS) break;
+  }
+  weights.set(v, w);
+  return w;
+}
+
+/** Integers are exact in Python; one past 2**1024 (a JS number's range) cannot be represented here. */
+function intResult(x: number, op: string, float: boolean): Value {
+  if (!float && !Number.isFinite(x)) throw new PyError(`integer result of '${op}' is too large (beyond ±1.8e308)`);
+  return mkNum(x, float);
+}
+
 /** Reads `container[key]`, boxing integral floats. */
 function load(container: object, key: string | number): Value {
   const v = (container as Record<string, unknown>)[key as string] as Value;
@@ -231,7 +266,7 @@ function binop(op: string, a: Value, b: Value): Value {
     switch (op) {
       case '+': return mkNum(x + y, float);
       case '-': return mkNum(x - y, float);
-      case '*': return mkNum(x * y, float);
+      case '*': return intResult(x * y, '*', float);
       case '/':
         if (y === 0) throw new PyError('division by zero');
         return mkNum(x / y, true);
@@ -243,7 +278,7 @@ function binop(op: string, a: Value, b: Value): Value {
         return mkNum(pyMod(x, y), float);
       case '**':
         if (x === 0 && y < 0) throw new PyError('0.0 cannot be raised to a negative power');
-        return mkNum(x ** y, float || y < 0);
+        return intResult(x ** y, '**', float || y < 0);
       case '&': case '|': case '^': case '<<': case '>>':
         if (float) throw new PyError(`unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'`);
         return op === '&' ? x & y : op === '|' ? x | y : op === '^' ? x ^ y : op === '<<' ? x * 2 ** y : Math.floor(x / 2 ** y);
@@ -257,9 +292,13 @@ function binop(op: string, a: Value, b: Value): Value {
     const [seq, n] = isNumber(a) ? [b, a] : [a, b];
     if (isNumber(n) && !isFloatValue(n)) {
       const times = Math.max(0, num(n));
-      if (typeof seq === 'string') return seq.repeat(times);
+      if (typeof seq === 'string') {
+        checkSize(seq.length * times, `'${typeName(seq)}' * ${times}`);
+        return seq.repeat(times);
+      }
       if (Array.isArray(seq)) {
         const items = listItems(seq);
+        checkSize(items.reduce((a: number, x) => a + weight(x), 0) * times, `'${typeName(seq)}' * ${times}`);
         const out: Value[] = [];
         for (let k = 0; k < times; k++) out.push(...items);
         return newList(out, isTuple(seq));
@@ -471,6 +510,7 @@ const BUILTINS: Record<string, PyCallable> = {
     for (const a of args) if (!isNumber(a) || isFloatValue(a)) throw new PyError(`range(): '${typeName(a)}' object cannot be interpreted as an integer`);
     const [start, stop, step] = args.length === 1 ? [0, num(args[0]), 1] : [num(args[0]), num(args[1]), args.length > 2 ? num(args[2]) : 1];
     if (step === 0) throw new PyError('range() arg 3 must not be zero');
+    checkSize(Math.ceil((stop - start) / step), `range(${args.map((a) => num(a)).join(', ')})`);
     const out: Value[] = [];
     for (let k = start; step > 0 ? k < stop : k > stop; k += step) out.push(k);
     return newList(out);
@@ -757,6 +797,7 @@ class Interpreter {
       }
       if (Array.isArray(cur) && !isTuple(cur) && op === '*' && isNumber(v)) {
         const items = listItems(cur);
+        checkSize(items.length * num(v), `'list' *= ${num(v)}`);
         cur.length = 0;
         for (let k = 0; k < num(v); k++) for (const item of items) store(cur, cur.length, item);
         return cur;

@@ -165,6 +165,9 @@ export function loadConfigFile(path: string, fs: VirtualFS, opts: FromFileOption
   return { cfg: deepCopy(cfg), filesRead, text: texts.join('\n') };
 }
 
+/** Largest config text read (characters); a bigger file is refused before it is parsed. */
+export const MAX_CONFIG_CHARS = 8 * 2 ** 20;
+
 function fileToDict(
   path: string,
   fs: VirtualFS,
@@ -175,6 +178,9 @@ function fileToDict(
 ): ConfigDict {
   if (!path.endsWith('.py')) throw new ConfigError(path, 0, 0, 'only Python (.py) config files are supported');
   const raw = fs.read(path);
+  if (raw.length > MAX_CONFIG_CHARS) {
+    throw new ConfigError(path, 0, 0, `config file is ${(raw.length / 2 ** 20).toFixed(1)} MB, more than a config may be (${MAX_CONFIG_CHARS / 2 ** 20} MB; MMPretrain's are a few KB)`);
+  }
   filesRead.push(path);
   let text = substitutePredefinedVars(raw, path);
   text = substituteEnvVars(text, path, env);

@@ -48,8 +48,15 @@ export function parseExpression(text: string, file: string, at: Pos): Expr {
   return e;
 }
 
+/**
+ * Deepest nesting of brackets and operators an expression may have; CPython's tokenizer stops at 200 nested
+ * parentheses ("too many nested parentheses"). Deeper input would overflow the parser's and the evaluator's stack.
+ */
+export const MAX_NESTING = 200;
+
 class Parser {
   private i = 0;
+  private depth = 0;
 
   constructor(
     private readonly tokens: Token[],
@@ -278,7 +285,21 @@ class Parser {
     return this.expr();
   }
 
+  /** Runs `parse` one nesting level deeper, failing at {@link MAX_NESTING}. */
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > MAX_NESTING) this.fail(this.tok, `too deeply nested: more than ${MAX_NESTING} levels of brackets or operators`);
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
+
   expr(): Expr {
+    return this.nested(() => this.exprAt());
+  }
+
+  private exprAt(): Expr {
     const t = this.tok;
     if (this.isName('lambda')) this.fail(t, "'lambda' is not supported in configs");
     const body = this.orExpr();
@@ -362,7 +383,7 @@ class Parser {
     const t = this.tok;
     if (t.kind === 'op' && (t.value === '-' || t.value === '+' || t.value === '~')) {
       this.i++;
-      return { kind: 'unary', op: t.value, operand: this.factor(), pos: this.pos(t) };
+      return { kind: 'unary', op: t.value, operand: this.nested(() => this.factor()), pos: this.pos(t) };
     }
     return this.power();
   }
@@ -372,7 +393,7 @@ class Parser {
     if (this.isOp('**')) {
       const t = this.tok;
       this.i++;
-      return { kind: 'binop', op: '**', left: base, right: this.factor(), pos: this.pos(t) };
+      return { kind: 'binop', op: '**', left: base, right: this.nested(() => this.factor()), pos: this.pos(t) };
     }
     return base;
   }

@@ -355,9 +355,9 @@ export class BaseDataset implements Dataset {
       try {
         data = await this.prepareData(idx);
       } catch (e) {
-        throw new Error(`${this.constructor.name}: sample ${idx}${this.describe(idx)} failed: ${(e as Error).message}`, { cause: e });
+        throw new Error(`${this.constructor.name}: sample ${idx}${this.describeSample(idx)} failed: ${(e as Error).message}`, { cause: e });
       }
-      if (data === null) throw new Error(`${this.constructor.name}: test-time pipeline returned None for sample ${idx}${this.describe(idx)}`);
+      if (data === null) throw new Error(`${this.constructor.name}: test-time pipeline returned None for sample ${idx}${this.describeSample(idx)}`);
       return data;
     }
     for (let attempt = 0; attempt <= this.maxRefetch; attempt++) {
@@ -379,7 +379,8 @@ export class BaseDataset implements Dataset {
     throw new Error(`${this.constructor.name}: cannot find a valid sample after ${this.maxRefetch} refetches; check the image paths and the pipeline (last: ${this.refetches.at(-1)?.reason})`);
   }
 
-  private describe(idx: number): string {
+  /** Where sample `idx` comes from, for messages: ` ('path')`, with the annotation file's line where there is one. */
+  describeSample(idx: number): string {
     const p = this.dataList[idx]?.img_path;
     return typeof p === 'string' ? ` ('${p}')` : '';
   }

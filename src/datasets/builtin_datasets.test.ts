@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync as zlibGunzip, gzipSync as zlibGzip } from 'node:zlib';
 import { gzipSync, strToU8 } from 'fflate';
 import { createTar } from 'nanotar';
-import { sharedPath } from '../testing/shared';
+import { sharedPath, missingShared } from '../testing/shared';
 import { FileSystem, MemorySource, NodeFsSource } from '../fileio/sources';
 import { CIFAR10, CIFAR100 } from './cifar';
 import { FashionMNIST, MNIST } from './mnist';
@@ -30,7 +30,7 @@ const pixel = (img: RawImage, y: number, x: number, c: number) => img.data[(y * 
 
 describe('CIFAR100 from the real binary tarball', () => {
   const tgz = sharedPath('data/cifar-100-binary-train20k.tar.gz');
-  const have = existsSync(tgz);
+  const have = !missingShared(tgz);
   let raw: { test: Uint8Array; train: Uint8Array; names: string[] };
   let test: CIFAR100;
   let train: CIFAR100;
@@ -148,7 +148,7 @@ describe('MNIST and FashionMNIST (real IDX files)', () => {
   const mnistDir = sharedPath('data/mnist');
   const fashionDir = '/usr/share/datasets/fashion-mnist';
 
-  it.skipIf(!existsSync(mnistDir))('MNIST test set: counts, labels and pixels vs the raw bytes', async () => {
+  it.skipIf(missingShared(mnistDir))('MNIST test set: counts, labels and pixels vs the raw bytes', async () => {
     const ds = new MNIST({ data_root: mnistDir, test_mode: true }, { fileSystem: nodeFs });
     await ds.fullInit();
     expect(ds.length).toBe(10000);
@@ -168,7 +168,7 @@ describe('MNIST and FashionMNIST (real IDX files)', () => {
     await expect(new MNIST({ data_root: mnistDir }, { fileSystem: nodeFs }).fullInit()).rejects.toThrow(/train-images-idx3-ubyte\(\.gz\)' not found/);
   });
 
-  it.skipIf(!existsSync(fashionDir))('FashionMNIST test set: 10,000 images, 1,000 per class', async () => {
+  it.skipIf(missingShared(fashionDir))('FashionMNIST test set: 10,000 images, 1,000 per class', async () => {
     const ds = new FashionMNIST({ data_root: fashionDir, split: 'test' }, { fileSystem: nodeFs });
     await ds.fullInit();
     expect(ds.length).toBe(10000);
@@ -176,7 +176,7 @@ describe('MNIST and FashionMNIST (real IDX files)', () => {
     expect(ds.CLASSES?.[9]).toBe('Ankle boot');
   });
 
-  it.skipIf(!existsSync(mnistDir))('IDX with a wrong magic number, truncated data, out-of-range labels', async () => {
+  it.skipIf(missingShared(mnistDir))('IDX with a wrong magic number, truncated data, out-of-range labels', async () => {
     const labels = new Uint8Array(zlibGunzip(readFileSync(`${mnistDir}/t10k-labels-idx1-ubyte.gz`)));
     const images = new Uint8Array(zlibGunzip(readFileSync(`${mnistDir}/t10k-images-idx3-ubyte.gz`)));
     const badLabels = labels.slice();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import { strToU8, zipSync } from 'fflate';
-import { sharedPath } from '../testing/shared';
+import { sharedPath, missingShared } from '../testing/shared';
 import { FileSystem, MemorySource } from '../fileio/sources';
 import { BaseDataset } from './base_dataset';
 import { CustomDataset } from './custom';
@@ -11,7 +11,7 @@ import { createRng } from './utils/rng';
 import type { DataInfo } from './types';
 
 const images = sharedPath('data/images');
-const haveImages = existsSync(images);
+const haveImages = !missingShared(images);
 const jpg = (name: string) => new Uint8Array(readFileSync(`${images}/${name}`));
 
 /** A drop of a small ImageNet-style tree; images are real JPEGs, one is cut short. */

@@ -92,6 +92,15 @@ export class CustomDataset extends BaseDataset {
     return samples;
   }
 
+  /** The annotation file's line of each image path (the first, if listed twice), for messages. */
+  private readonly annLines = new Map<string, number>();
+
+  override describeSample(idx: number): string {
+    const p = this.dataList[idx]?.img_path;
+    const line = typeof p === 'string' ? this.annLines.get(p) : undefined;
+    return line === undefined ? super.describeSample(idx) : ` ('${p}', ${this.annFile} line ${line})`;
+  }
+
   /** Parses the annotation file: `path label` lines (or paths only), with the line number in every error. */
   private async readAnnotation(): Promise<{ samples: Array<[string, number] | string>; lines: number[] }> {
     const file = this.annFile;
@@ -124,6 +133,10 @@ export class CustomDataset extends BaseDataset {
       const ann = await this.readAnnotation();
       samples = ann.samples;
       lineOf = (i) => ann.lines[i];
+      ann.samples.forEach((s, i) => {
+        const path = joinPath(this.imgPrefix, typeof s === 'string' ? s : s[0]);
+        if (!this.annLines.has(path)) this.annLines.set(path, ann.lines[i]);
+      });
     } else {
       samples = await this.findSamples();
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
-import { sharedPath } from '../testing/shared';
+import { readFileSync } from 'node:fs';
+import { sharedPath, missingShared } from '../testing/shared';
 import { serveDataLoader, transferables, WorkerDataLoader, type PortLike } from './data_loader_remote';
 import { buildDataLoader } from './data_loader';
 import { FileSystem, MemorySource } from '../fileio/sources';
@@ -16,7 +16,7 @@ describe('data loading over a message port (the Web Worker protocol)', () => {
     expect(transferables({ inputs: [{ data: own }, { data: shared }], n: 1 })).toEqual([own.buffer]);
   });
 
-  it.skipIf(!existsSync(bin))('streams the same batches as an in-process DataLoader, epoch after epoch; leaving an epoch early is safe', async () => {
+  it.skipIf(missingShared(bin))('streams the same batches as an in-process DataLoader, epoch after epoch; leaving an epoch early is safe', async () => {
     const records = new Uint8Array(readFileSync(bin));
     const loaderCfg = {
       batch_size: 64,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { zipSync } from 'fflate';
 import jpeg from 'jpeg-js';
-import { sharedPath } from '../testing/shared';
+import { sharedPath, missingShared } from '../testing/shared';
 import { FileSystem, MemorySource } from '../fileio/sources';
 import { registerTransforms } from './transforms/register_all';
 import { registerDatasets } from './register_all';
@@ -11,7 +11,7 @@ import { buildDataLoader } from './data_loader';
 const images = sharedPath('data/images');
 
 describe('datasets with the registered MMPretrain transforms', () => {
-  it.skipIf(!existsSync(images))('an ImageNet-style zip dropped in the page: decode, resize, crop, pack, batch', async () => {
+  it.skipIf(missingShared(images))('an ImageNet-style zip dropped in the page: decode, resize, crop, pack, batch', async () => {
     registerTransforms();
     registerDatasets();
     const jpg = (n: string) => new Uint8Array(readFileSync(`${images}/${n}`));
@@ -75,7 +75,7 @@ val_dataloader = dict(
 )
 `;
 
-  it.skipIf(!existsSync(bin))('val_dataloader batches CHW RGB uint8 inputs equal to the raw planes, in order', async () => {
+  it.skipIf(missingShared(bin))('val_dataloader batches CHW RGB uint8 inputs equal to the raw planes, in order', async () => {
     registerTransforms();
     registerDatasets();
     const { parseConfigText } = await import('../config');
@@ -105,7 +105,7 @@ val_dataloader = dict(
 describe('reproducible augmentation', () => {
   const bin = sharedPath('data/cifar10/data_batch_1.first258.bin');
 
-  it.skipIf(!existsSync(bin))('with a seed, each sample draws the same crop/flip whatever the batching and prefetch; epochs differ', async () => {
+  it.skipIf(missingShared(bin))('with a seed, each sample draws the same crop/flip whatever the batching and prefetch; epochs differ', async () => {
     registerTransforms();
     registerDatasets();
     const records = new Uint8Array(readFileSync(bin));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { strToU8 } from 'fflate';
-import { sharedPath } from '../testing/shared';
+import { sharedPath, missingShared } from '../testing/shared';
 import { createVerifyHandler, VerifyCommands, type VerifyEvent } from './verify_dataset_remote';
 import { phaseDatasetConfig, stripPipelines } from './verify_dataset';
 
@@ -22,7 +22,7 @@ describe('verify-dataset worker logic', () => {
     expect((cfg.datasets as Array<{ pipeline: unknown[] }>)[0].pipeline).toEqual([]);
   });
 
-  it.skipIf(!existsSync(images))('mounted drops are checked off the main thread: progress, broken files, done', async () => {
+  it.skipIf(missingShared(images))('mounted drops are checked off the main thread: progress, broken files, done', async () => {
     const events: VerifyEvent[] = [];
     const handle = createVerifyHandler((e) => events.push(e), null);
     const dog = new Uint8Array(readFileSync(`${images}/dog.jpg`));

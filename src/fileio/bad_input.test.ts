@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { sharedPath } from '../testing/shared';
+import { sharedPath, missingShared } from '../testing/shared';
 import { loadCheckpoint } from './checkpoint';
 import { CheckpointError } from './errors';
 import { writeSafetensors } from './safetensors';
@@ -46,7 +46,7 @@ describe('bad input gives a CheckpointError naming the file and the problem', ()
     expect(await problem(zip, 'scripted.pt')).toMatch(/TorchScript archive \(torch\.jit\.save\), not a checkpoint/);
   });
 
-  it.skipIf(!existsSync(lenet))('truncated zip .pth (central directory lost, or a storage cut)', async () => {
+  it.skipIf(missingShared(lenet))('truncated zip .pth (central directory lost, or a storage cut)', async () => {
     const bytes = readFileSync(lenet);
     expect(await problem(bytes.subarray(0, 120_000), 'cut.pth')).toMatch(/end-of-central-directory record not found/);
     // keep the central directory but drop bytes from the middle: the directory then points past the end
@@ -54,7 +54,7 @@ describe('bad input gives a CheckpointError naming the file and the problem', ()
     expect(await problem(spliced, 'spliced.pth')).toMatch(/lies past the end of the file|corrupt|truncated/);
   });
 
-  it.skipIf(!existsSync(lenet))('corrupt pickle inside a .pth', async () => {
+  it.skipIf(missingShared(lenet))('corrupt pickle inside a .pth', async () => {
     const bytes = Buffer.from(readFileSync(lenet));
     const at = bytes.indexOf('lenet5/data.pkl') + 'lenet5/data.pkl'.length;
     // the local header extra field pads the data to 64 bytes: the pickle starts at the next multiple of 64
@@ -64,7 +64,7 @@ describe('bad input gives a CheckpointError naming the file and the problem', ()
     expect(await problem(bytes, 'corrupt.pth')).toMatch(/lenet5\/data\.pkl: invalid pickle opcode 0xff at byte 2/);
   });
 
-  it.skipIf(!existsSync(legacy))('truncated legacy .pth', async () => {
+  it.skipIf(missingShared(legacy))('truncated legacy .pth', async () => {
     const bytes = readFileSync(legacy);
     expect(await problem(bytes.subarray(0, 1000), 'legacy_cut.pth')).toMatch(/legacy checkpoint is truncated/);
     expect(await problem(bytes.subarray(0, bytes.length - 100), 'legacy_cut2.pth')).toMatch(/truncated/);

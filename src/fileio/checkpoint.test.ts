@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sharedPath } from '../testing/shared';
+import { sharedPath, missingShared } from '../testing/shared';
 import { expectSameTensors } from './test_utils';
 import { loadCheckpoint } from './checkpoint';
 import { NumpyArray } from './pickle/numpy_globals';
@@ -31,7 +31,7 @@ function readKeys(p: string): Array<{ key: string; shape: number[]; dtype: strin
 
 describe('reference models: .pth and .safetensors', () => {
   for (const name of MODELS) {
-    it.skipIf(!existsSync(models(`${name}.pth`)))(`${name}: both files hold the same tensors in _keys.txt order`, async () => {
+    it.skipIf(missingShared(models(`${name}.pth`)))(`${name}: both files hold the same tensors in _keys.txt order`, async () => {
       const pth = await load(models(`${name}.pth`));
       const st = await load(models(`${name}.safetensors`));
       expect(pth.format).toBe('pth-zip');
@@ -49,7 +49,7 @@ describe('reference models: .pth and .safetensors', () => {
     });
   }
 
-  it.skipIf(!existsSync(models('resnet18_cifar_w16.pth')))('int64 buffers (num_batches_tracked) stay int64 scalars', async () => {
+  it.skipIf(missingShared(models('resnet18_cifar_w16.pth')))('int64 buffers (num_batches_tracked) stay int64 scalars', async () => {
     const ck = await load(models('resnet18_cifar_w16.pth'));
     const t = ck.stateDict.get('backbone.bn1.num_batches_tracked')!;
     expect(t.dtype).toBe('int64');
@@ -60,7 +60,7 @@ describe('reference models: .pth and .safetensors', () => {
 
 describe('reference loader cases (checkpoints/)', () => {
   const runner = ckpts('runner_resnet18_cifar_w16_2cls_epoch_3.pth');
-  it.skipIf(!existsSync(runner))('mmengine Runner checkpoint: state dict, meta classes, message_hub with inert HistoryBuffers', async () => {
+  it.skipIf(missingShared(runner))('mmengine Runner checkpoint: state dict, meta classes, message_hub with inert HistoryBuffers', async () => {
     const ck = await load(runner);
     expect(ck.stateDictKey).toBe('state_dict');
     expect(ck.classes).toEqual(['cat', 'dog']);
@@ -98,20 +98,20 @@ describe('reference loader cases (checkpoints/)', () => {
     expect(optim.state['0'].momentum_buffer.shape).toEqual([16, 3, 3, 3]);
   });
 
-  it.skipIf(!existsSync(runner))('stateDictOnly leaves other tensors unread', async () => {
+  it.skipIf(missingShared(runner))('stateDictOnly leaves other tensors unread', async () => {
     const ck = await load(runner, { stateDictOnly: true });
     const optim = ck.other.optimizer as { state: Record<string, { momentum_buffer: unknown }> };
     expect(optim.state['0'].momentum_buffer).toMatchObject({ dtype: 'float32', shape: [16, 3, 3, 3] });
     expect(ck.stateDict.size).toBe(122);
   });
 
-  it.skipIf(!existsSync(ckpts('lenet5_legacy.pth')))('legacy (pre-1.6) format equals lenet5.pth exactly', async () => {
+  it.skipIf(missingShared(ckpts('lenet5_legacy.pth')))('legacy (pre-1.6) format equals lenet5.pth exactly', async () => {
     const legacy = await load(ckpts('lenet5_legacy.pth'));
     expect(legacy.format).toBe('pth-legacy');
     expectSameTensors((await load(models('lenet5.pth'))).stateDict, legacy.stateDict);
   });
 
-  it.skipIf(!existsSync(ckpts('lenet5_fp16.pth')))('float16 weights are widened to float32 within fp16 precision', async () => {
+  it.skipIf(missingShared(ckpts('lenet5_fp16.pth')))('float16 weights are widened to float32 within fp16 precision', async () => {
     const half = await load(ckpts('lenet5_fp16.pth'));
     const full = await load(models('lenet5.pth'));
     expect([...half.stateDict.keys()]).toEqual([...full.stateDict.keys()]);
@@ -127,7 +127,7 @@ describe('reference loader cases (checkpoints/)', () => {
     expect(maxRel).toBeLessThanOrEqual(2 ** -11); // half of fp16's machine epsilon (round to nearest)
   });
 
-  it.skipIf(!existsSync(ckpts('views.pth')))('views sharing one storage: base, transposed, slice', async () => {
+  it.skipIf(missingShared(ckpts('views.pth')))('views sharing one storage: base, transposed, slice', async () => {
     const ck = await load(ckpts('views.pth'));
     const base = Float32Array.from({ length: 24 }, (_, i) => i);
     expect(ck.stateDict.get('base')).toMatchObject({ shape: [4, 6], data: base });
@@ -138,7 +138,7 @@ describe('reference loader cases (checkpoints/)', () => {
   });
 
   const evil = ckpts('malicious_os_system.pth');
-  it.skipIf(!existsSync(evil))('malicious pickle: forbidden global reported, never executed', async () => {
+  it.skipIf(missingShared(evil))('malicious pickle: forbidden global reported, never executed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pickle-'));
     const cwd = process.cwd();
     process.chdir(dir);
@@ -191,7 +191,7 @@ describe('state dict discovery and key revision (mmengine load_checkpoint semant
 
 describe('tensor buffers', () => {
   for (const file of ['lenet5.pth', 'lenet5.safetensors']) {
-    it.skipIf(!existsSync(models(file)))(`${file}: zero-copy views of the input by default, own buffers with copyTensors`, async () => {
+    it.skipIf(missingShared(models(file)))(`${file}: zero-copy views of the input by default, own buffers with copyTensors`, async () => {
       const bytes = new Uint8Array(readFileSync(models(file)));
       const shared = await loadCheckpoint(bytes, file);
       expect([...shared.stateDict.values()].every((t) => t.data.buffer === bytes.buffer)).toBe(true);

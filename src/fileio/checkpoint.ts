@@ -83,6 +83,8 @@ async function detectAndRead(source: ByteSource, name: string, opts: LoadCheckpo
   }
   if (looksLikeLegacyPth(head)) return readPthLegacy(source, name, { forbidden, onStorageRead });
   if (looksLikeSafetensors(head, source.size)) return readSafetensors(source, name, { onProgress: opts.onProgress });
+  // named .safetensors but its header length or first byte is off: the reader says exactly what is wrong
+  if (/\.safetensors$/i.test(name) && source.size >= 8) return readSafetensors(source, name, { onProgress: opts.onProgress });
   if (source.size > 262 && new TextDecoder().decode(await source.read(257, 5)) === 'ustar') {
     throw new CheckpointError(name, 'tar-format checkpoint (PyTorch < 0.4) is not supported: re-save it with a recent torch.save');
   }

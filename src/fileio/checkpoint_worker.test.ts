@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sharedPath } from '../testing/shared';
+import { sharedPath, missingShared } from '../testing/shared';
 import { createCheckpointHandler, type CheckpointEvent, type CheckpointRequest } from './checkpoint.worker';
 import { loadCheckpointInWorker, type WorkerLike } from './checkpoint_worker_client';
 import { loadCheckpoint } from './checkpoint';
@@ -30,7 +30,7 @@ function fakeWorker(): WorkerLike & { transferred: number } {
 const runner = sharedPath('reference/checkpoints/runner_resnet18_cifar_w16_2cls_epoch_3.pth');
 
 describe('loading in a worker', () => {
-  it.skipIf(!existsSync(runner))('a File loads with progress; tensors come back transferred; same content as on the main thread', async () => {
+  it.skipIf(missingShared(runner))('a File loads with progress; tensors come back transferred; same content as on the main thread', async () => {
     const bytes = readFileSync(runner);
     const worker = fakeWorker();
     const progress: number[] = [];
@@ -57,7 +57,7 @@ describe('loading in a worker', () => {
     expect(bytes.byteLength).toBe(0); // detached: the buffer went to the worker
   });
 
-  it.skipIf(!existsSync(runner))('without a worker it loads on the calling thread', async () => {
+  it.skipIf(missingShared(runner))('without a worker it loads on the calling thread', async () => {
     const ck = await loadCheckpointInWorker(new Uint8Array(readFileSync(runner)), 'runner.pth', { worker: null, stateDictOnly: true });
     expect(ck.stateDict.size).toBe(122);
   });

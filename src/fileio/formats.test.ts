@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { sharedPath } from '../testing/shared';
+import { sharedPath, missingShared } from '../testing/shared';
 import { bytesOf } from './test_utils';
 import { loadCheckpoint } from './checkpoint';
 import { PyCall, PyGlobalRef, PyOrderedDict, PyPersistent, PyTuple, pickle } from './pickle/pickler';
@@ -78,7 +78,7 @@ function zip64(files: Record<string, Uint8Array>): Uint8Array {
 }
 
 describe('format variants', () => {
-  it.skipIf(!existsSync(lenet))('ZIP64 archive (as PyTorch writes for files over 4 GiB)', async () => {
+  it.skipIf(missingShared(lenet))('ZIP64 archive (as PyTorch writes for files over 4 GiB)', async () => {
     const stored = readFileSync(lenet);
     const a = await loadCheckpoint(stored, 'stored.pth');
     const b = await loadCheckpoint(zip64(unzipSync(stored)), 'zip64.pth');
@@ -86,7 +86,7 @@ describe('format variants', () => {
     for (const [k, t] of a.stateDict) expect(bytesOf(b.stateDict.get(k)!).equals(bytesOf(t)), k).toBe(true);
   });
 
-  it.skipIf(!existsSync(lenet))('zip checkpoint with deflated entries (fflate inflate)', async () => {
+  it.skipIf(missingShared(lenet))('zip checkpoint with deflated entries (fflate inflate)', async () => {
     const stored = readFileSync(lenet);
     const files = unzipSync(stored);
     const deflated = zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, [v, { level: 1 }]])));

@@ -9,7 +9,24 @@ import { PickleGlobal, PickleObject } from './pickle/values';
  */
 export function plainMeta(meta: Record<string, unknown>): { meta: Record<string, unknown>; dropped: string[] } {
   const dropped: string[] = [];
+  // a pickle may make an object contain itself (memo references); such a value is dropped where it recurs
+  const open = new Set<unknown>();
   const go = (v: unknown, path: string): unknown => {
+    if (open.has(v)) {
+      dropped.push(`${path} (refers to itself)`);
+      return undefined;
+    }
+    if (v !== null && typeof v === 'object') {
+      open.add(v);
+      try {
+        return goInner(v, path);
+      } finally {
+        open.delete(v);
+      }
+    }
+    return goInner(v, path);
+  };
+  const goInner = (v: unknown, path: string): unknown => {
     if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
     if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
     if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { encodeNpy, encodeNpz, halfToFloat, parseNpy, parseNpz } from './npy';
-import { sharedPath } from '../testing/shared';
+import { sharedPath, missingShared } from '../testing/shared';
 
 describe('npy / npz', () => {
   it('round-trips arrays of several dtypes', () => {
@@ -20,7 +20,7 @@ describe('npy / npz', () => {
   });
 
   const io = sharedPath('reference/models/lenet5_io.npz');
-  it.skipIf(!existsSync(io))('reads a real numpy .npz written by MMPretrain reference scripts', () => {
+  it.skipIf(missingShared(io))('reads a real numpy .npz written by MMPretrain reference scripts', () => {
     const z = parseNpz(new Uint8Array(readFileSync(io)), io);
     expect(z.input.shape).toEqual([2, 1, 32, 32]);
     expect(z.input.dtype).toBe('float32');

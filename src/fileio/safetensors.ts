@@ -69,6 +69,9 @@ export async function readSafetensors(input: CheckpointInput, file: string, opts
   if (source.size < 8) throw new CheckpointError(file, `safetensors file is too short (${source.size} bytes)`);
   const lenBytes = await source.read(0, 8);
   const headerLen = new DataView(lenBytes.buffer, lenBytes.byteOffset, 8).getBigUint64(0, true);
+  if (headerLen > BigInt(MAX_HEADER) && headerLen <= BigInt(source.size - 8)) {
+    throw new CheckpointError(file, `safetensors header length ${headerLen} (bytes 0..8) is more than the ${MAX_HEADER / 1e6} MB the format allows`);
+  }
   if (headerLen > BigInt(Math.min(MAX_HEADER, source.size - 8))) {
     throw new CheckpointError(file, `safetensors header length ${headerLen} exceeds the file (${source.size} bytes): truncated or not a safetensors file`);
   }
@@ -76,6 +79,7 @@ export async function readSafetensors(input: CheckpointInput, file: string, opts
   const { tensors, metadata } = parseHeader(await source.read(8, Number(headerLen)), file);
   const stateDict = new Map<string, TensorData>();
   let loaded = dataStart;
+  let previous: [string, number] | null = null;
   for (const [key, e] of tensors) {
     const stored = SAFETENSORS_DTYPES[e.dtype];
     if (!stored) throw new CheckpointError(file, `tensor '${key}' has unsupported safetensors dtype '${e.dtype}' (supported: ${Object.keys(SAFETENSORS_DTYPES).join(', ')})`);
@@ -83,6 +87,9 @@ export async function readSafetensors(input: CheckpointInput, file: string, opts
     const expected = numel(e.shape) * ELEMENT_SIZE[stored];
     if (end - begin !== expected) throw new CheckpointError(file, `tensor '${key}' has ${end - begin} bytes, expected ${expected} for shape [${e.shape}] ${e.dtype}`);
     if (dataStart + end > source.size) throw new CheckpointError(file, `tensor '${key}' (bytes ${dataStart + begin}..${dataStart + end}) lies past the end of the file (${source.size} bytes): truncated`);
+    // tensors are sorted by their first byte: each must start where the one before ended or later (the format has no shared bytes)
+    if (previous && begin < previous[1]) throw new CheckpointError(file, `tensor '${key}' (data bytes ${begin}..${end}) overlaps tensor '${previous[0]}' (ending at ${previous[1]})`);
+    if (end > begin) previous = [key, end];
     const bytes = await source.read(dataStart + begin, end - begin);
     stateDict.set(key, { dtype: loadedDtype(stored), shape: e.shape, data: decodeStorage(bytes, stored), originalDtype: stored });
     loaded += end - begin;

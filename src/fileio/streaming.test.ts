@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sharedPath } from '../testing/shared';
+import { sharedPath, missingShared } from '../testing/shared';
 import { bytesOf } from './test_utils';
 import { blobSource, type ByteSource } from './byte_source';
 import { loadCheckpoint } from './checkpoint';
@@ -29,7 +29,7 @@ describe('streaming sources', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   for (const file of FILES) {
-    it.skipIf(!existsSync(file))(`${file.split('/').pop()}: Blob and file-handle loads equal the in-memory load; reads are per storage; progress is monotone`, async () => {
+    it.skipIf(missingShared(file))(`${file.split('/').pop()}: Blob and file-handle loads equal the in-memory load; reads are per storage; progress is monotone`, async () => {
       const bytes = readFileSync(file);
       const inMemory = await loadCheckpoint(bytes, 'x');
       const progress: Array<[number, number]> = [];
@@ -49,7 +49,7 @@ describe('streaming sources', () => {
     });
   }
 
-  it.skipIf(!existsSync(FILES[3]))('writeParts streams writer output to disk', async () => {
+  it.skipIf(missingShared(FILES[3]))('writeParts streams writer output to disk', async () => {
     const ck = await loadCheckpoint(readFileSync(FILES[3]), 'runner');
     const pth = join(dir, 'out.pth');
     const st = join(dir, 'out.safetensors');
@@ -62,7 +62,7 @@ describe('streaming sources', () => {
     }
   });
 
-  it.skipIf(!existsSync(FILES[3]))('ReadableStream input (a fetch body), with and without a known size', async () => {
+  it.skipIf(missingShared(FILES[3]))('ReadableStream input (a fetch body), with and without a known size', async () => {
     const bytes = readFileSync(FILES[3]);
     const chunked = () => new ReadableStream<Uint8Array>({
       start(c) {

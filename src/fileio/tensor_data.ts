@@ -129,6 +129,12 @@ export function allocate(dtype: TensorDtype, length: number): TensorArray {
  * Returns a subarray (no copy) when the view is already contiguous.
  */
 export function materialiseView(storage: TensorArray, dtype: TensorDtype, offset: number, shape: readonly number[], stride: readonly number[]): TensorArray {
+  // torch refuses these too: "negative dimension", "mismatch in length of strides and shape", "Negative strides are not supported"
+  if (stride.length !== shape.length) throw new Error(`stride [${stride}] has ${stride.length} dimension(s), shape [${shape}] has ${shape.length}`);
+  for (let d = 0; d < shape.length; d++) {
+    if (!Number.isInteger(shape[d]) || shape[d] < 0) throw new Error(`dimension ${d} of shape [${shape}] is ${shape[d]}: sizes must be non-negative integers`);
+    if (!Number.isInteger(stride[d]) || stride[d] < 0) throw new Error(`dimension ${d} of stride [${stride}] is ${stride[d]}: negative strides are not supported (as in PyTorch)`);
+  }
   const n = numel(shape);
   if (n === 0) return allocate(dtype, 0);
   let maxIndex = offset;

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sharedPath } from '../testing/shared';
+import { sharedPath, missingShared } from '../testing/shared';
 import { expectSameTensors } from './test_utils';
 import { bytesSource } from './byte_source';
 import { loadCheckpoint } from './checkpoint';
@@ -16,14 +16,14 @@ const runner = sharedPath('reference/checkpoints/runner_resnet18_cifar_w16_2cls_
 
 describe('writeSafetensors', () => {
   for (const name of ['lenet5', 'resnet18_cifar_w16', 'resnet50_w8']) {
-    it.skipIf(!existsSync(models(`${name}.safetensors`)))(`${name}: rewriting the reference file gives the same bytes`, async () => {
+    it.skipIf(missingShared(models(`${name}.safetensors`)))(`${name}: rewriting the reference file gives the same bytes`, async () => {
       const ref = readFileSync(models(`${name}.safetensors`));
       const ck = await loadCheckpoint(ref, name);
       expect(Buffer.from(writeSafetensors(ck.stateDict)).equals(ref)).toBe(true);
     });
   }
 
-  it.skipIf(!existsSync(runner))('keeps meta as JSON in __metadata__', async () => {
+  it.skipIf(missingShared(runner))('keeps meta as JSON in __metadata__', async () => {
     const ck = await loadCheckpoint(readFileSync(runner), 'runner.pth');
     const back = await loadCheckpoint(writeSafetensors(ck.stateDict, ck.meta), 'back.safetensors');
     expectSameTensors(ck.stateDict, back.stateDict);
@@ -34,7 +34,7 @@ describe('writeSafetensors', () => {
 });
 
 describe('writePth', () => {
-  it.skipIf(!existsSync(runner))('MMPretrain layout {meta, state_dict} round-trips; storages stored and 64-byte aligned', async () => {
+  it.skipIf(missingShared(runner))('MMPretrain layout {meta, state_dict} round-trips; storages stored and 64-byte aligned', async () => {
     const ck = await loadCheckpoint(readFileSync(runner), 'runner.pth');
     const parts = pthParts(ck.stateDict, ck.meta);
     const bytes = concatParts(parts);
@@ -55,7 +55,7 @@ describe('writePth', () => {
     }
   });
 
-  it.skipIf(!existsSync(models('lenet5.pth')))('bare state dict layout, custom archive name', async () => {
+  it.skipIf(missingShared(models('lenet5.pth')))('bare state dict layout, custom archive name', async () => {
     const ck = await loadCheckpoint(readFileSync(models('lenet5.pth')), 'lenet5.pth');
     const back = await loadCheckpoint(writePth(ck.stateDict, undefined, { layout: 'state_dict', archiveName: 'lenet5' }), 'x.pth');
     expect(back.stateDictKey).toBeNull();
@@ -63,7 +63,7 @@ describe('writePth', () => {
     expectSameTensors(ck.stateDict, back.stateDict);
   });
 
-  it.skipIf(!existsSync(sharedPath('reference/checkpoints/lenet5_fp16.pth')))('float16 weights are written back as HalfStorage unless asked for float32', async () => {
+  it.skipIf(missingShared(sharedPath('reference/checkpoints/lenet5_fp16.pth')))('float16 weights are written back as HalfStorage unless asked for float32', async () => {
     const ck = await loadCheckpoint(readFileSync(sharedPath('reference/checkpoints/lenet5_fp16.pth')), 'fp16.pth');
     const kept = await loadCheckpoint(writePth(ck.stateDict), 'a.pth');
     expectSameTensors(ck.stateDict, kept.stateDict);

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sharedPath } from '../testing/shared';
+import { sharedPath, missingShared } from '../testing/shared';
 import { imfrombytes, imfrombytesAsync, imageFormat, setAsyncImageDecoder } from './io';
 import { jpegTurboAvailable } from './jpeg_turbo';
 
@@ -11,7 +11,7 @@ const expected = JSON.parse(readFileSync(join(__dirname, '__fixtures__/decode.js
 const dir = sharedPath('data/images');
 const sha = (d: Uint8Array) => createHash('sha256').update(d).digest('hex');
 
-describe.skipIf(!existsSync(dir))('imfrombytes on the demo images (bit-exact with cv2.imread)', () => {
+describe.skipIf(missingShared(dir))('imfrombytes on the demo images (bit-exact with cv2.imread)', () => {
   it('loads libjpeg-turbo in Node', () => {
     expect(jpegTurboAvailable()).toBe(true);
   });

@@ -11,6 +11,7 @@ import { assert } from '../utils/assert';
 import { decodeJpegTurbo, jpegTurboAvailable } from './jpeg_turbo';
 import { applyExifOrientation, jpegExifOrientation } from './exif';
 import { createImage, type ImageArray } from './image';
+import { sizeProblem, structureProblem } from './structure';
 
 /** mmcv's `flag` / `color_type` values. */
 export type ColorType = 'color' | 'grayscale' | 'unchanged' | 'color_ignore_orientation' | 'grayscale_ignore_orientation';
@@ -40,9 +41,19 @@ export function imageFormat(bytes: Uint8Array): 'jpeg' | 'png' | 'bmp' | 'gif' |
  * (libjpeg's own luma output for JPEG; for PNG the caller converts with libpng's weights).
  */
 export function decodeRaw(bytes: Uint8Array, name = '<bytes>', gray = false): RawPixels {
+  if (bytes.length === 0) throw new Error(`${name}: cannot decode image: the file is empty (0 bytes)`);
   const format = imageFormat(bytes);
+  const tooBig = sizeProblem(bytes, format);
+  if (tooBig) throw new Error(`${name}: cannot decode ${format.toUpperCase()} image: ${tooBig}`);
   try {
-    if (format === 'jpeg' && jpegTurboAvailable()) return decodeJpegTurbo(bytes, name, gray);
+    if (format === 'jpeg' && jpegTurboAvailable()) {
+      try {
+        return decodeJpegTurbo(bytes, name, gray);
+      } catch (e) {
+        // the WASM build cannot longjmp out of libjpeg's error handler: jpeg-js reads what it can (CMYK too) or says why not
+        if (structureProblem(bytes, format)) throw e;
+      }
+    }
     if (format === 'jpeg') {
       const r = decodeJpeg(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 2048, maxResolutionInMP: 500 });
       const channels = r.data.length / (r.width * r.height);
@@ -67,9 +78,12 @@ export function decodeRaw(bytes: Uint8Array, name = '<bytes>', gray = false): Ra
       return { data, width: r.width, height: r.height, channels: r.channels };
     }
   } catch (e) {
-    throw new Error(`${name}: cannot decode ${format.toUpperCase()} image: ${e instanceof Error ? e.message : String(e)}`);
+    const why = (e instanceof Error ? e.message : String(e)).replace(`${name}: `, '');
+    const where = structureProblem(bytes, format) ?? (format === 'png' ? 'the image data in the IDAT chunk(s) is corrupt' : null);
+    throw new Error(`${name}: cannot decode ${format.toUpperCase()} image: ${where ? `${where} (${why})` : why}`);
   }
-  throw new Error(`${name}: cannot decode image: format '${format}' is not supported by the built-in decoders (JPEG, PNG)`);
+  const hex = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  throw new Error(`${name}: cannot decode image: format '${format}'${format === 'unknown' ? ` (first bytes ${hex})` : ''} is not supported by the built-in decoders (JPEG, PNG)`);
 }
 
 /** Unpacks 1/2/4-bit samples (rows padded to bytes); `scale` maps grey levels to 0–255. */

@@ -1,14 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { main } from '../main';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 
 const logsDir = sharedPath('data/logs');
 const refDir = sharedPath('reference/analyze_logs');
-const hasShared = existsSync(logsDir) && existsSync(refDir);
+const hasShared = !missingShared(logsDir) && !missingShared(refDir);
 
 async function run(argv: string[], cwd?: string): Promise<{ code: number; out: string; err: string }> {
   let out = '';

@@ -68,8 +68,21 @@ function readLogs(paths: string[], io: CliIO): LoadedLog[] {
       const first = log.skipped[0];
       io.err(`${path}: skipped ${log.skipped.length} malformed line(s) (${counts}); first: line ${first.line} (${first.detail})`);
     }
+    warnMixedRuns(log, path, io);
     return log;
   });
+}
+
+/** Two runs written into one file (a resumed or restarted run appending): the training step goes back; say where. */
+function warnMixedRuns(log: LoadedLog, path: string, io: CliIO): void {
+  const stepOf = (r: LoadedLog['train'][number]): number | undefined => r.scalars.step ?? r.scalars.iter;
+  for (let i = 1; i < log.train.length; i++) {
+    const [before, now] = [stepOf(log.train[i - 1]), stepOf(log.train[i])];
+    if (before !== undefined && now !== undefined && now < before) {
+      io.err(`${path}: line ${log.train[i].line}: step goes back from ${before} to ${now}: the file holds more than one run; their curves and times are mixed`);
+      return;
+    }
+  }
 }
 
 function parseSmoothing(text: string | undefined): SmoothingOptions {

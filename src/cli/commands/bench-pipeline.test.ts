@@ -1,11 +1,10 @@
 /** `bench-pipeline` runs both pipelines on the real data and reports images/s. */
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { main } from '../main';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { readCifarRecords } from './bench-pipeline';
 
-describe.skipIf(!existsSync(sharedPath('data/cifar10/data_batch_1.first258.bin')))('mmpretrain-web bench-pipeline', () => {
+describe.skipIf(missingShared(sharedPath('data/cifar10/data_batch_1.first258.bin')))('mmpretrain-web bench-pipeline', () => {
   it('reads CIFAR-10 records as BGR HWC and fails on a truncated batch', () => {
     const rec = new Uint8Array(3073 * 2);
     rec[1] = 10; // R of pixel 0

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { main } from '../main';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import type { CliIO } from '../command';
 
 const images = sharedPath('data/images');
@@ -32,7 +32,7 @@ function makeConfig(): { dir: string; config: string } {
 }
 
 describe('browse-dataset CLI', () => {
-  it.skipIf(!existsSync(images))('writes one PNG per image, named after it; original mode rescales; pipeline mode has every step', async () => {
+  it.skipIf(missingShared(images))('writes one PNG per image, named after it; original mode rescales; pipeline mode has every step', async () => {
     const { dir, config } = makeConfig();
     const io = capture();
     expect(await main(['browse-dataset', config, '-m', 'original', '-r', '0.5', '-o', join(dir, 'orig')], io)).toBe(0);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../main';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { loadCheckpointFile } from '../../fileio/node';
 import { bytesOf } from '../../fileio/test_utils';
 
@@ -24,7 +24,7 @@ describe('convert', () => {
   const dir = mkdtempSync(join(tmpdir(), 'convert-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.skipIf(!existsSync(lenetPth))('lenet5.pth → .safetensors gives the reference file byte for byte', async () => {
+  it.skipIf(missingShared(lenetPth))('lenet5.pth → .safetensors gives the reference file byte for byte', async () => {
     const out = join(dir, 'lenet5.safetensors');
     const r = await run([lenetPth, out]);
     expect(r.code).toBe(0);
@@ -32,7 +32,7 @@ describe('convert', () => {
     expect(readFileSync(out).equals(readFileSync(lenetSt))).toBe(true);
   });
 
-  it.skipIf(!existsSync(runner))('runner checkpoint → .safetensors → .pth keeps weights and meta', async () => {
+  it.skipIf(missingShared(runner))('runner checkpoint → .safetensors → .pth keeps weights and meta', async () => {
     const st = join(dir, 'r.safetensors');
     const pth = join(dir, 'r.pth');
     const a = await run([runner, st]);
@@ -49,7 +49,7 @@ describe('convert', () => {
     for (const [k, t] of src.stateDict) expect(bytesOf(back.stateDict.get(k)!).equals(bytesOf(t)), k).toBe(true);
   });
 
-  it.skipIf(!existsSync(fp16))('--float32 widens float16 storage; default keeps it', async () => {
+  it.skipIf(missingShared(fp16))('--float32 widens float16 storage; default keeps it', async () => {
     const keep = join(dir, 'h.safetensors');
     const wide = join(dir, 'f.pth');
     expect((await run([fp16, keep])).code).toBe(0);
@@ -60,7 +60,7 @@ describe('convert', () => {
     expect(w.stateDict.get('backbone.features.0.weight')!.originalDtype).toBe('float32');
   });
 
-  it.skipIf(!existsSync(evil))('a malicious pickle fails clearly unless --allow-forbidden', async () => {
+  it.skipIf(missingShared(evil))('a malicious pickle fails clearly unless --allow-forbidden', async () => {
     const out = join(dir, 'm.pth');
     const r = await run([evil, out]);
     expect(r.code).toBe(1);

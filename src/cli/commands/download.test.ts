@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../apis/node';
 import { LocalHub, sha256Hex } from '../../apis/hub/local_hub';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { main } from '../main';
 import { hubOptions } from './download';
 
@@ -47,7 +47,7 @@ describe('hub options', () => {
   });
 });
 
-describe.skipIf(!existsSync(images))('mmpretrain-web download / inference NAME through --hub', () => {
+describe.skipIf(missingShared(images))('mmpretrain-web download / inference NAME through --hub', () => {
   it('download: progress on stderr, resumes after a dropped connection, prints path and sha256; then inference NAME from the cache offline equals infer with the same weights', async () => {
     const cache = join(dir, 'cache');
     const d = capture();

@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeNpy, parseNpy } from '../../fileio';
 import { loadReferenceIO, parityError, refPath } from '../../models/testing/reference';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { main } from '../main';
 
 function capture() {
@@ -16,7 +16,7 @@ function capture() {
 const dir = mkdtempSync(join(tmpdir(), 'forward-'));
 
 describe('mmpretrain-web forward', () => {
-  it.skipIf(!existsSync(refPath('lenet5', '_io.npz')))('writes lenet5 logits (float input) and logits from uint8 matching MMPretrain', async () => {
+  it.skipIf(missingShared(refPath('lenet5', '_io.npz')))('writes lenet5 logits (float input) and logits from uint8 matching MMPretrain', async () => {
     const io = loadReferenceIO('lenet5');
     writeFileSync(join(dir, 'x.npy'), encodeNpy(io.input));
     writeFileSync(join(dir, 'raw.npy'), encodeNpy(io.raw_uint8));
@@ -34,7 +34,7 @@ describe('mmpretrain-web forward', () => {
 
   const runnerCfg = sharedPath('reference/runner_run/config.py');
   const runnerCkpt = sharedPath('reference/checkpoints/runner_resnet18_cifar_w16_2cls_epoch_3.pth');
-  it.skipIf(!existsSync(runnerCfg) || !existsSync(runnerCkpt))('reads a dumped MMPretrain .py config and its Runner checkpoint cleanly; tuple stages get _i suffixes', async () => {
+  it.skipIf(missingShared(runnerCfg) || missingShared(runnerCkpt))('reads a dumped MMPretrain .py config and its Runner checkpoint cleanly; tuple stages get _i suffixes', async () => {
     const io = loadReferenceIO('resnet18_cifar_w16');
     writeFileSync(join(dir, 'c.npy'), encodeNpy(io.input));
     const c = capture();
@@ -54,7 +54,7 @@ describe('mmpretrain-web forward', () => {
     expect(c2.err.join('\n')).toMatch(/--stage must be one of/);
   });
 
-  it.skipIf(!existsSync(refPath('lenet5', '_io.npz')))('names the checkpoint when it belongs to another architecture', async () => {
+  it.skipIf(missingShared(refPath('lenet5', '_io.npz')))('names the checkpoint when it belongs to another architecture', async () => {
     const io = loadReferenceIO('lenet5');
     writeFileSync(join(dir, 'x.npy'), encodeNpy(io.input));
     const c = capture();

@@ -3,7 +3,7 @@
  * on reference-zoo families, as the zoo's parity is checked from outside: every written `.npy` matches PyTorch's within
  * 1e-4·max(1, |ref|). Conformer's head gives two logits, written as `y_0.npy`, `y_1.npy`.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { encodeNpy, parseNpy, parseNpz } from '../../fileio';
 import { parityError } from '../../models/testing/parity_core';
 import { zooBackboneRegistered, zooPath } from '../../models/testing/zoo';
 import { main } from '../main';
+import { missingShared } from '../../testing/shared';
 
 const dir = mkdtempSync(join(tmpdir(), 'forward-zoo-'));
 const quiet = { out: () => {}, err: (t: string) => console.error(t) };
@@ -19,7 +20,7 @@ const read = (p: string) => parseNpy(new Uint8Array(readFileSync(p)));
 describe('mmpretrain-web forward on the reference zoo (wasm, --strict)', () => {
   for (const family of ['ShuffleNetV2', 'Conformer', 'HRNet']) {
     const npz = zooPath(`${family}_tiny_io.npz`);
-    it.skipIf(!existsSync(npz) || !zooBackboneRegistered(family))(`${family}: logits, backbone and neck stages`, async () => {
+    it.skipIf(missingShared(npz) || !zooBackboneRegistered(family))(`${family}: logits, backbone and neck stages`, async () => {
       const io = parseNpz(new Uint8Array(readFileSync(npz)), npz);
       const x = join(dir, `${family}_x.npy`);
       writeFileSync(x, encodeNpy(io.x));

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { main } from '../main';
 
 function capture() {
@@ -14,7 +13,7 @@ const images = sharedPath('data/images');
 const cfg = `${models}/resnet18_cifar_w16_cfg.json`;
 const ckpt = `${models}/resnet18_cifar_w16.safetensors`;
 
-describe.skipIf(!existsSync(models) || !existsSync(images))('mmpretrain-web infer', () => {
+describe.skipIf(missingShared(models) || missingShared(images))('mmpretrain-web infer', () => {
   it('--json: per image the top-k (sorted, named) agreeing with pred_label / pred_scores; text output the same classes', async () => {
     const c = capture();
     const imgs = [`${images}/demo.JPEG`, `${images}/cat-dog.png`];

@@ -3,7 +3,7 @@
  * checkpoint it writes loads strictly into the deploy form (`deploy=True`) and gives PyTorch's logits (the
  * training form's, from the fixture) within 1e-4·max(1,|ref|) through `forward --strict`; fewer tensors than before.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { encodeNpy, parseNpy, parseNpz } from '../../fileio';
 import { loadCheckpointFile } from '../../fileio/node';
 import { parityError } from '../../models/testing/parity_core';
 import { zooModelCfg, zooPath } from '../../models/testing/zoo';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { main } from '../main';
 
 const dir = mkdtempSync(join(tmpdir(), 'reparam-'));
@@ -53,7 +53,7 @@ describe('mmpretrain-web reparameterize', () => {
   }
 
   const lenet = sharedPath('reference/models/lenet5.pth');
-  it.skipIf(!existsSync(lenet))('a model without re-parameterisable blocks, and a non-.pth output, are refused with the reason', async () => {
+  it.skipIf(missingShared(lenet))('a model without re-parameterisable blocks, and a non-.pth output, are refused with the reason', async () => {
     const cfg = 'configs/lenet/lenet5_1xb32-sgd-coslr-3e_fashion-mnist.py';
     const a = await run(['reparameterize', cfg, lenet, join(dir, 'x.pth'), '--shape', '1,1,32,32']);
     expect(a.code).not.toBe(0);

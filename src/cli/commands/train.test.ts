@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../fileio';
 import { main } from '../main';
+import { missingShared } from '../../testing/shared';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
@@ -54,7 +55,7 @@ function configInTempDir(prefix: string, name: string): { dir: string; config: s
 }
 
 describe('mmpretrain-web train / test / eval-metric', () => {
-  it.skipIf(!existsSync(FASHION))('trains, resumes, tests a checkpoint and re-evaluates the saved predictions', async () => {
+  it.skipIf(missingShared(FASHION))('trains, resumes, tests a checkpoint and re-evaluates the saved predictions', async () => {
     const { dir, config, work } = configInTempDir('train-cli-', 'lenet5_fashion-mnist.py');
     let c = capture();
     expect(await main(["train", config, "--work-dir", work], c.io), c.err.join("\n")).toBe(0);
@@ -84,7 +85,7 @@ describe('mmpretrain-web train / test / eval-metric', () => {
   });
 
   const SHIPPED = resolve('public/models/lenet5_fashion-mnist.pth');
-  it.skipIf(!existsSync(FASHION))('fine-tunes: init_cfg Pretrained with prefix backbone loads the shipped backbone (lr 0 keeps it through an epoch)', async () => {
+  it.skipIf(missingShared(FASHION))('fine-tunes: init_cfg Pretrained with prefix backbone loads the shipped backbone (lr 0 keeps it through an epoch)', async () => {
     const { config, work } = configInTempDir('train-cli-ft-', 'lenet5_finetune.py');
     const c = capture();
     const opts = ['model.backbone.init_cfg.type=Pretrained', `model.backbone.init_cfg.checkpoint=${SHIPPED}`, 'model.backbone.init_cfg.prefix=backbone', 'optim_wrapper.optimizer.lr=0', 'optim_wrapper.optimizer.momentum=0', 'optim_wrapper.optimizer.weight_decay=0'];

@@ -1,11 +1,11 @@
 /** The `transform` command: replays the manifest's parameters, prints what it drew, reads image files. */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../main';
 import { parseNpy } from '../../fileio/npy';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 
 const ref = sharedPath('reference/pipeline');
 const tmp = mkdtempSync(join(tmpdir(), 'transform-cli-'));
@@ -24,7 +24,7 @@ writeFileSync(cifarPipeline, JSON.stringify([
   { type: 'PackInputs' },
 ]));
 
-describe.skipIf(!existsSync(ref))('mmpretrain-web transform', () => {
+describe.skipIf(missingShared(ref))('mmpretrain-web transform', () => {
   it('replays --params and reproduces MMPretrain\'s packed output', async () => {
     const params = join(tmp, 'params.json');
     writeFileSync(params, JSON.stringify({ RandomCrop: { padded_shape: [40, 40], offset_h: 5, offset_w: 0, target_h: 32, target_w: 32 }, RandomFlip: { flip: false, flip_direction: null } }));

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../main';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import type { CliIO } from '../command';
 
 const images = sharedPath('data/images');
@@ -39,7 +39,7 @@ function makeDataset(withBroken: boolean): { dir: string; config: string } {
 }
 
 describe('verify-dataset CLI', () => {
-  it.skipIf(!existsSync(images))('lists the files that do not decode and writes brokenfiles.log', async () => {
+  it.skipIf(missingShared(images))('lists the files that do not decode and writes brokenfiles.log', async () => {
     const { dir, config } = makeDataset(true);
     const out = join(dir, 'brokenfiles.log');
     const io = capture();
@@ -50,7 +50,7 @@ describe('verify-dataset CLI', () => {
     expect(io.errText.at(-1)).toMatch(/\] 5\/5, .*broken: 2/);
   });
 
-  it.skipIf(!existsSync(images))('no broken file: says so and removes the log; bad phase or pipeline are reported', async () => {
+  it.skipIf(missingShared(images))('no broken file: says so and removes the log; bad phase or pipeline are reported', async () => {
     const { dir, config } = makeDataset(false);
     const out = join(dir, 'brokenfiles.log');
     const io = capture();

@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { encodeNpy, parseNpy, parseNpz, toFloat32 } from '../../fileio';
 import { refPath } from '../../models/testing/reference';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { main } from '../main';
 import { expandNargs } from './vis-cam';
 
@@ -47,7 +47,7 @@ describe('mmpretrain-web vis-cam', () => {
     expect(expandNargs(['--input-npy', 'x.npy', 'cfg.py', 'ck.pth', '--target-layers', 'a', 'b', '--vit-like'])).toEqual(['--input-npy', 'x.npy', 'cfg.py', 'ck.pth', '--target-layers', 'a', '--target-layers', 'b', '--vit-like']);
   });
 
-  it.skipIf(!existsSync(refCam) || !existsSync(refPath('resnet18_cifar_w16', '.safetensors')))('--input-npy --method all writes cam_<method>.npy equal to the PyTorch reference', async () => {
+  it.skipIf(missingShared(refCam) || missingShared(refPath('resnet18_cifar_w16', '.safetensors')))('--input-npy --method all writes cam_<method>.npy equal to the PyTorch reference', async () => {
     const ref = parseNpz(new Uint8Array(readFileSync(refCam)));
     writeFileSync(join(dir, 'x.npy'), encodeNpy(ref.input));
     const c = capture();
@@ -69,7 +69,7 @@ describe('mmpretrain-web vis-cam', () => {
     expect(parseNpy(new Uint8Array(readFileSync(join(dir, 'ml_backbone.layer4.npy')))).shape).toEqual([2, 4, 4]);
   });
 
-  it.skipIf(!existsSync(runnerCkpt) || !existsSync(dog))('image through a .py config test pipeline (resize + centre crop): default layer, class name, painted PNG', async () => {
+  it.skipIf(missingShared(runnerCkpt) || missingShared(dog))('image through a .py config test pipeline (resize + centre crop): default layer, class name, painted PNG', async () => {
     writeFileSync(join(dir, 'cfg.py'), CONFIG_PY);
     const c = capture();
     const code = await main(['vis-cam', dog, join(dir, 'cfg.py'), runnerCkpt, '--method', 'layercam', '--device', 'cpu', '--save-path', join(dir, 'dog.png'), '--out-npy', join(dir, 'dog.npy')], c.io);
@@ -84,7 +84,7 @@ describe('mmpretrain-web vis-cam', () => {
     expect(parseNpy(new Uint8Array(readFileSync(join(dir, 'dog.npy')))).shape).toEqual([1, 4, 4]);
   });
 
-  it.skipIf(!existsSync(refPath('resnet18_cifar_w16', '.safetensors')))('an unknown layer fails naming the closest modules; a bad method lists the methods', async () => {
+  it.skipIf(missingShared(refPath('resnet18_cifar_w16', '.safetensors')))('an unknown layer fails naming the closest modules; a bad method lists the methods', async () => {
     writeFileSync(join(dir, 'z.npy'), encodeNpy({ dtype: 'float32', shape: [1, 3, 32, 32], data: new Float32Array(3 * 32 * 32) }));
     const args = ['vis-cam', '--input-npy', join(dir, 'z.npy'), refPath('resnet18_cifar_w16', '_cfg.json'), refPath('resnet18_cifar_w16', '.safetensors')];
     const c = capture();

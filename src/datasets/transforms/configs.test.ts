@@ -3,9 +3,9 @@
  * values copied) on a real image: they build, give the shapes MMPretrain gives, are reproducible from a seed and
  * replay exactly from what they record.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { Compose } from './compose';
 import type { PackedInput, PackedResults } from './formatting';
 import { registerTransforms } from './register_all';
@@ -39,7 +39,7 @@ const simclrTrain = [{ type: 'LoadImageFromFile' }, { type: 'MultiView', num_vie
 
 const imgPath = sharedPath('data/images/demo.JPEG');
 
-describe.skipIf(!existsSync(imgPath))('MMPretrain config pipelines on demo.JPEG', () => {
+describe.skipIf(missingShared(imgPath))('MMPretrain config pipelines on demo.JPEG', () => {
   const bytes = new Uint8Array(readFileSync(imgPath));
   const runOnce = (cfg: object[], seed: number, params?: Record<string, unknown>) =>
     new Compose(cfg as { type: string }[], { seed }).transform({ img_bytes: bytes, img_path: imgPath, gt_label: 3 }, { params }) as PackedResults;

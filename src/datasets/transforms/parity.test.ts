@@ -2,12 +2,12 @@
  * Parity with the real mmcv / MMPretrain: every case of `shared/reference/pipeline/manifest.json` is run
  * through our pipeline, replaying the recorded random parameters, and must match within one grey level.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseNpy } from '../../fileio/npy';
 import { imageFromHWC, type ImageArray } from '../../image/image';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { Compose } from './compose';
 import type { PackedResults } from './formatting';
 import { registerTransforms } from './register_all';
@@ -23,7 +23,7 @@ interface Case {
 }
 
 const manifestPath = sharedPath('reference/pipeline/manifest.json');
-const cases: Case[] = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')) : [];
+const cases: Case[] = !missingShared(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')) : [];
 const dir = dirname(manifestPath);
 
 /** The manifest writes RandomFlip's draw as "see results_meta.flip": turn it into replayable params. */

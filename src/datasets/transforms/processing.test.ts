@@ -1,11 +1,11 @@
 /** Behaviour of the processing / formatting / loading transforms: options, draws, replay, shapes and keys. */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { TRANSFORMS, registryWarnings } from '../../registry';
 import { createImage, type ImageArray } from '../../image/image';
 import { imcrop, imresize } from '../../image/geometric';
 import { adjustBrightness, adjustContrast, adjustHue } from '../../image/photometric';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import type { BaseTransform, Results } from './base';
 import { Compose, runWithIntermediates } from './compose';
 import type { PackedResults } from './formatting';
@@ -255,7 +255,7 @@ describe('options, Compose, PackInputs, aliases, LoadImageFromFile, MultiView', 
     expect(warn2).toHaveBeenCalledWith(expect.stringMatching(/'Collect' is an MMClassification 0.x transform/));
     warn2.mockRestore();
   });
-  it.skipIf(!existsSync(sharedPath('data/images/dog.jpg')))('LoadImageFromFile: bytes or path, to_float32, ignore_empty', () => {
+  it.skipIf(missingShared(sharedPath('data/images/dog.jpg')))('LoadImageFromFile: bytes or path, to_float32, ignore_empty', () => {
     const bytes = new Uint8Array(readFileSync(sharedPath('data/images/dog.jpg')));
     const r = build({ type: 'LoadImageFromFile', to_float32: true }).transform({ img_bytes: bytes })!;
     expect(r.img!.data).toBeInstanceOf(Float32Array);

@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../backends/tf';
 import { loadCheckpointFile } from '../../fileio/node';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { registerEngine } from '../register_all';
 import { buildParamSchedulers } from '../schedulers';
 import { buildOptimWrapper, type ModuleLike, type OptimizerStateDict } from './index';
@@ -12,7 +11,7 @@ const CKPT = sharedPath('reference/checkpoints/runner_resnet18_cifar_w16_2cls_ep
 beforeAll(() => registerEngine());
 
 describe('optimizer and scheduler state of a real mmengine checkpoint', () => {
-  it.skipIf(!existsSync(CKPT))('loads SGD momentum buffers and MultiStepLR state written by MMPretrain, and writes the same layout', async () => {
+  it.skipIf(missingShared(CKPT))('loads SGD momentum buffers and MultiStepLR state written by MMPretrain, and writes the same layout', async () => {
     const ck = await loadCheckpointFile(CKPT);
     const other = ck.other as { optimizer: OptimizerStateDict; param_schedulers: Record<string, unknown>[] };
     // The model's parameters in named_parameters order: the state dict without BatchNorm buffers.

@@ -1,6 +1,7 @@
 import { concatParts, loadCheckpoint, pthObjectParts, type Checkpoint } from '../../fileio';
 import type { OptimizerStateDict } from '../optimizers/optimizer';
 import type { Runner } from './runner';
+import { restoreDataRng, type SurvivalMeta } from './survival';
 
 /**
  * A runner checkpoint as `.pth` bytes that PyTorch MMPretrain loads and resumes from: `meta`, `state_dict`
@@ -74,11 +75,24 @@ export async function loadIntoRunner(runner: Runner, bytes: Uint8Array, file: st
   }
   const hub = ck.other.message_hub as { runtime_info?: Record<string, unknown> } | undefined;
   for (const [k, v] of Object.entries(hub?.runtime_info ?? {})) if (k !== 'cfg') runner.messageHub.updateInfo(k, v);
+  const studio = meta.studio as SurvivalMeta | undefined;
+  let inner = 0;
+  if (studio?.survival) {
+    // A survival checkpoint: continue inside its epoch with the same samples, and the scalars so far.
+    const loader = runner.trainLoop.dataloader;
+    if (studio.epoch_length !== loader.length) {
+      throw new Error(`${file}: saved with ${studio.epoch_length} iterations per epoch, the config's train_dataloader has ${loader.length} (batch_size or dataset changed); resume from an epoch checkpoint instead`);
+    }
+    restoreDataRng((loader as { dataset?: unknown }).dataset, studio.data_rng ?? []);
+    runner.messageHub.loadStateDict({ log_scalars: studio.log_scalars ?? {}, runtime_info: {} });
+    inner = Number(studio.inner_iter ?? 0);
+    runner.trainLoop.resumeInnerIter = inner;
+  }
   const previousSeed = meta.seed;
   if (previousSeed !== undefined && previousSeed !== runner.seed) {
     runner.logger.warning(`The value of random seed in the checkpoint "${String(previousSeed)}" is different from the value in \`randomness\` config "${runner.seed}"`);
   }
   await runner.callHook('afterLoadCheckpoint', { ...ck.other, meta, state_dict: ck.stateDict });
-  runner.logger.info(`resumed epoch: ${epoch}, iter: ${iter}`);
+  runner.logger.info(`resumed epoch: ${epoch}, iter: ${iter}${studio?.survival ? ` (survival checkpoint: ${inner} of the epoch's ${studio.epoch_length} iterations done)` : ''}`);
   return { ...summary, resumed: true, epoch, iter };
 }

@@ -1,7 +1,28 @@
+import { tf } from '../../backends/tf';
 import type { Runner } from './runner';
 import type { DataBatch, RunnerDataLoader, RunnerEvaluator } from './interfaces';
 
-/** Thrown when a loss becomes NaN or infinite: the run stops, and what was saved before stays (mmengine's `CheckInvalidLossHook`). */
+/** One optimizer parameter group at a non-finite loss: its lr then, and its parameters that are no longer finite. */
+export interface ParamGroupDiagnosis {
+  index: number;
+  lr: number | null;
+  /** Names (PyTorch keys) of the group's parameters holding NaN / Inf after the step; `total` parameters in all. */
+  nonFinite: string[];
+  total: number;
+}
+
+/** Where a non-finite loss happened and what was kept. */
+export interface InvalidLossDiagnosis {
+  groups: ParamGroupDiagnosis[];
+  /** The checkpoint kept to resume from (the last finite one), and its iteration when known. */
+  keptIter: number | null;
+}
+
+/**
+ * Thrown when a loss becomes NaN or infinite: the run stops, and what was saved before stays (mmengine's
+ * `CheckInvalidLossHook`). The message names the iteration, each parameter group's lr at that moment and the
+ * groups whose parameters the step made non-finite (a NaN gradient spreads into them), and the checkpoint kept.
+ */
 export class InvalidLossError extends Error {
   constructor(
     readonly key: string,
@@ -9,9 +30,41 @@ export class InvalidLossError extends Error {
     readonly iter: number,
     readonly epoch: number,
     readonly lastCheckpoint: string | null,
+    readonly diagnosis: InvalidLossDiagnosis = { groups: [], keptIter: null },
   ) {
-    super(`loss '${key}' became ${value} at iteration ${iter} (epoch ${epoch}); training stopped. ${lastCheckpoint ? `The last good checkpoint is ${lastCheckpoint}.` : 'No checkpoint was saved before it.'}`);
+    super(`loss '${key}' became ${value} at iteration ${iter} (epoch ${epoch}); training stopped. ${describeGroups(diagnosis.groups)}${lastCheckpoint ? `The last finite checkpoint ${lastCheckpoint}${diagnosis.keptIter !== null ? ` (iteration ${diagnosis.keptIter})` : ''} is kept: resume from it with a lower lr.` : 'No checkpoint was saved before it.'}`);
   }
+}
+
+function describeGroups(groups: ParamGroupDiagnosis[]): string {
+  if (!groups.length) return '';
+  const lr = `lr at that moment: ${groups.map((g) => `${g.lr ?? '?'}${groups.length > 1 ? ` (group ${g.index})` : ''}`).join(', ')}. `;
+  const bad = groups.filter((g) => g.nonFinite.length);
+  if (!bad.length) return `${lr}Every parameter is still finite (the forward pass overflowed: inputs, loss or lr too large). `;
+  const shown = bad.map((g) => `group ${g.index} (lr ${g.lr ?? '?'}): ${g.nonFinite.length} of ${g.total} parameters, ${g.nonFinite.slice(0, 3).join(', ')}${g.nonFinite.length > 3 ? ', …' : ''}`);
+  return `${lr}Non-finite parameters after the step (the gradient was not finite) in ${shown.join('; ')}. `;
+}
+
+/** Each parameter group's lr and its non-finite parameters (read once, at the failure). */
+export function diagnoseParamGroups(runner: Runner): ParamGroupDiagnosis[] {
+  const ow = runner.optimWrapper as unknown as { optimizer?: { paramGroups?: { params?: tf.Variable[]; lr?: number }[] } } | undefined;
+  const groups = ow?.optimizer?.paramGroups ?? [];
+  const names = new Map<tf.Variable, string>((runner.model.namedParameters?.() ?? []).map(([n, v]) => [v, n]));
+  const lrs = runner.optimWrapper?.getLr().lr ?? [];
+  return groups.map((g, index) => {
+    const params = g.params ?? [];
+    const nonFinite = params.filter((p) => !p.isDisposed && tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(p))).dataSync()[0] !== 0)).map((p) => names.get(p) ?? p.name);
+    return { index, lr: lrs[index] ?? g.lr ?? null, nonFinite, total: params.length };
+  });
+}
+
+/** The last finite checkpoint: the survival checkpoint or the user's last one, whichever is newer. */
+function keptCheckpoint(runner: Runner): { file: string | null; iter: number | null } {
+  const survival = runner.messageHub.getInfo<{ file: string; iter: number }>('survival_ckpt');
+  const last = runner.messageHub.getInfo<string>('last_ckpt') ?? null;
+  const lastIter = runner.messageHub.getInfo<number>('last_ckpt_iter') ?? null;
+  if (survival && (lastIter === null || survival.iter >= lastIter)) return { file: survival.file, iter: survival.iter };
+  return { file: last, iter: lastIter };
 }
 
 /** Options of `train_cfg` (`by_epoch`, `max_epochs` / `max_iters`, `val_interval`, `val_begin`). */
@@ -27,6 +80,11 @@ export interface TrainCfg {
 
 abstract class TrainLoopBase {
   stopTraining = false;
+  /**
+   * Batches of the current epoch already trained before a resume from a survival checkpoint: the epoch's first
+   * `resumeInnerIter` batches are drawn again (same order, same augmentation) but not trained on.
+   */
+  resumeInnerIter = 0;
   epoch = 0;
   iter = 0;
   abstract readonly maxEpochs: number;
@@ -51,7 +109,8 @@ abstract class TrainLoopBase {
     const outputs = await r.model.trainStep(batch, r.optimWrapper!);
     for (const [key, value] of Object.entries(outputs)) {
       if (key.includes('loss') && !Number.isFinite(value)) {
-        throw new InvalidLossError(key, value, this.iter + 1, this.epoch + 1, r.messageHub.getInfo<string>('last_ckpt') ?? null);
+        const kept = keptCheckpoint(r);
+        throw new InvalidLossError(key, value, this.iter + 1, this.epoch + 1, kept.file, { groups: diagnoseParamGroups(r), keptIter: kept.iter });
       }
     }
     await r.callHook('afterTrainIter', idx, batch, outputs);
@@ -88,7 +147,14 @@ export class EpochBasedTrainLoop extends TrainLoopBase {
     await r.callHook('beforeTrainEpoch');
     r.model.train();
     let idx = 0;
+    const skip = Math.min(this.resumeInnerIter, this.dataloader.length);
+    this.resumeInnerIter = 0;
+    if (skip) r.logger.info(`Advance dataloader ${skip} steps to skip data that has already been trained`);
     for await (const batch of this.dataloader) {
+      if (idx < skip) {
+        idx++;
+        continue;
+      }
       await this.runIter(idx++, batch);
       if (this.stopTraining) break;
     }
@@ -114,8 +180,7 @@ export class IterBasedTrainLoop extends TrainLoopBase {
     await r.callHook('beforeTrainEpoch');
     let it = this.dataloader[Symbol.asyncIterator]();
     let dataEpoch = 0;
-    while (this.iter < this.maxIters && !this.stopTraining) {
-      r.model.train();
+    const nextBatch = async (): Promise<DataBatch> => {
       let next = await it.next();
       if (next.done) {
         dataEpoch += 1;
@@ -124,7 +189,18 @@ export class IterBasedTrainLoop extends TrainLoopBase {
         next = await it.next();
         if (next.done) throw new Error('The training data loader yields no batch (is the dataset smaller than one batch with drop_last?)');
       }
-      await this.runIter(this.iter, next.value);
+      return next.value;
+    };
+    // As mmengine: a resumed run draws the batches already trained on again, so the next ones are the same.
+    if (this.iter > 0) {
+      r.logger.info(`Advance dataloader ${this.iter} steps to skip data that has already been trained`);
+      for (let i = 0; i < this.iter; i++) await nextBatch();
+    }
+    this.resumeInnerIter = 0;
+    while (this.iter < this.maxIters && !this.stopTraining) {
+      r.model.train();
+      const batch = await nextBatch();
+      await this.runIter(this.iter, batch);
       if (r.valLoop && this.iter >= this.valBegin && (this.iter % this.valInterval === 0 || this.iter === this.maxIters)) {
         await r.valLoop.run();
       }

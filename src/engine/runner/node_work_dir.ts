@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { WorkDirStore } from './work_dir';
 
@@ -24,6 +24,12 @@ export class NodeWorkDir implements WorkDirStore {
     } catch {
       return null;
     }
+  }
+
+  /** `fs.rename`: atomic, so the survival checkpoint is replaced only by a complete one. */
+  async rename(from: string, to: string): Promise<void> {
+    await mkdir(dirname(join(this.root, to)), { recursive: true });
+    await rename(join(this.root, from), join(this.root, to));
   }
 
   async remove(path: string): Promise<void> {

@@ -22,6 +22,8 @@ interface FileHandle {
   readonly kind: 'file';
   readonly name: string;
   getFile(): Promise<Blob>;
+  /** Chromium's `FileSystemHandle.move(newName)` (absent elsewhere). */
+  move?(name: string): Promise<void>;
   createWritable(): Promise<{ write(d: BufferSource | Blob | string): Promise<void>; close(): Promise<void> }>;
 }
 
@@ -41,6 +43,7 @@ async function opfsRoot(): Promise<DirHandle | null> {
   }
 }
 
+const isQuotaErrorName = (e: unknown) => (e as { name?: string })?.name === 'QuotaExceededError';
 const isNotFound = (e: unknown) => (e as { name?: string })?.name === 'NotFoundError' || (e as { name?: string })?.name === 'TypeMismatchError';
 
 /** A work dir in OPFS. Operations run one at a time (a write and a read of the same file never interleave). */
@@ -138,6 +141,34 @@ export class OpfsWorkDir implements WorkDirStore {
 
   read(path: string): Promise<Uint8Array | null> {
     return this.serial(() => this.readNow(path));
+  }
+
+  /**
+   * Moves `from` over `to` in the same folder: `FileSystemHandle.move` where the browser has it, else a copy (an
+   * OPFS writable commits only on `close()`, so `to` never holds a partial file) and the removal of `from`.
+   */
+  rename(from: string, to: string): Promise<void> {
+    this.appended.delete(from);
+    this.appended.delete(to);
+    return this.serial(async () => {
+      const a = await this.parent(from, false);
+      const b = await this.parent(to, true);
+      if (!a) throw new Error(`${this.root}: no file ${from} to rename`);
+      const handle = await a.dir.getFileHandle(a.name);
+      if (a.dir === b!.dir || from.split('/').slice(0, -1).join('/') === to.split('/').slice(0, -1).join('/')) {
+        if (typeof handle.move === 'function') {
+          try {
+            await handle.move(b!.name);
+            return;
+          } catch (e) {
+            if (isQuotaErrorName(e)) throw e;
+            // Older Chromium cannot move over an existing file: copy below.
+          }
+        }
+      }
+      await this.writeNow(to, new Uint8Array(await (await handle.getFile()).arrayBuffer()));
+      await a.dir.removeEntry(a.name);
+    });
   }
 
   remove(path: string): Promise<void> {

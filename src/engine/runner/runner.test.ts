@@ -147,7 +147,7 @@ describe('Runner stops on an invalid loss', () => {
       hooks: [new RuntimeInfoHook(), new CheckpointHook({ interval: 1 })],
       serializeCheckpoint: () => new Uint8Array([1]),
     });
-    await expect(runner.train()).rejects.toThrow("loss 'loss' became NaN at iteration 5 (epoch 2); training stopped. The last good checkpoint is epoch_1.pth.");
+    await expect(runner.train()).rejects.toThrow("loss 'loss' became NaN at iteration 5 (epoch 2); training stopped. The last finite checkpoint epoch_1.pth is kept: resume from it with a lower lr.");
     expect(await store.list()).toContain('epoch_1.pth');
   });
 });

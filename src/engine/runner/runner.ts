@@ -218,10 +218,13 @@ export class Runner {
     await this.callHook('beforeRun');
   }
 
-  /** Writes a checkpoint like mmengine's `Runner.save_checkpoint` to `filename` in the work dir. */
-  async saveCheckpoint(filename: string, { byEpoch = true, saveOptimizer = true, saveParamScheduler = true } = {}): Promise<string> {
-    const meta: Record<string, unknown> = byEpoch ? { epoch: this.epoch + 1, iter: this.iter } : { epoch: this.epoch, iter: this.iter + 1 };
-    Object.assign(meta, {
+  /**
+   * The checkpoint object of mmengine's `Runner.save_checkpoint` (`meta`, `state_dict`, `message_hub`, `optimizer`,
+   * `param_schedulers`, after the hooks' `before_save_checkpoint`). `meta` gives `epoch` / `iter` and extra keys.
+   */
+  async checkpointObject(meta: Record<string, unknown>, { saveOptimizer = true, saveParamScheduler = true } = {}): Promise<Record<string, unknown>> {
+    const fullMeta: Record<string, unknown> = { epoch: meta.epoch, iter: meta.iter };
+    Object.assign(fullMeta, {
       cfg: this.cfgText,
       seed: this.seed,
       experiment_name: this.experimentName,
@@ -229,14 +232,27 @@ export class Runner {
       mmengine_version: '0.11.0 (mmpretrain-web)',
     });
     const datasetMeta = this.trainLoop?.dataloader.datasetMeta;
-    if (datasetMeta) meta.dataset_meta = datasetMeta;
-    const checkpoint: Record<string, unknown> = { meta, state_dict: await this.model.stateDict(), message_hub: this.messageHub.stateDict() };
+    if (datasetMeta) fullMeta.dataset_meta = datasetMeta;
+    Object.assign(fullMeta, meta);
+    const checkpoint: Record<string, unknown> = { meta: fullMeta, state_dict: await this.model.stateDict(), message_hub: this.messageHub.stateDict() };
     if (saveOptimizer && this.optimWrapper) checkpoint.optimizer = this.optimWrapper.stateDictAsync ? await this.optimWrapper.stateDictAsync() : this.optimWrapper.stateDict();
     if (saveParamScheduler && this.paramSchedulers.length) checkpoint.param_schedulers = this.paramSchedulers.map((s) => s.stateDict());
     await this.callHook('beforeSaveCheckpoint', checkpoint);
-    if (!this.workDir) return filename;
+    return checkpoint;
+  }
+
+  /** A checkpoint object as `.pth` bytes (the serializer given to the runner). */
+  async serializeCheckpoint(checkpoint: Record<string, unknown>): Promise<Uint8Array> {
     if (!this.parts.serializeCheckpoint) throw new Error('No checkpoint serializer was given to the runner');
-    await this.workDir.write(filename, await this.parts.serializeCheckpoint(checkpoint));
+    return this.parts.serializeCheckpoint(checkpoint);
+  }
+
+  /** Writes a checkpoint like mmengine's `Runner.save_checkpoint` to `filename` in the work dir. */
+  async saveCheckpoint(filename: string, { byEpoch = true, saveOptimizer = true, saveParamScheduler = true } = {}): Promise<string> {
+    const meta: Record<string, unknown> = byEpoch ? { epoch: this.epoch + 1, iter: this.iter } : { epoch: this.epoch, iter: this.iter + 1 };
+    const checkpoint = await this.checkpointObject(meta, { saveOptimizer, saveParamScheduler });
+    if (!this.workDir) return filename;
+    await this.workDir.write(filename, await this.serializeCheckpoint(checkpoint));
     this.lastSaved.set(filename, checkpoint);
     for (const old of [...this.lastSaved.keys()].slice(0, -4)) this.lastSaved.delete(old);
     return filename;

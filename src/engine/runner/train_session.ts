@@ -13,8 +13,10 @@ import { InvalidLossError } from './loops';
 import type { Runner } from './runner';
 import type { WorkDirStore } from './work_dir';
 import { Hook } from '../hooks/hook';
+import { SurvivalCheckpointHook } from '../hooks/survival_checkpoint_hook';
+import { newestCheckpoint, readSurvivalInfo, type StorageEstimate } from './survival';
 import { buildWithPretrained, findPretrainedInits, formatPretrainedReport, pretrainedReport, readPretrainedFiles, withoutPretrainedInits } from '../../models/utils/pretrained';
-import { checkpointNameFromPointer, ProgressBatcher, TrainControlHook, type LoopPosition, type StartRequest, type TrainEvent } from './worker_protocol';
+import { checkpointNameFromPointer, ProgressBatcher, TrainControlHook, type LoopPosition, type StartRequest, type TrainEvent, type WorkerMemory } from './worker_protocol';
 
 export interface SessionEnv {
   /** Sends an event to the panel (with buffers to transfer). */
@@ -24,6 +26,8 @@ export interface SessionEnv {
   /** Makes `name` the tfjs backend; returns the backend actually used. */
   initBackend(name: string): Promise<string>;
   now?: () => number;
+  /** Storage usage and quota for the storage-full message (default `navigator.storage.estimate()`). */
+  estimate?: StorageEstimate;
 }
 
 /** Reports every checkpoint written to or removed from the work dir. */
@@ -51,6 +55,18 @@ class ObservedWorkDir implements WorkDirStore {
   }
   list(prefix?: string): Promise<string[]> {
     return this.inner.list(prefix);
+  }
+  /** Moves a complete file over another (the survival checkpoint's last step), where the store can. */
+  get rename(): ((from: string, to: string) => Promise<void>) | undefined {
+    const inner = this.inner as WorkDirStore & { rename?(from: string, to: string): Promise<void> };
+    if (!inner.rename) return undefined;
+    return async (from, to) => {
+      await inner.rename!(from, to);
+      if (to.endsWith('.pth')) {
+        const bytes = await this.inner.read(to);
+        this.post({ kind: 'checkpoint', name: to, bytes: bytes?.byteLength ?? 0 });
+      }
+    };
   }
 }
 
@@ -171,12 +187,14 @@ async function loadCheckpointsAsConfigured(req: StartRequest, runner: Runner, sh
   if (req.resume || req.cfg.resume === true) {
     let name = loadFrom;
     if (!name) {
+      // The newer of last_checkpoint's and the studio's survival checkpoint (which continues inside its epoch).
       const pointer = await workDir.read('last_checkpoint');
-      if (!pointer) {
+      const newest = newestCheckpoint(await readSurvivalInfo(workDir), pointer ? checkpointNameFromPointer(new TextDecoder().decode(pointer)) : null);
+      if (!newest) {
         if (!req.resume) return null; // resume=True in the config with nothing saved yet: mmengine starts from scratch.
         throw new Error(`${workDir.root}: no last_checkpoint to resume from (no checkpoint was saved in this work dir)`);
       }
-      name = checkpointNameFromPointer(new TextDecoder().decode(pointer));
+      name = newest.file;
     }
     const bytes = await read(name, loadFrom ? 'load_from' : 'last_checkpoint');
     await checkSameModel(shapes, bytes, name);
@@ -214,10 +232,32 @@ export function startTrainSession(req: StartRequest, env: SessionEnv): TrainSess
     env.post(event, transfer);
   };
   const done = run(req, { ...env, post }, control, now).catch((e: unknown) => {
-    const invalid = e instanceof InvalidLossError ? { iter: e.iter, epoch: e.epoch, lastCheckpoint: e.lastCheckpoint } : null;
+    const invalid = e instanceof InvalidLossError ? { iter: e.iter, epoch: e.epoch, lastCheckpoint: e.lastCheckpoint, keptIter: e.diagnosis.keptIter, groups: e.diagnosis.groups } : null;
     env.post({ kind: 'error', message: describeFailure(e, lastCheckpoint), invalidLoss: invalid });
   });
   return { control, done };
+}
+
+/** tfjs memory and (where the browser reports it) the JS heap of this context: the worker's, sent with progress. */
+export function workerMemory(): WorkerMemory {
+  const m = tf.memory();
+  const heap = (performance as unknown as { memory?: { usedJSHeapSize?: number } }).memory?.usedJSHeapSize;
+  return { numTensors: m.numTensors, numBytes: m.numBytes, heapBytes: typeof heap === 'number' ? heap : null };
+}
+
+/**
+ * The run's survival checkpoint hook: one in the config's hooks (`custom_hooks=[dict(type='SurvivalCheckpointHook')]`)
+ * is used as it is; else one is added from the request's `survival`, the config's `survival_checkpoint` dict (a
+ * studio key: `--cfg-options survival_checkpoint.interval_iters=5`), or every 30 s. None turns it off.
+ */
+function survivalHook(req: StartRequest, runner: Runner): SurvivalCheckpointHook | null {
+  const own = runner.hooks.find((h): h is SurvivalCheckpointHook => h instanceof SurvivalCheckpointHook);
+  if (own) return own;
+  const opts = req.survival !== undefined ? req.survival : (req.cfg.survival_checkpoint as StartRequest['survival']);
+  if (opts === null) return null;
+  const hook = new SurvivalCheckpointHook({ interval_iters: opts?.interval_iters ?? null, interval_s: opts?.interval_s === undefined ? 30 : opts.interval_s });
+  runner.registerHook(hook);
+  return hook;
 }
 
 /** Why a start without a Pretrained checkpoint's file fails, and what to do. */
@@ -267,7 +307,7 @@ async function run(req: StartRequest, env: SessionEnv, control: TrainControlHook
   try {
 
     const batcher = new ProgressBatcher(
-      ({ scalars, lines }) => env.post({ kind: 'progress', position: position(), scalars, lines }, [scalars.values.buffer]),
+      ({ scalars, lines }) => env.post({ kind: 'progress', position: position(), scalars, lines, memory: workerMemory() }, [scalars.values.buffer]),
       req.progressIntervalMs ?? 250,
       now,
     );
@@ -292,6 +332,12 @@ async function run(req: StartRequest, env: SessionEnv, control: TrainControlHook
     };
     runner.registerHook(control as unknown as Hook<Runner>);
     runner.registerHook(progress);
+    const survival = survivalHook(req, runner);
+    if (survival) {
+      survival.estimate = env.estimate ?? survival.estimate;
+      survival.onWrite = (result, info) => env.post(result.ok ? { kind: 'survival', ...info } : { kind: 'warning', message: result.message });
+      control.onPausedAtGate = () => survival.saveNow(runner);
+    }
     runner.logger.onLine((line) => batcher.addLine(line));
     runner.visualizer.onScalars((record) => batcher.addScalars(record));
     if (build.note) runner.logger.info(build.note);

@@ -10,6 +10,8 @@ export interface WorkDirStore {
   read(path: string): Promise<Uint8Array | null>;
   remove(path: string): Promise<void>;
   list(prefix?: string): Promise<string[]>;
+  /** Moves a complete file over another, where the store can (atomic on the file system; OPFS `move`). */
+  rename?(from: string, to: string): Promise<void>;
 }
 
 const encoder = new TextEncoder();
@@ -39,6 +41,14 @@ export class MemoryWorkDir implements WorkDirStore {
 
   async remove(path: string): Promise<void> {
     this.files.delete(path);
+  }
+
+  /** Moves `from` over `to` at once (the survival checkpoint replaces the last good one only when complete). */
+  async rename(from: string, to: string): Promise<void> {
+    const data = this.files.get(from);
+    if (!data) throw new Error(`${this.root}: no file ${from} to rename`);
+    this.files.set(to, data);
+    this.files.delete(from);
   }
 
   async list(prefix = ''): Promise<string[]> {

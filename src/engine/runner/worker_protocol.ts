@@ -38,6 +38,28 @@ export interface StartRequest {
    * stands for. A Pretrained init_cfg without its file fails the start (the panel strips them for "train from scratch").
    */
   pretrained?: PretrainedFile[];
+  /**
+   * The survival checkpoint (`survival.pth`): every `interval_iters` iterations and/or `interval_s` seconds, and at a
+   * pause. Default: the config's `survival_checkpoint = dict(interval_iters=..., interval_s=...)`, else every 30 s;
+   * null (or `survival_checkpoint = None`) turns it off.
+   */
+  survival?: { interval_iters?: number | null; interval_s?: number | null } | null;
+}
+
+/** The worker's memory with each progress message (tfjs tensors and bytes; the JS heap where the browser tells it). */
+export interface WorkerMemory {
+  numTensors: number;
+  numBytes: number;
+  heapBytes: number | null;
+}
+
+/** What a NaN / Inf loss stopped at: iteration, epoch, the checkpoint kept, and each parameter group's state. */
+export interface InvalidLossInfo {
+  iter: number;
+  epoch: number;
+  lastCheckpoint: string | null;
+  keptIter?: number | null;
+  groups?: { index: number; lr: number | null; nonFinite: string[]; total: number }[];
 }
 
 export type TrainRequest = StartRequest | { kind: 'pause' } | { kind: 'resume' } | { kind: 'stop' };
@@ -65,14 +87,16 @@ export interface LoopPosition {
 
 export type TrainEvent =
   | { kind: 'started'; backend: string; workDir: string; timestamp: string; resumedFrom: string | null; position: LoopPosition }
-  | { kind: 'progress'; position: LoopPosition; scalars: PackedScalars; lines: string[] }
+  | { kind: 'progress'; position: LoopPosition; scalars: PackedScalars; lines: string[]; memory?: WorkerMemory }
+  | { kind: 'survival'; iter: number; epoch: number; innerIter: number; bytes: number; reason: 'interval' | 'pause' }
+  | { kind: 'warning'; message: string }
   | { kind: 'val'; epoch: number; metrics: Record<string, number>; confusion: number[][] | null; classes: string[] | null }
   | { kind: 'pretrained'; report: PretrainedReport; lines: string[] }
   | { kind: 'checkpoint'; name: string; bytes: number }
   | { kind: 'checkpoint-removed'; name: string }
   | { kind: 'state'; state: 'paused' | 'running' | 'stopping' }
   | { kind: 'done'; stopped: boolean; position: LoopPosition }
-  | { kind: 'error'; message: string; invalidLoss: { iter: number; epoch: number; lastCheckpoint: string | null } | null };
+  | { kind: 'error'; message: string; invalidLoss: InvalidLossInfo | null };
 
 /** The file name of a `last_checkpoint` pointer (`opfs:work_dirs/x/epoch_2.pth` → `epoch_2.pth`). */
 export function checkpointNameFromPointer(pointer: string): string {
@@ -174,6 +198,8 @@ export class TrainControlHook extends Hook<ControlledRunner> {
   private gate: Promise<void> | null = null;
   private runner: ControlledRunner | null = null;
   stopRequested = false;
+  /** Runs once when the loop reaches a pause, before it waits (the session writes the survival checkpoint then). */
+  onPausedAtGate: () => Promise<void> = async () => {};
 
   constructor(private readonly onState: (s: 'paused' | 'running' | 'stopping') => void = () => {}) {
     super('HIGHEST');
@@ -214,6 +240,7 @@ export class TrainControlHook extends Hook<ControlledRunner> {
   override async beforeTrainIter(runner: ControlledRunner): Promise<void> {
     this.runner = runner;
     await yieldToEventLoop();
+    if (this.gate) await this.onPausedAtGate();
     while (this.gate) await this.gate;
   }
 

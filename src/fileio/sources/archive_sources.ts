@@ -76,7 +76,8 @@ export class ZipSource implements FileSource {
     readonly name = 'zip archive',
   ) {
     const dirs: string[] = [];
-    for (const entry of readZipDirectory(bytes, name)) {
+    for (const [i, entry] of readZipDirectory(bytes, name).entries()) {
+      checkEntryName(entry.name, `entry ${i + 1}`, name, 'Zip');
       if (entry.name.endsWith('/')) dirs.push(entry.name);
       else this.entries.set(normalizePath(entry.name), entry);
     }
@@ -102,6 +103,41 @@ export class ZipSource implements FileSource {
   }
 }
 
+/**
+ * Refuses an entry whose name climbs out of the archive (`../x`, `a/../../x`) or is absolute (`/x`, `C:\\x`): an
+ * extracting tool would write outside its folder (tar-slip). Nothing is extracted here, but such an archive is
+ * not a dataset archive, so it is reported rather than silently read.
+ */
+function checkEntryName(entryName: string, where: string, archive: string, kind: 'Tar' | 'Zip'): void {
+  const parts = entryName.replace(/\\/g, '/').split('/');
+  let depth = 0;
+  let escapes = /^(\/|[A-Za-z]:)/.test(entryName.replace(/\\/g, '/'));
+  for (const part of parts) {
+    if (part === '..') depth--;
+    else if (part && part !== '.') depth++;
+    if (depth < 0) escapes = true;
+  }
+  if (escapes) throw new Error(`${kind} archive '${archive}': ${where} '${entryName}' points outside the archive (an absolute path or '..'); refusing to read it`);
+}
+
+/** Each entry's stored name (ustar prefix + name) and header offset, walking the 512-byte headers. */
+function rawTarNames(bytes: Uint8Array): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  const text = (from: number, len: number): string => {
+    const field = bytes.subarray(from, from + len);
+    const end = field.indexOf(0);
+    return new TextDecoder().decode(end < 0 ? field : field.subarray(0, end));
+  };
+  for (let p = 0; p + 512 <= bytes.length && bytes[p] !== 0;) {
+    const size = parseInt(text(p + 124, 12).trim() || '0', 8);
+    const prefix = text(p + 257, 6).startsWith('ustar') ? text(p + 345, 155) : '';
+    out.push([prefix ? `${prefix}/${text(p, 100)}` : text(p, 100), p]);
+    if (!Number.isFinite(size) || size < 0) break;
+    p += 512 + Math.ceil(size / 512) * 512;
+  }
+  return out;
+}
+
 /** A tar archive (already gunzipped); parsed once, file contents are views into `bytes`. */
 export class TarSource implements FileSource {
   private readonly files = new Map<string, Uint8Array>();
@@ -120,6 +156,8 @@ export class TarSource implements FileSource {
         `Cannot read tar archive '${name}' (${bytes.length} bytes): ${(e as Error).message} — the archive is truncated or damaged`,
       );
     }
+    // nanotar drops '../' and a leading '/' from names: the names are read from the headers themselves
+    rawTarNames(bytes).forEach(([entryName, at], i) => checkEntryName(entryName, `entry ${i + 1} (header at byte ${at})`, name, 'Tar'));
     for (const item of items) {
       if (item.type === 'directory') {
         dirs.push(item.name);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, zipSync, strToU8 } from 'fflate';
 import { createTar } from 'nanotar';
 import { FileSystem, MemorySource, NodeFsSource, openArchive, openArchiveAsync, singleFileSource, TarSource, ZipSource, joinPath, normalizePath } from './index';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const files = { 'train/cat/1.jpg': strToU8('cat one'), 'train/dog/2.jpg': strToU8('dog two'), 'meta/train.txt': strToU8('cat/1.jpg 0\n') };
@@ -112,7 +112,7 @@ describe('FileSystem', () => {
   });
 
   const cifar = sharedPath('data/cifar-100-binary-train20k.tar.gz');
-  it.skipIf(!existsSync(cifar))('lists the real CIFAR-100 tarball', async () => {
+  it.skipIf(missingShared(cifar))('lists the real CIFAR-100 tarball', async () => {
     const fs = new FileSystem(new NodeFsSource('/'));
     const names = await fs.list(cifar);
     expect(names.map((n) => n.slice(cifar.length + 1))).toEqual(

@@ -108,12 +108,19 @@ export async function zipEntryDataOffset(source: ByteSource, entry: ZipEntry, fi
   return start;
 }
 
+/** The most a deflate stream can expand (258-byte matches coded in 2 bits each). */
+const MAX_DEFLATE_RATIO = 1032;
+
 /** Reads (and inflates when deflated) one entry's bytes. */
 export async function readZipEntry(source: ByteSource, entry: ZipEntry, file: string): Promise<Uint8Array> {
   const start = await zipEntryDataOffset(source, entry, file);
   const raw = await source.read(start, entry.compressedSize);
   if (entry.method === 0) return raw;
   if (entry.method !== 8) throw new CheckpointError(file, `zip entry '${entry.name}' uses compression method ${entry.method} (only stored and deflated are supported)`);
+  // deflate expands at most 1032:1, so a larger claimed size is a lie (a zip bomb's header): refuse it before allocating
+  if (entry.size > raw.length * MAX_DEFLATE_RATIO + 1024) {
+    throw new CheckpointError(file, `zip entry '${entry.name}' claims ${entry.size} bytes from ${raw.length} compressed bytes, more than deflate can expand (${MAX_DEFLATE_RATIO}:1): corrupt header or zip bomb`);
+  }
   let out: Uint8Array;
   try {
     out = inflateSync(raw, { out: new Uint8Array(entry.size) });

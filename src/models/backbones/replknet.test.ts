@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../backends/tf';
 import { DropPath } from '../nn/dropout';
@@ -7,6 +6,7 @@ import { useBackend } from '../node';
 import { checkRandomDeploy, checkZooDeploy, checkZooFuse } from '../testing/reparam_check';
 import { zooPath } from '../testing/zoo';
 import { RepLKNet, ReparamLargeKernelConv } from './replknet';
+import { missingShared } from '../../testing/shared';
 
 const TOL = 1e-4;
 const TINY = { large_kernel_sizes: [7, 7, 5, 3], layers: [1, 1, 1, 1], channels: [8, 16, 24, 32], small_kernel: 3, dw_ratio: 1 };
@@ -31,14 +31,14 @@ describe('RepLKNet', () => {
     d.dispose();
   });
 
-  it.skipIf(!existsSync(zooPath('RepLKNet_tiny.pth')))('zoo fixture with fuseConvBn before or after switchToDeploy: logits within 1e-4', async () => {
+  it.skipIf(missingShared(zooPath('RepLKNet_tiny.pth')))('zoo fixture with fuseConvBn before or after switchToDeploy: logits within 1e-4', async () => {
     await useBackend('wasm');
     const r = await checkZooFuse('RepLKNet');
     expect(r.foldThenSwitch).toBeLessThan(TOL);
     expect(r.switchThenFold).toBeLessThan(TOL);
   });
 
-  it.skipIf(!existsSync(zooPath('RepLKNet_tiny.pth')))('zoo fixture → switchToDeploy: logits within 1e-4, small_kernel_merged=True keys, exportable', async () => {
+  it.skipIf(missingShared(zooPath('RepLKNet_tiny.pth')))('zoo fixture → switchToDeploy: logits within 1e-4, small_kernel_merged=True keys, exportable', async () => {
     await useBackend('wasm');
     const r = await checkZooDeploy('RepLKNet', { small_kernel_merged: true });
     console.log(`[RepLKNet] deploy ${r.deployError.toExponential(2)} exported ${r.exportedError.toExponential(2)}`);

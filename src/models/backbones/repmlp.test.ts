@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../backends/tf';
 import { useBackend } from '../node';
 import { checkRandomDeploy, checkZooDeploy, checkZooFuse, randomizeWeights } from '../testing/reparam_check';
 import { zooPath } from '../testing/zoo';
 import { RepMLPBlock, RepMLPNet } from './repmlp';
+import { missingShared } from '../../testing/shared';
 
 const TOL = 1e-4;
 const TINY = { channels: [8, 16, 24, 32], depths: [1, 1, 1, 1], sharesets_nums: [1, 2, 4, 8] };
@@ -25,14 +25,14 @@ describe('RepMLPNet', () => {
     }
   });
 
-  it.skipIf(!existsSync(zooPath('RepMLPNet_tiny.pth')))('zoo fixture with fuseConvBn before or after switchToDeploy: logits within 1e-4', async () => {
+  it.skipIf(missingShared(zooPath('RepMLPNet_tiny.pth')))('zoo fixture with fuseConvBn before or after switchToDeploy: logits within 1e-4', async () => {
     await useBackend('wasm');
     const r = await checkZooFuse('RepMLPNet');
     expect(r.foldThenSwitch).toBeLessThan(TOL);
     expect(r.switchThenFold).toBeLessThan(TOL);
   });
 
-  it.skipIf(!existsSync(zooPath('RepMLPNet_tiny.pth')))('zoo fixture → switchToDeploy: logits within 1e-4, deploy=True keys, exportable', async () => {
+  it.skipIf(missingShared(zooPath('RepMLPNet_tiny.pth')))('zoo fixture → switchToDeploy: logits within 1e-4, deploy=True keys, exportable', async () => {
     await useBackend('wasm');
     const r = await checkZooDeploy('RepMLPNet', { deploy: true });
     console.log(`[RepMLPNet] deploy ${r.deployError.toExponential(2)} exported ${r.exportedError.toExponential(2)}`);

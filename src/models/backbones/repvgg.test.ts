@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../backends/tf';
 import { getModelComplexityInfo } from '../analysis/complexity';
@@ -7,6 +6,7 @@ import { useBackend } from '../node';
 import { checkRandomDeploy, checkZooDeploy, checkZooFuse } from '../testing/reparam_check';
 import { zooPath } from '../testing/zoo';
 import { RepVGG, RepVGGBlock } from './repvgg';
+import { missingShared } from '../../testing/shared';
 
 const TOL = 1e-4;
 /** LinearClsHead(1000) parameters on `c` channels. */
@@ -45,14 +45,14 @@ describe('RepVGG', () => {
     m.dispose();
   });
 
-  it.skipIf(!existsSync(zooPath('RepVGG_tiny.pth')))('zoo fixture with fuseConvBn before or after switchToDeploy: logits within 1e-4', async () => {
+  it.skipIf(missingShared(zooPath('RepVGG_tiny.pth')))('zoo fixture with fuseConvBn before or after switchToDeploy: logits within 1e-4', async () => {
     await useBackend('wasm');
     const r = await checkZooFuse('RepVGG');
     expect(r.foldThenSwitch).toBeLessThan(TOL);
     expect(r.switchThenFold).toBeLessThan(TOL);
   });
 
-  it.skipIf(!existsSync(zooPath('RepVGG_tiny.pth')))('zoo fixture → switchToDeploy: logits within 1e-4, deploy=True keys, exportable', async () => {
+  it.skipIf(missingShared(zooPath('RepVGG_tiny.pth')))('zoo fixture → switchToDeploy: logits within 1e-4, deploy=True keys, exportable', async () => {
     await useBackend('wasm');
     const r = await checkZooDeploy('RepVGG', { deploy: true });
     console.log(`[RepVGG] deploy ${r.deployError.toExponential(2)} exported ${r.exportedError.toExponential(2)}`);

@@ -2,7 +2,7 @@
  * ViTEVA02 beyond the zoo fixture: parameter counts of real archs (metafile), the rotary tables against PyTorch's
  * buffers, RoPE at other grids, sub-LN, out_indices / out_type / frozen_stages, and the error texts.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../backends/tf';
 import { loadCheckpoint, toFloat32 } from '../../fileio';
@@ -14,6 +14,7 @@ import { registerModels } from '../register_all';
 import { zooModelCfg, zooPath } from '../testing/zoo';
 import { RotaryEmbeddingFast, rotatePairs } from '../utils/rope';
 import { EVA02_ARCH, ViTEVA02 } from './vit_eva02';
+import { missingShared } from '../../testing/shared';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -42,7 +43,7 @@ describe('ViTEVA02', () => {
     expect(EVA02_ARCH.large).toEqual({ embed_dims: 1024, num_layers: 24, num_heads: 16, feedforward_channels: 2730 });
   });
 
-  it.skipIf(!existsSync(zooPath('ViTEVA02_tiny.pth')))('computes the same rotary tables as PyTorch stores', async () => {
+  it.skipIf(missingShared(zooPath('ViTEVA02_tiny.pth')))('computes the same rotary tables as PyTorch stores', async () => {
     const ck = await loadCheckpoint(new Uint8Array(readFileSync(zooPath('ViTEVA02_tiny.pth'))), 'ViTEVA02_tiny.pth');
     const m = MODELS.build<ImageClassifier>(zooModelCfg('ViTEVA02') as { type: string });
     const ours = m.stateDict();

@@ -4,14 +4,14 @@
  * EfficientNet), their `.pth` loaded, a fresh 10-class head, SGD through the project's OptimWrapper. The loss over
  * a fixed batch falls within a few steps and the tensor count stays flat from step to step.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../backends/tf';
 import { parseCifarBinary } from '../../datasets/cifar';
 import { registerTrainingKernels } from '../../engine/kernels/register_training_kernels';
 import { registerEngine } from '../../engine/register_all';
 import { buildOptimWrapper } from '../../engine/optimizers';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { buildClassifier } from '../builder';
 import { loadCheckpoint } from '../../fileio';
 import { useBackend } from '../node';
@@ -24,7 +24,7 @@ const STEPS = 6;
 
 describe('fine-tuning zoo backbones on CIFAR-10 (WASM)', () => {
   for (const family of FAMILIES) {
-    it.skipIf(!existsSync(cifar) || !existsSync(zooPath(`${family}_tiny.pth`)))(`${family}: the loss falls over ${STEPS} SGD steps, tensor count flat`, async () => {
+    it.skipIf(missingShared(cifar) || missingShared(zooPath(`${family}_tiny.pth`)))(`${family}: the loss falls over ${STEPS} SGD steps, tensor count flat`, async () => {
       await useBackend('wasm');
       registerTrainingKernels('wasm');
       registerEngine();

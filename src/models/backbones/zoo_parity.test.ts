@@ -4,12 +4,12 @@
  * ships weights — the `.pth` loads strictly and every backbone / neck / logits output matches PyTorch within
  * 1e-4·max(1, |ref|) on WASM, with no tensor left behind by a forward pass.
  */
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MODELS } from '../../registry';
 import { useBackend } from '../node';
 import type { ImageClassifier } from '../classifiers/image';
 import { measureZooGradients, measureZooParity, zooBackboneRegistered, OUTPUTS_NOT_REPRODUCIBLE, zooFamilies, zooKeys, zooModelCfg, zooPath } from '../testing/zoo';
+import { missingShared } from '../../testing/shared';
 
 const TOL = 1e-4;
 
@@ -21,7 +21,7 @@ const UNUSED_IN_MMPRETRAIN: Record<string, RegExp> = {
   LoRAModel: /\.lora_down\./,
 };
 
-const families = existsSync(zooPath('index.json')) ? zooFamilies() : [];
+const families = !missingShared(zooPath('index.json')) ? zooFamilies() : [];
 const covered = families.filter((f) => zooBackboneRegistered(f.family));
 
 describe('reference zoo: every registered backbone family', () => {

@@ -3,12 +3,12 @@
  * checkpoint formats; every stored output within 1e-4 on the CPU backend (small models) and 1e-3 on WASM, which
  * runs as the CLI runs it: threaded, through our own convolutions (direct and Winograd).
  */
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../backends/tf';
 import { fastConvs } from '../../backends/wasm_conv/fast_conv';
 import { useBackend } from '../node';
 import { measureParity, refPath } from '../testing/reference';
+import { missingShared } from '../../testing/shared';
 
 const cases: { name: string; backend: 'cpu' | 'wasm'; tol: number; formats: ('.safetensors' | '.pth')[] }[] = [
   { name: 'lenet5', backend: 'cpu', tol: 1e-4, formats: ['.safetensors', '.pth'] },
@@ -21,7 +21,7 @@ const cases: { name: string; backend: 'cpu' | 'wasm'; tol: number; formats: ('.s
 describe('parity with MMPretrain reference models', () => {
   for (const c of cases) {
     for (const ext of c.formats) {
-      it.skipIf(!existsSync(refPath(c.name, '_io.npz')))(`${c.name}${ext} on ${c.backend}: clean load, outputs within ${c.tol}`, async () => {
+      it.skipIf(missingShared(refPath(c.name, '_io.npz')))(`${c.name}${ext} on ${c.backend}: clean load, outputs within ${c.tol}`, async () => {
         await useBackend(c.backend);
         const fast = fastConvs.get(tf.backend());
         expect(fast !== undefined).toBe(c.backend === 'wasm');

@@ -3,7 +3,7 @@
  * LoRA weights trainable and saved, a plain checkpoint loading into the wrapped model, identity at initialisation,
  * gradients of a training step, and the error texts.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../../backends/tf';
 import { loadCheckpoint, parseNpz, toFloat32 } from '../../fileio';
@@ -19,6 +19,7 @@ import { groupKCases, runGroupKCase } from '../backbones/__fixtures__/group_k/lo
 import { registerModels } from '../register_all';
 import { VisionTransformer } from '../backbones/vision_transformer';
 import { LoRALinear, LoRAModel } from './lora';
+import { missingShared } from '../../testing/shared';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -109,7 +110,7 @@ describe('LoRAModel', () => {
 
   // The LoRA fixture's .pth holds only the LoRA and head weights (LoRAModel's own state-dict hook), so its outputs
   // cannot be reproduced; its `module` is the VisionTransformer fixture's model, whose real weights and outputs are.
-  it.skipIf(!existsSync(zooPath('VisionTransformer_tiny.pth')))('with lora_up = 0 and the VisionTransformer fixture weights, reproduces PyTorch\'s ViT outputs', async () => {
+  it.skipIf(missingShared(zooPath('VisionTransformer_tiny.pth')))('with lora_up = 0 and the VisionTransformer fixture weights, reproduces PyTorch\'s ViT outputs', async () => {
     const model = MODELS.build<ImageClassifier>(zooModelCfg('LoRAModel') as { type: string });
     initWeights(model, new Generator(3));
     const ck = await loadCheckpoint(new Uint8Array(readFileSync(zooPath('VisionTransformer_tiny.pth'))), 'VisionTransformer_tiny.pth');

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../../backends/tf';
@@ -11,6 +10,7 @@ import { initWeights } from '../nn/init';
 import { Generator } from '../nn/rng';
 import { loadReferenceIO, loadReferenceModel, parityError, refPath } from '../testing/reference';
 import { fuseConvBn } from './fuse_conv_bn';
+import { missingShared } from '../../testing/shared';
 
 describe('fuseConvBn', () => {
   it('folds BN (random running stats) and the ReLU of a ConvModule without changing outputs (CPU)', async () => {
@@ -71,7 +71,7 @@ describe('fuseConvBn', () => {
     });
   }
 
-  it.skipIf(!existsSync(refPath('resnet50_w8', '_io.npz')))('fused resnet50_w8 keeps logits within 1e-4 of unfused and the reference (WASM)', async () => {
+  it.skipIf(missingShared(refPath('resnet50_w8', '_io.npz')))('fused resnet50_w8 keeps logits within 1e-4 of unfused and the reference (WASM)', async () => {
     await tf.setBackend('wasm');
     const { model } = await loadReferenceModel('resnet50_w8');
     const io = loadReferenceIO('resnet50_w8');

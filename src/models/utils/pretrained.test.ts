@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../backends/tf';
 import { configToJSON, dumpConfig, parseConfigText } from '../../config';
 import { buildClassifier } from '../builder';
 import { pretrainedSource } from '../nn/init';
 import { refPath } from '../testing/reference';
+import { missingShared } from '../../testing/shared';
 import {
   buildWithPretrained,
   checkpointFileName,
@@ -75,7 +76,7 @@ describe('finding Pretrained init_cfgs', () => {
 const RESNET = refPath('resnet18_cifar_w16', '.pth');
 const RESNET_ST = refPath('resnet18_cifar_w16', '.safetensors');
 
-describe.skipIf(!existsSync(RESNET) || !existsSync(RESNET_ST))('loading Pretrained checkpoints with a prefix (mmengine PretrainedInit)', () => {
+describe.skipIf(missingShared(RESNET) || missingShared(RESNET_ST))('loading Pretrained checkpoints with a prefix (mmengine PretrainedInit)', () => {
   beforeAll(async () => {
     await import('@tensorflow/tfjs-backend-wasm');
     await tf.setBackend('wasm');

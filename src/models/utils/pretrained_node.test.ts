@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { readPretrainedFiles } from './pretrained';
 import { pretrainedFilesForNode, torchHubCheckpointsDir } from './pretrained_node';
 
@@ -13,7 +13,7 @@ const cfgWith = (checkpoint: string) => ({ model: { type: 'ImageClassifier', bac
 let dir = '';
 afterEach(() => dir && rmSync(dir, { recursive: true, force: true }));
 
-describe.skipIf(!existsSync(LENET))('Pretrained checkpoints in Node (CLI train)', () => {
+describe.skipIf(missingShared(LENET))('Pretrained checkpoints in Node (CLI train)', () => {
   it('torch hub cache dir as torch picks it', () => {
     expect(torchHubCheckpointsDir({ TORCH_HOME: '/t' })).toBe('/t/hub/checkpoints');
     expect(torchHubCheckpointsDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/torch/hub/checkpoints');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { registerAll } from '../../engine/setup_env';
 import { MNIST } from '../../datasets/mnist';
 import { createRng } from '../../datasets/utils/rng';
@@ -30,7 +30,7 @@ function fakePredictions(labels: Uint8Array): Record<string, unknown>[] {
 }
 
 describe('analyze_results on real MNIST test labels and images', () => {
-  it.skipIf(!existsSync(mnistDir))('selection, per-class top-k, confusion cells and drawn images', async () => {
+  it.skipIf(missingShared(mnistDir))('selection, per-class top-k, confusion cells and drawn images', async () => {
     const labels = new Uint8Array(gunzipSync(readFileSync(join(mnistDir, 't10k-labels-idx1-ubyte.gz'))));
     const images = new Uint8Array(gunzipSync(readFileSync(join(mnistDir, 't10k-images-idx3-ubyte.gz'))));
     const samples = parseResults(fakePredictions(labels), 'fake.json');
@@ -88,7 +88,7 @@ describe('analyze_results on real MNIST test labels and images', () => {
 });
 
 describe('analyze-results CLI', () => {
-  it.skipIf(!existsSync(mnistDir))('writes success/ and fail/ PNGs + JSON and the confusion matrix', async () => {
+  it.skipIf(missingShared(mnistDir))('writes success/ and fail/ PNGs + JSON and the confusion matrix', async () => {
     const labels = new Uint8Array(gunzipSync(readFileSync(join(mnistDir, 't10k-labels-idx1-ubyte.gz'))));
     const dir = mkdtempSync(join(tmpdir(), 'analyze-'));
     writeFileSync(join(dir, 'results.json'), JSON.stringify(fakePredictions(labels)));

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { calTrainTime, formatTrainTime } from './cal_train_time';
 import { loadJsonLog } from './load_json_log';
 
@@ -25,7 +25,7 @@ describe('cal_train_time equals the real tool, character for character', () => {
   for (const [file, dir] of cases) {
     for (const outliers of [false, true]) {
       const ref = join(dir, `calt_${file.slice(0, -5)}${outliers ? '_outliers' : ''}.txt`);
-      it.skipIf(!existsSync(ref) || !existsSync(logsDir))(`${file}${outliers ? ' --include-outliers' : ''}`, () => {
+      it.skipIf(missingShared(ref) || missingShared(logsDir))(`${file}${outliers ? ' --include-outliers' : ''}`, () => {
         expect(report(file, outliers)).toBe(readFileSync(ref, 'utf8'));
       });
     }
@@ -37,7 +37,7 @@ describe('cal_train_time on a real MMPretrain run logging every iteration (sever
   for (const outliers of [false, true]) {
     // expected: MMPretrain 1.2.0's own code on this log (testdata/make_mmpretrain_reference.py.txt)
     const ref = join(ref0xDir, `calt_runner_run_scalars${outliers ? '_outliers' : ''}.txt`);
-    it.skipIf(!existsSync(log))(`runner_run/scalars.json${outliers ? ' --include-outliers' : ''}`, () => {
+    it.skipIf(missingShared(log))(`runner_run/scalars.json${outliers ? ' --include-outliers' : ''}`, () => {
       const stats = calTrainTime(loadJsonLog(readFileSync(log, 'utf8'), 'scalars.json'), { includeOutliers: outliers });
       expect(stats.epochs.map((e) => e.count)).toEqual(outliers ? [4, 4, 4] : [3, 3, 3]);
       expect(formatTrainTime(stats)).toBe(readFileSync(ref, 'utf8'));

@@ -1,13 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { loadJsonLog, runNameFromPath, skippedCounts, toolBasename } from './load_json_log';
 
 const logsDir = sharedPath('data/logs');
 const readLog = (file: string) => loadJsonLog(readFileSync(`${logsDir}/${file}`, 'utf8'), file);
 
 describe('loadJsonLog on real logs', () => {
-  it.skipIf(!existsSync(logsDir))('mmengine scalars.json: lr lines are train, others val (step = epoch)', () => {
+  it.skipIf(missingShared(logsDir))('mmengine scalars.json: lr lines are train, others val (step = epoch)', () => {
     const log = readLog('kv-chiu__Fruit-Classification.json');
     expect(log.format).toBe('mmengine');
     expect(log.train).toHaveLength(100);
@@ -20,7 +20,7 @@ describe('loadJsonLog on real logs', () => {
     expect(log.val[99].scalars).toMatchObject({ 'accuracy/top1': 75.46875, 'accuracy/top5': 95.625, step: 100 });
   });
 
-  it.skipIf(!existsSync(logsDir))('mmcls 0.x log.json: env_info kept as metadata, mode splits train/val', () => {
+  it.skipIf(missingShared(logsDir))('mmcls 0.x log.json: env_info kept as metadata, mode splits train/val', () => {
     const log = readLog('DreamBinary__openlab__cifar10_mmcls0x.json');
     expect(log.format).toBe('mmcls0x');
     expect(String(log.meta.env_info)).toMatch(/^sys\.platform: linux/);

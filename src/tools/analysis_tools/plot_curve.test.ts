@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { loadJsonLog } from './load_json_log';
 import { logKeys, plotCurve } from './plot_curve';
 import { axisTitle, seriesSupportsAxis, xOf } from './x_axis';
@@ -12,7 +12,7 @@ const FRUIT = 'kv-chiu__Fruit-Classification.json';
 const CAMP = 'duanbo320__openmmlab_camp.json';
 const DREAM = 'DreamBinary__openlab__cifar10_mmcls0x.json';
 
-describe.skipIf(!existsSync(logsDir))('plotCurve on real mmengine logs', () => {
+describe.skipIf(missingShared(logsDir))('plotCurve on real mmengine logs', () => {
   it('train key: x in epochs = step / (last_step / last_epoch), legend {file}_{key}', () => {
     const fruit = read(FRUIT);
     const { series, xLabel } = plotCurve([fruit], { keys: ['loss'] });
@@ -73,7 +73,7 @@ describe.skipIf(!existsSync(logsDir))('plotCurve on real mmengine logs', () => {
   });
 });
 
-describe.skipIf(!existsSync(logsDir))('plotCurve on real mmcls 0.x logs', () => {
+describe.skipIf(missingShared(logsDir))('plotCurve on real mmcls 0.x logs', () => {
   it('train x = iter / last iter of the epoch + epoch − 1; val x = epoch', () => {
     const log = read(DREAM);
     expect(logKeys(log)).toEqual({ train: ['data_time', 'iter', 'loss', 'lr', 'memory', 'time'], val: ['accuracy_top-1'] });

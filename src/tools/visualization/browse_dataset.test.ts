@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { registerAll } from '../../engine/setup_env';
 import { parseConfigText } from '../../config';
 import { FileSystem, MemorySource } from '../../fileio/sources';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { browseDataset, DatasetBrowser, groundTruthText, scaleNearest, toRgba, type RgbaImage } from './browse_dataset';
 
 const cifarBin = sharedPath('data/cifar10/data_batch_1.first258.bin');
@@ -42,7 +42,7 @@ function rgbAt(img: RgbaImage, y: number, x: number): number[] {
 }
 
 describe('browse_dataset on real CIFAR-10 records (cifar10_bs16 train pipeline)', () => {
-  it.skipIf(!existsSync(cifarBin))('original/transformed/concat/pipeline frames; crop+flip pixels follow the drawn parameters; replay pins them', async () => {
+  it.skipIf(missingShared(cifarBin))('original/transformed/concat/pipeline frames; crop+flip pixels follow the drawn parameters; replay pins them', async () => {
     registerAll();
     const records = new Uint8Array(readFileSync(cifarBin));
     const cfg = parseConfigText(cifarConfig, 'cifar10_bs16.py') as Record<string, unknown>;
@@ -108,7 +108,7 @@ describe('browse_dataset on real CIFAR-10 records (cifar10_bs16 train pipeline)'
 });
 
 describe('browse_dataset on real MNIST test files', () => {
-  it.skipIf(!existsSync(mnistDir))('original mode rescales with mmcv.imrescale; labels with class names', async () => {
+  it.skipIf(missingShared(mnistDir))('original mode rescales with mmcv.imrescale; labels with class names', async () => {
     registerAll();
     const cfg = {
       test_dataloader: {
@@ -155,7 +155,7 @@ describe('tileFrames', () => {
 });
 
 describe('browse_dataset with MultiView (self-supervised pipelines)', () => {
-  it.skipIf(!existsSync(cifarBin))('every view is kept and stacked in its column', async () => {
+  it.skipIf(missingShared(cifarBin))('every view is kept and stacked in its column', async () => {
     registerAll();
     const records = new Uint8Array(readFileSync(cifarBin));
     const dataset = {

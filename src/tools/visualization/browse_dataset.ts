@@ -138,11 +138,18 @@ export class DatasetBrowser {
   async browse(index: number, opts: BrowseOptions = {}): Promise<BrowsedSample> {
     const info = this.dataset.getDataInfo(index);
     const results: Results = { ...info } as Results;
-    if (this.loadsFiles && typeof info.img_path === 'string' && info.img === undefined && info.img_bytes === undefined) {
-      results.img_bytes = await this.fs.get(info.img_path);
+    let traced: Awaited<ReturnType<typeof traceSteps>>;
+    try {
+      if (this.loadsFiles && typeof info.img_path === 'string' && info.img === undefined && info.img_bytes === undefined) {
+        results.img_bytes = await this.fs.get(info.img_path);
+      }
+      results.rng = new RandomGenerator(mixSeed(opts.seed ?? 0, index, opts.redraw ?? 0));
+      traced = await traceSteps(this.pipeline, results, opts.params ?? undefined);
+    } catch (e) {
+      // name the sample and where it was listed (the annotation file's line), as the dataset's __getitem__ does
+      const where = (this.dataset as { describeSample?: (i: number) => string }).describeSample?.(index) ?? '';
+      throw new Error(`sample ${index}${where}: ${(e as Error).message}`, { cause: e });
     }
-    results.rng = new RandomGenerator(mixSeed(opts.seed ?? 0, index, opts.redraw ?? 0));
-    const traced = await traceSteps(this.pipeline, results, opts.params ?? undefined);
     const order = opts.channelOrder ?? 'BGR';
     const steps: StepView[] = traced.map((s) => ({ name: s.name, shape: s.shape, ...(s.params !== undefined ? { params: s.params } : {}), images: s.imgs.map((im) => toRgba(im, order)) }));
     assert(steps.length > 0, () => `browse_dataset: sample ${index} has no image (no 'img' and no LoadImageFromFile in the pipeline)`);

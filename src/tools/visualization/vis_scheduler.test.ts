@@ -1,12 +1,12 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerEngine } from '../../engine/register_all';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { scheduleCsv, scheduleCurve, scheduleReferenceToConfig, simulateSchedule, SCHEDULE_PARAMS } from './vis_scheduler';
 
 const dir = sharedPath('reference/schedules');
-const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
+const files = !missingShared(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
 
 
 /** Largest |a-b| / max(|b|, tiny) over two series. */

@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { textPlot } from './text_plot';
 
 function capture() {
@@ -15,7 +15,7 @@ function capture() {
 const ref = sharedPath('reference/schedules/vit-base-p16_64xb64_in1k.json');
 
 describe('vis-scheduler CLI', () => {
-  it.skipIf(!existsSync(ref))('--json prints mmengine\'s per-iteration values', async () => {
+  it.skipIf(missingShared(ref))('--json prints mmengine\'s per-iteration values', async () => {
     const { io, out } = capture();
     expect(await main(['vis-scheduler', ref, '-d', '1000', '--json'], io)).toBe(0);
     const got = JSON.parse(out.join(''));
@@ -28,7 +28,7 @@ describe('vis-scheduler CLI', () => {
     expect(JSON.parse(m.out.join('')).values).toEqual(want.momentum);
   });
 
-  it.skipIf(!existsSync(ref))('prints a readable summary with the schedulers and a text plot; -n scales the batch', async () => {
+  it.skipIf(missingShared(ref))('prints a readable summary with the schedulers and a text plot; -n scales the batch', async () => {
     const { io, out } = capture();
     expect(await main(['vis-scheduler', ref, '-d', '1000', '-n', '2'], io)).toBe(0);
     const text = out.join('\n');
@@ -39,7 +39,7 @@ describe('vis-scheduler CLI', () => {
     expect(text).toMatch(/\|\s*\*+/);
   });
 
-  it.skipIf(!existsSync(ref))('-s saves the figure (SVG, PNG) or the CSV of every iteration', async () => {
+  it.skipIf(missingShared(ref))('-s saves the figure (SVG, PNG) or the CSV of every iteration', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vis-sched-save-'));
     for (const ext of ['svg', 'png', 'csv']) {
       const { io } = capture();

@@ -22,7 +22,7 @@ import { PretrainedInits, PretrainedLoadReport } from './train/PretrainedInits';
 import { useZooHandoff } from './zoo/modelHandoff';
 import { pretrainedFiles, pretrainedReadiness, type ChosenPretrained } from './train/pretrainedSources';
 import { deleteWorkDir, hasPersistentStorage, openBrowserWorkDir, readDatasetCopy } from '../../engine/runner/opfs_work_dir';
-import { findResumableRuns, type ResumableRun } from './train/savedRuns';
+import { findResumableRuns, resumeLabel, type ResumableRun } from './train/savedRuns';
 import { SavedWorkDirs } from './train/SavedWorkDirs';
 import { TrainCharts } from './train/TrainCharts';
 import { useTrainStore } from './train/trainStore';
@@ -50,7 +50,7 @@ function ResumeOffer({ runs, canStart, onResume, onForget, filesDropped }: {
             <li key={r.info.name}>
               <code>{r.info.name}</code> ({r.info.status}, {new Date(r.info.updated).toLocaleString()}): last checkpoint <code>{r.checkpoint}</code>{' '}
               <button type="button" onClick={() => onResume(r)} disabled={!canStart || needsDrop}>
-                Resume from {r.checkpoint}
+                {resumeLabel(r)}
               </button>{' '}
               <button type="button" className="secondary" onClick={() => onForget(r)} disabled={!canStart} title="Delete this work dir from browser storage">
                 Forget
@@ -335,10 +335,20 @@ export default function TrainPanel() {
           {run.error.invalidLoss && (
             <p>
               Iteration {run.error.invalidLoss.iter}, epoch {run.error.invalidLoss.epoch}.{' '}
-              {run.error.invalidLoss.lastCheckpoint ? `Resume from the last good checkpoint ${run.error.invalidLoss.lastCheckpoint} with a lower lr.` : 'No checkpoint was saved before it.'}
+              {run.error.invalidLoss.lastCheckpoint ? `Resume from the last finite checkpoint ${run.error.invalidLoss.lastCheckpoint}${run.error.invalidLoss.keptIter ? ` (iteration ${run.error.invalidLoss.keptIter})` : ''} with a lower lr.` : 'No checkpoint was saved before it.'}
             </p>
           )}
         </div>
+      )}
+      {run.warning && (
+        <p className="error-box" role="alert" data-testid="train-warning">
+          {run.warning}
+        </p>
+      )}
+      {run.survival && (
+        <p className="muted" data-testid="train-survival">
+          Survival checkpoint: iteration {run.survival.iter} (epoch {run.survival.epoch + 1}, {run.survival.innerIter} batches in){run.survival.reason === 'pause' ? ', at the pause' : ''}
+        </p>
       )}
       {run.status === 'finished' && <p data-testid="train-finished">Training finished.</p>}
 

@@ -3,13 +3,13 @@
  * reference checkpoints (maps at feature resolution, min-max scaled). Runs on tfjs's WASM backend.
  */
 import '@tensorflow/tfjs-backend-wasm';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../backends/tf';
 import { registerTrainingKernels } from '../../engine/kernels/register_training_kernels';
 import { parseNpz, toFloat32, type NpyArray } from '../../fileio';
 import { loadReferenceModel, refPath } from '../../models/testing/reference';
-import { sharedPath } from '../../testing/shared';
+import { sharedPath, missingShared } from '../../testing/shared';
 import { CAM_METHODS, computeCams, methodFileName } from './index';
 
 const CASES = [
@@ -34,7 +34,7 @@ beforeAll(async () => {
 describe('CAM parity with PyTorch (pytorch-grad-cam formulas)', () => {
   for (const c of CASES) {
     const npz = sharedPath(`reference/cam/${c.file}.npz`);
-    it.skipIf(!existsSync(npz) || !existsSync(refPath(c.model, '.safetensors')))(`${c.file}: six methods within 1e-4, no tensor leak`, async () => {
+    it.skipIf(missingShared(npz) || missingShared(refPath(c.model, '.safetensors')))(`${c.file}: six methods within 1e-4, no tensor leak`, async () => {
       const ref = parseNpz(new Uint8Array(readFileSync(npz)), `${c.file}.npz`) as Record<string, NpyArray>;
       const { model } = await loadReferenceModel(c.model);
       const x = tf.tensor(toFloat32(ref.input), ref.input.shape);

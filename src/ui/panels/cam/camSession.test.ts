@@ -1,5 +1,5 @@
 /** The CAM panel's worker session in Node: load once, then image, method, layer and category changes without reloading. */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { encode } from 'fast-png';
@@ -8,7 +8,7 @@ import { tf } from '../../../backends/tf';
 import { configToJSON, loadConfig } from '../../../config';
 import { NodeFS } from '../../../config/node_fs';
 import { refPath } from '../../../models/testing/reference';
-import { sharedPath } from '../../../testing/shared';
+import { sharedPath, missingShared } from '../../../testing/shared';
 import { minMaxScale, resizeBilinearF32 } from '../../../visualization/cam';
 import { camPipelineOf, CamSession, DISPLAY_MAX_SIDE } from './camSession';
 import { handleCamRequest } from './handle';
@@ -20,7 +20,7 @@ const buf = (p: string) => {
 };
 
 describe('CamSession', () => {
-  it.skipIf(!existsSync(dog) || !existsSync(refPath('resnet18_cifar_w16', '.safetensors')))('reference model + photo: CAMs, layer/category changes reuse the model, mapped onto the original', async () => {
+  it.skipIf(missingShared(dog) || missingShared(refPath('resnet18_cifar_w16', '.safetensors')))('reference model + photo: CAMs, layer/category changes reuse the model, mapped onto the original', async () => {
     const session = new CamSession();
     const cfg = JSON.parse(readFileSync(refPath('resnet18_cifar_w16', '_cfg.json'), 'utf8')) as Record<string, unknown>;
     const model = await session.load('wasm', { kind: 'dict', name: 'cfg.json', dict: cfg }, { name: 'resnet18_cifar_w16.safetensors', bytes: buf(refPath('resnet18_cifar_w16', '.safetensors')) });
@@ -97,7 +97,7 @@ describe('camPipelineOf', () => {
 
   const idx = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
   const weights = resolve(process.cwd(), 'public/models/lenet5_fashion-mnist.pth');
-  it.skipIf(!existsSync(idx) || !existsSync(weights))('the studio default model (Fashion-MNIST, no loading step in its pipeline): a PNG sample gets its CAM', async () => {
+  it.skipIf(missingShared(idx) || missingShared(weights))('the studio default model (Fashion-MNIST, no loading step in its pipeline): a PNG sample gets its CAM', async () => {
     const cfg = configToJSON(loadConfig('configs/lenet/lenet5_1xb32-sgd-coslr-3e_fashion-mnist.py', new NodeFS(process.cwd())).cfg) as Record<string, unknown>;
     const session = new CamSession();
     const model = await session.load('wasm', { kind: 'dict', name: 'default', dict: cfg }, { name: 'lenet5_fashion-mnist.pth', bytes: buf(weights) });

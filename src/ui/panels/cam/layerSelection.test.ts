@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildClassifier } from '../../../models/builder';
 import { refPath } from '../../../models/testing/reference';
 import { moduleTree, resolveTargetLayer } from '../../../visualization/cam';
 import { layersForNewModel, parseTypedLayers, pickLayer, removeLayer, resolveInTree, uniqueLayerNames } from './layerSelection';
+import { missingShared } from '../../../testing/shared';
 
 describe('target layer list', () => {
   it('a click picks one layer; an additive click toggles one, never emptying the list', () => {
@@ -22,7 +23,7 @@ describe('target layer list', () => {
   });
 
   const cfgPath = refPath('resnet18_cifar_w16', '_cfg.json');
-  it.skipIf(!existsSync(cfgPath))('names resolve on the page as the engine resolves them on the model (index forms, negative indices)', () => {
+  it.skipIf(missingShared(cfgPath))('names resolve on the page as the engine resolves them on the model (index forms, negative indices)', () => {
     const model = buildClassifier(JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>);
     const names = moduleTree(model).map((r) => r.name);
     const asked = ['backbone.layer4', 'backbone.layer4[-1]', 'backbone.layer4.-1', 'backbone.layer4.1.bn2', 'backbone.layer3[0].conv1', 'backbone.layer2[-2]', 'head.fc', 'backbone.layer4[-3]', 'backbone.layer9', 'backbone.layer4[x]', 'backbone..conv1'];

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL, RELEASED_WEIGHTS } from '../../../apis/released';
 import type { LastChoice } from '../inference/checkpointCache';
 import { inferenceModel, type InferenceModelSources } from './openInCam';
+import { missingShared } from '../../../testing/shared';
 
 const cfg = { model: { type: 'ImageClassifier' } };
 function sources(last: LastChoice | null, cached: Record<string, Blob> = {}, served: Record<string, Blob> = {}): InferenceModelSources & { asked: string[] } {
@@ -40,7 +41,7 @@ describe("the Inference panel's model for the CAM panel", () => {
 
   const released = RELEASED_WEIGHTS[DEFAULT_MODEL];
   const file = resolve(process.cwd(), 'public', released.path);
-  it.skipIf(!existsSync(file))('the default shipped model: its released weights are fetched when not cached', async () => {
+  it.skipIf(missingShared(file))('the default shipped model: its released weights are fetched when not cached', async () => {
     const served = { [released.path]: new Blob([readFileSync(file)]) };
     const last: LastChoice = { config: { name: DEFAULT_MODEL, dict: cfg }, shipped: DEFAULT_MODEL, checkpoint: 'lenet5_fashion-mnist.pth' };
     const s = sources(last, {}, served);

@@ -1,8 +1,8 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { imfrombytes } from '../../../image/io';
-import { sharedPath } from '../../../testing/shared';
+import { sharedPath, missingShared } from '../../../testing/shared';
 import type { HandoffImage } from '../../store/imageHandoff';
 import { handoffCategory, handoffFile, handoffNote } from './receive';
 
@@ -23,7 +23,7 @@ describe('what the CAM panel makes of a hand-off', () => {
   });
 
   const dogPath = sharedPath('data/images/dog.jpg');
-  it.skipIf(!existsSync(dogPath))('an inference result keeps its file (a copy) and targets the predicted class', () => {
+  it.skipIf(missingShared(dogPath))('an inference result keeps its file (a copy) and targets the predicted class', () => {
     const b = readFileSync(dogPath);
     const bytes = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
     const result: HandoffImage = {

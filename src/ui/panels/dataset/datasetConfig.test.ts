@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sharedPath } from '../../../testing/shared';
+import { sharedPath, missingShared } from '../../../testing/shared';
 import { registerAll } from '../../../engine/setup_env';
 import { FileSystem, MemorySource } from '../../../fileio/sources';
 import { loadConfig } from '../../../config';
@@ -25,7 +25,7 @@ describe('detectDataset', () => {
 });
 
 describe('browseDatasetConfig with the real MNIST test files', () => {
-  it.skipIf(!existsSync(mnistDir))('keeps the config pipeline and a same-family type; the dropped files browse', async () => {
+  it.skipIf(missingShared(mnistDir))('keeps the config pipeline and a same-family type; the dropped files browse', async () => {
     registerAll();
     const { cfg } = loadConfig('configs/_base_/datasets/fashion_mnist_bs128.py', new NodeFS());
     const names = ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sharedPath } from '../../../testing/shared';
+import { sharedPath, missingShared } from '../../../testing/shared';
 import { loadConfig } from '../../../config';
 import { NodeFS } from '../../../config/node_fs';
 import type { BrowsedSample, RgbaImage } from '../../../tools/visualization/browse_dataset';
@@ -12,7 +12,7 @@ const mnistDir = sharedPath('data/mnist');
 const names = ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
 
 describe('the Dataset worker handler on the real MNIST test files (as Blobs, as dropped Files are)', () => {
-  it.skipIf(!existsSync(mnistDir))('drop, open, page (streamed, cancelled by a newer page), drawResult; errors come back as messages', async () => {
+  it.skipIf(missingShared(mnistDir))('drop, open, page (streamed, cancelled by a newer page), drawResult; errors come back as messages', async () => {
     const session = new BrowseSession();
     const got: BrowsedSample[] = [];
     const onSample = (_id: number, s: BrowsedSample) => void got.push(s);
@@ -54,7 +54,7 @@ describe('the Dataset worker handler on the real MNIST test files (as Blobs, as 
 
 describe('a dropped .zip of class folders (real demo images)', () => {
   const images = sharedPath('data/images');
-  it.skipIf(!existsSync(images))('is recognised inside the archive, loads with LoadImageFromFile and goes through the ImageNet pipeline', async () => {
+  it.skipIf(missingShared(images))('is recognised inside the archive, loads with LoadImageFromFile and goes through the ImageNet pipeline', async () => {
     const { zipSync } = await import('fflate');
     const zip = zipSync({
       'pets/bird/bird.JPEG': new Uint8Array(readFileSync(`${images}/bird.JPEG`)),

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../../backends/tf';
 import { useBackend } from '../../../models/node';
-import { sharedPath } from '../../../testing/shared';
+import { sharedPath, missingShared } from '../../../testing/shared';
 import { handleInferenceRequest } from './handle';
 import type { ImagePrediction, InferenceResponse, LoadResult } from './protocol';
 import { InferenceSession } from './session';
@@ -15,7 +15,7 @@ const buf = (p: string) => {
 };
 const cfg = (n: string) => ({ name: `${n}_cfg.json`, dict: JSON.parse(readFileSync(`${models}/${n}_cfg.json`, 'utf8')) as Record<string, unknown> });
 
-describe.skipIf(!existsSync(models) || !existsSync(images))('Inference panel session (worker side)', () => {
+describe.skipIf(missingShared(models) || missingShared(images))('Inference panel session (worker side)', () => {
   it('loads with progress, classifies images, and survives every bad input with a message naming the file', async () => {
     await useBackend('wasm');
     const session = new InferenceSession(async () => 'wasm');

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { sharedPath } from '../../../testing/shared';
+import { sharedPath, missingShared } from '../../../testing/shared';
 import { timeTicks } from '../../../tools/analysis_tools/chart_layout';
 import { quantileSorted, decimate, chartGroups, nearestPoints, panelSeries, plotData, toCsv, toJson, exportSpec, zoomRange, formatX } from './chartModel';
 import { addLog, defaultKeysFor, useLogsStore, initialLogsView } from './logsStore';
@@ -44,7 +44,7 @@ describe('logs store', () => {
   });
 });
 
-describe.skipIf(!existsSync(logsDir))('chart model on real logs', () => {
+describe.skipIf(missingShared(logsDir))('chart model on real logs', () => {
   it('per-key charts over visible runs; hidden runs drop out; combined figure uses {run}_{key}', () => {
     addLog(FRUIT, read(FRUIT), 'file');
     addLog(CAMP, read(CAMP), 'file');

@@ -1,15 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../../backends/tf';
 import { useBackend } from '../../../models/node';
-import { sharedPath } from '../../../testing/shared';
+import { sharedPath, missingShared } from '../../../testing/shared';
 import { analyzeModel, defaultInputShape } from './analysis';
 
 const models = sharedPath('reference/models');
 /** `(16, 3, 3, 3)`, `(16,)`, `()` → number[]. */
 const parseShape = (s: string): number[] => JSON.parse(`[${s.trim().slice(1, -1).replace(/,\s*$/, '')}]`) as number[];
 
-describe.skipIf(!existsSync(models))('Model panel analysis', () => {
+describe.skipIf(missingShared(models))('Model panel analysis', () => {
   it('module tree with every state-dict tensor under its module (shapes as MMPretrain keys.txt), params total, no leaks', async () => {
     await useBackend('wasm');
     for (const name of ['resnet18_cifar_w16', 'lenet5']) {

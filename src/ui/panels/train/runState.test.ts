@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { packScalars, type LoopPosition, type TrainEvent } from '../../../engine/runner/worker_protocol';
 import { applyTrainEvent, etaSeconds, formatDuration, initialRunState, scalarsJsonText, splitRecords, type RunState } from './runState';
-import { resumableFrom, type SavedRunInfo } from './savedRuns';
+import { resumableFrom, resumeLabel, type SavedRunInfo } from './savedRuns';
 import { withConfusionMatrix } from './runConfig';
 
 const pos = (iter: number, secPerIter: number | null = null): LoopPosition => ({ iter, maxIters: 8, epoch: 0, maxEpochs: 2, innerIter: iter % 4, epochLength: 4, byEpoch: true, secPerIter, phase: 'train' });
@@ -37,6 +37,23 @@ describe('run state from worker events', () => {
     expect(resumableFrom(info, ptr)?.checkpoint).toBe('epoch_3.pth');
     expect(resumableFrom({ ...info, status: 'finished' }, ptr)).toBeNull();
     expect(resumableFrom(info, null)).toBeNull();
+  });
+
+  it('a survival checkpoint newer than last_checkpoint is offered as "resume run X from iteration k"', () => {
+    const info = { name: 'lenet5_mnist', status: 'failed' } as SavedRunInfo;
+    const ptr = new TextEncoder().encode('opfs:work_dirs/lenet5_mnist/epoch_1.pth');
+    const survival = { file: 'survival.pth', iter: 6, epoch: 1, inner_iter: 2, epoch_length: 4, last_ckpt: 'epoch_1.pth', reason: 'interval' as const, bytes: 1, time: 't' };
+    const r = resumableFrom(info, ptr, survival)!;
+    expect(r).toMatchObject({ checkpoint: 'survival.pth', iter: 6 });
+    expect(resumeLabel(r)).toBe('Resume run lenet5_mnist from iteration 6');
+    // Written before epoch_2.pth: the epoch checkpoint is newer.
+    const later = resumableFrom(info, new TextEncoder().encode('opfs:work_dirs/lenet5_mnist/epoch_2.pth'), survival)!;
+    expect(resumeLabel(later)).toBe('Resume run lenet5_mnist from epoch_2.pth');
+    // A crash before any epoch checkpoint: the survival checkpoint alone.
+    expect(resumableFrom(info, null, { ...survival, last_ckpt: null })?.iter).toBe(6);
+    let s = applyTrainEvent(initialRunState, { kind: 'survival', iter: 6, epoch: 1, innerIter: 2, bytes: 10, reason: 'interval' });
+    s = applyTrainEvent(s, { kind: 'warning', message: 'storage full' });
+    expect(s).toMatchObject({ survival: { iter: 6, innerIter: 2 }, warning: 'storage full' });
   });
 
   it('ConfusionMatrix joins val_evaluator once', () => {

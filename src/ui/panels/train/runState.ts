@@ -4,7 +4,7 @@
  * checkpoints in the work dir.
  */
 import { scalarsJsonLine } from '../../../engine/runner/py_format';
-import { unpackScalars, type LoopPosition, type TrainEvent } from '../../../engine/runner/worker_protocol';
+import { unpackScalars, type InvalidLossInfo, type LoopPosition, type TrainEvent, type WorkerMemory } from '../../../engine/runner/worker_protocol';
 import type { PretrainedReport } from '../../../models/utils/pretrained';
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'finished' | 'stopped' | 'failed';
@@ -32,8 +32,14 @@ export interface RunState {
   checkpoints: { name: string; bytes: number }[];
   /** What the config's Pretrained init_cfgs loaded (null: none in this run). */
   pretrained: PretrainedReport | null;
-  error: { message: string; invalidLoss: { iter: number; epoch: number; lastCheckpoint: string | null } | null } | null;
+  error: { message: string; invalidLoss: InvalidLossInfo | null } | null;
   startedAt: number | null;
+  /** The last survival checkpoint written (`survival.pth`: iteration, epoch, batches done in it). */
+  survival: { iter: number; epoch: number; innerIter: number; bytes: number; reason: 'interval' | 'pause' } | null;
+  /** The last warning that does not stop the run (storage full while writing the survival checkpoint). */
+  warning: string | null;
+  /** The worker's memory with its last progress message. */
+  workerMemory: WorkerMemory | null;
 }
 
 export const MAX_LINES = 400;
@@ -53,6 +59,9 @@ export const initialRunState: RunState = {
   pretrained: null,
   error: null,
   startedAt: null,
+  survival: null,
+  warning: null,
+  workerMemory: null,
 };
 
 /** The state after one worker event. */
@@ -63,8 +72,14 @@ export function applyTrainEvent(s: RunState, e: TrainEvent): RunState {
     case 'progress': {
       const recs = unpackScalars(e.scalars);
       const lines = e.lines.length ? [...s.lines, ...e.lines].slice(-MAX_LINES) : s.lines;
-      return { ...s, position: e.position, records: recs.length ? [...s.records, ...recs] : s.records, lines };
+      return { ...s, position: e.position, records: recs.length ? [...s.records, ...recs] : s.records, lines, workerMemory: e.memory ?? s.workerMemory };
     }
+    case 'survival': {
+      const { kind: _k, ...survival } = e;
+      return { ...s, survival, warning: null };
+    }
+    case 'warning':
+      return { ...s, warning: e.message };
     case 'val':
       return { ...s, vals: [...s.vals, { epoch: e.epoch, metrics: e.metrics, confusion: e.confusion, classes: e.classes }] };
     case 'pretrained':

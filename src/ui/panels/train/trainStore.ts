@@ -12,6 +12,7 @@ import { keepDatasetCopy, OpfsWorkDir, openBrowserWorkDir } from '../../../engin
 import { applyTrainEvent, initialRunState, scalarsJsonText, type RunState } from './runState';
 import { readRunInfo, setRunStatus, writeRunInfo, type SavedRunInfo } from './savedRuns';
 import { TrainClient } from './trainClient';
+import { setWorkerMemory } from './workerMemory';
 
 /** What a start needs from the panel. */
 export interface StartParams {
@@ -109,6 +110,7 @@ export const useTrainStore = create<TrainStoreState>()((set, get) => ({
     const before = get();
     const next = applyTrainEvent(before, e);
     set(next);
+    if (next.workerMemory !== before.workerMemory) setWorkerMemory(next.workerMemory);
     if (next.runName && next.records.length !== before.records.length) {
       const logRun = addLog(`${next.runName}/${next.timestamp ?? 'run'}/vis_data/scalars.json`, scalarsJsonText(next.records), 'studio', { startTime: next.startedAt ?? undefined });
       // Named after the work dir and the run's timestamp (the Logs panel would show the timestamp alone).
@@ -124,6 +126,7 @@ export const useTrainStore = create<TrainStoreState>()((set, get) => ({
         client?.terminate();
         client = null;
       }
+      setWorkerMemory(null);
     }
   },
 }));

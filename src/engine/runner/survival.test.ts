@@ -1,0 +1,254 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import '@tensorflow/tfjs-backend-wasm';
+import { tf } from '../../backends/tf';
+import { configToJSON, dumpConfig, loadConfig } from '../../config';
+import { NodeFS } from '../../config/node_fs';
+import { loadCheckpoint } from '../../fileio';
+import { sharedPath } from '../../testing/shared';
+import { newestCheckpoint, readSurvivalInfo, SURVIVAL_FILE, SURVIVAL_INFO, SURVIVAL_PARTIAL, writeSurvivalCheckpoint, type SurvivalMeta } from './survival';
+import { startTrainSession, type SessionEnv } from './train_session';
+import { MemoryWorkDir } from './work_dir';
+import { unpackScalars, type StartRequest, type TrainEvent } from './worker_protocol';
+
+const IMAGES = sharedPath('data/mnist/t10k-images-idx3-ubyte.gz');
+const LABELS = sharedPath('data/mnist/t10k-labels-idx1-ubyte.gz');
+
+/**
+ * lenet5_mnist.py made tiny: 64 test images, batch 16 (4 iterations an epoch), 3 epochs, a random horizontal flip
+ * (so the augmentation's random state matters), the lr decayed after epoch 2, shuffled, prefetching loaders.
+ */
+function request(options: string[] = [], edit: (cfg: Record<string, unknown>) => void = () => {}): StartRequest {
+  const { cfg } = loadConfig('configs/lenet/lenet5_mnist.py', new NodeFS(), {
+    cfgOptions: [
+      'train_dataloader.dataset.test_mode=True',
+      'train_dataloader.dataset.indices=64',
+      'val_dataloader.dataset.indices=16',
+      'train_dataloader.batch_size=16',
+      'val_dataloader.batch_size=16',
+      'default_hooks.logger.interval=1',
+      'train_cfg.max_epochs=3',
+      'param_scheduler.milestones=[2]',
+      'randomness.seed=0',
+      ...options,
+    ],
+  });
+  const json = configToJSON(cfg) as Record<string, unknown>;
+  const train = json.train_dataloader as { dataset: { pipeline: unknown[] } };
+  train.dataset.pipeline = [train.dataset.pipeline[0], { type: 'RandomFlip', prob: 0.5, direction: 'horizontal' }, ...train.dataset.pipeline.slice(1)];
+  edit(json);
+  return {
+    kind: 'start',
+    cfg: json,
+    cfgText: dumpConfig(cfg),
+    cfgFileName: 'lenet5_mnist.py',
+    workDirName: 'lenet5_mnist',
+    files: [
+      { path: 't10k-images-idx3-ubyte.gz', data: new Uint8Array(readFileSync(IMAGES)) },
+      { path: 't10k-labels-idx1-ubyte.gz', data: new Uint8Array(readFileSync(LABELS)) },
+    ],
+    mounts: ['data/mnist'],
+    backend: 'wasm',
+    resume: false,
+    progressIntervalMs: 0,
+    survival: { interval_iters: 3, interval_s: null },
+  };
+}
+
+function env(store: MemoryWorkDir, events: TrainEvent[], onEvent: (e: TrainEvent) => void = () => {}): SessionEnv {
+  return {
+    post: (e) => {
+      events.push(e);
+      onEvent(e);
+    },
+    openWorkDir: async () => store,
+    initBackend: async (name) => {
+      await tf.setBackend(name);
+      return tf.getBackend();
+    },
+    estimate: async () => ({ usage: 1.5e9, quota: 1.6e9 }),
+  };
+}
+
+const of = <K extends TrainEvent['kind']>(events: TrainEvent[], kind: K) => events.filter((e): e is Extract<TrainEvent, { kind: K }> => e.kind === kind);
+
+/** Training losses by iteration (the logger's `step`), from the progress events. */
+function losses(events: TrainEvent[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const p of of(events, 'progress')) for (const r of unpackScalars(p.scalars)) if ('loss' in r && 'step' in r && !('accuracy/top1' in r)) out.set(r.step, r.loss);
+  return out;
+}
+
+/** A crash: the worker dies right after the survival checkpoint of iteration `k` (no end-of-epoch or end-of-run hooks save anything). */
+class Crash extends Error {}
+
+describe.runIf(existsSync(IMAGES) && existsSync(LABELS))('survival checkpoint (LeNet-5, MNIST)', () => {
+  it('resumes mid-epoch after a crash with the losses of an uninterrupted run', async () => {
+    const whole: TrainEvent[] = [];
+    const wholeStore = new MemoryWorkDir();
+    await startTrainSession(request(), env(wholeStore, whole)).done;
+    expect(of(whole, 'error')).toEqual([]);
+    const expected = losses(whole);
+    expect([...expected.keys()]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+
+    // The interrupted run: survival checkpoints at 3 and 6; crash after 6 (epoch 2, 2 of 4 batches done).
+    const store = new MemoryWorkDir();
+    const first: TrainEvent[] = [];
+    await startTrainSession(
+      request(),
+      env(store, first, (e) => {
+        if (e.kind === 'survival' && e.iter === 6) throw new Crash('worker crashed');
+      }),
+    ).done;
+    expect(of(first, 'error')[0].message).toBe('worker crashed');
+    expect(of(first, 'survival').map((e) => [e.iter, e.epoch, e.innerIter])).toEqual([[3, 0, 3], [6, 1, 2]]);
+    expect(await store.read(SURVIVAL_PARTIAL)).toBeNull();
+    const info = (await readSurvivalInfo(store))!;
+    expect(info).toMatchObject({ iter: 6, epoch: 1, inner_iter: 2, epoch_length: 4, last_ckpt: 'epoch_1.pth', reason: 'interval' });
+    // An ordinary mmengine checkpoint: every section, the studio state in plain types under meta.studio.
+    const ck = await loadCheckpoint((await store.read(SURVIVAL_FILE))!, SURVIVAL_FILE);
+    expect(Object.keys(ck.other).sort()).toEqual(['message_hub', 'optimizer', 'param_schedulers']);
+    expect(ck.meta).toMatchObject({ epoch: 1, iter: 6, seed: 0 });
+    const studio = ck.meta!.studio as SurvivalMeta;
+    expect(studio).toMatchObject({ survival: true, epoch: 1, inner_iter: 2, epoch_length: 4, sampler_seed: 0 });
+    expect(studio.data_rng[0].mode).toBe(1); // every sample fetched once (epoch 1) at the start of epoch 2
+    expect(studio.log_scalars['train/loss'].log_history).toHaveLength(6);
+    expect(newestCheckpoint(info, 'epoch_1.pth')).toEqual({ file: SURVIVAL_FILE, survival: true });
+
+    const second: TrainEvent[] = [];
+    await startTrainSession({ ...request(), resume: true }, env(store, second)).done;
+    expect(of(second, 'error')).toEqual([]);
+    expect(of(second, 'started')[0].resumedFrom).toBe(SURVIVAL_FILE);
+    const resumed = losses(second);
+    expect([...resumed.keys()]).toEqual([7, 8, 9, 10, 11, 12]);
+    const diffs = [...resumed].map(([step, loss]) => Math.abs(loss - expected.get(step)!));
+    console.log(`survival resume: max |Δloss| over iterations 7..12 = ${Math.max(...diffs)}`);
+    expect(Math.max(...diffs)).toBeLessThanOrEqual(1e-6);
+    // The resumed run finishes as the whole one: the same final epoch checkpoint weights.
+    const a = await loadCheckpoint((await wholeStore.read('epoch_3.pth'))!, 'a.pth');
+    const b = await loadCheckpoint((await store.read('epoch_3.pth'))!, 'b.pth');
+    let maxW = 0;
+    for (const [k, v] of a.stateDict) {
+      const w = b.stateDict.get(k)!.data as ArrayLike<number>;
+      for (let i = 0; i < v.data.length; i++) maxW = Math.max(maxW, Math.abs(Number(v.data[i]) - Number(w[i])));
+    }
+    console.log(`survival resume: max |Δweight| of epoch_3.pth = ${maxW}`);
+    expect(maxW).toBeLessThanOrEqual(1e-6);
+  }, 120_000);
+
+  it('writes at a pause, and a NaN loss names the iteration, the parameter group, the lr and the kept checkpoint', async () => {
+    const store = new MemoryWorkDir();
+    const events: TrainEvent[] = [];
+    let paused = false;
+    const session = startTrainSession(
+      { ...request(['optim_wrapper.optimizer.lr=1e30']), survival: { interval_iters: null, interval_s: null } },
+      env(store, events, (e) => {
+        if (e.kind === 'progress' && e.position.iter === 0 && !paused) {
+          paused = true;
+          session.control.pause();
+          setTimeout(() => session.control.resume(), 50);
+        }
+      }),
+    );
+    await session.done;
+    const survival = of(events, 'survival');
+    expect(survival.map((e) => [e.iter, e.reason])).toEqual([[1, 'pause']]);
+    const error = of(events, 'error')[0];
+    expect(error.invalidLoss).not.toBeNull();
+    const { iter, lastCheckpoint, groups, keptIter } = error.invalidLoss!;
+    expect(iter).toBeGreaterThan(1);
+    expect(lastCheckpoint).toBe(SURVIVAL_FILE);
+    expect(keptIter).toBe(1);
+    expect(groups![0].lr).toBe(1e30);
+    expect(groups![0].nonFinite.length).toBeGreaterThan(0);
+    expect(error.message).toContain(`at iteration ${iter}`);
+    expect(error.message).toContain('lr at that moment: 1e+30');
+    expect(error.message).toMatch(/group 0 \(lr 1e\+30\): \d+ of \d+ parameters, backbone\./);
+    expect(error.message).toContain('The last finite checkpoint survival.pth (iteration 1) is kept');
+    console.log(`NaN diagnosis: ${error.message}`);
+  }, 60_000);
+});
+
+describe('survival checkpoint store', () => {
+  /** A work dir whose writes of `failing` fail as a full browser storage does. */
+  class FullStore extends MemoryWorkDir {
+    failing = new Set<string>();
+    override async write(path: string, data: string | Uint8Array): Promise<void> {
+      if (this.failing.has(path)) {
+        // Half written, then the quota error (OPFS throws a DOMException named QuotaExceededError).
+        await super.write(path, typeof data === 'string' ? data.slice(0, 3) : data.slice(0, 3));
+        throw Object.assign(new Error('The operation failed because it would cause the application to exceed its storage quota.'), { name: 'QuotaExceededError' });
+      }
+      return super.write(path, data);
+    }
+  }
+  const info = (iter: number) => ({ iter, epoch: 0, inner_iter: iter, epoch_length: 10, last_ckpt: null, reason: 'interval' as const, time: 't' });
+  const estimate = async () => ({ usage: 1_599_000_000, quota: 1_600_000_000 });
+
+  it('replaces the last good checkpoint only when the new one is complete; storage full keeps it and says why', async () => {
+    const store = new FullStore('opfs:work_dirs/run');
+    expect(await writeSurvivalCheckpoint(store, new Uint8Array([1, 2, 3, 4]), info(5), estimate)).toEqual({ ok: true });
+    expect([...(await store.read(SURVIVAL_FILE))!]).toEqual([1, 2, 3, 4]);
+    store.failing.add(SURVIVAL_PARTIAL);
+    const r = await writeSurvivalCheckpoint(store, new Uint8Array(2_500_000), info(10), estimate);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.quota).toBe(true);
+    expect(r.message).toBe(
+      'Could not write the survival checkpoint opfs:work_dirs/run/survival.pth (2.5 MB, iteration 10): browser storage is full: 1599.0 MB used of a 1600.0 MB quota. ' +
+        'The last good survival.pth is kept; training goes on. Free space: delete old work dirs or checkpoints in the Train panel.',
+    );
+    expect([...(await store.read(SURVIVAL_FILE))!]).toEqual([1, 2, 3, 4]);
+    expect((await readSurvivalInfo(store))!.iter).toBe(5);
+    expect(await store.read(SURVIVAL_PARTIAL)).toBeNull();
+    expect(await store.list()).toEqual([SURVIVAL_INFO, SURVIVAL_FILE]);
+  });
+
+  it('without a rename, the final file is rewritten from the complete bytes', async () => {
+    const store = new FullStore('memory:run');
+    (store as { rename?: unknown }).rename = undefined;
+    expect((await writeSurvivalCheckpoint(store, new Uint8Array([9, 9]), info(3), estimate)).ok).toBe(true);
+    store.failing.add(SURVIVAL_FILE);
+    const r = await writeSurvivalCheckpoint(store, new Uint8Array([7, 7, 7, 7]), info(6), estimate);
+    expect(r.ok).toBe(false);
+    // MemoryWorkDir is not atomic, but survival.json still names the last complete state (iteration 3).
+    expect((await readSurvivalInfo(store))!.iter).toBe(3);
+    expect(await store.read(SURVIVAL_PARTIAL)).toBeNull();
+  });
+
+  it('resumes from the newer of survival.pth and last_checkpoint', () => {
+    const s = { ...info(6), file: SURVIVAL_FILE, bytes: 1, last_ckpt: 'epoch_1.pth' };
+    expect(newestCheckpoint(s, 'epoch_1.pth')).toEqual({ file: SURVIVAL_FILE, survival: true });
+    expect(newestCheckpoint(s, 'epoch_2.pth')).toEqual({ file: 'epoch_2.pth', survival: false });
+    expect(newestCheckpoint({ ...s, last_ckpt: null }, null)).toEqual({ file: SURVIVAL_FILE, survival: true });
+    expect(newestCheckpoint(null, 'epoch_2.pth')).toEqual({ file: 'epoch_2.pth', survival: false });
+    expect(newestCheckpoint(null, null)).toBeNull();
+  });
+});
+
+describe.runIf(existsSync(IMAGES) && existsSync(LABELS))('a long run through the session', () => {
+  it('keeps the worker tensor count flat and the heap growth small over 1000 iterations (survival every 100)', async () => {
+    const store = new MemoryWorkDir();
+    const events: TrainEvent[] = [];
+    const heap: number[] = [];
+    const req = request(['train_dataloader.dataset.indices=8', 'train_dataloader.batch_size=1', 'train_cfg.max_epochs=125', 'default_hooks.logger.interval=50'], (cfg) => {
+      cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = null;
+    });
+    const t0 = performance.now();
+    await startTrainSession(
+      { ...req, progressIntervalMs: 0, survival: { interval_iters: 100, interval_s: null } },
+      env(store, events, (e) => {
+        if (e.kind === 'progress' && e.position.iter % 100 === 0) heap.push(process.memoryUsage().heapUsed);
+      }),
+    ).done;
+    expect(of(events, 'error')).toEqual([]);
+    const progress = of(events, 'progress').filter((e) => e.position.iter >= 20);
+    expect(progress.at(-1)!.position.iter).toBe(1000);
+    const tensors = new Set(progress.map((e) => e.memory!.numTensors));
+    const growth = (heap.at(-1)! - heap[1]) / 1e6;
+    console.log(`1000 iterations in ${((performance.now() - t0) / 1000).toFixed(1)} s: worker tensor counts ${[...tensors].join(', ')}; heap ${(heap[1] / 1e6).toFixed(1)} MB at 100 → ${(heap.at(-1)! / 1e6).toFixed(1)} MB at 1000 (${growth.toFixed(1)} MB)`);
+    expect(tensors.size).toBe(1);
+    expect(growth).toBeLessThan(48);
+    expect(of(events, 'survival').map((e) => e.iter)).toEqual([100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+  }, 60_000);
+});
