@@ -8,6 +8,8 @@
  *
  * The script's argv: model keys (comma-separated), batch sizes, minimum seconds; it prints one JSON row a line.
  */
+import { TORCH_TIME_FORWARD } from './commands/bench-models';
+
 export const TORCH_SCRIPT = String.raw`
 import json, os, sys, time, torch, torch.nn as nn, torchvision
 THREADS = int(os.environ.get('MMPRETRAIN_WEB_TORCH_THREADS', '2'))
@@ -194,18 +196,10 @@ specs.update({
     'tinyvit_5m': ('TinyViT-5M', TinyViT5M),
     'mlp_mixer_b16': ('MLP-Mixer-B/16', MixerB16),
 })
-keys, batches, min_s = sys.argv[1].split(','), [int(b) for b in sys.argv[2].split(',')], float(sys.argv[3])
+` + TORCH_TIME_FORWARD + String.raw`
 with torch.no_grad():
     for k in keys:
         name, make = specs[k]
         m = make().eval()
-        for b in batches:
-            x = torch.randn(b, 3, 224, 224)
-            t0 = time.perf_counter(); m(x); first = (time.perf_counter() - t0) * 1000
-            m(x); n = 0; t0 = time.perf_counter()
-            while True:
-                m(x); n += 1
-                if time.perf_counter() - t0 >= min_s or n >= 50: break
-            ms = (time.perf_counter() - t0) * 1000 / n
-            print(json.dumps(dict(model=name, runtime='PyTorch %s CPU (%d threads)' % (torch.__version__, THREADS), batch=b, first_ms=first, ms=ms, img_per_s=b * 1000 / ms)), flush=True)
+        for b in batches: time_forward(name, m, b, 224, min_s)
 `;

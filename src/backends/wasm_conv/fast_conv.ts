@@ -24,6 +24,13 @@ export function backendMemory(backend: WasmBackendLike): WebAssembly.Memory | nu
   return backend.wasm.wasmMemory ?? backend.wasm.asm?.memory ?? null;
 }
 
+/** The byte address of `t`'s data in the backend's memory. */
+export function memoryOffset(backend: WasmBackendLike, t: TensorInfo): number {
+  const data = backend.dataIdMap.get(t.dataId);
+  if (!data) throw new Error('wasm kernels: a tensor has no data on this backend');
+  return data.memoryOffset;
+}
+
 /** Whether this engine runs relaxed SIMD (Chrome ≥ 114; Node 20 once `--experimental-wasm-relaxed-simd` is set). */
 export function relaxedSimdSupported(): boolean {
   return WebAssembly.validate(decode(CONV_BINARIES.fma_unshared!));
@@ -174,9 +181,7 @@ export class FastConv {
   }
 
   private offset(t: TensorInfo): number {
-    const data = this.backend.dataIdMap.get(t.dataId);
-    if (!data) throw new Error('FastConv: a tensor has no data on this backend');
-    return data.memoryOffset;
+    return memoryOffset(this.backend, t);
   }
 
   /** At least `floats` zero floats. */

@@ -1,8 +1,9 @@
-import { backend_util, Conv2D, FusedConv2D, getKernel, registerKernel, unregisterKernel, type Conv2DAttrs, type FusedConv2DAttrs, type KernelBackend, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, Conv2D, FusedConv2D, getKernel, registerKernel, type Conv2DAttrs, type FusedConv2DAttrs, type KernelBackend, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { replaceWasmFactory } from '../register';
 import { FastConv, fastConvs, type WasmBackendLike } from './fast_conv';
 import { replaceMatMulKernel } from './matmul_kernel';
 import { registerNormKernels } from './norm_kernels';
+import { replaceKernel } from './replace_kernel';
 import { replaceTransposeKernel } from './transpose_kernel';
 import { replaceSplitKernels } from './split_kernels';
 import type { ConvWorkerSpawner } from './thread_pool';
@@ -68,17 +69,8 @@ export function groupedConvAvailable(backend: object, backendName: string): bool
   return getKernel(GROUPED_CONV, backendName) !== undefined && activeFastConv(backend) !== undefined;
 }
 
-const replaced = new Set<string>();
-
 function replaceKernels(backendName: string): void {
-  for (const kernelName of [Conv2D, FusedConv2D] as const) {
-    const key = `${backendName}/${kernelName}`;
-    const own = getKernel(kernelName, backendName);
-    if (replaced.has(key) || !own) continue;
-    unregisterKernel(kernelName, backendName);
-    registerKernel({ kernelName, backendName, kernelFunc: replacement(kernelName, own.kernelFunc), setupFunc: own.setupFunc, disposeFunc: own.disposeFunc });
-    replaced.add(key);
-  }
+  for (const kernelName of [Conv2D, FusedConv2D] as const) replaceKernel(kernelName, backendName, (original) => replacement(kernelName, original));
   replaceMatMulKernel(backendName, activeFastConv);
   registerNormKernels(backendName);
   replaceTransposeKernel(backendName);

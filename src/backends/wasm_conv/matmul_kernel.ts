@@ -11,8 +11,9 @@
  * does each product of a batch of distinct pairs (attention's `Q·Kᵀ` and `·V`: {@link FastConv.matMulBatch}); without
  * them, distinct pairs keep the original loop.
  */
-import { BatchMatMul, getKernel, registerKernel, Reshape, Transpose, unregisterKernel, util, type BatchMatMulAttrs, type KernelBackend, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { BatchMatMul, getKernel, Reshape, Transpose, util, type BatchMatMulAttrs, type KernelBackend, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { FastConv } from './fast_conv';
+import { replaceKernel } from './replace_kernel';
 
 /** The backend's fast convolutions, when installed and on. */
 export type FastConvOf = (backend: object) => FastConv | undefined;
@@ -23,6 +24,45 @@ function kernel(name: string, backendName: string): KernelFunc {
   const k = getKernel(name, backendName);
   if (!k) throw new Error(`${backendName} has no ${name} kernel`);
   return k.kernelFunc;
+}
+
+/** Kernels run on intermediate tensors of one product, all disposed together at the end. */
+class Intermediates {
+  private readonly temps: TensorInfo[] = [];
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly backendName: string,
+  ) {}
+
+  /** `x` through the backend's kernel `name`, kept for disposal. */
+  run(name: string, x: TensorInfo, attrs: Record<string, unknown>): TensorInfo {
+    return this.keep(kernel(name, this.backendName)({ inputs: { x }, backend: this.backend, attrs: attrs as never }) as TensorInfo);
+  }
+
+  /** `x` with its last two axes swapped (an explicit transpose). */
+  swapLast(x: TensorInfo): TensorInfo {
+    const perm = x.shape.map((_, i) => i);
+    const r = perm.length;
+    [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
+    return this.run(Transpose, x, { perm });
+  }
+
+  keep(t: TensorInfo): TensorInfo {
+    this.temps.push(t);
+    return t;
+  }
+
+  /** `product` reshaped to `shape` (the product itself when it has that shape already). */
+  shaped(product: TensorInfo, shape: number[]): TensorInfo {
+    if (util.arraysEqual(product.shape, shape)) return product;
+    this.keep(product);
+    return kernel(Reshape, this.backendName)({ inputs: { x: product }, backend: this.backend, attrs: { shape } as never }) as TensorInfo;
+  }
+
+  dispose(): void {
+    for (const t of this.temps) this.backend.disposeData(t.dataId);
+  }
 }
 
 /** The product of `a` and `b` without transposes, through `original`, for a backend named `backendName`. */
@@ -41,39 +81,24 @@ function fastMatMul(original: KernelFunc, backendName: string, fastConvOf: FastC
     }
     if (!fast && !transposeA && !transposeB && batchA === 1) return original(args);
 
-    const temps: TensorInfo[] = [];
-    const run = (name: string, x: TensorInfo, attrs: Record<string, unknown>): TensorInfo => {
-      const out = kernel(name, backendName)({ inputs: { x }, backend, attrs: attrs as never }) as TensorInfo;
-      temps.push(out);
-      return out;
-    };
-    const swapLast = (x: TensorInfo): TensorInfo => {
-      const perm = x.shape.map((_, i) => i);
-      const r = perm.length;
-      [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
-      return run(Transpose, x, { perm });
-    };
+    const tmp = new Intermediates(backend, backendName);
     try {
-      let a2 = transposeA ? swapLast(a) : a;
+      let a2 = transposeA ? tmp.swapLast(a) : a;
       // With the fast GEMM a transposed B (a Linear weight) is packed transposed, once per weight.
-      const b2 = transposeB && !fast ? swapLast(b) : b;
+      const b2 = transposeB && !fast ? tmp.swapLast(b) : b;
       const [m, k] = a2.shape.slice(-2);
       const n = transposeB && fast ? b2.shape[b2.shape.length - 2] : b2.shape[b2.shape.length - 1];
-      if (batchA !== 1) a2 = run(Reshape, a2, { shape: [batchA * m, k] });
-      const b2d = b2.shape.length === 2 ? b2 : run(Reshape, b2, { shape: b2.shape.slice(-2) });
+      if (batchA !== 1) a2 = tmp.run(Reshape, a2, { shape: [batchA * m, k] });
+      const b2d = b2.shape.length === 2 ? b2 : tmp.run(Reshape, b2, { shape: b2.shape.slice(-2) });
       const rows = batchA * m;
       const product = fast
-        ? fast.matMul(a2.shape.length === 2 ? a2 : run(Reshape, a2, { shape: [m, k] }), b2d, rows, k, n, transposeB)
+        ? fast.matMul(a2.shape.length === 2 ? a2 : tmp.run(Reshape, a2, { shape: [m, k] }), b2d, rows, k, n, transposeB)
         : (original({ inputs: { a: a2, b: b2d }, backend, attrs: { ...args.attrs, transposeA: false, transposeB: false } as never }) as TensorInfo);
       // The broadcast output shape: A's batch dims (B's are all 1), then M×N.
       const outBatch = a.shape.length >= b.shape.length ? a.shape.slice(0, -2) : b.shape.slice(0, -2);
-      const shape = [...outBatch, m, n];
-      if (util.arraysEqual(product.shape, shape)) return product;
-      temps.push(product);
-      const out = kernel(Reshape, backendName)({ inputs: { x: product }, backend, attrs: { shape } as never }) as TensorInfo;
-      return out;
+      return tmp.shaped(product, [...outBatch, m, n]);
     } finally {
-      for (const t of temps) backend.disposeData(t.dataId);
+      tmp.dispose();
     }
   };
 }
@@ -92,40 +117,23 @@ function batchedMatMul(fast: FastConv, args: Parameters<KernelFunc>[0], backendN
   const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
   const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
   const backend = args.backend as Backend;
-  const temps: TensorInfo[] = [];
-  const swapLast = (x: TensorInfo): TensorInfo => {
-    const perm = x.shape.map((_, i) => i);
-    const r = perm.length;
-    [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
-    const t = kernel(Transpose, backendName)({ inputs: { x }, backend, attrs: { perm } as never }) as TensorInfo;
-    temps.push(t);
-    return t;
-  };
+  const tmp = new Intermediates(backend, backendName);
   try {
-    const a2 = transposeA ? swapLast(a) : a;
-    const b2 = transposeB ? swapLast(b) : b;
+    const a2 = transposeA ? tmp.swapLast(a) : a;
+    const b2 = transposeB ? tmp.swapLast(b) : b;
     const [m, k] = a2.shape.slice(-2);
     const n = b2.shape[b2.shape.length - 1];
     const [batchA, batchB] = [util.sizeFromShape(a.shape.slice(0, -2)), util.sizeFromShape(b.shape.slice(0, -2))];
     const product = fast.matMulBatch(a2, b2, Math.max(batchA, batchB), m, k, n, batchA !== 1, batchB !== 1);
     const outBatch = batchA !== 1 ? a.shape.slice(0, -2) : b.shape.slice(0, -2);
     const rank = Math.max(a.shape.length, b.shape.length);
-    const shape = [...Array(Math.max(0, rank - 2 - outBatch.length)).fill(1), ...outBatch, m, n];
-    if (util.arraysEqual(product.shape, shape)) return product;
-    temps.push(product);
-    return kernel(Reshape, backendName)({ inputs: { x: product }, backend, attrs: { shape } as never }) as TensorInfo;
+    return tmp.shaped(product, [...Array(Math.max(0, rank - 2 - outBatch.length)).fill(1), ...outBatch, m, n]);
   } finally {
-    for (const t of temps) backend.disposeData(t.dataId);
+    tmp.dispose();
   }
 }
 
-const replaced = new Set<string>();
-
 /** Replaces `backendName`'s BatchMatMul kernel by {@link fastMatMul} (once). */
 export function replaceMatMulKernel(backendName: string, fastConvOf: FastConvOf): void {
-  const own = getKernel(BatchMatMul, backendName);
-  if (replaced.has(backendName) || !own) return;
-  unregisterKernel(BatchMatMul, backendName);
-  registerKernel({ kernelName: BatchMatMul, backendName, kernelFunc: fastMatMul(own.kernelFunc, backendName, fastConvOf), setupFunc: own.setupFunc, disposeFunc: own.disposeFunc });
-  replaced.add(backendName);
+  replaceKernel(BatchMatMul, backendName, (original) => fastMatMul(original, backendName, fastConvOf));
 }

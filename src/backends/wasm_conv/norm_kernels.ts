@@ -8,16 +8,14 @@
  * where the active backend has them and the composite graph elsewhere, with gradients from the composite.
  */
 import { registerKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { backendMemory, fastConvs, type WasmBackendLike } from './fast_conv';
+import { backendMemory, fastConvs, memoryOffset, type WasmBackendLike } from './fast_conv';
 import { ERF_COEFFICIENTS as C } from './gelu_wat';
 
 export const LAYER_NORM = 'MmpwLayerNorm';
 export const GELU = 'MmpwGelu';
 
 function view(backend: WasmBackendLike, t: TensorInfo, length: number): Float32Array {
-  const data = backend.dataIdMap.get(t.dataId);
-  if (!data) throw new Error('norm kernels: a tensor has no data on this backend');
-  return new Float32Array(backendMemory(backend)!.buffer, data.memoryOffset, length);
+  return new Float32Array(backendMemory(backend)!.buffer, memoryOffset(backend, t), length);
 }
 
 const size = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1);

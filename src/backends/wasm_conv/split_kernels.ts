@@ -5,8 +5,9 @@
  * longer than the products around them. Here output i is `outer` contiguous runs of `sizes[i] · inner` elements
  * (`copyWithin` on the backend's memory), for 4-byte dtypes; others keep the original kernels.
  */
-import { backend_util, getKernel, registerKernel, SplitV, Unpack, unregisterKernel, util, type KernelFunc, type SplitVAttrs, type TensorInfo, type UnpackAttrs } from '@tensorflow/tfjs-core';
-import { backendMemory, type WasmBackendLike } from './fast_conv';
+import { backend_util, SplitV, Unpack, util, type KernelFunc, type SplitVAttrs, type TensorInfo, type UnpackAttrs } from '@tensorflow/tfjs-core';
+import { backendMemory, memoryOffset, type WasmBackendLike } from './fast_conv';
+import { replaceKernel } from './replace_kernel';
 
 /** `x` cut along `axis` into pieces of `sizes`, each shaped by `shapeOf(size)`. */
 function split(backend: WasmBackendLike, x: TensorInfo, axis: number, sizes: number[], shapeOf: (size: number) => number[]): TensorInfo[] {
@@ -17,7 +18,7 @@ function split(backend: WasmBackendLike, x: TensorInfo, axis: number, sizes: num
   if (outer * inner === 0) return outs;
   // The view and offsets after every allocation (one may grow the memory).
   const heap = new Int32Array(backendMemory(backend)!.buffer);
-  const offset = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset / 4;
+  const offset = (t: TensorInfo) => memoryOffset(backend, t) / 4;
   const src = offset(x);
   let start = 0;
   outs.forEach((out, i) => {
@@ -55,16 +56,8 @@ function fastSplitV(original: KernelFunc): KernelFunc {
   };
 }
 
-const replaced = new Set<string>();
-
 /** Replaces `backendName`'s Unpack and SplitV kernels by the copying ones (once). */
 export function replaceSplitKernels(backendName: string): void {
-  for (const [name, make] of [[Unpack, fastUnpack], [SplitV, fastSplitV]] as const) {
-    const key = `${backendName}/${name}`;
-    const own = getKernel(name, backendName);
-    if (replaced.has(key) || !own) continue;
-    unregisterKernel(name, backendName);
-    registerKernel({ kernelName: name, backendName, kernelFunc: make(own.kernelFunc), setupFunc: own.setupFunc, disposeFunc: own.disposeFunc });
-    replaced.add(key);
-  }
+  replaceKernel(Unpack, backendName, fastUnpack);
+  replaceKernel(SplitV, backendName, fastSplitV);
 }

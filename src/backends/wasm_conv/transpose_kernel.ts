@@ -8,8 +8,9 @@
  * permutations to rank ≤ 4 for the original kernel; what is left of rank ≥ 5 is copied here, a contiguous run of
  * the innermost axis at a time (`copyWithin` on the backend's memory).
  */
-import { getKernel, registerKernel, Transpose, unregisterKernel, type KernelFunc, type TensorInfo, type TransposeAttrs } from '@tensorflow/tfjs-core';
-import { backendMemory, type WasmBackendLike } from './fast_conv';
+import { Transpose, type KernelFunc, type TensorInfo, type TransposeAttrs } from '@tensorflow/tfjs-core';
+import { backendMemory, memoryOffset, type WasmBackendLike } from './fast_conv';
+import { replaceKernel } from './replace_kernel';
 
 /** The shape and permutation with size-1 axes dropped and axes that stay neighbours merged. */
 export function simplifyTranspose(shape: number[], perm: number[]): { shape: number[]; perm: number[] } {
@@ -71,19 +72,13 @@ function fastTranspose(original: KernelFunc): KernelFunc {
     const backend = args.backend as unknown as WasmBackendLike;
     const out = backend.makeOutput(outShape, x.dtype as 'float32');
     const heap = new Int32Array(backendMemory(backend)!.buffer);
-    const offset = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset / 4;
+    const offset = (t: TensorInfo) => memoryOffset(backend, t) / 4;
     copyTransposed(heap, offset(x), offset(out), simple.shape, simple.perm);
     return out;
   };
 }
 
-const replaced = new Set<string>();
-
 /** Replaces `backendName`'s Transpose kernel by {@link fastTranspose} (once). */
 export function replaceTransposeKernel(backendName: string): void {
-  const own = getKernel(Transpose, backendName);
-  if (replaced.has(backendName) || !own) return;
-  unregisterKernel(Transpose, backendName);
-  registerKernel({ kernelName: Transpose, backendName, kernelFunc: fastTranspose(own.kernelFunc), setupFunc: own.setupFunc, disposeFunc: own.disposeFunc });
-  replaced.add(backendName);
+  replaceKernel(Transpose, backendName, fastTranspose);
 }

@@ -154,21 +154,30 @@ specs = {'resnet18_cifar': ('ResNet-18-CIFAR', resnet(Basic, [2, 2, 2, 2], True,
          'resnet50': ('ResNet-50', resnet(Bottle, [3, 4, 6, 3], False, 1000), 224)}
 `;
 
-/** Times the networks' forward the same way as the tfjs rows. */
-const TORCH_SCRIPT = TORCH_RESNETS + String.raw`
+/**
+ * Python (after imports of json, sys, time, torch and THREADS): `time_forward(name, m, b, size, min_s)` times
+ * `m` on a random batch as the tfjs rows are timed (first call, then the mean over at least `min_s` seconds or 50
+ * calls) and prints the row as JSON; argv gives the model keys, batch sizes and minimum seconds.
+ */
+export const TORCH_TIME_FORWARD = String.raw`
+def time_forward(name, m, b, size, min_s):
+    x = torch.randn(b, 3, size, size)
+    t0 = time.perf_counter(); m(x); first = (time.perf_counter() - t0) * 1000
+    m(x); n = 0; t0 = time.perf_counter()
+    while True:
+        m(x); n += 1
+        if time.perf_counter() - t0 >= min_s or n >= 50: break
+    ms = (time.perf_counter() - t0) * 1000 / n
+    print(json.dumps(dict(model=name, runtime='PyTorch %s CPU (%d threads)' % (torch.__version__, THREADS), batch=b, first_ms=first, ms=ms, img_per_s=b * 1000 / ms)), flush=True)
 keys, batches, min_s = sys.argv[1].split(','), [int(b) for b in sys.argv[2].split(',')], float(sys.argv[3])
+`;
+
+/** Times the networks' forward the same way as the tfjs rows. */
+const TORCH_SCRIPT = TORCH_RESNETS + TORCH_TIME_FORWARD + String.raw`
 with torch.no_grad():
     for k in keys:
         name, m, size = specs[k]
-        for b in batches:
-            x = torch.randn(b, 3, size, size)
-            t0 = time.perf_counter(); m(x); first = (time.perf_counter() - t0) * 1000
-            m(x); n = 0; t0 = time.perf_counter()
-            while True:
-                m(x); n += 1
-                if time.perf_counter() - t0 >= min_s or n >= 50: break
-            ms = (time.perf_counter() - t0) * 1000 / n
-            print(json.dumps(dict(model=name, runtime='PyTorch %s CPU (%d threads)' % (torch.__version__, THREADS), batch=b, first_ms=first, ms=ms, img_per_s=b * 1000 / ms)), flush=True)
+        for b in batches: time_forward(name, m, b, size, min_s)
 `;
 
 function benchTorch(keys: string[], batches: number[], minSeconds: number): { rows: BenchRow[]; note?: string } {

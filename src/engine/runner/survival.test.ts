@@ -1,26 +1,27 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-wasm';
-import { tf } from '../../backends/tf';
-import { configToJSON, dumpConfig, loadConfig } from '../../config';
-import { NodeFS } from '../../config/node_fs';
 import { loadCheckpoint } from '../../fileio';
-import { sharedPath } from '../../testing/shared';
 import { newestCheckpoint, readSurvivalInfo, SURVIVAL_FILE, SURVIVAL_INFO, SURVIVAL_PARTIAL, writeSurvivalCheckpoint, type SurvivalMeta } from './survival';
+import { eventsOf, lenetMnistRequest, MNIST_IMAGES, MNIST_LABELS, recordingEnv } from './lenet_mnist_session.testkit';
 import { startTrainSession, type SessionEnv } from './train_session';
 import { MemoryWorkDir } from './work_dir';
 import { unpackScalars, type StartRequest, type TrainEvent } from './worker_protocol';
 
-const IMAGES = sharedPath('data/mnist/t10k-images-idx3-ubyte.gz');
-const LABELS = sharedPath('data/mnist/t10k-labels-idx1-ubyte.gz');
+const [IMAGES, LABELS] = [MNIST_IMAGES, MNIST_LABELS];
 
 /**
  * lenet5_mnist.py made tiny: 64 test images, batch 16 (4 iterations an epoch), 3 epochs, a random horizontal flip
  * (so the augmentation's random state matters), the lr decayed after epoch 2, shuffled, prefetching loaders.
  */
 function request(options: string[] = [], edit: (cfg: Record<string, unknown>) => void = () => {}): StartRequest {
-  const { cfg } = loadConfig('configs/lenet/lenet5_mnist.py', new NodeFS(), {
-    cfgOptions: [
+  const withFlip = (json: Record<string, unknown>) => {
+    const train = json.train_dataloader as { dataset: { pipeline: unknown[] } };
+    train.dataset.pipeline = [train.dataset.pipeline[0], { type: 'RandomFlip', prob: 0.5, direction: 'horizontal' }, ...train.dataset.pipeline.slice(1)];
+    edit(json);
+  };
+  const req = lenetMnistRequest(
+    [
       'train_dataloader.dataset.test_mode=True',
       'train_dataloader.dataset.indices=64',
       'val_dataloader.dataset.indices=16',
@@ -32,45 +33,14 @@ function request(options: string[] = [], edit: (cfg: Record<string, unknown>) =>
       'randomness.seed=0',
       ...options,
     ],
-  });
-  const json = configToJSON(cfg) as Record<string, unknown>;
-  const train = json.train_dataloader as { dataset: { pipeline: unknown[] } };
-  train.dataset.pipeline = [train.dataset.pipeline[0], { type: 'RandomFlip', prob: 0.5, direction: 'horizontal' }, ...train.dataset.pipeline.slice(1)];
-  edit(json);
-  return {
-    kind: 'start',
-    cfg: json,
-    cfgText: dumpConfig(cfg),
-    cfgFileName: 'lenet5_mnist.py',
-    workDirName: 'lenet5_mnist',
-    files: [
-      { path: 't10k-images-idx3-ubyte.gz', data: new Uint8Array(readFileSync(IMAGES)) },
-      { path: 't10k-labels-idx1-ubyte.gz', data: new Uint8Array(readFileSync(LABELS)) },
-    ],
-    mounts: ['data/mnist'],
-    backend: 'wasm',
-    resume: false,
-    progressIntervalMs: 0,
-    survival: { interval_iters: 3, interval_s: null },
-  };
+    withFlip,
+  );
+  return { ...req, survival: { interval_iters: 3, interval_s: null } };
 }
 
-function env(store: MemoryWorkDir, events: TrainEvent[], onEvent: (e: TrainEvent) => void = () => {}): SessionEnv {
-  return {
-    post: (e) => {
-      events.push(e);
-      onEvent(e);
-    },
-    openWorkDir: async () => store,
-    initBackend: async (name) => {
-      await tf.setBackend(name);
-      return tf.getBackend();
-    },
-    estimate: async () => ({ usage: 1.5e9, quota: 1.6e9 }),
-  };
-}
-
-const of = <K extends TrainEvent['kind']>(events: TrainEvent[], kind: K) => events.filter((e): e is Extract<TrainEvent, { kind: K }> => e.kind === kind);
+const env = (store: MemoryWorkDir, events: TrainEvent[], onEvent?: (e: TrainEvent) => void): SessionEnv =>
+  recordingEnv(store, events, onEvent, { estimate: async () => ({ usage: 1.5e9, quota: 1.6e9 }) });
+const of = eventsOf;
 
 /** Training losses by iteration (the logger's `step`), from the progress events. */
 function losses(events: TrainEvent[]): Map<number, number> {

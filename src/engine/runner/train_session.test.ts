@@ -2,21 +2,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../../backends/tf';
-import { configToJSON, dumpConfig, loadConfig } from '../../config';
-import { NodeFS } from '../../config/node_fs';
 import { sharedPath } from '../../testing/shared';
-import { describeFailure, startTrainSession, type SessionEnv } from './train_session';
+import { eventsOf, lenetMnistRequest, MNIST_IMAGES, MNIST_LABELS, recordingEnv } from './lenet_mnist_session.testkit';
+import { describeFailure, startTrainSession } from './train_session';
 import { MemoryWorkDir } from './work_dir';
 import { packScalars, ProgressBatcher, TrainControlHook, unpackScalars, type StartRequest, type TrainEvent } from './worker_protocol';
 
-const IMAGES = sharedPath('data/mnist/t10k-images-idx3-ubyte.gz');
-const LABELS = sharedPath('data/mnist/t10k-labels-idx1-ubyte.gz');
+const [IMAGES, LABELS] = [MNIST_IMAGES, MNIST_LABELS];
 const haveMnist = existsSync(IMAGES) && existsSync(LABELS);
 
 /** lenet5_mnist.py made tiny: 64 test images for both loaders, batch 16, loss logged every iteration. */
 function request(options: string[], edit: (cfg: Record<string, unknown>) => void = () => {}): StartRequest {
-  const { cfg } = loadConfig('configs/lenet/lenet5_mnist.py', new NodeFS(), {
-    cfgOptions: [
+  return lenetMnistRequest(
+    [
       'train_dataloader.dataset.test_mode=True',
       'train_dataloader.dataset.indices=64',
       'val_dataloader.dataset.indices=32',
@@ -26,41 +24,12 @@ function request(options: string[], edit: (cfg: Record<string, unknown>) => void
       'randomness.seed=0',
       ...options,
     ],
-  });
-  const json = configToJSON(cfg) as Record<string, unknown>;
-  edit(json);
-  return {
-    kind: 'start',
-    cfg: json,
-    cfgText: dumpConfig(cfg),
-    cfgFileName: 'lenet5_mnist.py',
-    workDirName: 'lenet5_mnist',
-    files: [
-      { path: 't10k-images-idx3-ubyte.gz', data: new Uint8Array(readFileSync(IMAGES)) },
-      { path: 't10k-labels-idx1-ubyte.gz', data: new Uint8Array(readFileSync(LABELS)) },
-    ],
-    mounts: ['data/mnist'],
-    backend: 'wasm',
-    resume: false,
-    progressIntervalMs: 0,
-  };
+    edit,
+  );
 }
 
-function env(store: MemoryWorkDir, events: TrainEvent[], onEvent: (e: TrainEvent) => void = () => {}): SessionEnv {
-  return {
-    post: (e) => {
-      events.push(e);
-      onEvent(e);
-    },
-    openWorkDir: async () => store,
-    initBackend: async (name) => {
-      await tf.setBackend(name);
-      return tf.getBackend();
-    },
-  };
-}
-
-const of = <K extends TrainEvent['kind']>(events: TrainEvent[], kind: K) => events.filter((e): e is Extract<TrainEvent, { kind: K }> => e.kind === kind);
+const env = recordingEnv;
+const of = eventsOf;
 
 describe('scalars packing and batching', () => {
   it('round-trips records with different keys through one Float64Array', () => {

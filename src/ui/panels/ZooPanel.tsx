@@ -13,7 +13,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { create } from 'zustand';
-import { downloadCheckpoint, hubUrl } from '../../apis/hub';
+import { downloadCheckpoint, formatBytes, hubUrl } from '../../apis/hub';
 import type { DownloadProgress } from '../../apis/hub/types';
 import { MODEL_INDEX } from '../../apis/model_hub';
 import type { ModelInfo } from '../../apis/model_index';
@@ -28,11 +28,6 @@ import './zoo/zoo.css';
 const HUB_KEY = 'mmpretrain-web:zoo:hub';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
-function formatBytes(n: number): string {
-  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(2)} GB`;
-  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${(n / 1024).toFixed(1)} KB`;
-}
 
 /** Entries added on this page through the dev hook (after the bundled index). */
 const useExtraModels = create<{ extra: ModelInfo[] }>()(() => ({ extra: [] }));

@@ -9,6 +9,7 @@
  * (kept across reloads) and then to memory (gone with the tab), with a notice saying so. A full disk or quota
  * becomes a message naming the file, the usage and what to delete ({@link quotaMessage}).
  */
+import { formatBytes } from '../../apis/hub/download';
 import type { CheckpointStore } from '../../apis/hub/types';
 
 /** A store that can also hand a finished file out as a Blob (disk-backed where the backend allows). */
@@ -23,11 +24,6 @@ const PART = '.part';
 
 const isNotFound = (e: unknown) => e instanceof DOMException && (e.name === 'NotFoundError' || e.name === 'TypeMismatchError');
 const isQuota = (e: unknown) => e instanceof DOMException && e.name === 'QuotaExceededError';
-
-function formatBytes(n: number): string {
-  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(2)} GB`;
-  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${(n / 1024).toFixed(1)} KB`;
-}
 
 /**
  * The message of a quota error while storing `key`: what the browser grants (`navigator.storage.estimate()`) and what
