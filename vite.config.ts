@@ -46,6 +46,9 @@ function testHooksEntry(enabled: boolean): Plugin {
   };
 }
 
+/** Unit tests that register, replace or remove tfjs backends (each gets its own module graph). */
+const BACKEND_LIFECYCLE_TESTS = ['src/backends/**/*.test.ts', 'src/engine/kernels/register_training_kernels.test.ts'];
+
 export default defineConfig(({ command, mode }) => ({
   plugins: [react(), minifyExceptThreadedWasm(), testHooksEntry(command === 'serve' || mode === 'e2e')],
   server: { headers: isolationHeaders },
@@ -54,10 +57,15 @@ export default defineConfig(({ command, mode }) => ({
   // The manifest (dist/.vite/manifest.json) names each chunk's static imports: `scripts/bundle_budget.mjs` reads it.
   build: { target: 'es2022', chunkSizeWarningLimit: 8000, minify: false, cssMinify: true, manifest: true, reportCompressedSize: false },
   test: {
-    include: ['src/**/*.test.ts'],
     environment: 'node',
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Most files share their worker's modules (tfjs, the WASM backend, the registries are loaded once per worker,
+    // not once per file). The files that start, replace or end tfjs backends run in a fresh module graph each.
+    projects: [
+      { extends: true, test: { name: 'shared', include: ['src/**/*.test.ts'], exclude: [...BACKEND_LIFECYCLE_TESTS], isolate: false } },
+      { extends: true, test: { name: 'isolated', include: [...BACKEND_LIFECYCLE_TESTS], isolate: true } },
+    ],
   },
 }));

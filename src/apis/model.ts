@@ -137,12 +137,13 @@ function matchesNothing(model: ImageClassifier, report: LoadReport): boolean {
 export async function initModel(config: string | Dict, checkpoint: CheckpointArg | null, opts: InitModelOptions & { fs?: VirtualFS | null; name?: string } = {}): Promise<InferenceModel> {
   const cfg = readConfig(config, opts.fs ?? null, opts.cfgOptions);
   const name = opts.name ?? (typeof config === 'string' ? basenamePath(config).replace(/\.(py|json)$/, '') : String(modelConfigOf(cfg).type));
-  const ckpt = checkpoint && (isCheckpoint(checkpoint) ? checkpoint : await loadCheckpoint(checkpoint.data, checkpoint.name, { onProgress: opts.onProgress }));
+  // a file is streamed into the model tensor by tensor; a checkpoint already read is loaded as it is
+  const ckpt = checkpoint && (isCheckpoint(checkpoint) ? checkpoint : await loadCheckpoint(checkpoint.data, checkpoint.name, { onProgress: opts.onProgress, lazy: true }));
   const model = buildClassifier(cfg, { seed: ckpt ? null : 0 });
   let report: LoadReport | null = null;
   try {
     if (ckpt) {
-      report = model.loadStateDict(ckpt.stateDict, { strict: false });
+      report = isCheckpoint(checkpoint) ? model.loadStateDict(ckpt.stateDict, { strict: false }) : await model.loadStateDictStreaming(ckpt.stateDict, { strict: false });
       if (matchesNothing(model, report)) throw new Error(`${ckpt.name}: no weight fits this model (${name}): a checkpoint for another architecture?\n${formatLoadReport(report)}`);
       if (opts.strict && !isCleanLoad(report)) throw new Error(`${ckpt.name}: does not match ${name} exactly:\n${formatLoadReport(report)}`);
     }

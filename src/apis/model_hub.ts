@@ -25,6 +25,16 @@ export function registerModels(models: readonly ModelInfo[]): void {
   }
 }
 
+/** Removes models added by {@link registerModels} (a test's, a closed project's); bundled models stay. */
+export function unregisterModels(names: readonly string[]): void {
+  for (const name of names) {
+    const i = registered.findIndex((m) => m.name.toLowerCase() === name.toLowerCase());
+    if (i < 0) continue;
+    registered.splice(i, 1);
+    byName.delete(name.toLowerCase());
+  }
+}
+
 /** Is `name` a model of the index? */
 export function hasModel(name: string): boolean {
   return byName.has(name.toLowerCase());

@@ -10,11 +10,10 @@
 import { fileSystem as defaultFileSystem, type FileSystem, isAbsolute, joinPath } from '../fileio/sources';
 import { Pipeline, type PipelineStep } from './pipeline';
 import type { DataInfo, Dataset, Metainfo } from './types';
-import { createRng, mixSeed, type Rng } from './utils/rng';
-import { RandomGenerator } from './transforms/random';
+import { Generator, mixSeed } from '../utils/random';
 import { deepCopy } from './utils/copy';
 import { linesOf } from './utils/list_from_file';
-import { rejectUnknownKeys } from './utils/options';
+import { checkKeys } from '../utils/options';
 
 /** Options of `BaseDataset` (keys exactly as in MMPretrain configs). */
 export interface BaseDatasetOptions {
@@ -68,8 +67,8 @@ export interface RefetchEvent {
 export interface DatasetContext {
   /** Where files are read from. Default: the shared `fileSystem` (Node fs fallback in Node). */
   fileSystem?: FileSystem;
-  /** Generator for refetching another index. Default: `createRng(seed ?? 0)`. */
-  rng?: Rng;
+  /** Generator for refetching another index. Default: `new Generator(seed ?? 0)`. */
+  rng?: Generator;
   /**
    * Seed of the random transforms and of the default refetch generator (`randomness.seed`). When set, every sample
    * draws from its own generator seeded by (seed, index, how many times that index was fetched), so augmentations
@@ -107,7 +106,7 @@ export class BaseDataset implements Dataset {
   private readonly indices: number | number[] | null;
   private readonly classesOption: string | string[] | null;
   private readonly metainfoHasClasses: boolean;
-  private readonly rng: Rng;
+  private readonly rng: Generator;
   private readonly onRefetch?: (event: RefetchEvent) => void;
   private readonly onWarning?: (message: string) => void;
   private readonly seed?: number;
@@ -115,9 +114,9 @@ export class BaseDataset implements Dataset {
   private fetchCounts: Map<number, number> = new Map();
 
   constructor(cfg: BaseDatasetOptions = {}, ctx: DatasetContext = {}) {
-    rejectUnknownKeys(cfg, BASE_DATASET_KEYS, this.constructor.name);
+    checkKeys(cfg, BASE_DATASET_KEYS, this.constructor.name);
     this.fs = ctx.fileSystem ?? defaultFileSystem;
-    this.rng = ctx.rng ?? createRng(ctx.seed ?? 0);
+    this.rng = ctx.rng ?? new Generator(ctx.seed ?? 0);
     this.onRefetch = ctx.onRefetch;
     this.onWarning = ctx.onWarning;
     this.seed = ctx.seed;
@@ -334,7 +333,7 @@ export class BaseDataset implements Dataset {
     if (this.seed !== undefined && this.pipeline.length) {
       const n = this.fetchCounts.get(info.sample_idx as number) ?? 0;
       this.fetchCounts.set(info.sample_idx as number, n + 1);
-      info.rng = new RandomGenerator(mixSeed(this.seed, info.sample_idx as number, n));
+      info.rng = new Generator(mixSeed(this.seed, info.sample_idx as number, n));
     }
     if (this.pipeline.loadsImages() && typeof info.img_path === 'string' && info.img === undefined && info.img_bytes === undefined) {
       info.img_bytes = await this.fs.get(info.img_path);

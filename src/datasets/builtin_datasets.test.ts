@@ -139,7 +139,7 @@ describe('CIFAR10 from the real first 258 records', () => {
   });
 
   it('rejects unknown keys and bad splits', () => {
-    expect(() => new CIFAR10({ data_root: 'x', splt: 'test' } as never)).toThrow(/unknown config key 'splt' — did you mean 'split'/);
+    expect(() => new CIFAR10({ data_root: 'x', splt: 'test' } as never)).toThrow(/unknown option 'splt' — did you mean 'split'/);
     expect(() => new CIFAR10({ data_root: 'x', split: 'val' } as never)).toThrow(/split must be one of 'train', 'test'/);
   });
 });

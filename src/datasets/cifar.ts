@@ -14,7 +14,7 @@ import { CIFAR10_CATEGORIES, CIFAR100_CATEGORIES } from './categories';
 import type { DataInfo, Metainfo, RawImage } from './types';
 import { findLayout, resolveSplit, type Layout } from './utils/builtin_dataset';
 import { linesOf } from './utils/list_from_file';
-import { rejectUnknownKeys } from './utils/options';
+import { checkKeys } from '../utils/options';
 import { joinPath } from '../fileio/sources';
 import { readCifarPickleBatch, readCifarPickleMeta } from './cifar_pickle';
 
@@ -138,7 +138,7 @@ abstract class CifarBase extends BaseDataset {
   readonly split: string;
 
   constructor(cfg: CifarOptions = {}, ctx: DatasetContext = {}) {
-    rejectUnknownKeys(cfg, CIFAR_KEYS, new.target.name);
+    checkKeys(cfg, CIFAR_KEYS, new.target.name);
     const { split, download: _download, data_prefix, ...rest } = cfg;
     if (!cfg.data_root && !data_prefix) throw new Error(`${new.target.name}: please set data_root to the folder (or archive) holding the dataset`);
     if (data_prefix !== undefined && typeof data_prefix !== 'string') throw new TypeError(`${new.target.name}: data_prefix should be a string, got ${JSON.stringify(data_prefix)}`);

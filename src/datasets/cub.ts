@@ -8,7 +8,7 @@ import { CUB_CATEGORIES } from './categories';
 import type { DataInfo, Metainfo } from './types';
 import { resolveSplit } from './utils/builtin_dataset';
 import { linesOf } from './utils/list_from_file';
-import { rejectUnknownKeys } from './utils/options';
+import { checkKeys } from '../utils/options';
 import { joinPath } from '../fileio/sources';
 
 /** Options of `CUB`. */
@@ -26,7 +26,7 @@ export class CUB extends BaseDataset {
   readonly trainTestSplitFile: string;
 
   constructor(cfg: CUBOptions = {}, ctx: DatasetContext = {}) {
-    rejectUnknownKeys(cfg, CUB_KEYS, 'CUB');
+    checkKeys(cfg, CUB_KEYS, 'CUB');
     const { split, ...rest } = cfg;
     if (!cfg.data_root) throw new Error('CUB: data_root is required (the CUB_200_2011 folder)');
     super({ ...rest, ann_file: 'images.txt', data_prefix: 'images' }, ctx);

@@ -7,7 +7,7 @@ import { FileSystem, MemorySource } from '../fileio/sources';
 import { BaseDataset } from './base_dataset';
 import { CustomDataset } from './custom';
 import { ImageNet, ImageNet21k } from './imagenet';
-import { createRng } from './utils/rng';
+import { Generator } from '../utils/random';
 import type { DataInfo } from './types';
 
 const images = sharedPath('data/images');
@@ -88,7 +88,7 @@ describe('CustomDataset', () => {
     await expect(load({ data_prefix: 'nowhere' })).rejects.toThrow(/data folder 'nowhere' not found/);
     await expect(load({ data_prefix: 'two', classes: ['a', 'b', 'c'] })).rejects.toThrow(/sub-folders of 'two' \(2: a, b\) doesn't match the number of specified classes \(3\)/);
     await expect(load({ ann_file: 'ann/missing.txt' })).rejects.toThrow(/annotation file 'ann\/missing\.txt' not found/);
-    expect(() => new CustomDataset({ data_prefix: 'x', with_labels: false } as never)).toThrow(/unknown config key 'with_labels' — did you mean 'with_label'/);
+    expect(() => new CustomDataset({ data_prefix: 'x', with_labels: false } as never)).toThrow(/unknown option 'with_labels' — did you mean 'with_label'/);
   });
 
   it('classes from a file; indices (first N, negative, list)', async () => {
@@ -115,7 +115,7 @@ describe('CustomDataset', () => {
     const fs = imageTree();
     const events: unknown[] = [];
     const cfg = { data_root: 'data/imagenet', data_prefix: 'train', pipeline: [decodeStep(fs)] };
-    const train = new CustomDataset(cfg, { fileSystem: fs, rng: createRng(3), onRefetch: (e) => events.push(e) });
+    const train = new CustomDataset(cfg, { fileSystem: fs, rng: new Generator(3), onRefetch: (e) => events.push(e) });
     await train.fullInit();
     const brokenIdx = 2; // train/n02/broken.jpg (sorted)
     expect(train.getDataInfo(brokenIdx).img_path).toMatch(/broken/);
@@ -208,7 +208,7 @@ describe('BaseDataset with an OpenMMLab 2.0 annotation file', () => {
     await expect(load('nolist.json')).rejects.toThrow(/nolist\.json: annotation must have data_list and metainfo keys/);
     await expect(load('broken.json')).rejects.toThrow(/broken\.json: not valid JSON/);
     await expect(load('noprefix.json')).rejects.toThrow(/noprefix\.json: data_list\[1\] does not contain the prefix key 'img_path'/);
-    expect(() => new BaseDataset({ ann_file: 'x', img_prefix: 'y' } as never)).toThrow(/unknown config key 'img_prefix'/);
+    expect(() => new BaseDataset({ ann_file: 'x', img_prefix: 'y' } as never)).toThrow(/unknown option 'img_prefix'/);
     expect(() => new BaseDataset({ ann_file: 'x' }).length).toThrow(/not initialised yet — await dataset.fullInit\(\)/);
   });
 });

@@ -9,7 +9,7 @@
 import { BaseDataset, BASE_DATASET_KEYS, type BaseDatasetOptions, type DatasetContext } from './base_dataset';
 import type { DataInfo } from './types';
 import { linesOf } from './utils/list_from_file';
-import { rejectUnknownKeys } from './utils/options';
+import { checkKeys } from '../utils/options';
 import { joinPath, relativeTo } from '../fileio/sources';
 
 /** MMPretrain's default image extensions. */
@@ -38,7 +38,7 @@ export class CustomDataset extends BaseDataset {
   folderToIdx: Record<string, number> | null = null;
 
   constructor(cfg: CustomDatasetOptions = {}, ctx: DatasetContext = {}, allowedKeys: readonly string[] = CUSTOM_DATASET_KEYS) {
-    rejectUnknownKeys(cfg, allowedKeys, new.target.name);
+    checkKeys(cfg, allowedKeys, new.target.name);
     const { with_label, extensions, ...base } = cfg;
     if (!cfg.ann_file && !cfg.data_prefix && !cfg.data_root) {
       throw new Error(`${new.target.name}: one of ann_file, data_root and data_prefix must be specified`);

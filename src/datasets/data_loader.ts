@@ -8,8 +8,7 @@ import type { Dataset, DataInfo } from './types';
 import type { Sampler } from './samplers/sampler';
 import { COLLATE_FUNCTIONS, type CollateFn } from './collate';
 import type { DatasetContext } from './base_dataset';
-import { rejectUnknownKeys } from './utils/options';
-import { closestNames } from '../utils/closest';
+import { checkKeys, didYouMean } from '../utils/options';
 
 /** Options of {@link DataLoader} (keys of a config's `train_dataloader`, minus `dataset` and `sampler`). */
 export interface DataLoaderOptions {
@@ -43,10 +42,7 @@ function resolveCollate(c: DataLoaderOptions['collate_fn']): CollateFn {
   if (typeof c === 'function') return c;
   const name = typeof c === 'string' ? c : c.type;
   const fn = COLLATE_FUNCTIONS[name];
-  if (!fn) {
-    const close = closestNames(name, Object.keys(COLLATE_FUNCTIONS));
-    throw new Error(`Unknown collate_fn '${name}'${close.length ? ` — did you mean ${close.map((n) => `'${n}'`).join(', ')}?` : ''}`);
-  }
+  if (!fn) throw new Error(`Unknown collate_fn '${name}'${didYouMean(name, Object.keys(COLLATE_FUNCTIONS))}`);
   return fn;
 }
 
@@ -65,7 +61,7 @@ export class DataLoader implements AsyncIterable<Batch> {
     readonly sampler: Sampler,
     opts: DataLoaderOptions = {},
   ) {
-    rejectUnknownKeys(opts, LOADER_KEYS, 'DataLoader');
+    checkKeys(opts, LOADER_KEYS, 'DataLoader');
     this.batchSize = opts.batch_size ?? 1;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new Error(`DataLoader: batch_size must be a positive integer, got ${opts.batch_size}`);
     this.dropLast = opts.drop_last ?? false;
@@ -139,7 +135,7 @@ export interface DataLoaderConfig extends DataLoaderOptions {
 export async function buildDataLoader(cfg: DataLoaderConfig, opts: { seed?: number | null; ctx?: DatasetContext } = {}): Promise<DataLoader> {
   if ((cfg as { batch_sampler?: unknown }).batch_sampler) throw new Error('dataloader config: batch_sampler is not supported (use sampler + batch_size)');
   const { dataset: dsCfg, sampler: samplerCfg, shuffle, ...loaderOpts } = cfg;
-  rejectUnknownKeys(loaderOpts, LOADER_KEYS, 'dataloader config');
+  checkKeys(loaderOpts, LOADER_KEYS, 'dataloader config');
   const dataset = isBuildConfig(dsCfg) ? DATASETS.build<Dataset>(dsCfg, opts.ctx ?? {}) : dsCfg;
   await dataset.fullInit();
   const sCfg = samplerCfg ?? { type: 'DefaultSampler', shuffle: shuffle ?? false };

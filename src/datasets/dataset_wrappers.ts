@@ -8,7 +8,7 @@ import type { DatasetContext } from './base_dataset';
 import type { DataInfo, Dataset, Metainfo } from './types';
 import { deepCopy } from './utils/copy';
 import { numpyShuffle } from './utils/numpy_random';
-import { rejectUnknownKeys } from './utils/options';
+import { checkKeys } from '../utils/options';
 
 type DatasetLike = BuildConfig | Dataset;
 
@@ -97,7 +97,7 @@ export class ConcatDataset extends Wrapper {
 
   constructor(cfg: ConcatDatasetOptions, ctx: DatasetContext = {}) {
     super();
-    rejectUnknownKeys(cfg, ['datasets', 'lazy_init', 'ignore_keys'], 'ConcatDataset');
+    checkKeys(cfg, ['datasets', 'lazy_init', 'ignore_keys'], 'ConcatDataset');
     if (!Array.isArray(cfg.datasets) || !cfg.datasets.length) throw new Error('ConcatDataset: datasets must be a non-empty list');
     this.datasets = cfg.datasets.map((d) => buildInner('ConcatDataset', d, ctx));
     const ik = cfg.ignore_keys ?? [];
@@ -171,7 +171,7 @@ export class RepeatDataset extends Wrapper {
 
   constructor(cfg: RepeatDatasetOptions, ctx: DatasetContext = {}) {
     super();
-    rejectUnknownKeys(cfg, ['dataset', 'times', 'lazy_init'], 'RepeatDataset');
+    checkKeys(cfg, ['dataset', 'times', 'lazy_init'], 'RepeatDataset');
     if (!Number.isInteger(cfg.times) || cfg.times < 1) throw new Error(`RepeatDataset: times must be a positive integer, got ${cfg.times}`);
     this.dataset = buildInner('RepeatDataset', cfg.dataset, ctx);
     this.times = cfg.times;
@@ -230,7 +230,7 @@ export class ClassBalancedDataset extends Wrapper {
 
   constructor(cfg: ClassBalancedDatasetOptions, ctx: DatasetContext = {}) {
     super();
-    rejectUnknownKeys(cfg, ['dataset', 'oversample_thr', 'lazy_init'], 'ClassBalancedDataset');
+    checkKeys(cfg, ['dataset', 'oversample_thr', 'lazy_init'], 'ClassBalancedDataset');
     if (typeof cfg.oversample_thr !== 'number' || !(cfg.oversample_thr > 0)) throw new Error(`ClassBalancedDataset: oversample_thr must be a positive number, got ${cfg.oversample_thr}`);
     this.dataset = buildInner('ClassBalancedDataset', cfg.dataset, ctx);
     this.oversampleThr = cfg.oversample_thr;
@@ -287,7 +287,7 @@ export class KFoldDataset extends Wrapper {
 
   constructor(cfg: KFoldDatasetOptions, ctx: DatasetContext = {}) {
     super();
-    rejectUnknownKeys(cfg, ['dataset', 'fold', 'num_splits', 'test_mode', 'seed'], 'KFoldDataset');
+    checkKeys(cfg, ['dataset', 'fold', 'num_splits', 'test_mode', 'seed'], 'KFoldDataset');
     this.dataset = buildInner('KFoldDataset', cfg.dataset, ctx);
     this.fold = cfg.fold ?? 0;
     this.numSplits = cfg.num_splits ?? 5;

@@ -40,7 +40,7 @@ describe('split-list datasets (lines in the formats of the official releases)', 
     const fs = mount({ 'food/meta/train.txt': 'apple_pie/1\nnot_a_food/2\n', 'pets/annotations/test.txt': 'Abyssinian_1 1 1\n' });
     await expect(new Food101({ data_root: 'food' }, { fileSystem: fs }).fullInit()).rejects.toThrow(/food\/meta\/train\.txt, line 2: unknown class 'not_a_food'/);
     await expect(new OxfordIIITPet({ data_root: 'pets', split: 'test' }, { fileSystem: fs }).fullInit()).rejects.toThrow(/annotations\/test\.txt, line 1: expected 4 fields/);
-    expect(() => new Food101({ data_root: 'food', test_mode: true } as never)).toThrow(/unknown config key 'test_mode'/);
+    expect(() => new Food101({ data_root: 'food', test_mode: true } as never)).toThrow(/unknown option 'test_mode'/);
     expect(() => new FGVCAircraft({ data_root: 'x', split: 'all' })).toThrow(/split must be one of 'train', 'val', 'trainval', 'test'/);
     const places = new Places205({ data_prefix: 'p', ann_file: 'p.txt' }, { fileSystem: mount({ 'p.txt': 'x.jpg 204\n' }) });
     await places.fullInit();

@@ -10,7 +10,7 @@ import {
 } from './categories';
 import type { DataInfo, Metainfo } from './types';
 import { linesOf } from './utils/list_from_file';
-import { rejectUnknownKeys } from './utils/options';
+import { checkKeys } from '../utils/options';
 import { joinPath } from '../fileio/sources';
 
 /** Options of the split-list datasets: `data_root` and `split`, plus BaseDataset's (not `test_mode`: the split decides). */
@@ -41,7 +41,7 @@ abstract class SplitListDataset extends BaseDataset {
 
   constructor(cfg: SplitListOptions, ctx: DatasetContext, spec: SplitListSpec) {
     const who = new.target.name;
-    rejectUnknownKeys(cfg, [...BASE_DATASET_KEYS.filter((k) => !['ann_file', 'data_prefix', 'test_mode'].includes(k)), 'split'], who);
+    checkKeys(cfg, [...BASE_DATASET_KEYS.filter((k) => !['ann_file', 'data_prefix', 'test_mode'].includes(k)), 'split'], who);
     const { split = spec.defaultSplit, ...rest } = cfg;
     if (!spec.splits.includes(split)) throw new Error(`${who}: the split must be one of ${spec.splits.map((s) => `'${s}'`).join(', ')}, got '${split}'`);
     if (!cfg.data_root) throw new Error(`${who}: data_root is required`);

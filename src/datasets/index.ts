@@ -37,7 +37,6 @@ export { classHistogram, type ClassHistogram } from './analysis';
 export { WorkerDataLoader, serveDataLoader, transferables, LoaderCommands, type LoaderInit, type LoaderMount, type LoaderRequest, type LoaderEvent, type PortLike } from './data_loader_remote';
 export { createVerifyHandler, VerifyCommands, type VerifyRequest, type VerifyEvent, type MountSpec } from './verify_dataset_remote';
 export { verifyDataset, phaseDatasetConfig, stripPipelines, brokenFilesLog, type BrokenFile, type VerifyOptions, type VerifyResult } from './verify_dataset';
-export { createRng, type Rng } from './utils/rng';
 export { numpyShuffle, NumpyPCG64 } from './utils/numpy_random';
 export * from './categories';
 export { registerDatasets } from './register_all';

@@ -7,7 +7,7 @@ import { BaseDataset, BASE_DATASET_KEYS, type BaseDatasetOptions, type DatasetCo
 import { DTD_CATEGORIES, STANFORDCARS_CATEGORIES } from './categories';
 import type { DataInfo, Metainfo } from './types';
 import { loadMat, type MatValue } from './utils/matlab';
-import { rejectUnknownKeys } from './utils/options';
+import { checkKeys } from '../utils/options';
 import { joinPath } from '../fileio/sources';
 
 /** Options of the MATLAB-annotated datasets: `data_root`, `split`, and BaseDataset's (not `test_mode`). */
@@ -38,7 +38,7 @@ abstract class MatDataset extends BaseDataset {
   readonly split: string;
 
   constructor(cfg: MatDatasetOptions, ctx: DatasetContext, split: string, files: { ann_file: string; data_prefix: string }) {
-    rejectUnknownKeys(cfg, MAT_KEYS, new.target.name);
+    checkKeys(cfg, MAT_KEYS, new.target.name);
     if (!cfg.data_root) throw new Error(`${new.target.name}: data_root is required`);
     const { split: _split, ...rest } = cfg;
     super({ ...rest, ...files, test_mode: split === 'test' }, ctx);

@@ -6,7 +6,7 @@ import { BaseDataset, BASE_DATASET_KEYS, type BaseDatasetOptions, type DatasetCo
 import { FASHIONMNIST_CATEGORIES, MNIST_CATEGORIES } from './categories';
 import type { DataInfo, Metainfo, RawImage } from './types';
 import { resolveSplit } from './utils/builtin_dataset';
-import { rejectUnknownKeys } from './utils/options';
+import { checkKeys } from '../utils/options';
 import { joinPath, maybeGunzipAsync } from '../fileio/sources';
 
 /** Options of `MNIST` / `FashionMNIST`. */
@@ -64,7 +64,7 @@ export class MNIST extends BaseDataset {
   } as const;
 
   constructor(cfg: MnistOptions = {}, ctx: DatasetContext = {}) {
-    rejectUnknownKeys(cfg, MNIST_KEYS, new.target.name);
+    checkKeys(cfg, MNIST_KEYS, new.target.name);
     const { split, download: _download, data_prefix, ...rest } = cfg;
     if (!cfg.data_root && !data_prefix) throw new Error(`${new.target.name}: please set data_root to the folder holding the IDX files`);
     super({ ...rest, data_prefix: { root: data_prefix ?? '' } }, ctx);

@@ -9,7 +9,7 @@ import { MultiLabelDataset } from './multi_label';
 import { VOC2007_CATEGORIES } from './categories';
 import type { DataInfo, Metainfo } from './types';
 import { linesOf } from './utils/list_from_file';
-import { rejectUnknownKeys } from './utils/options';
+import { checkKeys } from '../utils/options';
 import { joinPath } from '../fileio/sources';
 
 /** Options of `VOC`. */
@@ -57,7 +57,7 @@ export class VOC extends MultiLabelDataset {
   readonly imageSetPath: string;
 
   constructor(cfg: VOCOptions = {}, ctx: DatasetContext = {}) {
-    rejectUnknownKeys(cfg, VOC_KEYS, 'VOC');
+    checkKeys(cfg, VOC_KEYS, 'VOC');
     const { split = 'trainval', image_set_path = '', data_prefix: givenPrefix, ...rest } = cfg;
     if (!cfg.data_root) throw new Error('VOC: data_root is required (the VOCdevkit/VOC2007 folder)');
     let data_prefix = givenPrefix ?? { img_path: 'JPEGImages', ann_path: 'Annotations' };

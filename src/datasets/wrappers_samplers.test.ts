@@ -122,7 +122,7 @@ describe('samplers', () => {
     expect([...noRound]).toEqual([1, 4, 7]);
     expect(noRound.length).toBe(3);
     expect(new DefaultSampler({}, { dataset: ds, seed: 3 }).seed).toBe(3);
-    expect(() => new DefaultSampler({ shufle: true } as never, { dataset: ds })).toThrow(/unknown config key 'shufle'/);
+    expect(() => new DefaultSampler({ shufle: true } as never, { dataset: ds })).toThrow(/unknown option 'shufle'/);
   });
 
   it('InfiniteSampler keeps going with a new permutation each pass; SequentialSampler blocks', () => {

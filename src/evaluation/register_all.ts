@@ -4,8 +4,12 @@ import { DumpResults } from './metrics/dump_results';
 import { AveragePrecision, MultiLabelMetric } from './metrics/multi_label';
 import { Accuracy, ConfusionMatrix, SingleLabelMetric } from './metrics/single_label';
 
-/** Registers the metrics (MMPretrain's `evaluation/metrics/__init__.py` list, classification part). */
+let done = false;
+
+/** Registers the metrics (MMPretrain's `evaluation/metrics/__init__.py` list, classification part); once per process. */
 export function registerEvaluation(): void {
+  if (done) return;
+  done = true;
   const metrics = [
     ['Accuracy', Accuracy],
     ['SingleLabelMetric', SingleLabelMetric],

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { sharedPath, missingShared } from '../testing/shared';
 import { loadCheckpoint } from './checkpoint';
 import { CheckpointError } from './errors';
+import { crc32 } from './zip/crc32';
 import { writeSafetensors } from './safetensors';
 import type { TensorData } from './tensor_data';
 
@@ -54,14 +55,32 @@ describe('bad input gives a CheckpointError naming the file and the problem', ()
     expect(await problem(spliced, 'spliced.pth')).toMatch(/lies past the end of the file|corrupt|truncated/);
   });
 
-  it.skipIf(missingShared(lenet))('corrupt pickle inside a .pth', async () => {
+  it.skipIf(missingShared(lenet))('corrupt pickle inside a .pth: the CRC-32 names it; with a matching CRC, the unpickler does', async () => {
     const bytes = Buffer.from(readFileSync(lenet));
     const at = bytes.indexOf('lenet5/data.pkl') + 'lenet5/data.pkl'.length;
     // the local header extra field pads the data to 64 bytes: the pickle starts at the next multiple of 64
     const pklStart = Math.ceil(at / 64) * 64;
     expect(bytes[pklStart]).toBe(0x80);
+    const central = bytes.lastIndexOf('lenet5/data.pkl') - 46; // its central directory record
+    const recorded = bytes.readUInt32LE(central + 16);
+    const size = bytes.readUInt32LE(central + 24);
+    expect(crc32(bytes.subarray(pklStart, pklStart + size))).toBe(recorded);
     bytes[pklStart + 2] = 0xff;
+    const actual = crc32(bytes.subarray(pklStart, pklStart + size));
+    const hex = (c: number) => `0x${c.toString(16).padStart(8, '0')}`;
+    expect(await problem(bytes, 'corrupt.pth')).toBe(`zip entry 'lenet5/data.pkl' is corrupt: its data have CRC-32 ${hex(actual)}, the archive records ${hex(recorded)}`);
+    bytes.writeUInt32LE(actual, central + 16);
     expect(await problem(bytes, 'corrupt.pth')).toMatch(/lenet5\/data\.pkl: invalid pickle opcode 0xff at byte 2/);
+  });
+
+  it.skipIf(missingShared(lenet))('a flipped bit in a storage of a .pth is a CRC-32 error naming the storage record', async () => {
+    const bytes = Buffer.from(readFileSync(lenet));
+    const record = /lenet5\/data\/\d+/.exec(bytes.toString('latin1', bytes.lastIndexOf('lenet5/data/') - 4))![0];
+    const central = bytes.lastIndexOf(record) - 46;
+    const local = bytes.readUInt32LE(central + 42);
+    const start = local + 30 + bytes.readUInt16LE(local + 26) + bytes.readUInt16LE(local + 28);
+    bytes[start + 3] ^= 0x10;
+    expect(await problem(bytes, 'flipped.pth')).toMatch(new RegExp(`^zip entry '${record.replace(/\//g, '\\/')}' is corrupt: its data have CRC-32 0x[0-9a-f]{8}, the archive records 0x${bytes.readUInt32LE(central + 16).toString(16).padStart(8, '0')}$`));
   });
 
   it.skipIf(missingShared(legacy))('truncated legacy .pth', async () => {

@@ -9,7 +9,9 @@ import { readPthZip } from './pth/pth_zip';
 import type { CheckpointFormat, RawCheckpoint } from './pth/raw_checkpoint';
 import { TensorRef } from './pth/torch_globals';
 import { looksLikeSafetensors, readSafetensors } from './safetensors';
-import type { TensorData } from './tensor_data';
+import type { TensorMaterialiser } from './pth/materialise';
+import { StreamedTensor } from './streamed_tensor';
+import { loadedDtype, type TensorData } from './tensor_data';
 import { looksLikeZip, readZipDirectory } from './zip/zip_reader';
 
 export type { CheckpointFormat };
@@ -64,6 +66,13 @@ export interface LoadCheckpointOptions {
   copyTensors?: boolean;
   /** Read only the state dict's tensors; tensors elsewhere (optimizer state) become `SkippedTensor`s. Default false. */
   stateDictOnly?: boolean;
+  /**
+   * Leave the state dict's tensors in the file: its entries are {@link StreamedTensor}s, read on `load()` and
+   * dropped on `release()` (`Module.loadStateDictStreaming` does both, one tensor at a time). The input must stay
+   * readable until then (an open file, a Blob). Other tensors are skipped as with `stateDictOnly`. Both `.pth`
+   * formats and `.safetensors`. Default false.
+   */
+  lazy?: boolean;
 }
 
 /** A tensor outside the state dict that `stateDictOnly` did not read. */
@@ -82,9 +91,9 @@ async function detectAndRead(source: ByteSource, name: string, opts: LoadCheckpo
     return readPthZip(source, entries, name, { forbidden, onStorageRead });
   }
   if (looksLikeLegacyPth(head)) return readPthLegacy(source, name, { forbidden, onStorageRead });
-  if (looksLikeSafetensors(head, source.size)) return readSafetensors(source, name, { onProgress: opts.onProgress });
+  if (looksLikeSafetensors(head, source.size)) return readSafetensors(source, name, { onProgress: opts.onProgress, lazy: opts.lazy });
   // named .safetensors but its header length or first byte is off: the reader says exactly what is wrong
-  if (/\.safetensors$/i.test(name) && source.size >= 8) return readSafetensors(source, name, { onProgress: opts.onProgress });
+  if (/\.safetensors$/i.test(name) && source.size >= 8) return readSafetensors(source, name, { onProgress: opts.onProgress, lazy: opts.lazy });
   if (source.size > 262 && new TextDecoder().decode(await source.read(257, 5)) === 'ustar') {
     throw new CheckpointError(name, 'tar-format checkpoint (PyTorch < 0.4) is not supported: re-save it with a recent torch.save');
   }
@@ -118,6 +127,14 @@ function reviseStateDict(ckpt: Checkpoint, rules: Array<[RegExp, string]>): Chec
   return { ...ckpt, stateDict };
 }
 
+/** A state-dict tensor left in the file until asked for; its storage is kept while other tensors of it are pending. */
+function streamedTensor(materialiser: TensorMaterialiser, ref: TensorRef, key: string): StreamedTensor {
+  materialiser.expect(ref);
+  const dtype = loadedDtype(ref.storage.root?.dtype ?? ref.storage.dtype);
+  const stored = ref.storage.root?.dtype ?? ref.storage.dtype;
+  return new StreamedTensor(dtype, [...ref.shape], stored, key, async () => (await materialiser.load(ref, key)).data, () => materialiser.done(ref));
+}
+
 /** Reads the tensors of an unpickled checkpoint and shapes it into a {@link Checkpoint}. */
 async function assemble(raw: RawCheckpoint, name: string, opts: LoadCheckpointOptions): Promise<Checkpoint> {
   const { dict, key } = pickStateDict(raw.root, name);
@@ -126,9 +143,10 @@ async function assemble(raw: RawCheckpoint, name: string, opts: LoadCheckpointOp
   const warnings: string[] = [];
   const loaded = new Map<TensorRef, TensorData>();
   const otherTop = new Map<unknown, unknown>();
+  const lazy = opts.lazy === true;
   for (const [k, v] of dict) {
     if (isTensorRef(v)) {
-      const t = await raw.materialiser.load(v, String(k));
+      const t = lazy ? streamedTensor(raw.materialiser, v, String(k)) : await raw.materialiser.load(v, String(k));
       loaded.set(v, t);
       const revised = reviseKey(String(k), rules);
       if (stateDict.has(revised)) warnings.push(`key '${revised}' appears twice after revising keys; the later one is kept`);
@@ -137,13 +155,13 @@ async function assemble(raw: RawCheckpoint, name: string, opts: LoadCheckpointOp
     else warnings.push(`state dict entry '${String(k)}' is not a tensor (${typeof v}); skipped`);
   }
   const rest = key === null ? otherTop : new Map([...(raw.root as Map<unknown, unknown>)].filter(([k]) => k !== key));
-  if (!opts.stateDictOnly) {
+  if (!opts.stateDictOnly && !lazy) {
     const refs: Array<[TensorRef, string]> = [];
     walk(rest, (v, path) => { if (isTensorRef(v) && !loaded.has(v)) refs.push([v, path]); });
     for (const [ref, path] of refs) loaded.set(ref, await raw.materialiser.load(ref, path));
   }
-  raw.materialiser.release();
-  if (opts.copyTensors) for (const t of loaded.values()) t.data = t.data.slice();
+  if (!lazy) raw.materialiser.release();
+  if (opts.copyTensors && !lazy) for (const t of loaded.values()) t.data = t.data.slice();
   const plain = toPlain(rest, (v) => (isTensorRef(v) ? loaded.get(v) ?? new SkippedTensor(v.storage.dtype, v.shape) : v));
   const other = plain instanceof Map ? Object.fromEntries([...plain].map(([k, v]) => [String(k), v])) : (plain as Record<string, unknown>);
   const metaValue = other.meta;
@@ -193,8 +211,8 @@ export async function loadCheckpoint(input: CheckpointInput | ReadableStream<Uin
   try {
     const raw = await detectAndRead(source, name, opts, progress);
     const ckpt = 'materialiser' in raw ? await assemble(raw, name, opts) : reviseStateDict(raw, opts.reviseKeys ?? DEFAULT_REVISE_KEYS);
-    opts.onProgress?.(source.size, source.size);
-    if (opts.copyTensors && ckpt.format === 'safetensors') for (const t of ckpt.stateDict.values()) t.data = t.data.slice();
+    if (!opts.lazy) opts.onProgress?.(source.size, source.size);
+    if (opts.copyTensors && !opts.lazy && ckpt.format === 'safetensors') for (const t of ckpt.stateDict.values()) t.data = t.data.slice();
     return ckpt;
   } catch (e) {
     if (e instanceof CheckpointError) throw e;

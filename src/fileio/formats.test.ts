@@ -6,6 +6,7 @@ import { bytesOf } from './test_utils';
 import { loadCheckpoint } from './checkpoint';
 import { PyCall, PyGlobalRef, PyOrderedDict, PyPersistent, PyTuple, pickle } from './pickle/pickler';
 import { concatParts } from './safetensors';
+import { crc32 } from './zip/crc32';
 import { zipStoredParts } from './zip/zip_writer';
 
 const lenet = sharedPath('reference/models/lenet5.pth');
@@ -41,6 +42,7 @@ function zip64(files: Record<string, Uint8Array>): Uint8Array {
     const cd = new Uint8Array(46 + n.length + 28);
     const cv = new DataView(cd.buffer);
     cv.setUint32(0, 0x02014b50, true);
+    cv.setUint32(16, crc32(data), true);
     cv.setUint32(20, 0xffffffff, true);
     cv.setUint32(24, 0xffffffff, true);
     cv.setUint16(28, n.length, true);

@@ -4,6 +4,7 @@
  */
 export { loadCheckpoint, SkippedTensor, type Checkpoint, type CheckpointFormat, type LoadCheckpointOptions } from './checkpoint';
 export { CheckpointError } from './errors';
+export { StreamedTensor } from './streamed_tensor';
 export { bytesSource, blobSource, fileHandleSource, toByteSource, type ByteSource, type CheckpointInput, type FileHandleLike } from './byte_source';
 export { readSafetensors, writeSafetensors, safetensorsParts, concatParts, META_KEY, type WriteOptions } from './safetensors';
 export {

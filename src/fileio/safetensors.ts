@@ -1,8 +1,9 @@
+import { StreamedTensor } from './streamed_tensor';
 import { toByteSource, type CheckpointInput } from './byte_source';
 import type { Checkpoint } from './checkpoint';
 import { CheckpointError } from './errors';
 import { classesOf } from './meta';
-import { decodeStorage, ELEMENT_SIZE, encodeTensor, loadedDtype, numel, type StoredDtype, type TensorData } from './tensor_data';
+import { decodeStorage, ELEMENT_SIZE, encodeTensor, loadedDtype, numel, type StoredDtype, type TensorArray, type TensorData } from './tensor_data';
 
 /** safetensors dtype names and the stored types they map to. */
 const SAFETENSORS_DTYPES: Record<string, StoredDtype> = {
@@ -64,7 +65,7 @@ function parseHeader(bytes: Uint8Array, file: string): { tensors: Array<[string,
  * Reads a `.safetensors` file tensor by tensor from `source`. The state dict keeps file order; `meta` comes
  * from `__metadata__.mmpretrain_meta` (JSON) when this project wrote the file; all metadata is in `other.__metadata__`.
  */
-export async function readSafetensors(input: CheckpointInput, file: string, opts: { onProgress?: (loaded: number, total: number) => void } = {}): Promise<Checkpoint> {
+export async function readSafetensors(input: CheckpointInput, file: string, opts: { onProgress?: (loaded: number, total: number) => void; lazy?: boolean } = {}): Promise<Checkpoint> {
   const source = toByteSource(input, file);
   if (source.size < 8) throw new CheckpointError(file, `safetensors file is too short (${source.size} bytes)`);
   const lenBytes = await source.read(0, 8);
@@ -90,10 +91,14 @@ export async function readSafetensors(input: CheckpointInput, file: string, opts
     // tensors are sorted by their first byte: each must start where the one before ended or later (the format has no shared bytes)
     if (previous && begin < previous[1]) throw new CheckpointError(file, `tensor '${key}' (data bytes ${begin}..${end}) overlaps tensor '${previous[0]}' (ending at ${previous[1]})`);
     if (end > begin) previous = [key, end];
-    const bytes = await source.read(dataStart + begin, end - begin);
-    stateDict.set(key, { dtype: loadedDtype(stored), shape: e.shape, data: decodeStorage(bytes, stored), originalDtype: stored });
-    loaded += end - begin;
-    opts.onProgress?.(loaded, source.size);
+    const read = async (): Promise<TensorArray> => {
+      const data = decodeStorage(await source.read(dataStart + begin, end - begin), stored);
+      loaded += end - begin;
+      opts.onProgress?.(loaded, source.size);
+      return data;
+    };
+    if (opts.lazy) stateDict.set(key, new StreamedTensor(loadedDtype(stored), e.shape, stored, key, read));
+    else stateDict.set(key, { dtype: loadedDtype(stored), shape: e.shape, data: await read(), originalDtype: stored });
   }
   let meta: Record<string, unknown> | undefined;
   if (metadata[META_KEY] !== undefined) {

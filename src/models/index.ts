@@ -7,7 +7,6 @@ export { Module, Identity, type AnyModule, type ForwardHook } from './nn/module'
 export type { StateDict, StateDictEntry, LoadReport } from './nn/state_dict';
 export { formatLoadReport, isCleanLoad } from './nn/state_dict';
 export { initWeights, pretrainedSource, type InitCfg } from './nn/init';
-export { Generator } from './nn/rng';
 export { toNCHW, toNHWC } from './nn/layout';
 export { ImageClassifier, type FeatStage, type ForwardMode } from './classifiers/image';
 export { ClsDataPreprocessor, type PreprocessorInput, type PreprocessorOutput } from './utils/data_preprocessor';

@@ -8,7 +8,8 @@ import { tf } from '../backends/tf';
 import { registerNodeWasm } from '../backends/node_wasm_threads';
 import { configToJSON, loadConfig } from '../config';
 import { NodeFS } from '../config/node_fs';
-import { loadCheckpoint } from '../fileio';
+import { openFileSource } from '../fileio/node';
+import { loadCheckpointInto } from './load_checkpoint';
 import { buildClassifier } from './builder';
 import type { ImageClassifier } from './classifiers/image';
 import { formatLoadReport, isCleanLoad, type LoadReport } from './nn/state_dict';
@@ -43,8 +44,17 @@ export async function useBackend(name: string): Promise<void> {
 export async function loadClassifier(cfg: Record<string, unknown>, checkpointPath: string | null): Promise<{ model: ImageClassifier; report: LoadReport | null; classes?: string[] }> {
   const model = buildClassifier(cfg, { seed: checkpointPath ? null : 0 });
   if (!checkpointPath) return { model, report: null };
-  const ckpt = await loadCheckpoint(new Uint8Array(readFileSync(checkpointPath)), basename(checkpointPath));
-  const report = model.loadStateDict(ckpt.stateDict, { strict: false });
+  const { source, close } = await openFileSource(checkpointPath);
+  let loaded;
+  try {
+    loaded = await loadCheckpointInto(model, source, basename(checkpointPath));
+  } catch (e) {
+    model.dispose();
+    throw e;
+  } finally {
+    await close();
+  }
+  const { report, checkpoint: ckpt } = loaded;
   if (!isCleanLoad(report) && report.missingKeys.length + report.shapeMismatches.length > 0 && report.missingKeys.length === model.stateDictShapes().size) {
     throw new Error(`${basename(checkpointPath)}: no key matches this model (a checkpoint for another architecture?)\n${formatLoadReport(report)}`);
   }

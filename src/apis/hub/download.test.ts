@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, shippedConfigsFS } from '../node';
 import { getModel, initModel } from '../model';
-import { registerModels } from '../model_hub';
+import { registerModels, unregisterModels } from '../model_hub';
 import type { ModelInfo } from '../model_index';
 import { checkpointFor, downloadCheckpoint, hashPrefixOf, hubUrl, keyOf, type DownloadProgress } from '.';
 import { LocalHub, sha256Hex } from './local_hub';
@@ -49,6 +49,7 @@ beforeAll(async () => {
   registerModels([LENET_MODEL]);
 });
 afterAll(async () => {
+  unregisterModels([LENET_MODEL.name]); // the index is per process, as MMPretrain's ModelHub: leave it as found
   await hub.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });

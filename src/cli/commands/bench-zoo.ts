@@ -9,11 +9,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { tf, type Tensor } from '../../backends/tf';
-import { loadCheckpointFile } from '../../fileio/node';
+import { openFileSource } from '../../fileio/node';
+import { loadCheckpointInto } from '../../models/load_checkpoint';
 import { serializeRunnerCheckpoint } from '../../engine/runner/checkpoint_io';
 import { buildClassifier } from '../../models/builder';
 import { readConfigFile, useBackend } from '../../models/node';
@@ -88,8 +89,8 @@ function procStatus(field: 'VmRSS' | 'VmHWM'): number {
 
 /**
  * In a fresh process (`--memory-of KEY --checkpoint PATH`): resets the kernel's peak-RSS mark, builds the model and
- * loads the checkpoint file into it strictly; the peak growth of resident memory over the state before. Reading goes
- * storage by storage (`loadCheckpointFile`), so the file is never in memory whole.
+ * loads the checkpoint file into it strictly; the peak growth of resident memory over the state before. Loading
+ * streams tensor by tensor (`loadCheckpointInto`), so neither the file nor its state dict is ever in memory whole.
  */
 async function measureLoadMemory(key: string, path: string): Promise<MemoryRow> {
   await useBackend('wasm');
@@ -99,8 +100,12 @@ async function measureLoadMemory(key: string, path: string): Promise<MemoryRow> 
   writeFileSync('/proc/self/clear_refs', '5');
   const before = procStatus('VmRSS');
   const model = buildClassifier(cfg, { seed: null });
-  const ckpt = await loadCheckpointFile(path);
-  model.loadStateDict(ckpt.stateDict, { strict: true });
+  const { source, close } = await openFileSource(path);
+  try {
+    await loadCheckpointInto(model, source, basename(path), { strict: true });
+  } finally {
+    await close();
+  }
   const peak = procStatus('VmHWM') - before;
   model.dispose();
   return { model: spec.name, file_mb: statSync(path).size / MB, peak_mb: peak / MB };
@@ -157,6 +162,7 @@ loading its checkpoint, against the checkpoint's size.
   --min-seconds S     time each configuration for at least S seconds (default 3)
   --no-torch          skip the PyTorch CPU comparison
   --no-memory         skip the checkpoint-loading memory rows
+  --no-speed          skip the speed rows (memory rows only)
   --json              print rows as JSON`;
 
 const command: CliCommand = {
@@ -171,6 +177,7 @@ const command: CliCommand = {
         'min-seconds': { type: 'string', default: '3' },
         'no-torch': { type: 'boolean', default: false },
         'no-memory': { type: 'boolean', default: false },
+        'no-speed': { type: 'boolean', default: false },
         'memory-of': { type: 'string' },
         checkpoint: { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -187,12 +194,12 @@ const command: CliCommand = {
     if (batches.some((b) => !Number.isInteger(b) || b < 1)) throw new UsageError(`--batches must be positive integers, got '${values.batches}'`);
     const minSeconds = Number(values['min-seconds']);
     const rows: BenchRow[] = [];
-    for (const k of keys) {
+    for (const k of values['no-speed'] ? [] : keys) {
       if (!values.json) io.err(`running ${ZOO_BENCH[k].name} on tfjs wasm (batches ${batches.join(', ')})…`);
       rows.push(...(await benchTfjs(k, batches, minSeconds)));
     }
     const notes: string[] = [];
-    if (!values['no-torch']) {
+    if (!values['no-torch'] && !values['no-speed']) {
       const t = benchTorch(keys, batches, minSeconds);
       rows.push(...t.rows);
       if (t.note) notes.push(t.note);
@@ -201,7 +208,7 @@ const command: CliCommand = {
     if ('note' in memory && memory.note) notes.push(memory.note);
     if (values.json) io.out(JSON.stringify({ rows, memory: memory.rows, notes }, null, 2));
     else {
-      io.out(table(rows));
+      if (rows.length) io.out(table(rows));
       if (memory.rows.length) io.out(`\n${memoryTable(memory.rows)}`);
       for (const n of notes) io.out(n);
     }

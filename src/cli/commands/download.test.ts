@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../apis/node';
 import { LocalHub, sha256Hex } from '../../apis/hub/local_hub';
+import { unregisterModels } from '../../apis/model_hub';
 import { sharedPath, missingShared } from '../../testing/shared';
 import { main } from '../main';
 import { hubOptions } from './download';
@@ -33,6 +34,7 @@ beforeAll(async () => {
   writeFileSync(index, JSON.stringify([{ name: NAME, config: 'configs/lenet/lenet5_1xb32-sgd-coslr-3e_fashion-mnist.py', weights: `https://download.openmmlab.com${PATH}` }]));
 });
 afterAll(async () => {
+  unregisterModels([NAME]); // the index is per process, as MMPretrain's ModelHub: leave it as found
   await hub.stop();
   rmSync(dir, { recursive: true, force: true });
 });

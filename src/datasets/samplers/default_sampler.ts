@@ -1,9 +1,9 @@
 /**
  * mmengine's `DefaultSampler` and `InfiniteSampler` (`mmengine/dataset/sampler.py`), drawing permutations from the
- * seeded generator in `../utils/rng` (same seed → same order; not torch's stream).
+ * seeded generator of `utils/random` (same seed → same order; not torch's stream).
  */
-import { createRng } from '../utils/rng';
-import { rejectUnknownKeys } from '../utils/options';
+import { entropySeed, Generator } from '../../utils/random';
+import { checkKeys } from '../../utils/options';
 import { resolveDist } from './dist';
 import type { Sampler, SamplerContext } from './sampler';
 
@@ -23,7 +23,7 @@ function pickSeed(seed: number | null | undefined, ctx: SamplerContext): number 
   const s = seed ?? ctx.seed;
   if (s !== null && s !== undefined) return s;
   // mmengine draws a random seed (`sync_random_seed`) when none is set; it is reported through `sampler.seed`.
-  return globalThis.crypto.getRandomValues(new Uint32Array(1))[0] & 0x7fffffff;
+  return entropySeed() & 0x7fffffff;
 }
 
 function datasetOf(who: string, cfg: { dataset?: { readonly length: number } }, ctx: SamplerContext): { readonly length: number } {
@@ -42,7 +42,7 @@ export class DefaultSampler implements Sampler {
   private epoch = 0;
 
   constructor(cfg: DefaultSamplerOptions = {}, ctx: SamplerContext = {}) {
-    rejectUnknownKeys(cfg, ['dataset', 'shuffle', 'seed', 'round_up'], 'DefaultSampler');
+    checkKeys(cfg, ['dataset', 'shuffle', 'seed', 'round_up'], 'DefaultSampler');
     this.dataset = datasetOf('DefaultSampler', cfg, ctx);
     ({ rank: this.rank, worldSize: this.worldSize } = resolveDist('DefaultSampler', ctx));
     this.shuffle = cfg.shuffle ?? true;
@@ -67,7 +67,7 @@ export class DefaultSampler implements Sampler {
   /** This epoch's indices for this rank. */
   indices(): number[] {
     const n = this.dataset.length;
-    let idx = this.shuffle ? createRng(this.seed + this.epoch).permutation(n) : Array.from({ length: n }, (_, i) => i);
+    let idx = this.shuffle ? new Generator(this.seed + this.epoch).permutation(n) : Array.from({ length: n }, (_, i) => i);
     const total = this.totalSize;
     if (this.roundUp && n > 0) {
       const reps = Math.floor(total / idx.length) + 1;
@@ -106,7 +106,7 @@ export class InfiniteSampler implements Sampler {
   private readonly dataset: { readonly length: number };
 
   constructor(cfg: InfiniteSamplerOptions = {}, ctx: SamplerContext = {}) {
-    rejectUnknownKeys(cfg, ['dataset', 'shuffle', 'seed'], 'InfiniteSampler');
+    checkKeys(cfg, ['dataset', 'shuffle', 'seed'], 'InfiniteSampler');
     this.dataset = datasetOf('InfiniteSampler', cfg, ctx);
     ({ rank: this.rank, worldSize: this.worldSize } = resolveDist('InfiniteSampler', ctx));
     this.shuffle = cfg.shuffle ?? true;
@@ -124,7 +124,7 @@ export class InfiniteSampler implements Sampler {
   *[Symbol.iterator](): Iterator<number> {
     const n = this.dataset.length;
     if (n === 0) return;
-    const rng = createRng(this.seed);
+    const rng = new Generator(this.seed);
     let position = 0;
     for (;;) {
       const pass = this.shuffle ? rng.permutation(n) : Array.from({ length: n }, (_, i) => i);
@@ -152,7 +152,7 @@ export class SequentialSampler extends DefaultSampler {
   readonly subsampleType: 'default' | 'sequential';
 
   constructor(cfg: SequentialSamplerOptions = {}, ctx: SamplerContext = {}) {
-    rejectUnknownKeys(cfg, ['dataset', 'round_up', 'subsample_type', 'seed'], 'SequentialSampler');
+    checkKeys(cfg, ['dataset', 'round_up', 'subsample_type', 'seed'], 'SequentialSampler');
     const { subsample_type = 'default', ...rest } = cfg;
     super({ ...rest, shuffle: false, seed: rest.seed ?? 0 }, ctx);
     if (subsample_type !== 'default' && subsample_type !== 'sequential') {

@@ -3,8 +3,8 @@
  * `num_repeats` times before being split across ranks, so the ranks see different augmentations of the same
  * images; each rank yields `ceil(len / world_size)` indices per epoch.
  */
-import { createRng } from '../utils/rng';
-import { rejectUnknownKeys } from '../utils/options';
+import { entropySeed, Generator } from '../../utils/random';
+import { checkKeys } from '../../utils/options';
 import { resolveDist } from './dist';
 import type { Sampler, SamplerContext } from './sampler';
 
@@ -29,7 +29,7 @@ export class RepeatAugSampler implements Sampler {
   private epoch = 0;
 
   constructor(cfg: RepeatAugSamplerOptions = {}, ctx: SamplerContext = {}) {
-    rejectUnknownKeys(cfg, ['dataset', 'shuffle', 'num_repeats', 'seed'], 'RepeatAugSampler');
+    checkKeys(cfg, ['dataset', 'shuffle', 'num_repeats', 'seed'], 'RepeatAugSampler');
     const ds = cfg.dataset ?? ctx.dataset;
     if (!ds) throw new Error('RepeatAugSampler: no dataset to sample (pass it in the config or the build context)');
     this.dataset = ds;
@@ -38,7 +38,7 @@ export class RepeatAugSampler implements Sampler {
     this.numRepeats = cfg.num_repeats ?? 3;
     if (!Number.isInteger(this.numRepeats) || this.numRepeats < 1) throw new Error(`RepeatAugSampler: num_repeats must be a positive integer, got ${cfg.num_repeats}`);
     const seed = cfg.seed ?? ctx.seed;
-    this.seed = seed ?? globalThis.crypto.getRandomValues(new Uint32Array(1))[0] & 0x7fffffff;
+    this.seed = seed ?? entropySeed() & 0x7fffffff;
   }
 
   /** Indices per rank per epoch (`num_selected_samples`). */
@@ -52,7 +52,7 @@ export class RepeatAugSampler implements Sampler {
 
   indices(): number[] {
     const n = this.dataset.length;
-    const base = this.shuffle ? createRng(this.seed + this.epoch).permutation(n) : Array.from({ length: n }, (_, i) => i);
+    const base = this.shuffle ? new Generator(this.seed + this.epoch).permutation(n) : Array.from({ length: n }, (_, i) => i);
     const repeated = base.flatMap((x) => new Array(this.numRepeats).fill(x) as number[]);
     const numSamples = Math.ceil((n * this.numRepeats) / this.worldSize);
     const total = numSamples * this.worldSize;

@@ -6,7 +6,7 @@ import { imrotate, imshear, imtranslate } from '../../image/geometric';
 import { adjustColor, adjustContrast, cutout, posterize, solarize } from '../../image/photometric';
 import { AutoAugment, RandAugment, type BaseAugTransform } from './auto_augment';
 import type { BaseTransform, Results } from './base';
-import { RandomGenerator } from './random';
+import { Generator } from '../../utils/random';
 import { registerTransforms } from './register_all';
 
 registerTransforms();
@@ -17,7 +17,7 @@ function testImage(h: number, w: number): ImageArray {
   return img;
 }
 const img = testImage(24, 32);
-const run = (t: BaseTransform, extra: Partial<Results> = {}, seed = 0): Results => t.transform({ img, rng: new RandomGenerator(seed), ...extra })!;
+const run = (t: BaseTransform, extra: Partial<Results> = {}, seed = 0): Results => t.transform({ img, rng: new Generator(seed), ...extra })!;
 const build = (cfg: Record<string, unknown>) => TRANSFORMS.build<BaseTransform>(cfg as { type: string });
 
 describe('RandAugment', () => {

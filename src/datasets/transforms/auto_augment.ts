@@ -14,7 +14,7 @@ import {
   imequalize, iminvert, posterize, solarize, solarizeAdd,
 } from '../../image/photometric';
 import { BaseTransform, parseOptions, requireImage, type Results, type TransformCfg } from './base';
-import type { RandomGenerator } from './random';
+import type { Generator } from '../../utils/random';
 
 /** Options every augmentation op accepts (`BaseAugTransform`). */
 export interface AugBaseOptions {
@@ -72,7 +72,7 @@ export abstract class BaseAugTransform<O extends object = object> extends BaseTr
   }
 
   /** `random_magnitude`: the level (with noise) mapped linearly into `magnitude_range`. */
-  protected randomMagnitude(rng: RandomGenerator): number {
+  protected randomMagnitude(rng: Generator): number {
     const o = this.opts;
     let level = o.magnitude_level;
     if (o.magnitude_std === 'inf') level = rng.uniform(0, level);
@@ -82,7 +82,7 @@ export abstract class BaseAugTransform<O extends object = object> extends BaseTr
   }
 
   /** Draws (or replays) whether to apply and the magnitude, in MMPretrain's order of draws. */
-  protected draw(results: Results, extra?: (rng: RandomGenerator, p: AugParams) => void): AugParams {
+  protected draw(results: Results, extra?: (rng: Generator, p: AugParams) => void): AugParams {
     return this.drawParams<AugParams>(results, (rng) => {
       if (rng.random() > this.opts.prob) return { apply: false };
       const p: AugParams = { apply: true };
@@ -108,7 +108,7 @@ export abstract class BaseAugTransform<O extends object = object> extends BaseTr
   }
 
   /** Extra draws after the magnitude (Cutout's centre). */
-  protected extraDraw(_img: ImageArray): ((rng: RandomGenerator, p: AugParams) => void) | undefined {
+  protected extraDraw(_img: ImageArray): ((rng: Generator, p: AugParams) => void) | undefined {
     return undefined;
   }
 
@@ -252,7 +252,7 @@ export class Cutout extends BaseAugTransform<{ shape: number | [number, number] 
     super('Cutout', cfg, { shape: null, pad_val: 128 }, { fixedKey: 'shape', randomNegativeProb: 0 });
   }
   protected override extraDraw(img: ImageArray) {
-    return (rng: RandomGenerator, p: AugParams) => {
+    return (rng: Generator, p: AugParams) => {
       // mmcv.cutout draws np.random.uniform(img_h) — uniform between 1 and the size.
       p.y0 = rng.uniform(1, img.height);
       p.x0 = rng.uniform(1, img.width);

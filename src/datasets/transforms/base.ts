@@ -5,9 +5,9 @@
  * `results.replay_params[<type>]` is given, replays those values instead of drawing.
  */
 import { assert } from '../../utils/assert';
-import { closestNames } from '../../utils/closest';
+import { checkKeys } from '../../utils/options';
 import type { ImageArray, PixelData } from '../../image/image';
-import type { RandomGenerator } from './random';
+import type { Generator } from '../../utils/random';
 
 /** A pipeline's results dict, keys as in MMPretrain (`img` HWC BGR, `img_shape` (H, W), …). */
 export interface Results {
@@ -20,7 +20,7 @@ export interface Results {
   gt_label?: number | number[];
   sample_idx?: number;
   /** the generator random transforms draw from (set by `Compose`) */
-  rng?: RandomGenerator;
+  rng?: Generator;
   /** what each random transform drew, keyed by its type (`RandomCrop`, `RandomCrop#2`, …) */
   random_params?: Record<string, unknown>;
   /** parameters to replay instead of drawing, same shape as `random_params` */
@@ -60,7 +60,7 @@ export abstract class BaseTransform {
    * Draws this transform's random parameters with `draw(rng)`, or replays `results.replay_params[key]`
    * (checked by `validate` when given); records them in `results.random_params[key]`.
    */
-  protected drawParams<P>(results: Results, draw: (rng: RandomGenerator) => P, validate?: (replayed: unknown) => P): P {
+  protected drawParams<P>(results: Results, draw: (rng: Generator) => P, validate?: (replayed: unknown) => P): P {
     const recorded = (results.random_params ??= {});
     let key = this.typeName;
     for (let n = 2; key in recorded; n++) key = `${this.typeName}#${n}`;
@@ -99,13 +99,7 @@ export function requireAnyImage(results: Results, who: string): ImageArray<Pixel
  */
 export function parseOptions<T extends object>(typeName: string, cfg: TransformCfg | undefined, defaults: T, required: readonly string[] = []): T {
   const { _scope_: _scope, ...given } = (cfg ?? {}) as TransformCfg; // mmengine's registry scope key is not an option
-  const known = Object.keys(defaults);
-  for (const key of Object.keys(given)) {
-    if (!known.includes(key)) {
-      const close = closestNames(key, known);
-      throw new Error(`${typeName}: unknown option '${key}'${close.length ? ` — did you mean ${close.map((c) => `'${c}'`).join(', ')}?` : ''} (options: ${known.join(', ')})`);
-    }
-  }
+  checkKeys(given, Object.keys(defaults), typeName);
   for (const key of required) assert(given[key] !== undefined && given[key] !== null, () => `${typeName}: option '${key}' is required`);
   const out = { ...defaults } as Record<string, unknown>;
   for (const [k, v] of Object.entries(given)) if (v !== undefined) out[k] = v;

@@ -6,7 +6,7 @@
 import { assert } from '../../utils/assert';
 import { TRANSFORMS } from '../../registry';
 import { BaseTransform, type Results, type TransformCfg } from './base';
-import { entropySeed, RandomGenerator } from './random';
+import { entropySeed, Generator } from '../../utils/random';
 
 /** A transform config (`dict(type=..., ...)`) or a built transform. */
 export type TransformSpec = (TransformCfg & { type: string }) | BaseTransform;
@@ -37,14 +37,14 @@ export function buildTransform(spec: TransformSpec, where = 'pipeline'): BaseTra
 export class Compose extends BaseTransform {
   readonly typeName = 'Compose';
   readonly transforms: BaseTransform[];
-  readonly rng: RandomGenerator;
+  readonly rng: Generator;
 
   constructor(transforms: TransformSpec[] | { transforms: TransformSpec[] }, opts: ComposeOptions = {}) {
     super();
     const list = Array.isArray(transforms) ? transforms : transforms?.transforms;
     assert(Array.isArray(list), () => `Compose: transforms must be a list, got ${JSON.stringify(transforms)}`);
     this.transforms = list.map((t, i) => buildTransform(t, `pipeline[${i}] (${(t as { type?: string }).type ?? (t as BaseTransform).typeName})`));
-    this.rng = new RandomGenerator(opts.seed ?? entropySeed());
+    this.rng = new Generator(opts.seed ?? entropySeed());
   }
 
   private prepare(results: Results, opts: CallOptions): Results {

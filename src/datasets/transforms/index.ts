@@ -1,7 +1,6 @@
 /** Data transforms with MMPretrain's names and semantics: the public API of `src/datasets/transforms`. */
 export { BaseTransform, parseOptions, requireImage, type Results, type TransformCfg } from './base';
 export { Compose, buildTransform, runWithIntermediates, type TransformSpec, type ComposeOptions, type CallOptions, type IntermediateStep } from './compose';
-export { RandomGenerator, entropySeed } from './random';
 export * from './processing';
 export * from './auto_augment';
 export { SimMIMMaskGenerator, BEiTMaskGenerator, type MaskGrid } from './processing_masks';

@@ -9,7 +9,7 @@ import { sharedPath, missingShared } from '../../testing/shared';
 import type { BaseTransform, Results } from './base';
 import { Compose, runWithIntermediates } from './compose';
 import type { PackedResults } from './formatting';
-import { RandomGenerator } from './random';
+import { Generator } from '../../utils/random';
 import { registerTransforms } from './register_all';
 
 registerTransforms();
@@ -22,7 +22,7 @@ function testImage(h: number, w: number, c = 3): ImageArray {
 }
 const build = (cfg: Record<string, unknown>) => TRANSFORMS.build<BaseTransform>(cfg as { type: string });
 const run = (cfg: Record<string, unknown>, img: ImageArray, extra: Partial<Results> = {}, seed = 0): Results =>
-  build(cfg).transform({ img, img_shape: [img.height, img.width], ori_shape: [img.height, img.width], rng: new RandomGenerator(seed), ...extra })!;
+  build(cfg).transform({ img, img_shape: [img.height, img.width], ori_shape: [img.height, img.width], rng: new Generator(seed), ...extra })!;
 
 describe('Resize / RandomResize / ResizeEdge', () => {
   it('keep_ratio fits inside (long, short) like mmcv.imrescale and records scale_factor per axis', () => {
@@ -129,7 +129,7 @@ describe('crops', () => {
 describe('RandomFlip, RandomGrayscale, RandomErasing', () => {
   it('RandomFlip with list probs flips each direction at its rate', () => {
     const t = build({ type: 'RandomFlip', prob: [0.3, 0.5], direction: ['horizontal', 'vertical'] });
-    const rng = new RandomGenerator(11);
+    const rng = new Generator(11);
     const counts: Record<string, number> = { horizontal: 0, vertical: 0, none: 0 };
     const img = testImage(2, 2);
     for (let i = 0; i < 4000; i++) {
@@ -142,7 +142,7 @@ describe('RandomFlip, RandomGrayscale, RandomErasing', () => {
   });
   it('RandomFlip float prob over a direction list splits it evenly; bad directions fail', () => {
     const t = build({ type: 'RandomFlip', prob: 1.0, direction: ['horizontal', 'diagonal'] });
-    const rng = new RandomGenerator(2);
+    const rng = new Generator(2);
     const seen = new Set<string>();
     for (let i = 0; i < 50; i++) seen.add(t.transform({ img: testImage(2, 2), rng })!.flip_direction as string);
     expect([...seen].sort()).toEqual(['diagonal', 'horizontal']);
@@ -203,12 +203,12 @@ describe('options, Compose, PackInputs, aliases, LoadImageFromFile, MultiView', 
     const r = build({ type: 'RandomCrop', crop_size: 4, padding: 1 }).transform({ img: f, replay_params: { RandomCrop: { offset_h: 1, offset_w: 1, target_h: 4, target_w: 4 } } })!;
     expect(r.img!.data).toBeInstanceOf(Float32Array);
     expect(r.img!.data[0]).toBe(0.5);
-    const flipped = build({ type: 'RandomFlip', prob: 1.0 }).transform({ img: f, rng: new RandomGenerator(0) })!;
+    const flipped = build({ type: 'RandomFlip', prob: 1.0 }).transform({ img: f, rng: new Generator(0) })!;
     expect(flipped.img!.data[0]).toBe(f.data[12]);
-    const resized = build({ type: 'RandomResizedCrop', scale: 3 }).transform({ img: f, rng: new RandomGenerator(0) })!;
+    const resized = build({ type: 'RandomResizedCrop', scale: 3 }).transform({ img: f, rng: new Generator(0) })!;
     expect(resized.img!.data).toBeInstanceOf(Float32Array);
     expect(() => build({ type: 'Resize', scale: 3, backend: 'pillow' }).transform({ img: f })).toThrow(/Pillow backend only support uint8/);
-    expect(() => build({ type: 'ColorJitter', brightness: 0.5 }).transform({ img: f, rng: new RandomGenerator(0) })).toThrow(/expects a uint8 image/);
+    expect(() => build({ type: 'ColorJitter', brightness: 0.5 }).transform({ img: f, rng: new Generator(0) })).toThrow(/expects a uint8 image/);
   });
   it('prints like the Python repr', () => {
     expect(build({ type: 'RandomCrop', crop_size: 32, padding: 4 }).toString()).toBe("RandomCrop(crop_size=32, padding=4, pad_if_needed=False, pad_val=0, padding_mode='constant')");

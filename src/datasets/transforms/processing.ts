@@ -11,7 +11,7 @@ import {
   type FlipDirection, type Interpolation, type Padding, type PaddingMode, type ResizeBackend,
 } from '../../image/geometric';
 import { BaseTransform, checkChoice, checkNumber, pair, parseOptions, requireAnyImage, requireImage, type Results, type TransformCfg } from './base';
-import { RandomGenerator } from './random';
+import { Generator } from '../../utils/random';
 
 const BACKENDS: readonly ResizeBackend[] = ['cv2', 'pillow'];
 const INTERPOLATIONS: readonly Interpolation[] = ['nearest', 'bilinear', 'bicubic', 'area', 'lanczos', 'box', 'hamming'];
@@ -122,7 +122,7 @@ export class RandomResize extends BaseTransform {
     return new Resize({ ...this.resizeCfg, scale }).transform(results);
   }
 
-  private randomScale(rng: RandomGenerator): [number, number] {
+  private randomScale(rng: Generator): [number, number] {
     const s = this.scale;
     if (Array.isArray(s[0])) {
       const [a, b] = s as [[number, number], [number, number]];
@@ -320,7 +320,7 @@ export class RandomCrop extends BaseTransform {
   }
 
   /** `rand_crop_params`: offsets of a `crop_size` window in an h×w image. */
-  static randCropParams(h: number, w: number, cropSize: [number, number], rng: RandomGenerator): CropParams {
+  static randCropParams(h: number, w: number, cropSize: [number, number], rng: Generator): CropParams {
     let [targetH, targetW] = cropSize;
     if (w === targetW && h === targetH) return { offset_h: 0, offset_w: 0, target_h: h, target_w: w };
     targetW = Math.min(w, targetW);
@@ -407,7 +407,7 @@ export class RandomResizedCrop extends BaseTransform {
   }
 
   /** `rand_crop_params` of MMPretrain (with its central-crop fallback). */
-  randCropParams(h: number, w: number, rng: RandomGenerator): CropParams {
+  randCropParams(h: number, w: number, rng: Generator): CropParams {
     const area = h * w;
     const [r0, r1] = this.opts.crop_ratio_range;
     const [a0, a1] = this.opts.aspect_ratio_range;
@@ -451,7 +451,7 @@ export class EfficientNetRandomCrop extends RandomResizedCrop {
     this.cropPadding = checkNumber(c.crop_padding ?? 32, 'EfficientNetRandomCrop.crop_padding', 0);
   }
 
-  override randCropParams(h: number, w: number, rng: RandomGenerator): CropParams {
+  override randCropParams(h: number, w: number, rng: Generator): CropParams {
     const area = h * w;
     const minArea = this.opts.crop_ratio_range[0] * area;
     const maxArea = this.opts.crop_ratio_range[1] * area;
@@ -553,7 +553,7 @@ export class RandomFlip extends BaseTransform {
   transform(results: Results): Results {
     const img = requireAnyImage(results, 'RandomFlip');
     const p = this.drawParams<FlipParams>(results, (rng) => {
-      const i = rng.choiceIndex(this.probs);
+      const i = rng.choice(this.probs);
       return i < this.directions.length ? { flip: true, flip_direction: this.directions[i] } : { flip: false, flip_direction: null };
     }, (v) => {
       const r = v as FlipParams;
@@ -681,13 +681,13 @@ export class RandomErasing extends BaseTransform {
       const w = Math.min(pyRound(Math.sqrt(area / aspect)), W);
       const top = H > h ? rng.randint(0, H - h) : 0;
       const left = W > w ? rng.randint(0, W - w) : 0;
-      return { erase: true, top, left, h, w, ...(this.opts.mode === 'rand' ? { fill_seed: rng.spawnSeed() } : {}) };
+      return { erase: true, top, left, h, w, ...(this.opts.mode === 'rand' ? { fill_seed: rng.nextSeed() } : {}) };
     });
     if (!p.erase) return results;
     const out = { ...img, data: img.data.slice() };
     const { top = 0, left = 0, h = 0, w = 0 } = p;
     const cn = img.channels;
-    const fillRng = new RandomGenerator(p.fill_seed ?? 0);
+    const fillRng = new Generator(p.fill_seed ?? 0);
     for (let y = top; y < top + h; y++) {
       for (let x = left; x < left + w; x++) {
         for (let c = 0; c < cn; c++) {

@@ -6,7 +6,7 @@
 import { assert } from '../../utils/assert';
 import { BaseTransform, parseOptions, type Results, type TransformCfg } from './base';
 import { pyRound } from './processing';
-import type { RandomGenerator } from './random';
+import type { Generator } from '../../utils/random';
 
 /** A 0/1 mask grid, row-major. */
 export interface MaskGrid {
@@ -94,7 +94,7 @@ export class BEiTMaskGenerator extends BaseTransform {
   }
 
   /** `_mask`: tries up to 10 random blocks; returns how many new cells were masked. */
-  private maskBlock(mask: Uint8Array, maxMaskPatches: number, rng: RandomGenerator): number {
+  private maskBlock(mask: Uint8Array, maxMaskPatches: number, rng: Generator): number {
     const { min_num_patches: minN, min_aspect } = this.opts;
     const maxAspect = this.opts.max_aspect || 1 / min_aspect;
     const logRatio = [Math.log(min_aspect), Math.log(maxAspect)];

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TRANSFORMS } from '../../registry';
 import { createImage, type ImageArray } from '../../image/image';
 import type { BaseTransform, Results } from './base';
-import { RandomGenerator } from './random';
+import { Generator } from '../../utils/random';
 import { registerTransforms } from './register_all';
 import { getTransformIdx, removeTransform } from './utils';
 
@@ -15,7 +15,7 @@ img.data.forEach((_, i) => (img.data[i] = (i * 29) & 255));
 describe('wrappers', () => {
   it('RandomApply runs its transforms at rate prob and records the draw', () => {
     const t = build({ type: 'RandomApply', transforms: [{ type: 'RandomFlip', prob: 1.0 }], prob: 0.8 });
-    const rng = new RandomGenerator(1);
+    const rng = new Generator(1);
     let applied = 0;
     for (let i = 0; i < 2000; i++) {
       const r = t.transform({ img, rng })!;
@@ -30,7 +30,7 @@ describe('wrappers', () => {
   });
   it('RandomChoice picks a pipeline (weighted when prob is given) and replays the choice', () => {
     const t = build({ type: 'RandomChoice', transforms: [[{ type: 'CenterCrop', crop_size: 2 }], [{ type: 'CenterCrop', crop_size: 3 }]], prob: [0.25, 0.75] });
-    const rng = new RandomGenerator(2);
+    const rng = new Generator(2);
     let second = 0;
     for (let i = 0; i < 2000; i++) if (t.transform({ img, rng })!.img!.width === 3) second++;
     expect(second / 2000).toBeCloseTo(0.75, 1);
@@ -71,7 +71,7 @@ describe('utils', () => {
 describe('mask generators', () => {
   it('SimMIMMaskGenerator masks ceil(36 × 0.6) = 22 blocks of 8×8 cells; replays', () => {
     const t = build({ type: 'SimMIMMaskGenerator' });
-    const r = t.transform({ rng: new RandomGenerator(1) })!;
+    const r = t.transform({ rng: new Generator(1) })!;
     const mask = r.mask as { shape: number[]; data: Uint8Array };
     expect(mask.shape).toEqual([48, 48]);
     expect(mask.data.reduce((a, b) => a + b, 0)).toBe(22 * 64);
@@ -82,7 +82,7 @@ describe('mask generators', () => {
   it('BEiTMaskGenerator masks exactly num_masking_patches cells', () => {
     const t = build({ type: 'BEiTMaskGenerator', input_size: 14, num_masking_patches: 75, max_num_patches: null, min_num_patches: 16 });
     for (let seed = 0; seed < 5; seed++) {
-      const r = t.transform({ rng: new RandomGenerator(seed) })!;
+      const r = t.transform({ rng: new Generator(seed) })!;
       const mask = r.mask as { shape: number[]; data: Uint8Array };
       expect(mask.shape).toEqual([14, 14]);
       expect(mask.data.reduce((a, b) => a + b, 0)).toBe(75);

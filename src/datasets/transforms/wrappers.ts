@@ -91,7 +91,7 @@ export class RandomChoice extends BaseTransform {
   }
 
   transform(results: Results): Results | null {
-    const { index } = this.drawParams(results, (rng) => ({ index: this.prob ? rng.choiceIndex(this.prob) : rng.randint(0, this.pipelines.length) }));
+    const { index } = this.drawParams(results, (rng) => ({ index: this.prob ? rng.choice(this.prob) : rng.randint(0, this.pipelines.length) }));
     assert(Number.isInteger(index) && index >= 0 && index < this.pipelines.length, () => `RandomChoice: replayed index ${index} out of range`);
     return runList(this.pipelines[index], results);
   }

@@ -3,7 +3,7 @@
  * MMPretrain (`Lamb`, `LARS`) define them: they become each optimizer's `defaults` and fill every param group.
  * Pure data, shared by the tfjs optimizers and by tensor-free simulations (the Schedule panel).
  */
-import { REQUIRED, resolveOptions, type OptionSpec } from './options';
+import { REQUIRED, resolveOptions, type OptionSpec } from '../../utils/options';
 import type { ParamGroup } from './param_groups';
 
 /** PyTorch implementation switches that change nothing here; accepted so configs load. */

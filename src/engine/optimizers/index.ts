@@ -15,4 +15,4 @@ export type { ModuleLike, ParamLike, ParamwiseConfig, LayerDecayConfig, LayerDep
 export { OPTIMIZER_SPECS, optimizerDefaults, optimizerTypes, fillGroup } from './defaults';
 export { splitOptimWrapperConfig, constructParamGroups, SimulatedOptimWrapper, visSchedulerModel } from './optim_wrapper_config';
 export type { ParamGroup, ParamGroupsOwner } from './param_groups';
-export { resolveOptions, REQUIRED } from './options';
+export { resolveOptions, REQUIRED } from '../../utils/options';

@@ -6,7 +6,7 @@
  */
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
-import { resolveOptions } from './options';
+import { resolveOptions } from '../../utils/options';
 import { Optimizer, type GradMap } from './optimizer';
 import type { ParamGroup, ParamGroupsOwner } from './param_groups';
 import { baseParamSettings } from './optim_wrapper_config';

@@ -4,7 +4,7 @@
  * copied into the group), `bias_lr_mult`, `norm_decay_mult`, `bias_decay_mult`, `dwconv_decay_mult`,
  * `flat_decay_mult`, `bypass_duplicate`; frozen parameters skipped. One group per parameter, as mmengine.
  */
-import { resolveOptions } from './options';
+import { resolveOptions } from '../../utils/options';
 import type { ParamGroup } from './param_groups';
 
 /** A parameter: anything with a shape (tfjs variables qualify); `trainable: false` means `requires_grad=False`. */

@@ -16,6 +16,7 @@ import type { RunnerDataLoader, RunnerScheduler } from './interfaces';
 import { LogProcessor, type LogProcessorOptions } from './log_processor';
 import type { TrainCfg } from './loops';
 import { Runner, type CheckpointSerializer } from './runner';
+import { entropySeed } from '../../utils/random';
 import type { WorkDirStore } from './work_dir';
 
 type Cfg = Record<string, unknown>;
@@ -46,9 +47,7 @@ function section(cfg: Cfg, key: string): Cfg | null {
 }
 
 function randomSeed(): number {
-  const a = new Uint32Array(1);
-  crypto.getRandomValues(a);
-  return a[0] >>> 1;
+  return entropySeed() >>> 1;
 }
 
 /** A data loader as the runner sees it (its dataset's `metainfo` exposed as `datasetMeta`). */

@@ -21,7 +21,6 @@ export function lenetMnistRequest(cfgOptions: string[], edit: (cfg: Record<strin
   const json = configToJSON(cfg) as Record<string, unknown>;
   edit(json);
   return {
-    kind: 'start',
     cfg: json,
     cfgText: dumpConfig(cfg),
     cfgFileName: 'lenet5_mnist.py',

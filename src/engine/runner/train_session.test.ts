@@ -195,6 +195,49 @@ describe.skipIf(!haveMnist)('a training session (LeNet-5 on 64 MNIST test images
     });
   });
 
+  describe('out of memory says the model\'s size, and the next run starts', () => {
+    it('while building (CPU: a layer past the typed-array limit): what was allocated, the allocation that failed', async () => {
+      await tf.setBackend('cpu');
+      const events: TrainEvent[] = [];
+      const before = tf.memory().numTensors;
+      // 84 × 60 M outputs: a 5.04 G-element weight, refused by the engine before anything is allocated.
+      await startTrainSession({ ...request(['model.backbone.num_classes=60000000']), backend: 'cpu' }, env(new MemoryWorkDir('w'), events)).done;
+      const message = of(events, 'error')[0].message;
+      console.log(`build OOM: ${message}`);
+      expect(message).toMatch(
+        /^Out of memory building lenet5_mnist \(LeNet5\) \(at least [\d.]+ k parameters ≈ [\d.]+ kB of weights allocated on CPU when it failed, the allocation that failed: 5\.04 B elements\); try a smaller batch \(train_dataloader\.batch_size\), WASM, or a smaller model\. \(tfjs: RangeError: Invalid typed array length: 5040000000\)$/,
+      );
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it('while training (a real failed allocation mid-iteration): parameters, the batch, the estimate with activations; the next run trains', async () => {
+      await tf.setBackend('wasm');
+      const events: TrainEvent[] = [];
+      const before = tf.memory().numTensors;
+      let failed = false;
+      await startTrainSession(
+        request(['train_cfg.max_epochs=1']),
+        env(new MemoryWorkDir('w'), events, (e) => {
+          if (e.kind === 'progress' && e.position.iter === 1 && !failed) {
+            failed = true;
+            new ArrayBuffer(2 ** 40); // RangeError: Array buffer allocation failed
+          }
+        }),
+      ).done;
+      const message = of(events, 'error')[0].message;
+      console.log(`training OOM: ${message}`);
+      expect(message).toMatch(
+        /^Out of memory training lenet5_mnist \(LeNet5\) \(61\.7 k parameters ≈ 246\.8 kB of weights, ≈ [\d.]+ MB with gradients, optimizer state and activations at batch 16 on WASM\); try a smaller batch \(train_dataloader\.batch_size\), CPU, or a smaller model\. \(tfjs: RangeError: Array buffer allocation failed\)$/,
+      );
+      expect(of(events, 'done')).toEqual([]);
+      expect(tf.memory().numTensors).toBe(before);
+      const next: TrainEvent[] = [];
+      await startTrainSession(request(['train_cfg.max_epochs=1']), env(new MemoryWorkDir('w2'), next)).done;
+      expect(of(next, 'error')).toEqual([]);
+      expect(of(next, 'done')[0].position.iter).toBe(4);
+    });
+  });
+
   it('load_from loads weights only; with resume it continues from that checkpoint (mmengine load_or_resume)', async () => {
     await tf.setBackend('wasm');
     const first = new MemoryWorkDir('a');

@@ -4,9 +4,15 @@
  * progress, validation results, checkpoints and failures as {@link TrainEvent}s. No DOM: the worker is a thin shell
  * around it and Node tests drive it directly.
  */
+import { lossFromError, isBackendLostError, nextBackend, quietLostBackend, switchBackend, watchBackendLoss, type BackendLoss, type BackendWatch, type SwitchResult } from '../../backends/backend_loss';
+import type { BackendName } from '../../backends/names';
+import { describeOutOfMemory, estimateModelMemory, isOutOfMemory, type MemoryEstimate } from '../../backends/oom';
 import { tf } from '../../backends/tf';
 import { loadCheckpoint } from '../../fileio';
 import { FileSystem, MemorySource, type MemoryEntry } from '../../fileio/sources';
+import { getModelComplexityInfo } from '../../models/analysis/complexity';
+import type { ImageClassifier } from '../../models/classifiers/image';
+import { BackendGuardHook, BackendLostError, lossNotice, snapshotBytes, StateSnapshotHook, type ResumePoint } from './backend_fallback';
 import { buildRunner } from './build_runner';
 import { loadIntoRunner, serializeRunnerCheckpoint } from './checkpoint_io';
 import { InvalidLossError } from './loops';
@@ -14,7 +20,7 @@ import type { Runner } from './runner';
 import type { WorkDirStore } from './work_dir';
 import { Hook } from '../hooks/hook';
 import { SurvivalCheckpointHook } from '../hooks/survival_checkpoint_hook';
-import { newestCheckpoint, readSurvivalInfo, type StorageEstimate } from './survival';
+import { newestCheckpoint, readSurvivalInfo, SURVIVAL_FILE, type StorageEstimate } from './survival';
 import { buildWithPretrained, findPretrainedInits, formatPretrainedReport, pretrainedReport, readPretrainedFiles, withoutPretrainedInits } from '../../models/utils/pretrained';
 import { checkpointNameFromPointer, ProgressBatcher, TrainControlHook, type LoopPosition, type StartRequest, type TrainEvent, type WorkerMemory } from './worker_protocol';
 
@@ -28,28 +34,47 @@ export interface SessionEnv {
   now?: () => number;
   /** Storage usage and quota for the storage-full message (default `navigator.storage.estimate()`). */
   estimate?: StorageEstimate;
+  /**
+   * Watches the active backend for loss (default {@link watchBackendLoss}: WebGPU's `device.lost`, WebGL's
+   * `webglcontextlost`; never fires on WASM or CPU). Tests inject a fake to lose a backend on purpose.
+   */
+  watchBackendLoss?: (onLost: (loss: BackendLoss) => void) => BackendWatch;
+  /** Starts the backend to go on with after a loss (default {@link switchBackend}: `next`, else the ones after it). */
+  switchBackend?: (next: BackendName, skip: readonly string[]) => Promise<SwitchResult>;
+  /**
+   * The in-memory state snapshot a lost backend resumes from (only while the backend can be lost): at most
+   * `maxOverhead` of the training time (default 0.2), up to `maxBytes` of state (default 512 MB); false: none (the
+   * survival checkpoint alone).
+   */
+  snapshots?: { maxOverhead?: number; maxBytes?: number } | false;
 }
 
-/** Reports every checkpoint written to or removed from the work dir. */
+/**
+ * Reports every checkpoint written to or removed from the work dir. Once `live()` turns false (a run abandoned on a
+ * lost backend, which may still wake up with garbage state) it writes, appends and removes nothing.
+ */
 class ObservedWorkDir implements WorkDirStore {
   constructor(
     private readonly inner: WorkDirStore,
     private readonly post: SessionEnv['post'],
+    private readonly live: () => boolean = () => true,
   ) {}
   get root(): string {
     return this.inner.root;
   }
   async write(path: string, data: string | Uint8Array): Promise<void> {
+    if (!this.live()) return;
     await this.inner.write(path, data);
     if (path.endsWith('.pth')) this.post({ kind: 'checkpoint', name: path, bytes: typeof data === 'string' ? data.length : data.byteLength });
   }
-  append(path: string, text: string): Promise<void> {
-    return this.inner.append(path, text);
+  async append(path: string, text: string): Promise<void> {
+    if (this.live()) await this.inner.append(path, text);
   }
   read(path: string): Promise<Uint8Array | null> {
     return this.inner.read(path);
   }
   async remove(path: string): Promise<void> {
+    if (!this.live()) return;
     await this.inner.remove(path);
     if (path.endsWith('.pth')) this.post({ kind: 'checkpoint-removed', name: path });
   }
@@ -61,6 +86,7 @@ class ObservedWorkDir implements WorkDirStore {
     const inner = this.inner as WorkDirStore & { rename?(from: string, to: string): Promise<void> };
     if (!inner.rename) return undefined;
     return async (from, to) => {
+      if (!this.live()) return;
       await inner.rename!(from, to);
       if (to.endsWith('.pth')) {
         const bytes = await this.inner.read(to);
@@ -85,6 +111,14 @@ function asMatrix(v: unknown): number[][] | null {
   return v.map((row) => Array.from(row as ArrayLike<number>, Number));
 }
 
+/** `[B, C, H, W]` of a loader batch (packed CHW images, pseudo-collated or a list), or null. */
+function batchInputShape(batch: unknown): number[] | null {
+  const inputs = (batch as { inputs?: unknown } | null)?.inputs as { shape?: number[] } | { shape?: number[] }[] | undefined;
+  if (Array.isArray(inputs)) return inputs[0]?.shape?.length === 3 ? [inputs.length, ...inputs[0].shape] : null;
+  const shape = inputs?.shape;
+  return shape?.length === 4 ? [...shape] : shape?.length === 3 ? [1, ...shape] : null;
+}
+
 /** Posts progress (batched), the loop position and validation results. Runs last (LOWEST). */
 class ProgressHook extends Hook<Runner> {
   private iterTimes: number[] = [];
@@ -103,8 +137,12 @@ class ProgressHook extends Hook<Runner> {
     return this.iterTimes.length ? this.iterTimes.reduce((a, b) => a + b, 0) / this.iterTimes.length / 1000 : null;
   }
 
-  override beforeTrainIter(): void {
+  /** The last training batch's input shape (`[B, C, H, W]`), for the out-of-memory estimate. */
+  inputShape: number[] | null = null;
+
+  override beforeTrainIter(_runner: Runner, _idx: number, batch: unknown): void {
     this.lastIterEnd ??= this.now();
+    this.inputShape = batchInputShape(batch) ?? this.inputShape;
   }
 
   override afterTrainIter(): void {
@@ -144,13 +182,15 @@ class ProgressHook extends Hook<Runner> {
  * Runs `build`; if it throws, disposes the tf variables it created (a model built before a later part of the config
  * failed), so a failed start leaves no tensors behind.
  */
-async function withVariablesDisposedOnFailure<T>(build: () => Promise<T>): Promise<T> {
+async function withVariablesDisposedOnFailure<T>(build: () => Promise<T>, onFailure: (created: tf.Variable[], e: unknown) => void = () => {}): Promise<T> {
   const registered = () => tf.engine().registeredVariables;
   const before = new Set(Object.keys(registered()));
   try {
     return await build();
   } catch (e) {
-    for (const [name, v] of Object.entries(registered())) if (!before.has(name)) v.dispose();
+    const created = Object.entries(registered()).filter(([name]) => !before.has(name)).map(([, v]) => v);
+    onFailure(created, e);
+    for (const v of created) v.dispose();
     throw e;
   }
 }
@@ -205,13 +245,13 @@ async function loadCheckpointsAsConfigured(req: StartRequest, runner: Runner, sh
   return null;
 }
 
-/** A lost GPU device or WebGL context (driver reset, tab in the background too long, another app took the GPU). */
-const DEVICE_LOST = /device (was |is )?lost|GPUDevice.*lost|context (was )?lost|CONTEXT_LOST/i;
-
-/** The message shown for a failed run; a lost device says what is kept and how to go on. */
+/**
+ * The message shown for a failed run; a lost device (driver reset, tab in the background too long, another app took
+ * the GPU) that no other backend could take over from says what is kept and how to go on.
+ */
 export function describeFailure(e: unknown, lastCheckpoint: string | null): string {
   const message = e instanceof Error ? e.message : String(e);
-  if (!DEVICE_LOST.test(message)) return message;
+  if (!isBackendLostError(e)) return message;
   const kept = lastCheckpoint ? `The last checkpoint ${lastCheckpoint} is kept: resume from it` : 'No checkpoint was saved yet: start again';
   return `The GPU device was lost during training (${message}). ${kept}, on the same backend after a reload or on WASM.`;
 }
@@ -280,38 +320,238 @@ function configForBuild(req: StartRequest): { cfg: Record<string, unknown>; note
   };
 }
 
+/** The state a run goes on from on the next backend after a loss. */
+interface ResumeState {
+  bytes: Uint8Array;
+  /** Named in the log ("Load checkpoint from …"). */
+  file: string;
+  from: ResumePoint;
+  /** Iterations done, and the epoch in progress (0-based), in that state. */
+  iter: number;
+  epoch: number;
+  /** Scalars records the session had produced up to that state. */
+  records: number;
+  /** How the state was kept, for the log. */
+  note?: string;
+}
+
+/** An attempt that ended because its backend was lost. */
+interface LostOutcome {
+  loss: BackendLoss;
+  /** The iteration in progress (1-based) when it was noticed; `phase` says whether it was validating. */
+  lostAtIter: number;
+  phase: 'train' | 'val';
+  /** The newest state kept (null: none yet, the run starts over as requested). */
+  resume: ResumeState | null;
+  error: unknown;
+}
+
+/** What every attempt of one run shares. */
+interface RunContext {
+  req: StartRequest;
+  env: SessionEnv;
+  control: TrainControlHook;
+  now: () => number;
+  store: WorkDirStore;
+  fileSystem: FileSystem;
+  pretrainedFiles: Awaited<ReturnType<typeof readPretrainedFiles>>;
+  build: { cfg: Record<string, unknown>; note: string | null };
+  /** Scalars records produced so far (the panel's count; a rewind sets it back). */
+  records: number;
+  /** The survival checkpoint this run wrote last, and the records produced then. */
+  survival: { iter: number; epoch: number; records: number } | null;
+}
+
+/**
+ * A run, on one backend after another: it starts on the requested backend; when that backend is lost (WebGPU device
+ * lost, WebGL context lost) the run is built again on the next one (WebGPU → WebGL → WASM → CPU, those that failed
+ * skipped) from the newest state kept — the in-memory snapshot of the last finished iteration, or the survival
+ * checkpoint this run wrote — and goes on, with a `backend-lost` event the panel shows as a notice.
+ */
 async function run(req: StartRequest, env: SessionEnv, control: TrainControlHook, now: () => number): Promise<void> {
-  const backend = await env.initBackend(req.backend);
-  const workDir = new ObservedWorkDir(await env.openWorkDir(req.workDirName), env.post);
-  const fileSystem = datasetFileSystem(req.files, req.mounts);
-  const pretrainedFiles = await readPretrainedFiles(req.pretrained ?? []);
-  const build = configForBuild(req);
+  let backend = await env.initBackend(req.backend);
+  const ctx: RunContext = {
+    req,
+    env,
+    control,
+    now,
+    store: await env.openWorkDir(req.workDirName),
+    fileSystem: datasetFileSystem(req.files, req.mounts),
+    pretrainedFiles: await readPretrainedFiles(req.pretrained ?? []),
+    build: configForBuild(req),
+    records: 0,
+    survival: null,
+  };
+  const failed = new Set<string>();
+  let resume: ResumeState | null = null;
+  let notice: (LostOutcome & { previous: string }) | null = null;
+  for (;;) {
+    const outcome = await runOnBackend(ctx, backend, resume, notice);
+    if (!outcome) return;
+    quietLostBackend(backend);
+    failed.add(backend);
+    const next = nextBackend(backend, failed);
+    if (!next) throw outcome.error;
+    let switched: SwitchResult;
+    try {
+      switched = await (env.switchBackend ?? switchBackend)(next, [...failed]);
+    } catch (e) {
+      throw new Error(`${outcome.loss.message}, and no other backend could take over: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    for (const name of Object.keys(switched.failed)) failed.add(name);
+    resume = outcome.resume;
+    notice = { ...outcome, previous: backend };
+    backend = switched.backend;
+  }
+}
+
+/** The newest state to go on from: the in-memory snapshot, this run's survival checkpoint, or the earlier state. */
+async function newestState(ctx: RunContext, snapshots: StateSnapshotHook | null, previous: ResumeState | null): Promise<ResumeState | null> {
+  const snap = snapshots?.snapshot ?? null;
+  const survival = ctx.survival;
+  const best = Math.max(previous?.iter ?? -1, survival?.iter ?? -1);
+  if (snap && snap.iter >= best) {
+    return { bytes: snapshotBytes(snap), file: `the state after iteration ${snap.iter} (in memory)`, from: 'snapshot', iter: snap.iter, epoch: snap.epoch, records: snap.records, note: `kept in memory in ${snap.ms.toFixed(0)} ms (${(snap.bytes / 1e6).toFixed(2)} MB)` };
+  }
+  if (survival && survival.iter > (previous?.iter ?? -1)) {
+    const bytes = await ctx.store.read(SURVIVAL_FILE).catch(() => null);
+    if (bytes) return { bytes, file: `${ctx.store.root}/${SURVIVAL_FILE}`, from: 'survival', iter: survival.iter, epoch: survival.epoch, records: survival.records };
+  }
+  return previous;
+}
+
+/** `lenet5_mnist (LeNet5)`, `vit-large-p16_in1k (VisionTransformer arch 'large')`: the model as the messages name it. */
+function modelLabel(req: StartRequest): string {
+  const model = (req.cfg.model ?? {}) as { type?: string; backbone?: { type?: string; arch?: unknown } };
+  const bb = model.backbone;
+  const arch = typeof bb?.arch === 'string' ? ` arch '${bb.arch}'` : '';
+  const type = bb?.type ? `${bb.type}${arch}` : model.type ?? '';
+  const name = req.cfgFileName.replace(/\.py$/, '');
+  return type ? `${name} (${type})` : name;
+}
+
+/** The batch size the loader gives (from the last batch, else the config). */
+function trainBatchSize(req: StartRequest, inputShape: number[] | null): number | null {
+  if (inputShape) return inputShape[0];
+  const b = (req.cfg.train_dataloader as { batch_size?: unknown } | undefined)?.batch_size;
+  return typeof b === 'number' ? b : null;
+}
+
+/**
+ * The memory estimate for an allocation that failed while training: weights, gradients and optimizer state from the
+ * model's shapes, activations from the complexity analysis at batch 1 on the last batch's image size (itself an
+ * allocation: when it fails too, activations stay unknown).
+ */
+function trainingEstimate(req: StartRequest, model: ImageClassifier, backend: string, inputShape: number[] | null): MemoryEstimate {
+  let activations: number | null = null;
+  if (inputShape && inputShape.length === 4) {
+    try {
+      activations = getModelComplexityInfo(model, [inputShape[1], inputShape[2], inputShape[3]]).activations;
+    } catch {
+      activations = null;
+    }
+  }
+  const opt = ((req.cfg.optim_wrapper as { optimizer?: { type?: string } } | undefined)?.optimizer ?? null) as { type: string } | null;
+  return estimateModelMemory(model, {
+    name: modelLabel(req),
+    batchSize: trainBatchSize(req, inputShape),
+    activationsPerSample: activations,
+    optimizer: opt?.type ? opt : null,
+    backend,
+  });
+}
+
+/** An out-of-memory error said in the model's terms (the original as `cause`). */
+function outOfMemory(e: unknown, estimate: MemoryEstimate | null, doing: 'building' | 'training'): Error {
+  return new Error(describeOutOfMemory(e, estimate, doing), { cause: e });
+}
+
+/** Milliseconds to wait after a failed op for the backend's loss to be announced (WebGPU's `device.lost` comes later). */
+const LOSS_GRACE_MS = 500;
+
+/**
+ * One attempt of a run on `backend`: builds the runner, loads the state (`resume`, else as the request says), trains.
+ * Returns null when the run ended (finished or stopped), the loss when the backend was lost; throws on failures.
+ * A lost attempt is abandoned: it may never settle (a lost WebGL context waits forever on its fences), so nothing it
+ * does afterwards reaches the panel or the work dir.
+ */
+async function runOnBackend(ctx: RunContext, backend: string, resume: ResumeState | null, notice: (LostOutcome & { previous: string }) | null): Promise<LostOutcome | null> {
+  const { req, env, control, now } = ctx;
+  let live = true;
+  const post: SessionEnv['post'] = (event, transfer) => {
+    if (live) env.post(event, transfer);
+  };
+  // Where the loop was when the loss was first noticed (the event, the guard's check, or a failed op).
+  let iterNow: () => { iter: number; phase: 'train' | 'val' } = () => ({ iter: resume?.iter ?? 0, phase: 'train' });
+  let lostAt: { iter: number; phase: 'train' | 'val' } | null = null;
+  const markLost = () => (lostAt ??= iterNow());
+  const watched = (env.watchBackendLoss ?? watchBackendLoss)(() => void markLost());
+  const watch: BackendWatch = {
+    backend: watched.backend,
+    canLose: watched.canLose,
+    get lost() {
+      return watched.lost;
+    },
+    whenLost: watched.whenLost,
+    stop: () => watched.stop(),
+    check: () => markLostIf(watched.check()),
+  };
+  const lossOf = async (e: unknown): Promise<BackendLoss | null> => {
+    const found = () => watch.lost ?? watch.check() ?? (isBackendLostError(e) ? lossFromError(backend, e) : null);
+    markLostIf(found());
+    if (found() || !watch.canLose) return found();
+    await Promise.race([watch.whenLost, new Promise((r) => setTimeout(r, LOSS_GRACE_MS))]);
+    return markLostIf(found());
+  };
+  const markLostIf = (loss: BackendLoss | null) => {
+    if (loss) markLost();
+    return loss;
+  };
+  const workDir = new ObservedWorkDir(ctx.store, post, () => live);
+  let partial: MemoryEstimate | null = null;
+  let built: Awaited<ReturnType<typeof buildWithPretrained<Awaited<ReturnType<typeof buildRunner>>>>>;
+  try {
+    built = await buildWithPretrained(
+      ctx.pretrainedFiles,
+      () =>
+        withVariablesDisposedOnFailure(
+          () =>
+            buildRunner(ctx.build.cfg, {
+              cfgText: req.cfgText,
+              cfgFileName: req.cfgFileName,
+              workDir,
+              phase: 'train',
+              datasetContext: { fileSystem: ctx.fileSystem },
+              serializeCheckpoint: serializeRunnerCheckpoint,
+            }),
+          (created, e) => {
+            // What was allocated when the build ran out of memory: a lower bound of the model's size.
+            if (isOutOfMemory(e, backend)) partial = estimateModelMemory({ shapes: new Map(created.map((v) => [v.name, [...v.shape]])) }, { name: modelLabel(req), backend, partial: true });
+          },
+        ),
+      (checkpoint) => pretrainedMissing(req, checkpoint),
+    );
+  } catch (e) {
+    watch.stop();
+    const loss = await lossOf(e);
+    if (loss) return { loss, lostAtIter: lostAt!.iter + 1, phase: 'train', resume, error: e };
+    if (isOutOfMemory(e, backend)) throw outOfMemory(e, partial, 'building');
+    throw e;
+  }
   const {
     result: { runner, model, optimWrapper },
     loaded,
-  } = await buildWithPretrained(
-    pretrainedFiles,
-    () =>
-      withVariablesDisposedOnFailure(() =>
-        buildRunner(build.cfg, {
-          cfgText: req.cfgText,
-          cfgFileName: req.cfgFileName,
-          workDir,
-          phase: 'train',
-          datasetContext: { fileSystem },
-          serializeCheckpoint: serializeRunnerCheckpoint,
-        }),
-      ),
-    (checkpoint) => pretrainedMissing(req, checkpoint),
-  );
+  } = built;
+  let lastInputShape: () => number[] | null = () => null;
   try {
-
     const batcher = new ProgressBatcher(
-      ({ scalars, lines }) => env.post({ kind: 'progress', position: position(), scalars, lines, memory: workerMemory() }, [scalars.values.buffer]),
+      ({ scalars, lines }) => post({ kind: 'progress', position: position(), scalars, lines, memory: workerMemory() }, [scalars.values.buffer]),
       req.progressIntervalMs ?? 250,
       now,
     );
-    const progress = new ProgressHook(batcher, env.post, now);
+    const progress = new ProgressHook(batcher, post, now);
+    lastInputShape = () => progress.inputShape;
+    iterNow = () => ({ iter: runner.iter, phase: progress.phase === 'val' ? 'val' : 'train' });
     const position = (): LoopPosition => {
       const loop = runner.trainLoop!;
       const epochLength = loop.dataloader.length;
@@ -331,33 +571,96 @@ async function run(req: StartRequest, env: SessionEnv, control: TrainControlHook
       };
     };
     runner.registerHook(control as unknown as Hook<Runner>);
+    runner.registerHook(new BackendGuardHook(watch));
     runner.registerHook(progress);
     const survival = survivalHook(req, runner);
     if (survival) {
       survival.estimate = env.estimate ?? survival.estimate;
-      survival.onWrite = (result, info) => env.post(result.ok ? { kind: 'survival', ...info } : { kind: 'warning', message: result.message });
+      survival.onWrite = (result, info) => {
+        if (!live) return;
+        if (result.ok) ctx.survival = { iter: info.iter, epoch: info.epoch, records: ctx.records };
+        post(result.ok ? { kind: 'survival', ...info } : { kind: 'warning', message: result.message });
+      };
       control.onPausedAtGate = () => survival.saveNow(runner);
     }
-    runner.logger.onLine((line) => batcher.addLine(line));
-    runner.visualizer.onScalars((record) => batcher.addScalars(record));
-    if (build.note) runner.logger.info(build.note);
-    if (loaded.length) {
-      // As mmengine logs PretrainedInit's loads while the runner initialises the weights.
-      const report = pretrainedReport(model.stateDictShapes().keys(), loaded, pretrainedFiles);
-      const lines = formatPretrainedReport(report);
-      for (const line of lines) runner.logger.info(line);
-      env.post({ kind: 'pretrained', report, lines });
+    const snapshots =
+      env.snapshots !== false && watch.canLose
+        ? new StateSnapshotHook({ isLost: () => watch.check() !== null, records: () => ctx.records, ...(env.snapshots ?? {}), now })
+        : null;
+    if (snapshots) runner.registerHook(snapshots);
+    runner.logger.onLine((line) => live && batcher.addLine(line));
+    runner.visualizer.onScalars((record) => {
+      if (!live) return;
+      ctx.records++;
+      batcher.addScalars(record);
+    });
+    if (!notice) {
+      if (ctx.build.note) runner.logger.info(ctx.build.note);
+      if (loaded.length) {
+        // As mmengine logs PretrainedInit's loads while the runner initialises the weights.
+        const report = pretrainedReport(model.stateDictShapes().keys(), loaded, ctx.pretrainedFiles);
+        const lines = formatPretrainedReport(report);
+        for (const line of lines) runner.logger.info(line);
+        post({ kind: 'pretrained', report, lines });
+      }
     }
 
-    const resumedFrom = await loadCheckpointsAsConfigured(req, runner, model.stateDictShapes(), workDir);
-    env.post({ kind: 'started', backend, workDir: workDir.root, timestamp: runner.timestamp, resumedFrom, position: position() });
-    try {
-      await runner.train();
-    } finally {
-      batcher.flush();
+    let resumedFrom: string | null = null;
+    if (resume) await loadIntoRunner(runner, resume.bytes, resume.file, { resume: true });
+    else resumedFrom = await loadCheckpointsAsConfigured(req, runner, model.stateDictShapes(), workDir);
+    if (notice) {
+      const from: ResumePoint = resume?.from ?? 'start';
+      const message = lossNotice(notice.loss, notice.lostAtIter, backend, from, runner.iter, notice.phase);
+      runner.logger.warning(message + (resume?.note ? ` (the state after iteration ${resume.iter} was ${resume.note})` : ''));
+      ctx.records = resume?.records ?? 0;
+      post({
+        kind: 'backend-lost',
+        lost: notice.loss.backend,
+        backend,
+        message,
+        lostAtIter: notice.lostAtIter,
+        resumedIter: runner.iter,
+        from,
+        keepRecords: ctx.records,
+        keepValEpochs: runner.epoch,
+        timestamp: runner.timestamp,
+        position: position(),
+      });
+    } else {
+      post({ kind: 'started', backend, workDir: workDir.root, timestamp: runner.timestamp, resumedFrom, position: position() });
     }
-    env.post({ kind: 'done', stopped: control.stopRequested, position: position() });
+
+    const training = runner.train();
+    const lost = watch.whenLost.then((l) => Promise.reject(new BackendLostError(l)));
+    lost.catch(() => undefined);
+    try {
+      await Promise.race([training, lost]);
+    } catch (e) {
+      const loss = await lossOf(e);
+      if (!loss) {
+        batcher.flush();
+        throw e;
+      }
+      // What was produced so far reaches the panel, which keeps the records up to the state the run goes on from.
+      try {
+        batcher.flush();
+      } catch {
+        // the records that did not go out are run again
+      }
+      live = false;
+      training.catch(() => undefined);
+      const at = lostAt ?? iterNow();
+      return { loss, lostAtIter: at.iter + (at.phase === 'val' ? 0 : 1), phase: at.phase, resume: await newestState(ctx, snapshots, resume), error: e };
+    }
+    batcher.flush();
+    post({ kind: 'done', stopped: control.stopRequested, position: position() });
+    return null;
+  } catch (e) {
+    if (live && isOutOfMemory(e, backend)) throw outOfMemory(e, trainingEstimate(req, model, backend, lastInputShape()), 'training');
+    throw e;
   } finally {
+    live = false;
+    watch.stop();
     optimWrapper?.dispose();
     model.dispose();
   }

@@ -1,7 +1,8 @@
 /**
- * Typed messages between the Train panel and its worker (`train.worker.ts`), and the two pieces both sides share:
- * the scalar batch encoding (records packed into one transferable `Float64Array`) and the pause/stop gate hook.
- * No DOM: runs in the page, the worker and Node tests.
+ * The data between the Train panel and its worker (`train.worker.ts`, serving `train_service.ts` through
+ * `utils/rpc`): what a run starts from ({@link StartRequest}) and the {@link TrainEvent}s it reports, and the two
+ * pieces both sides share: the scalar batch encoding (records packed into one transferable `Float64Array`) and the
+ * pause/stop gate hook. No DOM: runs in the page, the worker and Node tests.
  */
 import { Hook } from '../hooks/hook';
 import type { PretrainedFile, PretrainedReport } from '../../models/utils/pretrained';
@@ -15,7 +16,6 @@ export interface DatasetFile {
 
 /** What the worker trains: the merged config (plain data) with its Python text, where the files go, the backend. */
 export interface StartRequest {
-  kind: 'start';
   /** The merged config as plain data (`configToJSON`), cfg-options already applied. */
   cfg: Record<string, unknown>;
   /** `dumpConfig(cfg)`: saved in the work dir and in checkpoints. */
@@ -62,7 +62,29 @@ export interface InvalidLossInfo {
   groups?: { index: number; lr: number | null; nonFinite: string[]; total: number }[];
 }
 
-export type TrainRequest = StartRequest | { kind: 'pause' } | { kind: 'resume' } | { kind: 'stop' };
+/**
+ * The backend was lost and the run goes on on another one, from the newest state kept. The panel shows `message`,
+ * keeps its first `keepRecords` scalars records (the later ones are run again) and the validations of epochs up to
+ * `keepValEpochs`.
+ */
+export interface BackendLostEvent {
+  kind: 'backend-lost';
+  /** The backend lost, and the one the run continues on. */
+  lost: string;
+  backend: string;
+  /** "WebGPU device lost at iteration 5; continuing on WASM from iteration 4." */
+  message: string;
+  /** The iteration in progress when the loss was noticed (1-based), and the iterations done in the state resumed. */
+  lostAtIter: number;
+  resumedIter: number;
+  /** `snapshot`: the in-memory state of the last finished iteration; `survival`: this run's `survival.pth`; `start`: nothing kept yet. */
+  from: 'snapshot' | 'survival' | 'start';
+  keepRecords: number;
+  keepValEpochs: number;
+  /** The new runner's timestamp (its log folder in the work dir). */
+  timestamp: string;
+  position: LoopPosition;
+}
 
 /** Scalars records packed for transfer: `values[r * keys.length + k]` (NaN where record r lacks key k). */
 export interface PackedScalars {
@@ -95,6 +117,7 @@ export type TrainEvent =
   | { kind: 'checkpoint'; name: string; bytes: number }
   | { kind: 'checkpoint-removed'; name: string }
   | { kind: 'state'; state: 'paused' | 'running' | 'stopping' }
+  | BackendLostEvent
   | { kind: 'done'; stopped: boolean; position: LoopPosition }
   | { kind: 'error'; message: string; invalidLoss: InvalidLossInfo | null };
 
@@ -167,8 +190,9 @@ export class ProgressBatcher {
 }
 
 /**
- * Lets queued messages (pause, stop) in: the training loop otherwise awaits only settled promises and a worker's
- * `onmessage` would not run until the end. A `MessageChannel` round trip (no 4 ms timer clamping).
+ * Lets queued messages (the service's `pause`, `stop` calls) in: the training loop otherwise awaits only settled
+ * promises and the worker's message listener would not run until the end. A `MessageChannel` round trip (no 4 ms
+ * timer clamping).
  */
 export function yieldToEventLoop(): Promise<void> {
   if (typeof MessageChannel === 'undefined') return new Promise((resolve) => setTimeout(resolve, 0));

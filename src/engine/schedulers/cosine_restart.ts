@@ -1,5 +1,5 @@
 /** `CosineRestartParamScheduler` (mmengine): cosine annealing restarted at each period, scaled by `restart_weights`. */
-import { REQUIRED } from '../optimizers/options';
+import { REQUIRED } from '../../utils/options';
 import { ParamScheduler, type CommonSchedulerOptions } from './param_scheduler';
 import { etaMinFor, resolveEtaMin } from './eta_min';
 

@@ -1,5 +1,5 @@
 /** `ExponentialParamScheduler` (mmengine): multiply by `gamma` every step. */
-import { REQUIRED } from '../optimizers/options';
+import { REQUIRED } from '../../utils/options';
 import { ParamScheduler, type CommonSchedulerOptions } from './param_scheduler';
 
 export interface ExponentialOptions extends CommonSchedulerOptions {

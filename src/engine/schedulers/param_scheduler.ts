@@ -10,7 +10,7 @@
  */
 import { formatExp } from '../../utils/python_format';
 import { assert } from '../../utils/assert';
-import { REQUIRED, resolveOptions, expectInt, type OptionSpec } from '../optimizers/options';
+import { REQUIRED, resolveOptions, expectInt, type OptionSpec } from '../../utils/options';
 import { groupValue, type ParamGroup, type ParamGroupsOwner } from '../optimizers/param_groups';
 
 /** mmengine's "infinite" end step: `INF = int(1e9)`. */

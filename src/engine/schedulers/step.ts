@@ -1,5 +1,5 @@
 /** `StepParamScheduler` and `MultiStepParamScheduler` (mmengine): multiply by `gamma` every `step_size` steps / at milestones. */
-import { REQUIRED } from '../optimizers/options';
+import { REQUIRED } from '../../utils/options';
 import { ParamScheduler, type CommonSchedulerOptions } from './param_scheduler';
 
 export interface StepOptions extends CommonSchedulerOptions {

@@ -11,6 +11,8 @@ export type StorageReader = (ref: StorageRef) => Promise<Uint8Array>;
  */
 export class TensorMaterialiser {
   private readonly cache = new Map<StorageRef, TensorArray>();
+  /** Tensors still to be read per root storage, for {@link done} (only storages counted by {@link expect}). */
+  private readonly pendingUses = new Map<StorageRef, number>();
   constructor(
     private readonly file: string,
     private readonly readStorage: StorageReader,
@@ -45,6 +47,23 @@ export class TensorMaterialiser {
       throw new CheckpointError(this.file, `tensor '${name}': ${(e as Error).message}`);
     }
     return { dtype, shape: [...t.shape], data, originalDtype: root.dtype };
+  }
+
+  /** Announces that `t` will be read later and then {@link done}: its storage is kept until all such tensors are. */
+  expect(t: TensorRef): void {
+    const root = t.storage.root ?? t.storage;
+    this.pendingUses.set(root, (this.pendingUses.get(root) ?? 0) + 1);
+  }
+
+  /** One announced tensor of `t`'s storage is finished with: the storage is dropped once none is left. */
+  done(t: TensorRef): void {
+    const root = t.storage.root ?? t.storage;
+    const left = (this.pendingUses.get(root) ?? 1) - 1;
+    if (left > 0) this.pendingUses.set(root, left);
+    else {
+      this.pendingUses.delete(root);
+      this.cache.delete(root);
+    }
   }
 
   /** Forgets decoded storages (tensors keep their own views). */

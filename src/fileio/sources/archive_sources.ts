@@ -1,10 +1,11 @@
 /**
- * Archive sources: zip (central directory indexed here, entries inflated one at a time by fflate), tar and tar.gz
+ * Archive sources: zip (the central directory indexed once by `zip/zip_reader.ts`, entries inflated one at a time by
+ * fflate and checked against their CRC-32), tar and tar.gz
  * (nanotar + the native or fflate gunzip). Archives are opened from bytes; a tar is parsed once (file data are
  * views into it).
  */
 import { gunzipSync } from 'fflate';
-import { readZipDirectory, readZipEntry, type ZipEntry } from './zip_index';
+import { readZipDirectorySync, readZipEntrySync, type ZipEntry } from '../zip/zip_reader';
 import { parseTar, type ParsedTarFileItem } from 'nanotar';
 import { FileNotFoundError, type FileSource } from './types';
 import { basename, normalizePath } from './path';
@@ -64,8 +65,8 @@ export async function maybeGunzipAsync(bytes: Uint8Array, name: string): Promise
 }
 
 /**
- * A zip archive with random access: the central directory is indexed once, each read inflates that entry only
- * (see `zip_index.ts`).
+ * A zip archive with random access: the central directory is indexed once, each read inflates that entry only and
+ * checks its CRC-32 (see `zip/zip_reader.ts`).
  */
 export class ZipSource implements FileSource {
   private readonly index: PathIndex;
@@ -76,7 +77,7 @@ export class ZipSource implements FileSource {
     readonly name = 'zip archive',
   ) {
     const dirs: string[] = [];
-    for (const [i, entry] of readZipDirectory(bytes, name).entries()) {
+    for (const [i, entry] of [...readZipDirectorySync(bytes, name).values()].entries()) {
       checkEntryName(entry.name, `entry ${i + 1}`, name, 'Zip');
       if (entry.name.endsWith('/')) dirs.push(entry.name);
       else this.entries.set(normalizePath(entry.name), entry);
@@ -99,7 +100,7 @@ export class ZipSource implements FileSource {
   async read(path: string): Promise<Uint8Array> {
     const entry = this.entries.get(normalizePath(path));
     if (!entry) throw new FileNotFoundError(path, `zip archive '${this.name}'`);
-    return readZipEntry(this.bytes, entry, this.name);
+    return readZipEntrySync(this.bytes, entry, this.name);
   }
 }
 

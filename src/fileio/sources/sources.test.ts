@@ -6,6 +6,7 @@ import { gzipSync, zipSync, strToU8 } from 'fflate';
 import { createTar } from 'nanotar';
 import { FileSystem, MemorySource, NodeFsSource, openArchive, openArchiveAsync, singleFileSource, TarSource, ZipSource, joinPath, normalizePath } from './index';
 import { sharedPath, missingShared } from '../../testing/shared';
+import { crc32 } from '../zip/crc32';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const files = { 'train/cat/1.jpg': strToU8('cat one'), 'train/dog/2.jpg': strToU8('dog two'), 'meta/train.txt': strToU8('cat/1.jpg 0\n') };
@@ -63,7 +64,31 @@ describe('archive sources', () => {
     damaged[0] ^= 0xff; // first local header signature
     const broken = new ZipSource(damaged, 'damaged.zip');
     const results = await Promise.allSettled((await broken.list()).map((p) => broken.read(p)));
-    expect(results.some((r) => r.status === 'rejected' && /zip archive 'damaged\.zip', entry '.*': local header missing/.test(String(r.reason)))).toBe(true);
+    expect(results.some((r) => r.status === 'rejected' && /damaged\.zip: zip entry '.*' has a corrupt local header \(byte 0\)/.test(String(r.reason)))).toBe(true);
+  });
+
+  it('zip: an entry whose bytes changed fails its CRC-32, naming the archive, the entry and both checksums', async () => {
+    const data = new Uint8Array(5000).map((_, i) => (i * 13) % 256);
+    const hex = (c: number) => `0x${c.toString(16).padStart(8, '0')}`;
+    for (const level of [0, 9] as const) {
+      const damaged = zipSync({ 'train/ok.bin': [data, { level }], 'train/bad.bin': [data, { level }] });
+      const v = new DataView(damaged.buffer);
+      // the central directory record of train/bad.bin, and where its data start (after the local header)
+      let central = damaged.length - 22;
+      while (!(v.getUint32(central, true) === 0x02014b50 && text(damaged.subarray(central + 46, central + 59)) === 'train/bad.bin')) central--;
+      const local = v.getUint32(central + 42, true);
+      const start = local + 30 + v.getUint16(local + 26, true) + v.getUint16(local + 28, true);
+      const recorded = v.getUint32(central + 16, true);
+      expect(recorded).toBe(crc32(data));
+      // stored: one data bit flips; deflated: the recorded CRC is off instead (a changed deflate stream may not inflate)
+      if (level === 0) damaged[start + 100] ^= 0x01;
+      else v.setUint32(central + 16, recorded ^ 0x00010000, true);
+      const actual = level === 0 ? crc32(damaged.subarray(start, start + data.length)) : recorded;
+      const claimed = v.getUint32(central + 16, true);
+      const src = new ZipSource(damaged, 'photos.zip');
+      expect(await src.read('train/ok.bin')).toEqual(data);
+      await expect(src.read('train/bad.bin')).rejects.toThrow(`photos.zip: zip entry 'train/bad.bin' is corrupt: its data have CRC-32 ${hex(actual)}, the archive records ${hex(claimed)}`);
+    }
   });
 
   it('opens a plain .gz as a one-file source', async () => {

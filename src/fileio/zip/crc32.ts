@@ -14,17 +14,37 @@ function makeTables(): Int32Array[] {
   return t;
 }
 
-/** CRC-32 (zip, PNG) of `bytes`, continuing from `crc` (pass the previous result to chain chunks). */
+/** Whether typed arrays are little-endian here (every browser and Node platform in practice): then words are read whole. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * CRC-32 (zip, PNG) of `bytes`, continuing from `crc` (pass the previous result to chain chunks). Eight bytes a
+ * step, read as two aligned 32-bit words where the platform is little-endian (about 1 GB/s in V8), so checking
+ * every storage of a checkpoint costs little beside reading it.
+ */
 export function crc32(bytes: Uint8Array, crc = 0): number {
   const [t0, t1, t2, t3, t4, t5, t6, t7] = (tables ??= makeTables());
   let c = ~crc;
   let i = 0;
-  const end8 = bytes.length - (bytes.length % 8);
-  for (; i < end8; i += 8) {
-    const a = c ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
-    c = t7[a & 0xff] ^ t6[(a >>> 8) & 0xff] ^ t5[(a >>> 16) & 0xff] ^ t4[a >>> 24]
-      ^ t3[bytes[i + 4]] ^ t2[bytes[i + 5]] ^ t1[bytes[i + 6]] ^ t0[bytes[i + 7]];
+  const n = bytes.length;
+  if (LITTLE_ENDIAN && n >= 64) {
+    for (const head = (4 - (bytes.byteOffset & 3)) & 3; i < head; i++) c = t0[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+    const words = ((n - i) >>> 3) << 1;
+    const w = new Int32Array(bytes.buffer, bytes.byteOffset + i, words);
+    for (let k = 0; k < words; k += 2) {
+      const a = c ^ w[k];
+      const b = w[k + 1];
+      c = t7[a & 0xff] ^ t6[(a >>> 8) & 0xff] ^ t5[(a >>> 16) & 0xff] ^ t4[a >>> 24]
+        ^ t3[b & 0xff] ^ t2[(b >>> 8) & 0xff] ^ t1[(b >>> 16) & 0xff] ^ t0[b >>> 24];
+    }
+    i += words * 4;
+  } else {
+    for (const end8 = n - (n % 8); i < end8; i += 8) {
+      const a = c ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
+      c = t7[a & 0xff] ^ t6[(a >>> 8) & 0xff] ^ t5[(a >>> 16) & 0xff] ^ t4[a >>> 24]
+        ^ t3[bytes[i + 4]] ^ t2[bytes[i + 5]] ^ t1[bytes[i + 6]] ^ t0[bytes[i + 7]];
+    }
   }
-  for (; i < bytes.length; i++) c = t0[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  for (; i < n; i++) c = t0[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return ~c >>> 0;
 }

@@ -79,7 +79,7 @@ describe('backbones: parameter counts, key names, output shapes', () => {
   });
 
   it('rejects unknown keys and bad archs with clear messages', () => {
-    expect(() => MODELS.build({ type: 'ResNet', depth: 50, out_indice: [3] })).toThrow(/ResNet: unexpected key 'out_indice' — did you mean 'out_indices'/);
+    expect(() => MODELS.build({ type: 'ResNet', depth: 50, out_indice: [3] })).toThrow(/ResNet: unknown option 'out_indice' — did you mean 'out_indices'/);
     expect(() => MODELS.build({ type: 'ResNet', depth: 42 })).toThrow(/invalid depth 42 for ResNet/);
     expect(() => MODELS.build({ type: 'MobileNetV3', arch: 'tiny' })).toThrow(/arch must be one of small/);
     expect(() => MODELS.build({ type: 'ShuffleNetV2', widen_factor: 3 })).toThrow(/widen_factor must be in/);

@@ -8,7 +8,7 @@ import { tf, type Tensor } from '../../backends/tf';
 import { readConfigFile, useBackend } from '../node';
 import { buildClassifier } from '../builder';
 import { initWeights } from '../nn/init';
-import { Generator } from '../nn/rng';
+import { Generator } from '../../utils/random';
 import { registerModels } from '../register_all';
 import { registerTrainingKernels } from '../../engine/kernels/register_training_kernels';
 import { BEiTViT, type BEiTViTOptions } from './beit';

@@ -11,7 +11,7 @@ import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import type { ActCfg } from '../nn/activation';
 import type { NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { DropPath } from '../nn/dropout';
 import type { InitCfg } from '../nn/init';
 import { Module } from '../nn/module';

@@ -11,7 +11,7 @@ import { readConfigFile, useBackend } from '../node';
 import { buildClassifier } from '../builder';
 import type { ImageClassifier } from '../classifiers/image';
 import { initWeights } from '../nn/init';
-import { Generator } from '../nn/rng';
+import { Generator } from '../../utils/random';
 import { toNHWC } from '../nn/layout';
 import { parseNpz } from '../../fileio';
 import { parityError } from '../testing/parity_core';
@@ -142,7 +142,7 @@ describe('Conformer', () => {
     expect(() => new Conformer({ arch: 'huge' })).toThrow("Arch huge is not in default archs {'t', 'tiny', 's', 'small', 'b', 'base'}");
     expect(() => new Conformer({ arch: { embed_dims: 32, depths: 6, num_heads: 2 } as never })).toThrow("Custom arch needs a dict with keys {'embed_dims', 'depths', 'num_heads', 'channel_ratio'}");
     expect(() => new Conformer({ arch: tiny, patch_size: 8 })).toThrow('The patch size of Conformer must be divisible by 16.');
-    expect(() => new Conformer({ arch: tiny, depth: 3 } as never)).toThrow(/unexpected key 'depth'/);
+    expect(() => new Conformer({ arch: tiny, depth: 3 } as never)).toThrow(/unknown option 'depth'/);
   });
 });
 

@@ -73,6 +73,6 @@ describe('ConvMixer', () => {
   it('bad arch: MMPretrain messages', () => {
     expect(() => build({ arch: '512/8' })).toThrow("Unavailable arch, please choose from ({'768/32', '1024/20', '1536/20'}) or pass a dict.");
     expect(() => build({ arch: { embed_dims: 8, depth: 2 } })).toThrow("Custom arch needs a dict with keys {'embed_dims', 'depth', 'patch_size', 'kernel_size'}");
-    expect(() => build({ arch: '768/32', drop_path_rate: 0.1 })).toThrow(/ConvMixer: unexpected key 'drop_path_rate'/);
+    expect(() => build({ arch: '768/32', drop_path_rate: 0.1 })).toThrow(/ConvMixer: unknown option 'drop_path_rate'/);
   });
 });

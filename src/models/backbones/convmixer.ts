@@ -7,7 +7,7 @@ import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { buildActivationLayer, type ActCfg } from '../nn/activation';
 import { buildNormLayer, type NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { Conv2d, type Conv2dOptions } from '../nn/conv';
 import { Sequential } from '../nn/container';
 import { pair } from '../nn/layout';

@@ -10,7 +10,7 @@ import { useBackend } from '../node';
 import { registerModels } from '../register_all';
 import { registerTrainingKernels } from '../../engine/kernels/register_training_kernels';
 import { initWeights } from '../nn/init';
-import { Generator } from '../nn/rng';
+import { Generator } from '../../utils/random';
 import { ConvNeXt, linspace } from './convnext';
 import { backboneErrors, fixtureCase } from './__fixtures__/group_a/load';
 
@@ -158,7 +158,7 @@ describe('ConvNeXt', () => {
     expect(() => build({ arch: { depths: [1, 1, 1, 1] } })).toThrow('The arch dict must have "depths" and "channels", but got [\'depths\'].');
     expect(() => build({ arch: { depths: [1, 1], channels: [8] } })).toThrow(/should be both sequence with the same length/);
     expect(() => build({ arch: 'atto', norm_cfg: { type: 'BN' } })).toThrow(/only 'LN2d'/);
-    expect(() => build({ arch: 'atto', use_gnr: true })).toThrow(/ConvNeXt: unexpected key 'use_gnr' — did you mean 'use_grn'/);
+    expect(() => build({ arch: 'atto', use_gnr: true })).toThrow(/ConvNeXt: unknown option 'use_gnr' — did you mean 'use_grn'/);
     expect(() => build({ arch: 'atto', with_cp: true }).dispose()).not.toThrow();
   });
 });

@@ -207,7 +207,7 @@ describe('CSPNet family', () => {
     expect(() => MODELS.build({ type: 'CSPDarkNet', depth: 50 })).toThrow('depth must be one of [53], but get 50.');
     expect(() => MODELS.build({ type: 'CSPResNeXt', depth: 101 })).toThrow('depth must be one of [50], but get 101.');
     expect(() => MODELS.build({ type: 'CSPResNet', depth: 50, out_indices: [7] })).toThrow('Invalid out_indices 7.');
-    expect(() => MODELS.build({ type: 'CSPDarkNet', depth: 53, drop_path_rate: 0.1 })).toThrow(/CSPDarkNet: unexpected key 'drop_path_rate'/);
+    expect(() => MODELS.build({ type: 'CSPDarkNet', depth: 53, drop_path_rate: 0.1 })).toThrow(/CSPDarkNet: unknown option 'drop_path_rate'/);
     expect(() => MODELS.build({ type: 'CSPResNet', depth: 50, deepstem: true })).toThrow(/did you mean 'deep_stem'/);
   });
 });

@@ -10,7 +10,7 @@ import { registerTrainingKernels } from '../../engine/kernels/register_training_
 import { MODELS } from '../../registry';
 import type { ImageClassifier } from '../classifiers/image';
 import { initWeights } from '../nn/init';
-import { Generator } from '../nn/rng';
+import { Generator } from '../../utils/random';
 import { useBackend } from '../node';
 import { registerModels } from '../register_all';
 import { groupNCases, runGroupNCase } from './__fixtures__/group_n/load';

@@ -7,7 +7,7 @@
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { buildConvLayer, buildNormLayer, type NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { ModuleList } from '../nn/container';
 import { Dropout } from '../nn/dropout';
 import type { InitCfg } from '../nn/init';

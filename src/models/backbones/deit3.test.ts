@@ -9,7 +9,7 @@ import { readConfigFile, useBackend } from '../node';
 import { buildClassifier } from '../builder';
 import type { ImageClassifier } from '../classifiers/image';
 import { initWeights } from '../nn/init';
-import { Generator } from '../nn/rng';
+import { Generator } from '../../utils/random';
 import { registerModels } from '../register_all';
 import { resizePosEmbed } from '../utils/embed';
 import { DeiT3 } from './deit3';

@@ -7,7 +7,7 @@ import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import type { ActCfg } from '../nn/activation';
 import type { NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import type { InitCfg } from '../nn/init';
 import type { StateDict } from '../nn/state_dict';
 import { FFN, type FFNOptions } from '../nn/transformer';

@@ -9,7 +9,7 @@ import { MODELS } from '../../registry';
 import type { ImageClassifier } from '../classifiers/image';
 import { useBackend } from '../node';
 import { initWeights } from '../nn/init';
-import { Generator } from '../nn/rng';
+import { Generator } from '../../utils/random';
 import { registerModels } from '../register_all';
 import { runGroupDCase } from './__fixtures__/group_d/load';
 import { DENSENET_ARCH_SETTINGS, DenseLayer, DenseNet } from './densenet';
@@ -119,6 +119,6 @@ describe('DenseNet structure', () => {
   it('rejects bad archs with MMPretrain messages', () => {
     expect(() => new DenseNet({ arch: '100' })).toThrow("Unavailable arch, please choose from ({'121', '169', '201', '161'}) or pass a dict.");
     expect(() => new DenseNet({ arch: { growth_rate: 4, depths: [1] } as never })).toThrow("Custom arch needs a dict with keys {'growth_rate', 'depths', 'init_channels'}");
-    expect(() => new DenseNet({ arch: '121', depth: 121 } as never)).toThrow(/unexpected key 'depth'/);
+    expect(() => new DenseNet({ arch: '121', depth: 121 } as never)).toThrow(/unknown option 'depth'/);
   });
 });

@@ -7,17 +7,19 @@ import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { buildActivationLayer, type ActCfg } from '../nn/activation';
 import { buildNormLayer, type NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { ModuleList, Sequential } from '../nn/container';
 import { Conv2d } from '../nn/conv';
-import { dropoutRng } from '../nn/dropout';
+import type { Stochastic } from '../nn/dropout';
+import { Generator } from '../../utils/random';
 import type { InitCfg } from '../nn/init';
 import { Module, runChain } from '../nn/module';
 import { AvgPool2d, MaxPool2d } from '../nn/pooling';
 import { BaseBackbone, freeze, runStages } from './base_backbone';
 
 /** norm1 → act → conv1 (1×1, bn_size·k) → norm2 → act → conv2 (3×3, k) on the concatenated inputs; dropout in training. */
-export class DenseLayer extends Module<Tensor[], Tensor> {
+export class DenseLayer extends Module<Tensor[], Tensor> implements Stochastic {
+  generator = new Generator(0);
   readonly dropRate: number;
   readonly memoryEfficient: boolean;
 
@@ -42,7 +44,7 @@ export class DenseLayer extends Module<Tensor[], Tensor> {
       const act = this.child('act');
       const bottleneck = runChain([this.child('norm1'), act, this.child('conv1')], x);
       const y = runChain([this.child('norm2'), act, this.child('conv2')], bottleneck);
-      if (this.dropRate > 0 && this.training) return tf.dropout(y, this.dropRate, undefined, dropoutRng.generator.nextSeed());
+      if (this.dropRate > 0 && this.training) return tf.dropout(y, this.dropRate, undefined, this.generator.nextSeed());
       return y;
     });
   }

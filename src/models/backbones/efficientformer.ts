@@ -7,7 +7,7 @@ import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { buildActivationLayer, type ActCfg } from '../nn/activation';
 import { buildNormLayer, ConvModule, type NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { Conv2d } from '../nn/conv';
 import { Sequential } from '../nn/container';
 import { Dropout, DropPath } from '../nn/dropout';

@@ -22,7 +22,7 @@ import { Sequential } from '../nn/container';
 import type { DropPath } from '../nn/dropout';
 import { initWeights } from '../nn/init';
 import type { AnyModule } from '../nn/module';
-import { Generator } from '../nn/rng';
+import { Generator } from '../../utils/random';
 import type { StateDict } from '../nn/state_dict';
 import { registerModels } from '../register_all';
 import { registerTrainingKernels } from '../../engine/kernels/register_training_kernels';
@@ -372,7 +372,7 @@ describe('EfficientNet / EfficientNetV2 options', () => {
   it('bad arch and unknown keys fail with MMPretrain\'s messages', () => {
     expect(() => new EfficientNet({ arch: 'b9' })).toThrow('"b9" is not one of the arch_settings (b0, b1, b2, b3, b4, b5, b6, b7, b8, l2, es, em, el)');
     expect(() => new EfficientNetV2({ arch: 'xs' })).toThrow('"xs" is not one of the arch_settings (small, s, m, medium, l, large, xl, b0, b1, b2, b3)');
-    expect(() => MODELS.build({ type: 'EfficientNet', out_indice: [6] })).toThrow(/EfficientNet: unexpected key 'out_indice' — did you mean 'out_indices'/);
+    expect(() => MODELS.build({ type: 'EfficientNet', out_indice: [6] })).toThrow(/EfficientNet: unknown option 'out_indice' — did you mean 'out_indices'/);
     expect(() => MODELS.build({ type: 'EfficientNetV2', conv_cfg: { type: 'DeformConv' } })).toThrow(/conv_cfg: only types/);
   });
 });

@@ -7,7 +7,7 @@ import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import type { ActCfg } from '../nn/activation';
 import { ConvModule, type ConvCfg, type ConvModuleOptions, type NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { ModuleList, Sequential } from '../nn/container';
 import { DropPath } from '../nn/dropout';
 import type { InitCfg } from '../nn/init';

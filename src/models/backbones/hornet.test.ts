@@ -291,7 +291,7 @@ describe('HorNet', () => {
     expect(() => new HorNet({ arch: 'huge' })).toThrow(/^Arch huge is not in default archs \{'t', 'tiny', 't-gf', 'tiny-gf', /);
     expect(() => new HorNet({ arch: { base_dim: 8, depths: [1, 1, 1, 1], orders: [2, 3, 4, 5] } as never })).toThrow("Custom arch needs a dict with keys {'base_dim', 'depths', 'orders', 'dw_cfg'}");
     expect(() => new HorNet({ arch: { base_dim: 8, depths: [1, 1, 1, 1], orders: [2, 3, 4, 5], dw_cfg: Array(4).fill({ type: 'XX' }) } as never })).toThrow('dw_type should be `DW` or `GF`');
-    expect(() => new HorNet({ arch: 'tiny', out_indice: [3] } as never)).toThrow(/HorNet: unexpected key 'out_indice'/);
+    expect(() => new HorNet({ arch: 'tiny', out_indice: [3] } as never)).toThrow(/HorNet: unknown option 'out_indice'/);
   });
 });
 

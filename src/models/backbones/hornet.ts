@@ -6,7 +6,7 @@
 import { tf, type Tensor, type Tensor2D } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { GELU } from '../nn/activation';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { ModuleList, Sequential } from '../nn/container';
 import { Conv2d } from '../nn/conv';
 import { DropPath } from '../nn/dropout';
@@ -14,7 +14,7 @@ import type { InitCfg } from '../nn/init';
 import { Linear } from '../nn/linear';
 import { Identity, Module, runChain, type AnyModule } from '../nn/module';
 import { LayerNorm } from '../nn/norm';
-import type { Generator } from '../nn/rng';
+import type { Generator } from '../../utils/random';
 import { LayerScale } from '../utils/attention';
 import { irfft2, rfft2 } from '../utils/fft';
 import { linspace } from '../utils/linspace';

@@ -13,7 +13,7 @@ import { buildClassifier } from '../builder';
 import type { ImageClassifier } from '../classifiers/image';
 import { useBackend } from '../node';
 import { initWeights } from '../nn/init';
-import { Generator } from '../nn/rng';
+import { Generator } from '../../utils/random';
 import { registerModels } from '../register_all';
 import { registerTrainingKernels } from '../../engine/kernels/register_training_kernels';
 import { fuseConvBn } from '../utils/fuse_conv_bn';
@@ -109,7 +109,7 @@ describe('HRNet structure', () => {
     expect(() => new HRNet({ extra: three as never })).toThrow('Missing stage4 config in "extra".');
     expect(() => new HRNet({ extra: { ...TINY, stage2: { ...TINY.stage2, num_blocks: [1] } } })).toThrow(/num_branches/);
     expect(() => new HRNet({ extra: { ...TINY, stage2: { ...TINY.stage2, block: 'DENSE' } } })).toThrow(/'BASIC', 'BOTTLENECK'/);
-    expect(() => new HRNet({ arch: 'w18', frozen_stages: 1 } as never)).toThrow(/unexpected key 'frozen_stages'/);
+    expect(() => new HRNet({ arch: 'w18', frozen_stages: 1 } as never)).toThrow(/unknown option 'frozen_stages'/);
   });
 
   it('norm_eval keeps every BatchNorm in eval mode while training', () => {

@@ -101,6 +101,6 @@ describe('InceptionV3 structure', () => {
   }, 60000);
 
   it('rejects unknown options', () => {
-    expect(() => new InceptionV3({ transform_input: true } as never)).toThrow(/unexpected key 'transform_input'/);
+    expect(() => new InceptionV3({ transform_input: true } as never)).toThrow(/unknown option 'transform_input'/);
   });
 });

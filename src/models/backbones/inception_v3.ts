@@ -7,7 +7,7 @@
 import { tf, type Tensor } from '../../backends/tf';
 import { ReLU } from '../nn/activation';
 import { buildConvLayer, type ConvCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { Conv2d } from '../nn/conv';
 import { Dropout } from '../nn/dropout';
 import type { InitCfg } from '../nn/init';

@@ -1,7 +1,7 @@
 /** `LeNet5` (MMPretrain `backbones/lenet.py`): 32×32 grey input; keys `features.{0,3,6}`, `classifier.{0,2}`. */
 import { tf, type Tensor } from '../../backends/tf';
 import { Tanh } from '../nn/activation';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { Conv2d } from '../nn/conv';
 import { Sequential } from '../nn/container';
 import { Linear } from '../nn/linear';

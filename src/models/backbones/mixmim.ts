@@ -13,7 +13,7 @@ import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import type { ActCfg } from '../nn/activation';
 import { buildNormLayer, type NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { ModuleList } from '../nn/container';
 import { Dropout, DropPath } from '../nn/dropout';
 import type { InitCfg } from '../nn/init';

@@ -55,6 +55,6 @@ describe('MlpMixer', () => {
   it('bad arch: MMPretrain messages', () => {
     expect(() => build({ arch: 'h' })).toThrow("Arch h is not in default archs {'s', 'small', 'b', 'base', 'l', 'large'}");
     expect(() => build({ arch: { embed_dims: 8, num_layers: 2 } })).toThrow("Custom arch needs a dict with keys {'embed_dims', 'num_layers', 'tokens_mlp_dims', 'channels_mlp_dims'}");
-    expect(() => build({ frozen_stages: 1 })).toThrow(/MlpMixer: unexpected key 'frozen_stages'/);
+    expect(() => build({ frozen_stages: 1 })).toThrow(/MlpMixer: unknown option 'frozen_stages'/);
   });
 });

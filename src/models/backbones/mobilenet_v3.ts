@@ -3,7 +3,7 @@ import type { Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import type { ActCfg } from '../nn/activation';
 import { ConvModule, type ConvCfg, type NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import type { InitCfg } from '../nn/init';
 import { InvertedResidual } from '../utils/inverted_residual';
 import { BaseBackbone, batchNormsToEval, checkOutIndices, freeze, runStages } from './base_backbone';

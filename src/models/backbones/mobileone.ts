@@ -8,7 +8,7 @@ import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { buildActivationLayer, type ActCfg } from '../nn/activation';
 import { buildConvLayer, buildNormLayer, type ConvCfg, type NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { ModuleList, Sequential } from '../nn/container';
 import type { InitCfg } from '../nn/init';
 import { Identity, Module } from '../nn/module';

@@ -8,7 +8,7 @@ import { tf } from '../../backends/tf';
 import { readConfigFile, useBackend } from '../node';
 import { buildClassifier } from '../builder';
 import { initWeights } from '../nn/init';
-import { Generator } from '../nn/rng';
+import { Generator } from '../../utils/random';
 import { registerModels } from '../register_all';
 import { MultiheadAttention } from '../utils/attention';
 import { build2dSincosPositionEmbedding } from '../utils/sincos_pos_embed';

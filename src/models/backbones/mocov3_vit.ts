@@ -6,10 +6,10 @@
  */
 import { tf } from '../../backends/tf';
 import { assert } from '../../utils/assert';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { pair } from '../nn/layout';
 import { Linear } from '../nn/linear';
-import type { Generator } from '../nn/rng';
+import type { Generator } from '../../utils/random';
 import type { Conv2d } from '../nn/conv';
 import { build2dSincosPositionEmbedding } from '../utils/sincos_pos_embed';
 import { batchNormsToEval } from './base_backbone';

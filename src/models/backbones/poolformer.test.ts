@@ -78,6 +78,6 @@ describe('PoolFormer', () => {
   it('bad arch / options: MMPretrain messages', () => {
     expect(() => build({ arch: 's6' })).toThrow("Unavailable arch, please choose from ({'s12', 's24', 's36', 'm36', 'm48'}) or pass a dict.");
     expect(() => build({ arch: { layers: [1, 1, 1, 1] } })).toThrow('The arch dict must have "layers" and "embed_dims", but got [\'layers\'].');
-    expect(() => build({ arch: tiny, in_channels: 4 })).toThrow(/PoolFormer: unexpected key 'in_channels'/);
+    expect(() => build({ arch: tiny, in_channels: 4 })).toThrow(/PoolFormer: unknown option 'in_channels'/);
   });
 });

@@ -4,7 +4,7 @@
  * with expansion 1.
  */
 import type { ConvCfg, NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import type { InitCfg } from '../nn/init';
 import { Bottleneck, ResNet, type BlockOptions } from './resnet';
 

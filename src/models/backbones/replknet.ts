@@ -11,7 +11,7 @@ import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { buildActivationLayer, ReLU, type ActCfg } from '../nn/activation';
 import { buildNormLayer, type ConvCfg, type NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { ModuleList, Sequential } from '../nn/container';
 import { Conv2d } from '../nn/conv';
 import { DropPath } from '../nn/dropout';

@@ -9,7 +9,7 @@ import { tf, type Tensor, type Tensor4D } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { buildActivationLayer, ReLU, type ActCfg } from '../nn/activation';
 import { buildNormLayer, ConvModule, type ConvCfg, type NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { ModuleList, Sequential } from '../nn/container';
 import { Conv2d } from '../nn/conv';
 import type { InitCfg } from '../nn/init';

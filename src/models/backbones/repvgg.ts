@@ -7,7 +7,7 @@ import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { buildActivationLayer, type ActCfg, type Activation } from '../nn/activation';
 import { buildConvLayer, buildNormLayer, ConvModule, type ConvCfg, type NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { Sequential } from '../nn/container';
 import type { Conv2d } from '../nn/conv';
 import type { InitCfg } from '../nn/init';

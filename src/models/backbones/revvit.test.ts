@@ -7,7 +7,7 @@ import { tf, type Tensor } from '../../backends/tf';
 import { MODELS } from '../../registry';
 import type { ImageClassifier } from '../classifiers/image';
 import { initWeights } from '../nn/init';
-import { Generator } from '../nn/rng';
+import { Generator } from '../../utils/random';
 import { useBackend } from '../node';
 import { groupKCases, runGroupKCase } from './__fixtures__/group_k/load';
 import { registerModels } from '../register_all';

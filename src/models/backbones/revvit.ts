@@ -7,8 +7,9 @@
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { buildNormLayer } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
-import { dropoutRng } from '../nn/dropout';
+import { checkKeys } from '../../utils/options';
+import type { Stochastic } from '../nn/dropout';
+import { Generator } from '../../utils/random';
 import { Module } from '../nn/module';
 import { FFN } from '../nn/transformer';
 import { PatchEmbed } from '../utils/embed';
@@ -35,7 +36,8 @@ export interface RevTransformerEncoderLayerOptions {
  * streams concatenated on the channels, [x₁ ‖ x₂]. One DropPath mask per sample is shared by both branches (PyTorch
  * reseeds the same generator for both).
  */
-export class RevTransformerEncoderLayer extends TransformerEncoderLayer {
+export class RevTransformerEncoderLayer extends TransformerEncoderLayer implements Stochastic {
+  generator = new Generator(0);
   readonly dropPathRate: number;
   readonly layerId: number;
 
@@ -60,7 +62,7 @@ export class RevTransformerEncoderLayer extends TransformerEncoderLayer {
       if (this.training && this.dropPathRate > 0) {
         const keep = 1 - this.dropPathRate;
         const shape = [x1.shape[0], ...Array(x1.rank - 1).fill(1)];
-        mask = tf.div(tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', dropoutRng.generator.nextSeed()), keep)), keep);
+        mask = tf.div(tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', this.generator.nextSeed()), keep)), keep);
       }
       const drop = (t: Tensor) => (mask ? tf.mul(t, mask) : t);
       const y1 = tf.add(x1, drop(this.child('attn').call(this.child('ln1').call(x2)) as Tensor));

@@ -119,6 +119,6 @@ describe('RIFormer', () => {
   it('bad arch / options: MMPretrain messages', () => {
     expect(() => build({ arch: 'x12' })).toThrow("Unavailable arch, please choose from ({'s12', 's24', 's36', 'm36', 'm48'}) or pass a dict.");
     expect(() => build({ arch: { embed_dims: [8, 8, 8, 8] } })).toThrow('The arch dict must have "layers" and "embed_dims", but got [\'embed_dims\'].');
-    expect(() => build({ arch: tiny, pool_size: 3 })).toThrow(/RIFormer: unexpected key 'pool_size'/);
+    expect(() => build({ arch: tiny, pool_size: 3 })).toThrow(/RIFormer: unknown option 'pool_size'/);
   });
 });

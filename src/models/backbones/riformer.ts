@@ -8,7 +8,7 @@
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { buildNormLayer } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { Conv2d } from '../nn/conv';
 import { Module } from '../nn/module';
 import { METAFORMER_KEYS, MetaFormer, MetaFormerBlock, type MetaFormerBlockOptions, type MetaFormerOptions } from './poolformer';

@@ -100,7 +100,7 @@ describe('SwinTransformer', () => {
     const m = new SwinTransformer({ arch: small, img_size: 32, window_size: 4, out_indices: [1] });
     const x = tf.zeros([1, 24, 24, 3]);
     expect(() => m.call(x)).toThrow('The input shape (3, 3) is smaller than the window size (4). Please set `pad_small_map=True`, or decrease the `window_size`.');
-    expect(() => new SwinTransformer({ arch: small, windows_size: 4 } as never)).toThrow(/unexpected key 'windows_size'/);
+    expect(() => new SwinTransformer({ arch: small, windows_size: 4 } as never)).toThrow(/unknown option 'windows_size'/);
     x.dispose();
     m.dispose();
   });

@@ -9,7 +9,7 @@ import { MODELS } from '../../registry';
 import { useBackend } from '../node';
 import { registerTrainingKernels } from '../../engine/kernels/register_training_kernels';
 import { initWeights } from '../nn/init';
-import { Generator } from '../nn/rng';
+import { Generator } from '../../utils/random';
 import { registerModels } from '../register_all';
 import { entryToFloat32 } from '../nn/state_dict';
 import { resizePosEmbed } from '../utils/embed';

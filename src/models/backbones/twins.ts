@@ -6,7 +6,7 @@
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { buildNormLayer, type NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { ModuleList } from '../nn/container';
 import { Conv2d } from '../nn/conv';
 import { Dropout, DropPath } from '../nn/dropout';
@@ -14,7 +14,7 @@ import type { InitCfg } from '../nn/init';
 import { Linear } from '../nn/linear';
 import { Identity, Module, type AnyModule } from '../nn/module';
 import { BatchNorm, GroupNorm, LayerNorm } from '../nn/norm';
-import type { Generator } from '../nn/rng';
+import type { Generator } from '../../utils/random';
 import { FFN } from '../nn/transformer';
 import { pySetRepr } from '../utils/arch_settings';
 import { MultiheadAttention } from '../utils/attention';

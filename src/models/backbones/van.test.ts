@@ -98,7 +98,7 @@ describe('VAN', () => {
   it('errors use MMPretrain text', () => {
     expect(() => new VAN({ arch: 'huge' })).toThrow("Arch huge is not in default archs {'t', 'tiny', 's', 'small', 'b', 'base', 'l', 'large'}");
     expect(() => new VAN({ arch: { embed_dims: [8], depths: [1] } as never })).toThrow("Custom arch needs a dict with keys {'embed_dims', 'depths', 'ffn_ratios'}");
-    expect(() => new VAN({ arch: tinyArch, block_cfgs: { ffn_ratio: 2 } as never })).toThrow(/VAN block_cfgs: unexpected key 'ffn_ratio'/);
-    expect(() => MODELS.build({ type: 'VAN', arch: 'tiny', drop_path: 0.1 })).toThrow(/VAN: unexpected key 'drop_path' — did you mean 'drop_path_rate'/);
+    expect(() => new VAN({ arch: tinyArch, block_cfgs: { ffn_ratio: 2 } as never })).toThrow(/VAN block_cfgs: unknown option 'ffn_ratio'/);
+    expect(() => MODELS.build({ type: 'VAN', arch: 'tiny', drop_path: 0.1 })).toThrow(/VAN: unknown option 'drop_path' — did you mean 'drop_path_rate'/);
   });
 });

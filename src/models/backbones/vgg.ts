@@ -3,7 +3,7 @@ import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { ReLU, type ActCfg } from '../nn/activation';
 import { ConvModule, type ConvCfg, type NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { Sequential } from '../nn/container';
 import { Dropout } from '../nn/dropout';
 import type { InitCfg } from '../nn/init';

@@ -133,7 +133,7 @@ describe('Vig / PyramidVig', () => {
     expect(() => MODELS.build({ type: 'Vig', arch: 'tiny', out_indices: 13 })).toThrow('Invalid out_indices 13');
     expect(() => MODELS.build({ type: 'PyramidVig', arch: 'tiny', out_indices: [5] })).toThrow('Invalid out_indices 5');
     expect(() => MODELS.build({ type: 'Vig', arch: 'tiny', graph_conv_type: 'gat' })).toThrow('graph_conv_type:gat is not supported');
-    expect(() => MODELS.build({ type: 'PyramidVig', arch: 'tiny', relative_pos: true })).toThrow(/unexpected key 'relative_pos'/);
+    expect(() => MODELS.build({ type: 'PyramidVig', arch: 'tiny', relative_pos: true })).toThrow(/unknown option 'relative_pos'/);
   });
 
   it('a WASM training step through every graph convolution (stochastic dilated k-NN, pooled neighbours, resized relative_pos, drop path) gives every trainable parameter a finite non-zero gradient, no leak', () => {

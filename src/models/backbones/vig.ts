@@ -14,10 +14,11 @@ import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { buildActivationLayer, type ActCfg } from '../nn/activation';
 import { buildNormLayer, type NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { ModuleList, Sequential } from '../nn/container';
 import { Conv2d } from '../nn/conv';
-import { Dropout, DropPath, dropoutRng } from '../nn/dropout';
+import { Dropout, DropPath, type Stochastic } from '../nn/dropout';
+import { Generator } from '../../utils/random';
 import type { InitCfg } from '../nn/init';
 import { Identity, Module, type AnyModule } from '../nn/module';
 import { AvgPool2d } from '../nn/pooling';
@@ -56,7 +57,7 @@ class Dropout2d extends Dropout {
     if (!this.training || this.p === 0) return x;
     return tf.tidy(() => {
       const shape = [x.shape[0]!, 1, 1, x.shape[3]!];
-      const keep = tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', dropoutRng.generator.nextSeed()), 1 - this.p));
+      const keep = tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', this.generator.nextSeed()), 1 - this.p));
       return tf.mul(tf.div(x, 1 - this.p), keep);
     });
   }
@@ -162,7 +163,8 @@ export interface DyGraphConv2dOptions {
 }
 
 /** `DyGraphConv2d`: the dynamic k-NN graph of the nodes, then `gconv`. x: NHWC. */
-export class DyGraphConv2d extends Module<Tensor, Tensor> {
+export class DyGraphConv2d extends Module<Tensor, Tensor> implements Stochastic {
+  generator = new Generator(0);
   readonly k: number;
   readonly d: number;
   readonly r: number;
@@ -190,14 +192,8 @@ export class DyGraphConv2d extends Module<Tensor, Tensor> {
 
   /** The neighbour positions kept of the k·d nearest: every d-th, or (stochastic, training) k random ones. */
   private randomPick(): number[] | null {
-    if (!(this.useStochastic && this.training && dropoutRng.generator.random() < this.epsilon)) return null;
-    const num = this.k * this.d;
-    const perm = Array.from({ length: num }, (_, i) => i);
-    for (let i = num - 1; i > 0; i--) {
-      const j = Math.floor(dropoutRng.generator.random() * (i + 1));
-      [perm[i], perm[j]] = [perm[j], perm[i]];
-    }
-    return perm.slice(0, this.k);
+    if (!(this.useStochastic && this.training && this.generator.random() < this.epsilon)) return null;
+    return this.generator.permutation(this.k * this.d).slice(0, this.k);
   }
 
   /** Neighbour indices [B, N, k] of the nodes x [B, N, C] among y [B, M, C]. */

@@ -5,7 +5,7 @@
  */
 import { tf, type Tensor } from '../../backends/tf';
 import { buildNormLayer, type NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { DropPath } from '../nn/dropout';
 import { Identity, Module } from '../nn/module';
 import { MultiheadAttention } from '../utils/attention';

@@ -6,7 +6,7 @@
 import { tf, type Tensor, type Tensor4D } from '../../backends/tf';
 import { MODELS, type BuildConfig } from '../../registry';
 import { assert } from '../../utils/assert';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import type { InitCfg } from '../nn/init';
 import { toNCHW, toNHWC } from '../nn/layout';
 import { Sequential } from '../nn/container';

@@ -7,7 +7,7 @@ import { MODELS } from '../../registry';
 import { assert } from '../../utils/assert';
 import type { LossModule } from '../losses';
 import type { InitCfg } from '../nn/init';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { Module } from '../nn/module';
 import type { DataSample } from '../structures';
 

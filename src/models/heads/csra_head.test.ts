@@ -124,6 +124,6 @@ describe('CSRAClsHead', () => {
   it('rejects unknown head counts, non-positive λ and unknown keys', () => {
     expect(() => MODELS.build({ type: 'CSRAClsHead', num_classes: 3, in_channels: 4, num_heads: 3, lam: 0.1 })).toThrow('The num of heads is not in temperature setting.');
     expect(() => MODELS.build({ type: 'CSRAClsHead', num_classes: 3, in_channels: 4, num_heads: 1, lam: 0 })).toThrow('Lambda should be between 0 and 1.');
-    expect(() => MODELS.build({ type: 'CSRAClsHead', num_classes: 3, in_channels: 4, num_heads: 1, lam: 0.1, cal_acc: true })).toThrow(/unexpected key 'cal_acc'/);
+    expect(() => MODELS.build({ type: 'CSRAClsHead', num_classes: 3, in_channels: 4, num_heads: 1, lam: 0.1, cal_acc: true })).toThrow(/unknown option 'cal_acc'/);
   });
 });

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../backends/tf';
 import { MODELS } from '../../registry';
 import { initWeights } from '../nn/init';
-import { Generator } from '../nn/rng';
+import { Generator } from '../../utils/random';
 import { registerModels } from '../register_all';
 import type { ClsHead } from './cls_head';
 import { ClsDataPreprocessor } from '../utils/data_preprocessor';

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../backends/tf';
 import { MODELS } from '../../registry';
 import { initWeights } from '../nn/init';
-import { Generator } from '../nn/rng';
+import { Generator } from '../../utils/random';
 import { registerModels } from '../register_all';
 import type { ImageClassifier } from '../classifiers/image';
 import type { ClsHead } from './cls_head';

@@ -4,7 +4,7 @@ import { assert } from '../../utils/assert';
 import { buildActivationLayer, type ActCfg } from '../nn/activation';
 import { Linear } from '../nn/linear';
 import { Module } from '../nn/module';
-import type { Generator } from '../nn/rng';
+import type { Generator } from '../../utils/random';
 import { ClsHead, CLS_HEAD_KEYS, type ClsHeadOptions } from './cls_head';
 
 export interface VisionTransformerClsHeadOptions extends ClsHeadOptions {

@@ -1,7 +1,7 @@
 /** `AsymmetricLoss` (MMPretrain `losses/asymmetric_loss.py`, ASL for multi-label): separate γ for positives and negatives, probability clipping. */
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import type { LossCallOptions } from './cross_entropy_loss';
 import { convertToOneHot, isHardLabel, weightReduceLoss, type Reduction, type ReduceOptions } from './utils';
 

@@ -5,7 +5,7 @@
  */
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { binaryCrossEntropyWithLogits, classWeightTensor, weightReduceLoss, type Reduction, type ReduceOptions } from './utils';
 
 export interface CEOptions extends ReduceOptions {

@@ -1,7 +1,7 @@
 /** `FocalLoss` (MMPretrain `losses/focal_loss.py`): sigmoid focal loss, α-balanced, γ-modulated. */
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import type { LossCallOptions } from './cross_entropy_loss';
 import { binaryCrossEntropyWithLogits, convertToOneHot, isHardLabel, weightReduceLoss, type Reduction, type ReduceOptions } from './utils';
 

@@ -4,7 +4,7 @@
  */
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { CrossEntropyLoss, type LossCallOptions } from './cross_entropy_loss';
 import { convertToOneHot, isHardLabel, type Reduction } from './utils';
 

@@ -50,7 +50,7 @@ describe('CrossEntropyLoss', () => {
   });
   it('rejects use_sigmoid with use_soft, unknown keys, and avg_factor with sum', () => {
     expect(() => new CrossEntropyLoss({ use_sigmoid: true, use_soft: true })).toThrow(/could not be set simultaneously/);
-    expect(() => MODELS.build({ type: 'CrossEntropyLoss', loss_weigth: 1 })).toThrow(/unexpected key 'loss_weigth' — did you mean 'loss_weight'/);
+    expect(() => MODELS.build({ type: 'CrossEntropyLoss', loss_weigth: 1 })).toThrow(/unknown option 'loss_weigth' — did you mean 'loss_weight'/);
     expect(() => weightReduceLoss(tf.ones([2]), { reduction: 'sum', avgFactor: 2 })).toThrow(/avg_factor can not be used with reduction="sum"/);
   });
 });

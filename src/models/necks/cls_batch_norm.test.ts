@@ -72,6 +72,6 @@ describe('ClsBatchNormNeck', () => {
     expect(() => neck.call([x])).toThrow(/expected \(N, C\) class tokens/);
     x.dispose();
     neck.dispose();
-    expect(() => MODELS.build({ type: 'ClsBatchNormNeck', input_features: 3, momentum: 0.1 })).toThrow(/unexpected key 'momentum'/);
+    expect(() => MODELS.build({ type: 'ClsBatchNormNeck', input_features: 3, momentum: 0.1 })).toThrow(/unknown option 'momentum'/);
   });
 });

@@ -4,7 +4,7 @@
  */
 import type { Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import type { InitCfg } from '../nn/init';
 import { Module } from '../nn/module';
 import { BatchNorm1d } from '../nn/norm';

@@ -1,7 +1,7 @@
 /** `GlobalAveragePooling` (MMPretrain `necks/gap.py`): each feature map → (N, C). */
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { Module } from '../nn/module';
 
 export interface GlobalAveragePoolingOptions {

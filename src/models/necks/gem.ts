@@ -1,7 +1,7 @@
 /** `GeneralizedMeanPooling` (MMPretrain `necks/gem.py`): (mean x^p)^(1/p) with a learnable `p` (key `p`). */
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { Module } from '../nn/module';
 
 export interface GeneralizedMeanPoolingOptions {

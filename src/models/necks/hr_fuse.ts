@@ -6,7 +6,7 @@
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { ConvModule, type NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { ModuleList } from '../nn/container';
 import type { InitCfg } from '../nn/init';
 import { Module } from '../nn/module';

@@ -4,7 +4,7 @@
  */
 import { tf, type Tensor } from '../../backends/tf';
 import { gelu } from '../../backends/fused_ops';
-import { checkKeys } from './config';
+import { checkKeys } from '../../utils/options';
 import { Module } from './module';
 import type { FusableActivation } from './conv';
 

@@ -5,7 +5,7 @@
 import type { Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { buildActivationLayer, type ActCfg, type Activation } from './activation';
-import { checkKeys } from './config';
+import { checkKeys } from '../../utils/options';
 import { Conv2d, type Conv2dOptions } from './conv';
 import { Conv2dAdaptivePadding } from './conv2d_adaptive_padding';
 import { Identity, Module, runChain, type AnyModule } from './module';

@@ -1,17 +1,29 @@
 /** `nn.Dropout` and mmcv's `DropPath` (stochastic depth): active only in training mode, driven by a seeded generator. */
 import { tf, type Tensor } from '../../backends/tf';
-import { Module } from './module';
-import { Generator } from './rng';
+import { Generator } from '../../utils/random';
+import { Module, type AnyModule } from './module';
 
-/** Shared generator of a model's stochastic layers; `setDropoutGenerator` reseeds it. */
-export const dropoutRng = { generator: new Generator(0) };
-
-/** Replaces the generator used by Dropout / DropPath (e.g. from the runner's `randomness.seed`). */
-export function setDropoutGenerator(g: Generator): void {
-  dropoutRng.generator = g;
+/**
+ * A layer that draws random numbers in training (Dropout, DropPath, a random graph): it draws from its own
+ * `generator` field, which {@link setStochasticGenerator} points at the model's (seeded from the runner's seed:
+ * `buildClassifier` does it). Until then each layer has a generator seeded 0.
+ */
+export interface Stochastic {
+  generator: Generator;
 }
 
-export class Dropout extends Module {
+/** Whether `m` draws from a {@link Stochastic} generator. */
+export function isStochastic<T extends object>(m: T): m is T & Stochastic {
+  return (m as Partial<Stochastic>).generator instanceof Generator;
+}
+
+/** Makes every stochastic layer of `model` (itself included) draw from `g`: one stream per model, as torch's per run. */
+export function setStochasticGenerator(model: AnyModule, g: Generator): void {
+  for (const [, m] of model.namedModules()) if (isStochastic(m)) m.generator = g;
+}
+
+export class Dropout extends Module implements Stochastic {
+  generator = new Generator(0);
   constructor(readonly p = 0.5) {
     super();
   }
@@ -20,7 +32,7 @@ export class Dropout extends Module {
   }
   forward(x: Tensor): Tensor {
     if (!this.training || this.p === 0) return x;
-    return tf.dropout(x, this.p, undefined, dropoutRng.generator.nextSeed());
+    return tf.dropout(x, this.p, undefined, this.generator.nextSeed());
   }
   override extraRepr(): string {
     return `p=${this.p}, inplace=False`;
@@ -28,7 +40,8 @@ export class Dropout extends Module {
 }
 
 /** Drops whole samples' residual branches with probability `drop_prob`, scaling survivors by 1/(1−p). */
-export class DropPath extends Module {
+export class DropPath extends Module implements Stochastic {
+  generator = new Generator(0);
   constructor(readonly dropProb = 0.1) {
     super();
   }
@@ -40,7 +53,7 @@ export class DropPath extends Module {
     const keep = 1 - this.dropProb;
     return tf.tidy(() => {
       const shape = [x.shape[0], ...Array(x.rank - 1).fill(1)];
-      const mask = tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', dropoutRng.generator.nextSeed()), keep));
+      const mask = tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', this.generator.nextSeed()), keep));
       return tf.mul(tf.div(x, keep), mask);
     });
   }

@@ -11,5 +11,3 @@ export * from './dropout';
 export * from './container';
 export * from './bricks';
 export * from './init';
-export * from './config';
-export { Generator } from './rng';

@@ -5,9 +5,9 @@
  */
 import { tf } from '../../backends/tf';
 import { assert } from '../../utils/assert';
-import { checkKeys } from './config';
+import { checkKeys } from '../../utils/options';
 import type { AnyModule } from './module';
-import { Generator } from './rng';
+import { Generator } from '../../utils/random';
 import type { LoadReport, StateDict } from './state_dict';
 
 /** One `init_cfg` dict (or a list of them). */

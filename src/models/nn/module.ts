@@ -13,6 +13,7 @@ import {
   entryToFloat32,
   formatLoadReport,
   isCleanLoad,
+  isStreamedEntry,
   sizeOf,
   type LoadReport,
   type StateDict,
@@ -284,10 +285,65 @@ export abstract class Module<In = Tensor, Out = Tensor> {
    */
   loadStateDict(sdIn: StateDict | Record<string, StateDictEntry>, { strict = true }: LoadStateDictOptions = {}): LoadReport {
     const sd = new Map(asStateDict(sdIn));
+    this.prepareAll(sd);
+    const { report, writes } = this.planLoad(sd, strict);
+    for (const w of writes) tf.tidy(() => w.write(w.entry));
+    this.onWeightsChanged();
+    return report;
+  }
+
+  /**
+   * {@link loadStateDict} for entries that stream from their file ({@link StreamedEntry}): each is read, written
+   * into its variable and released before the next, so the checkpoint is never in memory whole beside the model.
+   * Entries a pre-hook needs (a `pos_embed` to resize) are read first; plain entries load as usual.
+   */
+  async loadStateDictStreaming(sdIn: StateDict, { strict = true }: LoadStateDictOptions = {}): Promise<LoadReport> {
+    const sd = await this.prepareStreamed(sdIn);
+    const { report, writes } = this.planLoad(sd, strict);
+    try {
+      for (const w of writes) {
+        if (isStreamedEntry(w.entry)) await w.entry.load();
+        tf.tidy(() => w.write(w.entry));
+        if (isStreamedEntry(w.entry)) w.entry.release();
+      }
+    } finally {
+      for (const e of [...sdIn.values(), ...sd.values()]) if (isStreamedEntry(e)) e.release();
+    }
+    this.onWeightsChanged();
+    return report;
+  }
+
+  private prepareAll(sd: StateDict): void {
     for (const [mname, m] of this.namedModules()) m.prepareStateDict(sd, mname ? `${mname}.` : '');
+  }
+
+  /**
+   * Runs the pre-hooks on a copy of `sd`; when one reads an entry not loaded yet, that entry is read and the
+   * hooks run again from the start on a fresh copy (hooks edit their copy, so a rerun is clean).
+   */
+  private async prepareStreamed(sdIn: StateDict): Promise<StateDict> {
+    const streamed = [...sdIn.values()].filter(isStreamedEntry);
+    for (;;) {
+      const sd = new Map(sdIn);
+      try {
+        this.prepareAll(sd);
+        return sd;
+      } catch (e) {
+        const needed = streamed.filter((s) => s.requested && !s.loaded);
+        if (!needed.length) throw e;
+        for (const s of needed) {
+          s.requested = false;
+          await s.load();
+        }
+      }
+    }
+  }
+
+  /** Matches `sd` to this module's slots: the report (thrown when `strict` and unclean) and the writes to make. */
+  private planLoad(sd: StateDict, strict: boolean): { report: LoadReport; writes: { entry: StateDictEntry; write: (e: StateDictEntry) => void }[] } {
     const report: LoadReport = { missingKeys: [], unexpectedKeys: [], shapeMismatches: [] };
     const seen = new Set<string>();
-    const writes: (() => void)[] = [];
+    const writes: { entry: StateDictEntry; write: (e: StateDictEntry) => void }[] = [];
     for (const [mname, m] of this.namedModules()) {
       const key = (n: string) => (mname ? `${mname}.${n}` : n);
       const slots: [string, number[], (e: StateDictEntry) => void][] = [];
@@ -306,7 +362,7 @@ export abstract class Module<In = Tensor, Out = Tensor> {
         seen.add(k);
         const same = e.shape.length === shape.length ? e.shape.every((d, i) => d === shape[i]) : sizeOf(e.shape) === 1 && sizeOf(shape) === 1;
         if (!same) report.shapeMismatches.push({ key: k, expected: shape, got: [...e.shape] });
-        else writes.push(() => tf.tidy(() => write(e)));
+        else writes.push({ entry: e, write });
       }
     }
     for (const k of sd.keys()) if (!seen.has(k)) report.unexpectedKeys.push(k);
@@ -320,9 +376,7 @@ export abstract class Module<In = Tensor, Out = Tensor> {
     if (strict && !isCleanLoad(report)) {
       throw new Error(`Error(s) in loading state_dict for ${this.typeName}:\n${formatLoadReport(report)}`);
     }
-    for (const w of writes) w();
-    this.onWeightsChanged();
-    return report;
+    return { report, writes };
   }
 
   /**

@@ -11,7 +11,7 @@ import { Linear } from './linear';
 import { Module } from './module';
 import { BatchNorm2d } from './norm';
 import { AvgPool2d, MaxPool2d, pooledLength } from './pooling';
-import { Generator } from './rng';
+import { Generator } from '../../utils/random';
 import { formatLoadReport } from './state_dict';
 import type { ImageClassifier } from '../classifiers/image';
 

@@ -10,6 +10,25 @@ export interface StateDictEntry {
   data: ArrayLike<number> | BigInt64Array | BigUint64Array;
 }
 
+/**
+ * An entry whose data is read from its file only when needed, then dropped (`loadCheckpoint(..., { lazy: true })`):
+ * `Module.loadStateDictStreaming` reads one entry, writes it into its variable and releases it, so a checkpoint is
+ * never held in memory whole beside the model. Reading `data` before `load()` throws and sets `requested`.
+ */
+export interface StreamedEntry extends StateDictEntry {
+  readonly loaded: boolean;
+  /** Set when `data` was read while not loaded (a load-state-dict pre-hook needs it). */
+  requested: boolean;
+  load(): Promise<unknown>;
+  /** Drops the data (and its storage once no other entry uses it). */
+  release(): void;
+}
+
+/** True for an entry that streams its data ({@link StreamedEntry}). */
+export function isStreamedEntry(e: StateDictEntry): e is StreamedEntry {
+  return typeof (e as Partial<StreamedEntry>).load === 'function' && typeof (e as Partial<StreamedEntry>).release === 'function';
+}
+
 /** A state dict: insertion order is the PyTorch `state_dict()` order. */
 export type StateDict = Map<string, StateDictEntry>;
 

@@ -13,7 +13,7 @@ import { MODELS } from '../../registry';
 import type { ImageClassifier } from '../classifiers/image';
 import { initWeights } from '../nn/init';
 import { Linear } from '../nn/linear';
-import { Generator } from '../nn/rng';
+import { Generator } from '../../utils/random';
 import { useBackend } from '../node';
 import { groupKCases, runGroupKCase } from '../backbones/__fixtures__/group_k/load';
 import { registerModels } from '../register_all';

@@ -12,11 +12,11 @@ import { tf, type Tensor } from '../../backends/tf';
 import { MODELS } from '../../registry';
 import { assert } from '../../utils/assert';
 import type { BuildConfig } from '../../registry';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { Dropout } from '../nn/dropout';
 import { Linear } from '../nn/linear';
 import { Module, type AnyModule } from '../nn/module';
-import type { Generator } from '../nn/rng';
+import type { Generator } from '../../utils/random';
 import type { StateDict } from '../nn/state_dict';
 
 /** `original_layer(x) + lora_up(lora_down(lora_dropout(x))) · alpha / rank`. */

@@ -11,7 +11,7 @@ import type { ImageClassifier } from '../classifiers/image';
 import { initWeights } from '../nn/init';
 import type { AnyModule } from '../nn/module';
 import { BatchNorm } from '../nn/norm';
-import { Generator } from '../nn/rng';
+import { Generator } from '../../utils/random';
 import { registerModels } from '../register_all';
 import { fuseConvBn } from '../utils/fuse_conv_bn';
 import { switchToDeploy } from '../utils/reparam';

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor4D } from '../../backends/tf';
 import { buildClassifier } from '../builder';
-import { Generator } from '../nn/rng';
-import { CutMix, Mixup, ResizeMix, setBatchAugmentGenerator } from './batch_augments';
+import { Generator } from '../../utils/random';
+import { CutMix, Mixup, ResizeMix } from './batch_augments';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -47,12 +47,12 @@ describe('batch augments', () => {
     expect(v[0][0][3][3]).toBe(0);
     expect([...my.dataSync()]).toEqual([0.75, 0.25, 0.25, 0.75]);
   });
+  const mixing = (seed: number) => buildClassifier({
+    model: { type: 'ImageClassifier', backbone: { type: 'LeNet5', num_classes: 3 }, head: { type: 'ClsHead' }, train_cfg: { augments: [{ type: 'Mixup', alpha: 0.8 }, { type: 'CutMix', alpha: 1.0 }] } },
+    data_preprocessor: { num_classes: 3, mean: [0], std: [1] },
+  }, { seed });
   it('a classifier with train_cfg augments mixes only in training and yields soft gt_score', () => {
-    setBatchAugmentGenerator(new Generator(1));
-    const model = buildClassifier({
-      model: { type: 'ImageClassifier', backbone: { type: 'LeNet5', num_classes: 3 }, head: { type: 'ClsHead' }, train_cfg: { augments: [{ type: 'Mixup', alpha: 0.8 }, { type: 'CutMix', alpha: 1.0 }] } },
-      data_preprocessor: { num_classes: 3, mean: [0], std: [1] },
-    });
+    const model = mixing(1);
     const imgs = tf.randomUniform([2, 1, 32, 32], 0, 255, 'float32', 1);
     const samples = [{ gt_label: [0] }, { gt_label: [2] }];
     const train = model.dataPreprocessor.forward({ inputs: imgs, data_samples: samples }, true);
@@ -63,5 +63,24 @@ describe('batch augments', () => {
     const losses = model.loss(train.inputs, train.data_samples!);
     expect(Number.isFinite(losses.loss.dataSync()[0])).toBe(true);
     model.dispose();
+  });
+  it("the batch augments draw from the model's own stream, seeded by the run's seed: same seed, same mixing", () => {
+    const imgs = tf.randomUniform([4, 1, 32, 32], 0, 255, 'float32', 1);
+    const samples = [{ gt_label: [0] }, { gt_label: [2] }, { gt_label: [1] }, { gt_label: [0] }];
+    const scores = (seed: number, batches: number): number[][][] => {
+      const model = mixing(seed);
+      const out = Array.from({ length: batches }, () => {
+        const r = model.dataPreprocessor.forward({ inputs: imgs, data_samples: samples }, true);
+        r.inputs.dispose();
+        return r.data_samples!.map((d) => [...d.gt_score!]);
+      });
+      model.dispose();
+      return out;
+    };
+    const a = scores(5, 3);
+    expect(scores(5, 3)).toEqual(a); // a second model of the same seed repeats the draws (no shared generator moved on)
+    expect(scores(6, 3)).not.toEqual(a);
+    expect(a[1]).not.toEqual(a[0]); // the stream goes on from batch to batch
+    imgs.dispose();
   });
 });

@@ -1,21 +1,15 @@
 /**
  * Batch augments (MMPretrain `models/utils/batch_augments`): `Mixup`, `CutMix`, `ResizeMix` and `RandomBatchAugment`
  * (the `train_cfg=dict(augments=[...], probs=...)` wrapper the data preprocessor applies in training).
- * Inputs NCHW, scores (N, C) one-hot or soft; draws from a seedable generator.
+ * Inputs NCHW, scores (N, C) one-hot or soft; each `apply` draws from the generator it is given (the data
+ * preprocessor's, seeded from the run's seed).
  */
 import { tf, type Tensor, type Tensor4D } from '../../backends/tf';
 import { MODELS } from '../../registry';
 import { assert } from '../../utils/assert';
-import { checkKeys } from '../nn/config';
-import { Generator } from '../nn/rng';
+import { checkKeys } from '../../utils/options';
+import type { Generator } from '../../utils/random';
 import type { BatchAugment } from './data_preprocessor';
-
-/** The generator of batch augments; `setBatchAugmentGenerator` reseeds it (e.g. from `randomness.seed`). */
-export const batchAugmentRng = { generator: new Generator(0) };
-
-export function setBatchAugmentGenerator(g: Generator): void {
-  batchAugmentRng.generator = g;
-}
 
 function gatherBatch(x: Tensor, index: number[]): Tensor {
   return tf.gather(x, tf.tensor1d(index, 'int32'), 0);
@@ -36,9 +30,8 @@ export class Mixup implements BatchAugment {
       tf.add(tf.mul(y, lam), tf.mul(gatherBatch(y, index), 1 - lam)),
     ]);
   }
-  apply(x: Tensor4D, y: Tensor): [Tensor4D, Tensor] {
+  apply(x: Tensor4D, y: Tensor, g: Generator): [Tensor4D, Tensor] {
     assert(y.rank === 2, () => 'Mixup: the scores must be (N, C); set to_onehot or num_classes in the data preprocessor');
-    const g = batchAugmentRng.generator;
     return this.mixWith(x, y, g.beta(this.alpha, this.alpha), g.permutation(x.shape[0]));
   }
 }
@@ -88,8 +81,7 @@ export class CutMix implements BatchAugment {
     });
   }
 
-  apply(x: Tensor4D, y: Tensor): [Tensor4D, Tensor] {
-    const g = batchAugmentRng.generator;
+  apply(x: Tensor4D, y: Tensor, g: Generator): [Tensor4D, Tensor] {
     const lam0 = g.beta(this.alpha, this.alpha);
     const index = g.permutation(x.shape[0]);
     const [box, lam] = this.bboxAndLam(x.shape[2], x.shape[3], lam0, g);
@@ -127,8 +119,7 @@ export class ResizeMix extends CutMix {
     });
   }
 
-  override apply(x: Tensor4D, y: Tensor): [Tensor4D, Tensor] {
-    const g = batchAugmentRng.generator;
+  override apply(x: Tensor4D, y: Tensor, g: Generator): [Tensor4D, Tensor] {
     const lam0 = g.beta(this.alpha, this.alpha) * (this.lamMax - this.lamMin) + this.lamMin;
     const index = g.permutation(x.shape[0]);
     const [box, lam] = this.bboxAndLam(x.shape[2], x.shape[3], lam0, g);
@@ -154,10 +145,9 @@ export class RandomBatchAugment implements BatchAugment {
     }
     this.probs = probs;
   }
-  apply(x: Tensor4D, y: Tensor): [Tensor4D, Tensor] {
-    const g = batchAugmentRng.generator;
+  apply(x: Tensor4D, y: Tensor, g: Generator): [Tensor4D, Tensor] {
     const i = this.probs ? g.choice(this.probs) : g.randint(0, this.augments.length);
     const aug = this.augments[i];
-    return aug ? aug.apply(x, y) : [x, y];
+    return aug ? aug.apply(x, y, g) : [x, y];
   }
 }

@@ -8,7 +8,7 @@ import { assert } from '../../utils/assert';
 import { Dropout } from '../nn/dropout';
 import { Linear } from '../nn/linear';
 import { Module } from '../nn/module';
-import type { Generator } from '../nn/rng';
+import type { Generator } from '../../utils/random';
 import { relativePositionBias, relativePositionIndex } from './window_msa';
 
 /** `relative_position_index` with the class-token row and column: [(N+1)²] for N = wh·ww. */

@@ -5,7 +5,7 @@
  */
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { Dropout, DropPath } from '../nn/dropout';
 import { Linear } from '../nn/linear';
 import { Identity, Module, type AnyModule } from '../nn/module';

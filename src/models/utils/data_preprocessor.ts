@@ -6,7 +6,8 @@
 import { tf, type Tensor, type Tensor3D, type Tensor4D } from '../../backends/tf';
 import { MODELS } from '../../registry';
 import { assert } from '../../utils/assert';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
+import { Generator } from '../../utils/random';
 import type { DataSample } from '../structures';
 
 export interface ClsDataPreprocessorOptions {
@@ -41,9 +42,9 @@ export interface PreprocessorOutput {
   data_samples: DataSample[] | null;
 }
 
-/** Applies Mixup / CutMix-style augments to (inputs, one-hot scores); supplied by the batch-augment module. */
+/** Applies Mixup / CutMix-style augments to (inputs, one-hot scores), drawing from `g`; supplied by the batch-augment module. */
 export interface BatchAugment {
-  apply(inputs: Tensor4D, scores: Tensor): [Tensor4D, Tensor];
+  apply(inputs: Tensor4D, scores: Tensor, g: Generator): [Tensor4D, Tensor];
 }
 
 export class ClsDataPreprocessor {
@@ -55,6 +56,8 @@ export class ClsDataPreprocessor {
   readonly toOnehot: boolean;
   readonly numClasses: number | null;
   readonly batchAugments: BatchAugment | null;
+  /** What the batch augments draw from: the model's stream for them (`buildClassifier` seeds it from the run's seed). */
+  generator = new Generator(0);
 
   constructor(opts: ClsDataPreprocessorOptions = {}) {
     checkKeys(opts, ['mean', 'std', 'pad_size_divisor', 'pad_value', 'to_rgb', 'to_onehot', 'num_classes', 'batch_augments'], 'ClsDataPreprocessor');
@@ -127,7 +130,7 @@ export class ClsDataPreprocessor {
       }
       let out = inputs;
       if (training && this.batchAugments && scores) {
-        const [xi, si] = this.batchAugments.apply(inputs, scores);
+        const [xi, si] = this.batchAugments.apply(inputs, scores, this.generator);
         if (xi !== inputs) inputs.dispose();
         if (si !== scores) scores.dispose();
         out = xi;

@@ -5,7 +5,7 @@
 import type { Tensor } from '../../backends/tf';
 import type { ActCfg } from '../nn/activation';
 import { ConvModule, type ConvCfg, type NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import type { Pair } from '../nn/layout';
 import { Module, runChain } from '../nn/module';
 

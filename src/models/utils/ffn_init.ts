@@ -2,7 +2,7 @@
 import { tf } from '../../backends/tf';
 import { Linear } from '../nn/linear';
 import type { AnyModule } from '../nn/module';
-import type { Generator } from '../nn/rng';
+import type { Generator } from '../../utils/random';
 
 export function xavierLinears(root: AnyModule, rng: Generator, biasStd = 1e-6): void {
   tf.tidy(() => {

@@ -7,7 +7,7 @@ import { Identity } from '../nn/module';
 import { BatchNorm } from '../nn/norm';
 import { buildClassifier } from '../builder';
 import { initWeights } from '../nn/init';
-import { Generator } from '../nn/rng';
+import { Generator } from '../../utils/random';
 import { loadReferenceIO, loadReferenceModel, parityError, refPath } from '../testing/reference';
 import { fuseConvBn } from './fuse_conv_bn';
 import { missingShared } from '../../testing/shared';

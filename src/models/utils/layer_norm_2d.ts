@@ -5,7 +5,7 @@
  */
 import { assert } from '../../utils/assert';
 import { buildNormLayer, type NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import type { AnyModule } from '../nn/module';
 import { LayerNorm, type LayerNormOptions } from '../nn/norm';
 

@@ -10,7 +10,7 @@
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { buildNormLayer, type NormCfg } from '../nn/bricks';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { pair, type Pair } from '../nn/layout';
 import { Linear } from '../nn/linear';
 import { Module } from '../nn/module';

@@ -5,7 +5,7 @@
  */
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { DropPath } from '../nn/dropout';
 import { Identity, Module } from '../nn/module';
 import { WindowMSA, WindowMSAV2, type WindowAttention } from './window_msa';

@@ -2,7 +2,7 @@
 import { tf } from '../../backends/tf';
 import { Conv2d } from '../nn/conv';
 import type { AnyModule } from '../nn/module';
-import type { Generator } from '../nn/rng';
+import type { Generator } from '../../utils/random';
 
 /** Convs whose name contains `conv1` N(0, 0.01), other convs N(0, 1/weight.shape[1]); norms weight 1, bias 1e-4, BN running_mean 0. */
 export function shuffleNetInitWeights(root: AnyModule, rng: Generator): void {

@@ -11,12 +11,12 @@
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { ReLU } from '../nn/activation';
-import { checkKeys } from '../nn/config';
+import { checkKeys } from '../../utils/options';
 import { Sequential } from '../nn/container';
 import { Dropout } from '../nn/dropout';
 import { Linear } from '../nn/linear';
 import { Module } from '../nn/module';
-import type { Generator } from '../nn/rng';
+import type { Generator } from '../../utils/random';
 import { addWindowMask } from './window_mask';
 
 /** `relative_position_index` of a Wh×Ww window: [Wh·Ww · Wh·Ww] (row-major [N, N]). */

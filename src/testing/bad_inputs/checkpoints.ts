@@ -1,17 +1,17 @@
 /**
  * Bad `.pth` checkpoints for `convert` (which reads the whole checkpoint: pickle, storages, meta): truncated zips,
- * zip bombs, pickles that would run code (each forbidden global through each opcode that calls), self-referencing
+ * zip bombs, entries that fail their CRC-32, pickles that would run code (each forbidden global through each opcode that calls), self-referencing
  * objects, tensors whose dtype / shape / stride / offset do not fit their storage, and "2 GB" files made sparse.
  * Written with the project's own pickle and zip writers (`fileio/pickle/pickler.ts`, `fileio/zip/zip_writer.ts`).
  */
 import { join } from 'node:path';
-import { zipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
 import { PyCall, PyGlobalRef, PyOrderedDict, PyPersistent, PyTuple, pickle } from '../../fileio/pickle/pickler';
 import { writePth } from '../../fileio/pth/pth_writer';
 import { concatParts } from '../../fileio/safetensors';
 import type { TensorData } from '../../fileio/tensor_data';
 import { zipStoredParts } from '../../fileio/zip/zip_writer';
-import { cutOffsets, enc, esc, put, putSparse, type BadInputCase } from './types';
+import { crcMismatch, cutOffsets, enc, esc, flipZipBit, forgeZipCrc, put, putSparse, type BadInputCase } from './types';
 
 const SENTINEL = 'SENTINEL';
 const GB2 = 2 ** 31 + 4096;
@@ -107,8 +107,17 @@ const bombCases: BadInputCase[] = [
     [/zip entry 'archive\/data\.pkl' claims 4294967280 bytes from \d+ compressed bytes/, /zip bomb/]),
   convertCase('zip_bomb_claims_1gb', 'deflated data.pkl whose headers claim 1 GB', 'bomb_1gb.pth', () => bombZip(2 ** 30, pickle(new Map([['state_dict', new Map()]]))),
     [/zip entry 'archive\/data\.pkl' claims 1073741824 bytes from \d+ compressed bytes/, /zip bomb/]),
+  // inflating stops at the claimed 100 bytes, whose CRC-32 is not the one recorded for the whole 64 MB
   convertCase('zip_bomb_real', 'data.pkl inflating to 64 MB while its headers claim 100 bytes', 'bomb_real.pth', () => bombZip(100, new Uint8Array(64 * 2 ** 20)),
-    [/archive\/data\.pkl: invalid pickle opcode 0x00 at byte 0/]),
+    [crcMismatch('archive/data.pkl')]),
+];
+
+/** Entries whose bytes are not the ones their CRC-32 was computed over: refused on reading, before they are used. */
+const crcCases: BadInputCase[] = [
+  convertCase('crc_storage', 'one bit flipped in the stored storage archive/data/0', 'crc_storage.pth', () => flipZipBit(smallPth(), 'archive/data/0', 100), [crcMismatch('archive/data/0')]),
+  convertCase('crc_pickle', 'one bit flipped in the stored archive/data.pkl', 'crc_pickle.pth', () => flipZipBit(smallPth(), 'archive/data.pkl', 40), [crcMismatch('archive/data.pkl')]),
+  convertCase('crc_deflated_storage', 'a deflated storage whose recorded CRC-32 is wrong', 'crc_deflated.pth',
+    () => forgeZipCrc(zipSync(unzipSync(smallPth()), { level: 9 }), 'archive/data/2'), [crcMismatch('archive/data/2')]),
 ];
 
 /** `{'state_dict': ...}` pickles that reference themselves. */
@@ -172,4 +181,4 @@ const bigCases: BadInputCase[] = [
   convertCase('no_data_pkl', 'a zip with no data.pkl', 'nodata.pth', () => zipSync({ 'readme.txt': enc('hi') }), [/data\.pkl/, /readme\.txt/]),
 ];
 
-export const checkpointCases: BadInputCase[] = [...evilCases, ...truncCases, ...bombCases, ...recursiveCases, ...tensorCases, ...bigCases];
+export const checkpointCases: BadInputCase[] = [...evilCases, ...truncCases, ...bombCases, ...crcCases, ...recursiveCases, ...tensorCases, ...bigCases];

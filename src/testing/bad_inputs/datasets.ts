@@ -1,15 +1,15 @@
 /**
  * Bad dataset files for `browse-dataset` (builds the phase's dataset and draws one sample): CIFAR binary batches of
  * the wrong size or with out-of-range labels, MNIST IDX files with wrong magic numbers or shapes, CIFAR python
- * batches that are malicious pickles, archives with `../` entry names, and annotation files whose lines point
+ * batches that are malicious pickles, archives with `../` entry names or an entry failing its CRC-32, and annotation files whose lines point
  * outside the data folder or are not `path label`.
  */
 import { join } from 'node:path';
-import { gzipSync } from 'fflate';
+import { gzipSync, zipSync } from 'fflate';
 import { createTar } from 'nanotar';
 import { PyCall, pickle } from '../../fileio/pickle/pickler';
 import { smallPng } from './images';
-import { enc, esc, put, type BadInputCase } from './types';
+import { crcMismatch, enc, esc, flipZipBit, forgeZipCrc, put, type BadInputCase } from './types';
 
 const RECORD = 3073;
 
@@ -107,6 +107,16 @@ const tarMisc = [
   }, [/cifar-10-binary\.tar\.gz/, /gzip|inflate|truncated|damaged|invalid/i]),
 ];
 
+/** A dropped `images.zip` (one class folder) whose image fails its CRC-32: one flipped bit (stored), a forged CRC (deflated). */
+const imagesZip = (level: 0 | 9): Uint8Array => zipSync({ 'cat/1.png': [smallPng(), { level }] });
+const custom = (root: string): string => `dict(type='CustomDataset', data_root='${root}', pipeline=[dict(type='LoadImageFromFile'), dict(type='PackInputs')])`;
+const zipCrcCases = [
+  browse('zip_crc_stored', 'images.zip whose stored cat/1.png has one bit flipped', (d) => custom(`${d}/images.zip`),
+    (d) => put(d, 'images.zip', flipZipBit(imagesZip(0), 'cat/1.png', 40)), [/images\.zip/, crcMismatch('cat/1.png')]),
+  browse('zip_crc_deflated', 'images.zip whose deflated cat/1.png has a wrong recorded CRC-32', (d) => custom(`${d}/images.zip`),
+    (d) => put(d, 'images.zip', forgeZipCrc(imagesZip(9), 'cat/1.png')), [/images\.zip/, crcMismatch('cat/1.png')]),
+];
+
 /** CustomDataset annotation files: [id, the file's text, problem]. */
 const ANN_CASES: Array<[string, string, RegExp[]]> = [
   ['ann_parent', '../../../nowhere/outside.png 0\nok.png 0\n', [/ann\.txt line 1/, /No such file: '[^']*nowhere\/outside\.png'/]],
@@ -127,4 +137,4 @@ const annCases = ANN_CASES.map(([id, text, problem]) => browse(id, `annotation f
     put(d, 'data/imgs/broken.png', enc('x'));
   }, [/ann\.txt|outside\.png|passwd|nope\.png/, ...problem]));
 
-export const datasetCases: BadInputCase[] = [...cifarSizeCases, cifarLabelCase, cifarPickleEvil, cifarPickleShape, ...idxCases, ...tarCases, ...tarMisc, ...annCases];
+export const datasetCases: BadInputCase[] = [...cifarSizeCases, cifarLabelCase, cifarPickleEvil, cifarPickleShape, ...idxCases, ...tarCases, ...tarMisc, ...zipCrcCases, ...annCases];

@@ -67,3 +67,38 @@ export function cutOffsets(length: number, n: number): number[] {
 }
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/**
+ * Where `entry` lies in `zip`: its central directory record and the first byte of its data (after its local header).
+ * For damaging one entry of an archive written by fflate or the project's zip writer.
+ */
+export function zipEntryAt(zip: Uint8Array, entry: string): { central: number; data: number } {
+  const v = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  const name = enc(entry);
+  for (let p = zip.length - 22; p >= 0; p--) {
+    if (v.getUint32(p, true) !== 0x02014b50 || v.getUint16(p + 28, true) !== name.length) continue;
+    if (!name.every((b, i) => zip[p + 46 + i] === b)) continue;
+    const local = v.getUint32(p + 42, true);
+    return { central: p, data: local + 30 + v.getUint16(local + 26, true) + v.getUint16(local + 28, true) };
+  }
+  throw new Error(`zipEntryAt: no entry '${entry}'`);
+}
+
+/** `zip` (copied) with one bit of `entry`'s stored data flipped, its recorded CRC-32 left as it was. */
+export function flipZipBit(zip: Uint8Array, entry: string, at = 0): Uint8Array {
+  const out = zip.slice();
+  out[zipEntryAt(out, entry).data + at] ^= 0x04;
+  return out;
+}
+
+/** `zip` (copied) with the CRC-32 that the central directory records for `entry` changed (its data left intact). */
+export function forgeZipCrc(zip: Uint8Array, entry: string): Uint8Array {
+  const out = zip.slice();
+  const v = new DataView(out.buffer);
+  const at = zipEntryAt(out, entry).central + 16;
+  v.setUint32(at, v.getUint32(at, true) ^ 0x5a5a0000, true);
+  return out;
+}
+
+/** The reader's message for an entry whose data do not match the CRC-32 the archive records. */
+export const crcMismatch = (entry: string): RegExp => new RegExp(`zip entry '${esc(entry)}' is corrupt: its data have CRC-32 0x[0-9a-f]{8}, the archive records 0x[0-9a-f]{8}`);

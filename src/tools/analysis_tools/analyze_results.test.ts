@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { sharedPath, missingShared } from '../../testing/shared';
 import { registerAll } from '../../engine/setup_env';
 import { MNIST } from '../../datasets/mnist';
-import { createRng } from '../../datasets/utils/rng';
+import { Generator } from '../../utils/random';
 import { FileSystem } from '../../fileio/sources';
 import { main } from '../../cli/main';
 import { confusionAnalysis, drawResult, isSuccess, normalizeRows, parseResults, predictionText, selectResults } from './analyze_results';
@@ -17,7 +17,7 @@ const N = 600;
 
 /** Scores for the first N real MNIST test labels: right for ~80 %, else a seeded wrong class; seeded confidences. */
 function fakePredictions(labels: Uint8Array): Record<string, unknown>[] {
-  const rng = createRng(7);
+  const rng = new Generator(7);
   return Array.from({ length: N }, (_, i) => {
     const gt = labels[8 + i];
     const pred = rng.random() < 0.8 ? gt : (gt + 1 + Math.floor(rng.random() * 9)) % 10;

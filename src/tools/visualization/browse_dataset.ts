@@ -14,10 +14,9 @@ import { fileSystem as defaultFileSystem, type FileSystem } from '../../fileio/s
 import type { Dataset, DataInfo } from '../../datasets/types';
 import type { DatasetContext } from '../../datasets/base_dataset';
 import { phaseDatasetConfig, stripPipelines } from '../../datasets/verify_dataset';
-import { mixSeed } from '../../datasets/utils/rng';
 import { classHistogram, type ClassHistogram } from '../../datasets/analysis';
 import { Compose, type TransformSpec } from '../../datasets/transforms/compose';
-import { RandomGenerator } from '../../datasets/transforms/random';
+import { Generator, mixSeed } from '../../utils/random';
 import type { Results } from '../../datasets/transforms/base';
 import { imrescale, type ImageArray, type PixelData } from '../../image';
 import { GLYPH_ADVANCE, GLYPH_HEIGHT, glyphPixels, pixelTextWidth } from '../analysis_tools/pixel_font';
@@ -143,7 +142,7 @@ export class DatasetBrowser {
       if (this.loadsFiles && typeof info.img_path === 'string' && info.img === undefined && info.img_bytes === undefined) {
         results.img_bytes = await this.fs.get(info.img_path);
       }
-      results.rng = new RandomGenerator(mixSeed(opts.seed ?? 0, index, opts.redraw ?? 0));
+      results.rng = new Generator(mixSeed(opts.seed ?? 0, index, opts.redraw ?? 0));
       traced = await traceSteps(this.pipeline, results, opts.params ?? undefined);
     } catch (e) {
       // name the sample and where it was listed (the annotation file's line), as the dataset's __getitem__ does

@@ -5,18 +5,19 @@
  * by side, one row per target layer (vis_cam's `--target-layers a b`, plus its aggregate of them), a layer picker
  * over the module tree, a searchable category picker (predicted class by default), alpha, eigen/aug smoothing, the
  * heat map on the model input or carried back through the pipeline's resize/crop onto the original image, PNG
- * export per map or of the whole grid. The model lives in a Web Worker: settings changes recompute the CAMs
- * without reloading it; the panel remembers its model, image and settings while you visit other panels.
+ * export per map or of the whole grid. The model lives in the engine worker (the Inference panel's copy when it is
+ * the same model): settings changes recompute the CAMs without reloading it; the panel remembers its model, image and settings while you visit other panels.
  */
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { useZooHandoff } from './zoo/modelHandoff';
 import { useImageHandoff, type HandoffImage, type HandoffLabel, type HandoffModel } from '../store/imageHandoff';
 import { useStudioStore } from '../store/studioStore';
 import { CAM_METHODS } from '../../visualization/cam/methods';
+import { transfer } from '../../utils/rpc/rpc';
+import { engine } from '../engine/client';
 import { downloadBlob } from './logs/download';
 import { blendOnInput, blendOnOriginal, rgbToRgba } from './cam/blend';
 import { CamCanvas } from './cam/CamCanvas';
-import { CamClient } from './cam/camClient';
 import { camGridImage } from './cam/gridImage';
 import { LayerPicker } from './cam/LayerPicker';
 import { layersForNewModel } from './cam/layerSelection';
@@ -32,6 +33,8 @@ const CKPT_EXT = /\.(pth|pt|safetensors|bin|ckpt)$/i;
 const IMAGE_EXT = /\.(jpe?g|png|bmp|gif|webp)$/i;
 
 type FileBytes = { name: string; bytes: ArrayBuffer };
+/** A checkpoint as a Blob (the dropped File, the Model Zoo's stored one): the worker reads it, the page copies nothing. */
+type CheckpointBlob = { name: string; blob: Blob };
 
 /** Where the current image came from, when another panel handed it over. */
 interface Origin {
@@ -47,7 +50,7 @@ const DEFAULT_SETTINGS: CamSettings = { methods: [...CAM_METHODS], layers: [], c
 const memory: {
   droppedConfig: CamConfigSource | null;
   useStudio: boolean;
-  checkpoint: FileBytes | null;
+  checkpoint: CheckpointBlob | null;
   backend: string;
   image: FileBytes | null;
   settings: CamSettings;
@@ -57,10 +60,16 @@ const memory: {
 } = { droppedConfig: null, useStudio: true, checkpoint: null, backend: 'wasm', image: null, settings: DEFAULT_SETTINGS, alpha: 0.5, view: 'input', origin: null };
 
 /** The sender's model is the one the panel has (same config, same checkpoint file): no reload. */
-function sameModel(m: HandoffModel, config: CamConfigSource | null, checkpoint: FileBytes | null): boolean {
+function sameModel(m: HandoffModel, config: CamConfigSource | null, checkpoint: CheckpointBlob | null): boolean {
   if (!config || config.kind !== 'dict') return false;
-  const sameCkpt = m.checkpoint ? !!checkpoint && checkpoint.name === m.checkpoint.name && checkpoint.bytes.byteLength === m.checkpoint.bytes.byteLength : !checkpoint;
+  const sameCkpt = m.checkpoint ? !!checkpoint && checkpoint.name === m.checkpoint.name && checkpoint.blob.size === m.checkpoint.bytes.byteLength : !checkpoint;
   return sameCkpt && JSON.stringify(config.dict) === JSON.stringify(m.config);
+}
+
+/** A copy of the panel's bytes, transferred to the worker (the panel keeps its own for reloads). */
+function copyOf(bytes: ArrayBuffer): ArrayBuffer {
+  const copy = bytes.slice(0);
+  return transfer(copy, [copy]);
 }
 
 const labelText = (l: HandoffLabel, classes: string[]) => `${l.index}: ${l.name ?? classes[l.index] ?? l.index}`;
@@ -89,10 +98,9 @@ function FileInput({ label, accept, testId, onFile }: { label: string; accept: s
 export default function CamPanel() {
   const studioConfig = useStudioStore((s) => s.config);
   const studioPath = useStudioStore((s) => s.configPath);
-  const client = useRef<CamClient | null>(null);
   const [droppedConfig, setDroppedConfig] = useState<CamConfigSource | null>(memory.droppedConfig);
   const [useStudio, setUseStudio] = useState(memory.useStudio);
-  const [checkpoint, setCheckpoint] = useState<FileBytes | null>(memory.checkpoint);
+  const [checkpoint, setCheckpoint] = useState<CheckpointBlob | null>(memory.checkpoint);
   const [image, setImage] = useState<FileBytes | null>(memory.image);
   const [backend, setBackend] = useState<string>(memory.backend);
   const [model, setModel] = useState<LoadResult | null>(null);
@@ -119,11 +127,6 @@ export default function CamPanel() {
     Object.assign(memory, { droppedConfig, useStudio, checkpoint, backend, image, settings, alpha, view, origin });
   }, [droppedConfig, useStudio, checkpoint, backend, image, settings, alpha, view, origin]);
 
-  useEffect(() => {
-    client.current = new CamClient();
-    return () => client.current?.dispose();
-  }, []);
-
   const config: CamConfigSource | null = useMemo(() => {
     if (studioConfig && useStudio) return { kind: 'dict', name: studioPath ?? 'studio config', dict: studioConfig };
     return droppedConfig;
@@ -133,15 +136,15 @@ export default function CamPanel() {
 
   // (Re)load the model when the config, checkpoint or backend changes; then re-send the image.
   useEffect(() => {
-    if (!config || !client.current) return;
+    if (!config) return;
     const my = ++seq.current.load;
     loading.current = true;
     setBusy('loading model…');
     setError(null);
     setRun(null);
     setImageInfo(null);
-    client.current
-      .load(backend, config, checkpoint ? { name: checkpoint.name, bytes: checkpoint.bytes.slice(0) } : null)
+    engine()
+      .cam.load(backend, config, checkpoint ? { name: checkpoint.name, data: checkpoint.blob } : null)
       .then(async (m) => {
         if (my !== seq.current.load) return;
         const category = pendingCategory.current ?? null;
@@ -150,7 +153,7 @@ export default function CamPanel() {
         setSettings((s) => ({ ...s, layers: layersForNewModel(s.layers, names), category: category !== null && category < m.numClasses ? category : null, vitLike: m.vitLike, numExtraTokens: null }));
         setCategoryText(category !== null && category < m.numClasses ? labelText({ index: category }, m.classes) : '');
         const img = imageRef.current;
-        const info = img ? await client.current!.image(img.name, img.bytes.slice(0)) : null;
+        const info = img ? await engine().cam.image(img.name, copyOf(img.bytes)) : null;
         if (my !== seq.current.load) return;
         setModel(m);
         setImageInfo(info);
@@ -165,12 +168,12 @@ export default function CamPanel() {
 
   // A new image: run it through the test pipeline (model kept).
   useEffect(() => {
-    if (!image || !model || !client.current || loading.current) return;
+    if (!image || !model || loading.current) return;
     const my = ++seq.current.image;
     setBusy('preparing image…');
     setError(null);
-    client.current
-      .image(image.name, image.bytes.slice(0))
+    engine()
+      .cam.image(image.name, copyOf(image.bytes))
       .then((info) => my === seq.current.image && !loading.current && setImageInfo(info))
       .catch((e) => my === seq.current.image && fail(e))
       .finally(() => my === seq.current.image && setBusy(null));
@@ -178,13 +181,13 @@ export default function CamPanel() {
 
   // Any setting change recomputes the CAMs (same model, same input).
   useEffect(() => {
-    if (!model || !imageInfo || !client.current || !settings.methods.length || loading.current) return;
+    if (!model || !imageInfo || !settings.methods.length || loading.current) return;
     const my = ++seq.current.cam;
     if (!settings.layers.length && !model.defaultLayer) return setRun(null); // vis_cam has no default here: a layer must be picked
     setBusy('computing CAMs…');
     setError(null);
-    client.current
-      .cam(settings)
+    engine()
+      .cam.cam(settings)
       .then((r) => my === seq.current.cam && setRun(r))
       .catch((e) => my === seq.current.cam && (setRun(null), fail(e)))
       .finally(() => my === seq.current.cam && setBusy(null));
@@ -220,8 +223,7 @@ export default function CamPanel() {
     setDroppedConfig({ kind: 'dict', name: z.name, dict: z.config });
     setUseStudio(false);
     if (!z.checkpoint) return setCheckpoint(null);
-    const { name, blob } = z.checkpoint;
-    blob.arrayBuffer().then((bytes) => setCheckpoint({ name, bytes }), fail);
+    setCheckpoint({ name: z.checkpoint.name, blob: z.checkpoint.blob });
   }, [zooSerial]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const receive = async (h: HandoffImage) => {
@@ -249,7 +251,7 @@ export default function CamPanel() {
       pendingCategory.current = category;
       setDroppedConfig({ kind: 'dict', name: sender.name, dict: sender.config });
       setUseStudio(false);
-      setCheckpoint(sender.checkpoint ? { name: sender.checkpoint.name, bytes: sender.checkpoint.bytes } : null);
+      setCheckpoint(sender.checkpoint ? { name: sender.checkpoint.name, blob: new Blob([sender.checkpoint.bytes]) } : null);
     } else if (curModel && !loading.current) {
       applyCategory(category, curModel.classes);
     } else {
@@ -264,7 +266,7 @@ export default function CamPanel() {
         if (CONFIG_EXT.test(f.name)) {
           setDroppedConfig(await readConfigFile(f));
           setUseStudio(false);
-        } else if (CKPT_EXT.test(f.name)) setCheckpoint({ name: f.name, bytes: await f.arrayBuffer() });
+        } else if (CKPT_EXT.test(f.name)) setCheckpoint({ name: f.name, blob: f });
         else if (IMAGE_EXT.test(f.name)) {
           setImage({ name: f.name, bytes: await f.arrayBuffer() });
           setOrigin(null);

@@ -4,7 +4,7 @@
  * drop, with that config's pipeline (a shipped `_base_` dataset config when none is chosen). Pages of samples in
  * the four modes, re-drawn augmentations, pinned parameters, the parameters each image drew, the class
  * histogram, the shown grid as PNG, and the results analysis (confusion matrix, successes and failures).
- * The dataset, the pipeline and the drawing run in a Web Worker (chunked on the page where workers fail).
+ * The dataset, the pipeline and the drawing run in the engine worker (chunked on the page where workers fail).
  */
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { encode } from 'fast-png';
@@ -15,7 +15,7 @@ import { studioFs } from './config/shipped';
 import { downloadBlob } from './logs/download';
 import { filesFromDrop } from './logs/dropFiles';
 import type { PredictedSample } from '../../tools/analysis_tools/analyze_results';
-import { BrowseClient } from './dataset/browseClient';
+import { engine, engineMode } from '../engine/client';
 import type { OpenedDataset } from './dataset/browseSession';
 import type { DroppedFiles } from './dataset/protocol';
 import { DEFAULT_BASE_CONFIG, type DatasetGuess } from './dataset/datasetConfig';
@@ -23,10 +23,6 @@ import { ClassHistogramChart } from './dataset/ClassHistogramChart';
 import { ResultsSection } from './dataset/ResultsSection';
 import { SampleCard } from './dataset/SampleCard';
 import './dataset/dataset.css';
-
-/** One worker per page (created on first use): the drop stays while you switch panels. */
-let client: BrowseClient | null = null;
-const browseClient = () => (client ??= new BrowseClient());
 
 type Dict = Record<string, unknown>;
 
@@ -120,7 +116,7 @@ export default function DatasetPanel() {
     setOpened(null);
     setSamples([]);
     try {
-      const g = await browseClient().setDrop(files);
+      const g = await engine().browse.setDrop(files);
       setGuess(g);
       setDropNote(g ? `${what}: ${g.description}` : `${what}: no dataset recognised (MNIST IDX files, CIFAR batches or class folders of images are expected)`);
     } catch (e) {
@@ -134,12 +130,12 @@ export default function DatasetPanel() {
     let live = true;
     setBusy(true);
     setError(null);
-    browseClient()
-      .open(cfg, phase)
+    engine()
+      .browse.open(cfg, phase)
       .then((o) => {
         if (!live) return;
         setOpened(o);
-        setRunsIn(browseClient().mode);
+        setRunsIn(engineMode());
         setPage(0);
         setPinned(new Map());
       })
@@ -163,13 +159,13 @@ export default function DatasetPanel() {
     setSamples([]);
     setBusy(true);
     const opts = { mode, channelOrder, seed, redraw, ...(rescaleFactor && rescaleFactor > 0 ? { rescaleFactor } : {}) };
-    browseClient()
-      .page(indices, opts, (s) => (drawn.push(s), setSamples([...drawn])), pinned)
+    engine()
+      .browse.page(indices, opts, [...pinned], { onProgress: (s) => (drawn.push(s), setSamples([...drawn])) })
       .then((done) => done && (setBusy(false), setDrawCount((n) => n + 1)))
       .catch((e) => (setError((e as Error).message), setBusy(false)));
   }, [opened, page, pageSize, mode, channelOrder, seed, redraw, rescaleFactor, pinned]);
 
-  const drawResult = useMemo(() => (opened ? (s: PredictedSample) => browseClient().drawResult(s) : null), [opened]);
+  const drawResult = useMemo(() => (opened ? (s: PredictedSample) => engine().browse.drawResult(s) : null), [opened]);
 
   const togglePin = (s: BrowsedSample) =>
     setPinned((old) => {

@@ -2,17 +2,18 @@
  * Inference panel: MMPretrain's `inference_model` / `ImageClassificationInferencer` in the tab. Choose a shipped
  * model, the studio's config, or drop / paste / pick a config; add a checkpoint (kept offline in IndexedDB, so a
  * reload needs no file); drop one or many images. Per image the top-k classes with score bars, the time and the
- * backend; results download as JSON. The model runs in a Web Worker, on the studio's backend (the status bar's
- * choice: webgpu / webgl / wasm / cpu) unless the panel's own selector overrides it; the first image's time
- * (shader compilation on GPU backends) is reported apart from the later ones.
+ * backend; results download as JSON. The model runs in the engine worker (the copy the CAM panel explains), on
+ * the studio's backend (the status bar's choice: webgpu / webgl / wasm / cpu) unless the panel's own selector
+ * overrides it; the first image's time (shader compilation on GPU backends) is reported apart from the later ones.
  */
 import { useCallback, useEffect, useRef, useState, type ClipboardEvent, type DragEvent } from 'react';
 import { classNamesFromText } from '../../apis/class_names';
 import { DEFAULT_MODEL, releasedWeightsOf } from '../../apis/released';
+import { transfer } from '../../utils/rpc/rpc';
 import { useBackendStore } from '../backend/pageBackends';
+import { engine } from '../engine/client';
 import { useStudioStore } from '../store/studioStore';
 import { cacheCheckpoint, deleteCachedCheckpoint, listCachedCheckpoints, loadLastChoice, readCachedCheckpoint, saveLastChoice, type CachedCheckpoint } from './inference/checkpointCache';
-import { InferenceClient } from './inference/client';
 import { droppedSource, shippedModels, shippedSource } from './inference/configSource';
 import type { ConfigSource, ImagePrediction, LoadResult } from './inference/protocol';
 import { ResultCard, type ImageEntry } from './inference/ResultCard';
@@ -38,7 +39,6 @@ function formatBytes(n: number): string {
 export default function InferencePanel() {
   const studioConfig = useStudioStore((s) => s.config);
   const studioPath = useStudioStore((s) => s.configPath);
-  const client = useRef<InferenceClient | null>(null);
   const [config, setConfig] = useState<ConfigSource | null>(null);
   const [shipped, setShipped] = useState<string>('');
   const [checkpoint, setCheckpoint] = useState<Checkpoint | null>(null);
@@ -64,7 +64,6 @@ export default function InferencePanel() {
   const refreshCache = useCallback(() => listCachedCheckpoints().then(setCached, () => setCached([])), []);
 
   useEffect(() => {
-    client.current = new InferenceClient();
     const last = loadLastChoice();
     if (last) {
       // A shipped model is re-read by name (the shipped configs may have changed since); others as stored.
@@ -88,19 +87,18 @@ export default function InferencePanel() {
     }
     else void chooseShipped(DEFAULT_MODEL);
     void refreshCache();
-    return () => client.current?.dispose();
   }, [refreshCache]);
 
   // (Re)load the model when the config, checkpoint or backend changes; images already there are classified again.
   useEffect(() => {
-    if (!config || !client.current || !backend) return;
+    if (!config || !backend) return;
     const my = ++seq.current;
     setBusy(checkpoint ? `loading ${checkpoint.name}…` : 'building the model…');
     setError(null);
     setProgress(checkpoint ? [0, checkpoint.blob.size] : null);
     saveLastChoice({ config, shipped: shipped || null, checkpoint: checkpoint?.name ?? null });
-    client.current
-      .load(backend, config, checkpoint, (l, t) => my === seq.current && setProgress([l, t]), fuse)
+    engine()
+      .inference.load(backend, config, checkpoint && { name: checkpoint.name, data: checkpoint.blob }, { fuseConvBn: fuse, onProgress: (l, t) => my === seq.current && setProgress([l, t]) })
       .then((m) => {
         if (my !== seq.current) return;
         setModel(m);
@@ -112,13 +110,14 @@ export default function InferencePanel() {
 
   // Classify every image without a result (new images, or all of them after a model change), one at a time.
   useEffect(() => {
-    if (!model || !client.current || busy) return;
+    if (!model || busy) return;
     const todo = entries.find((e) => !e.result && !e.error);
     if (!todo) return;
     const my = seq.current;
     setBusy(`classifying ${todo.name}…`);
-    client.current
-      .predict(todo.name, todo.bytes.slice(0), k)
+    const bytes = todo.bytes.slice(0); // the entry keeps its own (a later model classifies it again)
+    engine()
+      .inference.predict(todo.name, transfer(bytes, [bytes]), k)
       .then(
         (result: ImagePrediction) => my === seq.current && setEntries((l) => l.map((e) => (e.id === todo.id ? { ...e, result } : e))),
         (err) => my === seq.current && setEntries((l) => l.map((e) => (e.id === todo.id ? { ...e, error: message(err) } : e))),
@@ -227,9 +226,9 @@ export default function InferencePanel() {
   };
 
   const chooseClasses = async (f: File | null) => {
-    if (!client.current || !model) return;
+    if (!model) return;
     try {
-      const r = await client.current.setClasses(f ? classNamesFromText(await f.text(), f.name) : null, f?.name ?? '');
+      const r = await engine().inference.setClasses(f ? classNamesFromText(await f.text(), f.name) : null, f?.name ?? '');
       setModel((m) => m && { ...m, ...r });
       setEntries((l) => l.map((e) => ({ ...e, result: undefined, error: undefined })));
       setError(null);
@@ -328,7 +327,7 @@ export default function InferencePanel() {
           <label>
             Images <input type="file" accept="image/*" multiple data-testid="inference-images" aria-label="image files" onChange={(e) => e.currentTarget.files && void acceptFiles([...e.currentTarget.files])} />
           </label>
-          <label title="The studio's backend (status bar) by default; another one here runs this panel's worker on it">
+          <label title="The studio's backend (status bar) by default; another one here runs this panel's model on it">
             Backend{' '}
             <select value={backendChoice} onChange={(e) => setBackendChoice(e.currentTarget.value)} aria-label="backend">
               <option value={STUDIO}>studio choice ({studioBackend ?? '…'})</option>

@@ -2,7 +2,7 @@
  * Model panel: the classifier of the current config (or a shipped / dropped one) as MMPretrain shows it — the
  * module tree with parameter and buffer shapes (`--preview-model`, `print(model)`), and the complexity table of
  * `tools/analysis_tools/get_flops.py` (parameters, FLOPs and activations per module) for a configurable input shape.
- * The model is built and measured in a worker.
+ * The model is built and measured in the engine worker (or the one the Inference panel holds, when it is this config).
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { formatSize } from '../../models/analysis/complexity';
@@ -10,7 +10,7 @@ import { useStudioStore } from '../store/studioStore';
 import { droppedSource, shippedModels, shippedSource } from './inference/configSource';
 import type { ConfigSource } from './inference/protocol';
 import { defaultInputShape, type ModelAnalysis, type ModuleRow } from './model/analysis';
-import { ModelAnalysisClient } from './model/client';
+import { engine } from '../engine/client';
 import './model/model.css';
 
 type View = 'tree' | 'complexity' | 'repr';
@@ -72,7 +72,6 @@ function ComplexityView({ a, maxDepth }: { a: ModelAnalysis; maxDepth: number })
 export default function ModelPanel() {
   const studioConfig = useStudioStore((s) => s.config);
   const studioPath = useStudioStore((s) => s.configPath);
-  const client = useRef<ModelAnalysisClient | null>(null);
   const [own, setOwn] = useState<ConfigSource | null>(null);
   const [shipped, setShipped] = useState('');
   const [shape, setShape] = useState<[number, number, number] | null>(null);
@@ -83,11 +82,6 @@ export default function ModelPanel() {
   const [error, setError] = useState<string | null>(null);
   const seq = useRef(0);
   const models = useMemo(() => [...shippedModels().keys()], []);
-
-  useEffect(() => {
-    client.current = new ModelAnalysisClient();
-    return () => client.current?.dispose();
-  }, []);
 
   const source: ConfigSource | null = own ?? (studioConfig ? { name: studioPath ?? 'studio config', dict: studioConfig } : null);
 
@@ -102,13 +96,13 @@ export default function ModelPanel() {
   }, [source?.dict]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
-    if (!source || !shape || !client.current) return;
+    if (!source || !shape) return;
     if (shape.some((d) => !Number.isInteger(d) || d < 1)) return setError(`input shape (${shape.join(', ')}): every size must be a positive integer`);
     const my = ++seq.current;
     setBusy(true);
     setError(null);
-    client.current
-      .analyze(source.dict, shape)
+    engine()
+      .model.analyze(source.dict, shape, source.name)
       .then((a) => my === seq.current && setAnalysis(a))
       .catch((e) => my === seq.current && (setAnalysis(null), setError(`${source.name}: ${message(e)}`)))
       .finally(() => my === seq.current && setBusy(false));

@@ -5,6 +5,7 @@
  * reload offering to resume from the last checkpoint, NaN/Inf losses stopping with the last good checkpoint.
  */
 import { useEffect, useMemo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { BACKEND_NAMES } from '../../backends/names';
 import { useStudioStore } from '../store/studioStore';
 import { adapterLabel } from '../../backends/adapter';
@@ -25,6 +26,7 @@ import { deleteWorkDir, hasPersistentStorage, openBrowserWorkDir, readDatasetCop
 import { findResumableRuns, resumeLabel, type ResumableRun } from './train/savedRuns';
 import { SavedWorkDirs } from './train/SavedWorkDirs';
 import { TrainCharts } from './train/TrainCharts';
+import { selectNotices } from './train/runState';
 import { useTrainStore } from './train/trainStore';
 import './train/train.css';
 
@@ -87,10 +89,84 @@ function ValResults() {
   );
 }
 
+/** The run's notices: failure, storage warning, survival checkpoint, lost backends, the end. */
+function RunNotices({ chosenBackend }: { chosenBackend: string }) {
+  const run = useTrainStore(useShallow(selectNotices));
+  const active = ['starting', 'running', 'paused', 'stopping'].includes(run.status);
+  return (
+    <>
+      {run.backendNotices.length > 0 && (
+        <div className="error-box" role="status" data-testid="train-backend-notice">
+          {run.backendNotices.map((n, i) => (
+            <p key={i}>{n}</p>
+          ))}
+        </div>
+      )}
+      {run.backend && active && run.backend !== chosenBackend && run.backendNotices.length === 0 && (
+        <p className="muted" role="status">
+          {chosenBackend} could not start in the worker; training on {run.backend}.
+        </p>
+      )}
+      {run.error && (
+        <div className="error-box" role="alert" data-testid="train-error">
+          <strong>{run.error.invalidLoss ? 'Training stopped: invalid loss. ' : 'Training failed: '}</strong>
+          {run.error.message}
+          {run.error.invalidLoss && (
+            <p>
+              Iteration {run.error.invalidLoss.iter}, epoch {run.error.invalidLoss.epoch}.{' '}
+              {run.error.invalidLoss.lastCheckpoint ? `Resume from the last finite checkpoint ${run.error.invalidLoss.lastCheckpoint}${run.error.invalidLoss.keptIter ? ` (iteration ${run.error.invalidLoss.keptIter})` : ''} with a lower lr.` : 'No checkpoint was saved before it.'}
+            </p>
+          )}
+        </div>
+      )}
+      {run.warning && (
+        <p className="error-box" role="alert" data-testid="train-warning">
+          {run.warning}
+        </p>
+      )}
+      {run.survival && (
+        <p className="muted" data-testid="train-survival">
+          Survival checkpoint: iteration {run.survival.iter} (epoch {run.survival.epoch + 1}, {run.survival.innerIter} batches in){run.survival.reason === 'pause' ? ', at the pause' : ''}
+        </p>
+      )}
+      {run.status === 'finished' && <p data-testid="train-finished">Training finished.</p>}
+    </>
+  );
+}
+
+/** The log tail (the last 200 of the lines kept). */
+function LogTail() {
+  const lines = useTrainStore((s) => s.lines);
+  if (!lines.length) return null;
+  return (
+    <details className="card">
+      <summary>Log ({lines.length} lines)</summary>
+      <pre className="train-log" data-testid="train-log">
+        {lines.slice(-200).join('\n')}
+      </pre>
+    </details>
+  );
+}
+
 export default function TrainPanel() {
   const currentConfig = useStudioStore((s) => s.config);
   const currentPath = useStudioStore((s) => s.configPath);
-  const run = useTrainStore();
+  // The slices the panel itself draws; progress, charts, notices and the log read their own.
+  const run = useTrainStore(
+    useShallow((s) => ({
+      status: s.status,
+      runName: s.runName,
+      datasetFiles: s.datasetFiles,
+      checkpoints: s.checkpoints,
+      pretrained: s.pretrained,
+      start: s.start,
+      setDatasetFiles: s.setDatasetFiles,
+      pause: s.pause,
+      resume: s.resume,
+      stop: s.stop,
+      kill: s.kill,
+    })),
+  );
   const configs = useMemo(() => listChoosableConfigs(studioFs.list('configs')), []);
   const [choiceValue, setChoiceValue] = useState<string>(() => (currentConfig ? CURRENT : 'configs/lenet/lenet5_mnist.py'));
   const [optionsText, setOptionsText] = useState('');
@@ -308,7 +384,7 @@ export default function TrainPanel() {
       <DatasetDrop expectations={expectations} files={run.datasetFiles} onFiles={run.setDatasetFiles} />
 
       <RunButtons
-        run={run}
+        status={run.status}
         canStart={resolved.ok && run.datasetFiles.length > 0 && pretrainedState.ready}
         onStart={start}
         onPause={run.pause}
@@ -322,49 +398,15 @@ export default function TrainPanel() {
           Give the pretrained checkpoint{pretrainedState.missing.length > 1 ? 's' : ''} {pretrainedState.missing.join(', ')} (or choose "train from scratch") to start.
         </p>
       )}
-      <RunProgress run={run} />
-      {run.backend && active && run.backend !== backend && (
-        <p className="muted" role="status">
-          {backend} could not start in the worker; training on {run.backend}.
-        </p>
-      )}
-      {run.error && (
-        <div className="error-box" role="alert" data-testid="train-error">
-          <strong>{run.error.invalidLoss ? 'Training stopped: invalid loss. ' : 'Training failed: '}</strong>
-          {run.error.message}
-          {run.error.invalidLoss && (
-            <p>
-              Iteration {run.error.invalidLoss.iter}, epoch {run.error.invalidLoss.epoch}.{' '}
-              {run.error.invalidLoss.lastCheckpoint ? `Resume from the last finite checkpoint ${run.error.invalidLoss.lastCheckpoint}${run.error.invalidLoss.keptIter ? ` (iteration ${run.error.invalidLoss.keptIter})` : ''} with a lower lr.` : 'No checkpoint was saved before it.'}
-            </p>
-          )}
-        </div>
-      )}
-      {run.warning && (
-        <p className="error-box" role="alert" data-testid="train-warning">
-          {run.warning}
-        </p>
-      )}
-      {run.survival && (
-        <p className="muted" data-testid="train-survival">
-          Survival checkpoint: iteration {run.survival.iter} (epoch {run.survival.epoch + 1}, {run.survival.innerIter} batches in){run.survival.reason === 'pause' ? ', at the pause' : ''}
-        </p>
-      )}
-      {run.status === 'finished' && <p data-testid="train-finished">Training finished.</p>}
+      <RunProgress />
+      <RunNotices chosenBackend={backend} />
 
       <PretrainedLoadReport report={run.pretrained} />
-      {run.records.length > 0 && <TrainCharts records={run.records} />}
+      <TrainCharts />
       <ValResults />
       <CheckpointList runName={run.runName} checkpoints={run.checkpoints} />
       <SavedWorkDirs refresh={storageVersion + resumable.length} busyName={active ? run.runName : null} />
-      {run.lines.length > 0 && (
-        <details className="card">
-          <summary>Log ({run.lines.length} lines)</summary>
-          <pre className="train-log" data-testid="train-log">
-            {run.lines.slice(-200).join('\n')}
-          </pre>
-        </details>
-      )}
+      <LogTail />
     </section>
   );
 }

@@ -1,17 +1,18 @@
-/** The CAM panel's worker session in Node: load once, then image, method, layer and category changes without reloading. */
+/** The CAM panel's engine session in Node: load once, then image, method, layer and category changes without reloading. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { encode } from 'fast-png';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../backends/tf';
+import { useBackend } from '../../../models/node';
 import { configToJSON, loadConfig } from '../../../config';
 import { NodeFS } from '../../../config/node_fs';
 import { refPath } from '../../../models/testing/reference';
 import { sharedPath, missingShared } from '../../../testing/shared';
 import { minMaxScale, resizeBilinearF32 } from '../../../visualization/cam';
 import { camPipelineOf, CamSession, DISPLAY_MAX_SIDE } from './camSession';
-import { handleCamRequest } from './handle';
+import { ModelStore } from '../../engine/modelStore';
 
 const dog = sharedPath('data/images/dog.jpg');
 const buf = (p: string) => {
@@ -19,11 +20,14 @@ const buf = (p: string) => {
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 };
 
+// The WASM backend as the other engine tests start it (threaded in Node), before a session's own start.
+beforeAll(() => useBackend('wasm'));
+
 describe('CamSession', () => {
   it.skipIf(missingShared(dog) || missingShared(refPath('resnet18_cifar_w16', '.safetensors')))('reference model + photo: CAMs, layer/category changes reuse the model, mapped onto the original', async () => {
-    const session = new CamSession();
+    const session = new CamSession(new ModelStore());
     const cfg = JSON.parse(readFileSync(refPath('resnet18_cifar_w16', '_cfg.json'), 'utf8')) as Record<string, unknown>;
-    const model = await session.load('wasm', { kind: 'dict', name: 'cfg.json', dict: cfg }, { name: 'resnet18_cifar_w16.safetensors', bytes: buf(refPath('resnet18_cifar_w16', '.safetensors')) });
+    const model = await session.load('wasm', { kind: 'dict', name: 'cfg.json', dict: cfg }, { name: 'resnet18_cifar_w16.safetensors', data: buf(refPath('resnet18_cifar_w16', '.safetensors')) });
     expect(model).toMatchObject({ defaultLayer: 'backbone.layer4.1.bn2', numClasses: 10, pipelineFromConfig: false });
     expect(model.classes[3]).toBe('cat'); // CIFAR-10 names for a 10-class CIFAR model
     expect(model.loadNote).toContain('all keys loaded');
@@ -74,14 +78,15 @@ describe('CamSession', () => {
     expect(maxDiff(d0.rows[0].maps[0].grayscale, c.rows[0].maps[0].grayscale)).toBeGreaterThan(0.01);
     expect(maxDiff(d.rows[2].maps[0].grayscale, d.rows[0].maps[0].grayscale)).toBeGreaterThan(0.01);
     expect(tf.memory().numTensors).toBe(tensors);
+    session.release();
   });
 
-  it('errors come back as messages naming the problem', async () => {
-    const r = await handleCamRequest({ kind: 'cam', id: 7, settings: { methods: ['GradCAM'], layers: [], category: null, eigenSmooth: false, augSmooth: false, vitLike: false, numExtraTokens: null } });
-    expect(r.response).toEqual({ id: 7, ok: false, error: 'load a model first' });
-    const bad = await handleCamRequest({ kind: 'load', id: 8, backend: 'wasm', config: { kind: 'py', name: 'bad.py', text: 'model = dict(type="ImageClassifier", backbone=dict(type="ResNt"))' }, checkpoint: null });
-    expect(bad.response.ok).toBe(false);
-    expect((bad.response as { error: string }).error).toMatch(/ResNt.*ResNet/s);
+  it('errors name the problem', async () => {
+    const session = new CamSession(new ModelStore());
+    await expect(session.cam({ methods: ['GradCAM'], layers: [], category: null, eigenSmooth: false, augSmooth: false, vitLike: false, numExtraTokens: null })).rejects.toThrow('load a model first');
+    await expect(session.image('dog.jpg', new ArrayBuffer(4))).rejects.toThrow('load a model first');
+    await expect(session.load('wasm', { kind: 'py', name: 'bad.py', text: 'model = dict(type="ImageClassifier", backbone=dict(type="ResNt"))' }, null)).rejects.toThrow(/ResNt.*ResNet/s);
+    await expect(session.load('metal', { kind: 'dict', name: 'x', dict: {} }, null)).rejects.toThrow("unknown backend 'metal'");
   });
 });
 
@@ -99,8 +104,8 @@ describe('camPipelineOf', () => {
   const weights = resolve(process.cwd(), 'public/models/lenet5_fashion-mnist.pth');
   it.skipIf(missingShared(idx) || missingShared(weights))('the studio default model (Fashion-MNIST, no loading step in its pipeline): a PNG sample gets its CAM', async () => {
     const cfg = configToJSON(loadConfig('configs/lenet/lenet5_1xb32-sgd-coslr-3e_fashion-mnist.py', new NodeFS(process.cwd())).cfg) as Record<string, unknown>;
-    const session = new CamSession();
-    const model = await session.load('wasm', { kind: 'dict', name: 'default', dict: cfg }, { name: 'lenet5_fashion-mnist.pth', bytes: buf(weights) });
+    const session = new CamSession(new ModelStore());
+    const model = await session.load('wasm', { kind: 'dict', name: 'default', dict: cfg }, { name: 'lenet5_fashion-mnist.pth', data: buf(weights) });
     expect(model.pipeline).toEqual(['LoadImageFromFile', 'Resize', 'PackInputs']);
     expect(model.loadNote).toContain('all keys loaded');
     const pixels = new Uint8Array(gunzipSync(readFileSync(idx)).subarray(16, 16 + 784)); // t10k[0]: an ankle boot (9)
@@ -115,5 +120,6 @@ describe('camPipelineOf', () => {
     expect(r.layers).toEqual(['backbone.features.4']);
     expect(r.rows[0].maps[0].feature).toMatchObject({ height: 10, width: 10 });
     expect(Math.max(...r.rows[0].maps[0].grayscale)).toBeGreaterThan(0.99);
+    session.release();
   });
 });

@@ -1,15 +1,14 @@
 /**
- * The CAM panel's engine side, run in a Web Worker (or inline where workers are unavailable): holds the model,
- * the prepared image and its model input, so layer/category/method changes recompute the CAM without reloading.
+ * The CAM panel's engine side, run in the engine worker (or inline where workers are unavailable): the model it
+ * asked the engine's model store for (the Inference panel's copy when it is the same model), the prepared image
+ * and its model input, so layer/category/method changes recompute the CAM without reloading.
  */
 import { tf, type Tensor } from '../../../backends/tf';
-import { ensureRegistered } from '../../../backends/register';
 import { isBackendName } from '../../../backends/names';
 import { configToJSON, MemoryFS, loadConfig } from '../../../config';
 import { CIFAR10_CATEGORIES, CIFAR100_CATEGORIES, IMAGENET_CATEGORIES } from '../../../datasets/categories';
 import { registerTrainingKernels } from '../../../engine/kernels/register_training_kernels';
-import { loadCheckpoint } from '../../../fileio';
-import { buildClassifier, modelConfigOf } from '../../../models/builder';
+import { modelConfigOf } from '../../../models/builder';
 import type { ImageClassifier } from '../../../models/classifiers/image';
 import { summedScores } from '../../../models/heads/cls_head';
 import { formatLoadReport, isCleanLoad } from '../../../models/nn/state_dict';
@@ -18,6 +17,8 @@ import type { ImageArray, PixelData } from '../../../image/image';
 import { camOnOriginal, modelInputOf, prepareCamSample, sourceImage, testPipelineOf, type CamSample, type InputGeometry } from '../../../tools/visualization/vis_cam';
 import type { TransformSpec } from '../../../datasets/transforms/compose';
 import { backboneExtraTokens, computeCams, minMaxScale, suggestTargetLayer, type SuggestedLayer, moduleTree, resizeBilinearF32, targetLayersOf, type CamResult, type LayerCam } from '../../../visualization/cam';
+import { setBackendDirectly, startOnce, type BackendStarter, type StartedBackend } from '../../engine/backends';
+import type { CheckpointFile, ModelStore, StoredModel } from '../../engine/modelStore';
 import type { CamConfigSource, CamRow, CamRunResult, CamSettings, ImageResult, LoadResult, MethodMaps } from './protocol';
 import { uniqueLayerNames } from './layerSelection';
 
@@ -77,9 +78,9 @@ export function singleLayerCam(layer: LayerCam, height: number, width: number): 
   return out;
 }
 
-/** Class names: the checkpoint's, else a known dataset's by class count, else the indices. */
-function classNames(fromCkpt: string[] | undefined, numClasses: number, cfg: Dict): string[] {
-  if (fromCkpt?.length === numClasses) return fromCkpt;
+/** Class names: the model's (checkpoint meta, config dataset), else a known dataset's by class count, else the indices. */
+function classNames(fromModel: string[] | null, numClasses: number, cfg: Dict): string[] {
+  if (fromModel?.length === numClasses) return fromModel;
   const text = JSON.stringify(cfg);
   if (numClasses === 1000) return [...IMAGENET_CATEGORIES];
   if (numClasses === 10 && /cifar/i.test(text)) return [...CIFAR10_CATEGORIES];
@@ -87,8 +88,17 @@ function classNames(fromCkpt: string[] | undefined, numClasses: number, cfg: Dic
   return Array.from({ length: numClasses }, (_, i) => String(i));
 }
 
+/** What the panel loaded: asked of the model store again when another panel's model replaced it. */
+interface CamModelRequest {
+  config: CamConfigSource;
+  cfg: Dict;
+  checkpoint: CheckpointFile | null;
+  backend: string;
+}
+
 export class CamSession {
-  private model: ImageClassifier | null = null;
+  private request: CamModelRequest | null = null;
+  private stored: StoredModel | null = null;
   /** The layer CAM uses when none is picked (see `suggestTargetLayer`). */
   private suggested: SuggestedLayer | null = null;
   private cfg: Dict | null = null;
@@ -96,35 +106,49 @@ export class CamSession {
   private display: { image: ImageArray<PixelData>; geometry: InputGeometry | null } | null = null;
   private x: Tensor | null = null;
   private classes: string[] = [];
+  private readonly start: (name: string) => Promise<StartedBackend>;
 
-  async load(backend: string, config: CamConfigSource, checkpoint: { name: string; bytes: ArrayBuffer } | null): Promise<LoadResult> {
+  constructor(
+    private readonly models: ModelStore,
+    startBackend: BackendStarter = setBackendDirectly,
+  ) {
+    this.start = startOnce(startBackend);
+  }
+
+  async load(backend: string, config: CamConfigSource, checkpoint: CheckpointFile | null): Promise<LoadResult> {
     if (!isBackendName(backend)) throw new Error(`unknown backend '${backend}'`);
-    if (!(await ensureRegistered(backend)) || !(await tf.setBackend(backend))) throw new Error(`the ${backend} backend is not available here`);
-    await tf.ready();
-    registerTrainingKernels(backend);
-    this.disposeModel();
-    const cfg = configOf(config);
-    const model = buildClassifier(cfg, { seed: checkpoint ? null : 0 });
-    let loadNote = checkpoint ? '' : 'no checkpoint: init_cfg weights (seed 0)';
-    let ckptClasses: string[] | undefined;
-    if (checkpoint) {
-      const ckpt = await loadCheckpoint(new Uint8Array(checkpoint.bytes), checkpoint.name);
-      const report = model.loadStateDict(ckpt.stateDict, { strict: false });
-      if (report.missingKeys.length === model.stateDictShapes().size) {
-        model.dispose();
-        throw new Error(`${checkpoint.name}: no key matches this model (a checkpoint for another architecture?)`);
-      }
-      loadNote = isCleanLoad(report) ? `${checkpoint.name}: all keys loaded` : `${checkpoint.name}: partial load\n${formatLoadReport(report)}`;
-      ckptClasses = ckpt.classes;
-    }
-    model.eval();
-    this.model = model;
+    this.request = null;
+    this.dropInput();
+    this.stored = null;
+    const req = { config, cfg: configOf(config), checkpoint, backend };
+    const result = await this.attach(req);
+    this.request = req;
+    if (this.imageBytes) await this.rebuildInput(this.stored!.model.model);
+    return result;
+  }
+
+  /**
+   * Gets the model of `req` from the store (the one held when it is the same: no second copy) on its backend,
+   * which must start here (CAM's gradients need it, no fallback), and reads what the panel shows of it.
+   */
+  private async attach(req: CamModelRequest): Promise<LoadResult> {
+    const running = await this.start(req.backend);
+    if (running.backend !== req.backend) throw new Error(running.note || `the ${req.backend} backend is not available here`);
+    registerTrainingKernels(req.backend);
+    const { stored } = await this.models.acquire({ config: { name: req.config.name, dict: req.cfg }, checkpoint: req.checkpoint, backend: req.backend, fuseConvBn: false });
+    // The input tensor goes with the model it was made for.
+    stored.onDispose(() => this.stored === stored && this.dropInput());
+    this.stored = stored;
+    const { model, loadReport, dataset_meta } = stored.model;
+    const cfg = req.cfg;
+    const name = req.checkpoint?.name;
+    const loadNote = !loadReport ? 'no checkpoint: init_cfg weights (seed 0)' : isCleanLoad(loadReport) ? `${name}: all keys loaded` : `${name}: partial load\n${formatLoadReport(loadReport)}`;
     this.cfg = cfg;
     const numClasses = tf.tidy(() => {
       const probe = summedScores(model.call(tf.zeros([1, ...this.probeShape(cfg)])));
       return probe.shape[1] ?? 0;
     });
-    this.classes = classNames(ckptClasses, numClasses, cfg);
+    this.classes = classNames(dataset_meta.classes, numClasses, cfg);
     // The default layer: one that gives a usable map on this family (vis_cam's own rule for class-token models,
     // else the last backbone layer with a spatial map, or a square grid of tokens), read as it needs.
     let extra = backboneExtraTokens(model);
@@ -143,7 +167,6 @@ export class CamSession {
       defaultLayerNote = e instanceof Error ? e.message : String(e);
     }
     const { pipeline, fromConfig } = camPipelineOf(cfg);
-    if (this.sample) await this.rebuildInput();
     return {
       backend: tf.getBackend(),
       tree: moduleTree(model),
@@ -171,14 +194,14 @@ export class CamSession {
   private imageBytes: { name: string; bytes: Uint8Array } | null = null;
 
   async image(name: string, bytes: ArrayBuffer): Promise<ImageResult> {
+    const model = await this.requireModel();
     this.imageBytes = { name, bytes: new Uint8Array(bytes) };
-    await this.rebuildInput();
+    await this.rebuildInput(model);
     const s = this.sample!;
-    return { input: sourceImage(s.packed), original: this.display!.image, mappable: s.geometry !== null, steps: s.steps, top: await this.topPredictions(5) };
+    return { input: sourceImage(s.packed), original: this.display!.image, mappable: s.geometry !== null, steps: s.steps, top: await this.topPredictions(model, 5) };
   }
 
-  private async rebuildInput(): Promise<void> {
-    const model = this.requireModel();
+  private async rebuildInput(model: ImageClassifier): Promise<void> {
     if (!this.imageBytes) throw new Error('no image yet');
     const { pipeline } = camPipelineOf(this.cfg!);
     this.sample = await prepareCamSample(pipeline, this.imageBytes.bytes, this.imageBytes.name);
@@ -187,8 +210,7 @@ export class CamSession {
     this.x = modelInputOf(model, this.sample.packed);
   }
 
-  private async topPredictions(k: number): Promise<{ index: number; name: string; score: number }[]> {
-    const model = this.requireModel();
+  private async topPredictions(model: ImageClassifier, k: number): Promise<{ index: number; name: string; score: number }[]> {
     const probs = tf.tidy(() => tf.softmax(summedScores(model.call(this.x!))));
     const scores = (await probs.data()) as Float32Array;
     probs.dispose();
@@ -199,7 +221,7 @@ export class CamSession {
   }
 
   async cam(settings: CamSettings): Promise<CamRunResult> {
-    const model = this.requireModel();
+    const model = await this.requireModel();
     if (!this.x || !this.sample) throw new Error('drop an image first');
     const t0 = performance.now();
     const shared = { targetCategory: settings.category, eigenSmooth: settings.eigenSmooth, augSmooth: settings.augSmooth, vitLike: settings.vitLike, numExtraTokens: settings.numExtraTokens };
@@ -238,15 +260,31 @@ export class CamSession {
     }));
   }
 
-  private requireModel(): ImageClassifier {
-    if (!this.model) throw new Error('load a model first');
-    return this.model;
+  /**
+   * The panel's model, on its backend: asked of the store again (reloaded) when another panel's model replaced it,
+   * with the image's model input made again.
+   */
+  private async requireModel(): Promise<ImageClassifier> {
+    const req = this.request;
+    if (!req) throw new Error('load a model first');
+    const running = await this.start(req.backend);
+    if (!this.stored?.live || running.backend !== this.stored.backend) {
+      await this.attach(req);
+      if (this.imageBytes) await this.rebuildInput(this.stored!.model.model);
+    }
+    return this.stored!.model.model;
   }
 
-  private disposeModel(): void {
+  private dropInput(): void {
     this.x?.dispose();
     this.x = null;
-    this.model?.dispose();
-    this.model = null;
+  }
+
+  /** Lets the panel's model go (disposed when it is still the one the store holds) and its input. */
+  release(): void {
+    this.dropInput();
+    this.models.release(this.stored);
+    this.request = null;
+    this.stored = null;
   }
 }

@@ -1,4 +1,4 @@
-/** Typed messages between the CAM panel and its worker (`cam.worker.ts`). */
+/** What the CAM panel and the engine worker's `cam` service exchange (plain data: it crosses postMessage). */
 import type { PixelData, ImageArray } from '../../../image/image';
 import type { ModuleRow } from '../../../visualization/cam/target_layers';
 
@@ -16,13 +16,6 @@ export interface CamSettings {
   vitLike: boolean;
   numExtraTokens: number | null;
 }
-
-export const Commands = { Load: 'load', Image: 'image', Cam: 'cam' } as const;
-
-export type CamRequest =
-  | { kind: typeof Commands.Load; id: number; backend: string; config: CamConfigSource; checkpoint: { name: string; bytes: ArrayBuffer } | null }
-  | { kind: typeof Commands.Image; id: number; name: string; bytes: ArrayBuffer }
-  | { kind: typeof Commands.Cam; id: number; settings: CamSettings };
 
 export interface LoadResult {
   backend: string;
@@ -77,4 +70,8 @@ export interface CamRunResult {
   ms: number;
 }
 
-export type CamResponse = { id: number; ok: true; result: LoadResult | ImageResult | CamRunResult } | { id: number; ok: false; error: string };
+/** The map buffers of a CAM run, to transfer rather than copy. */
+export function camTransferables(result: CamRunResult): ArrayBuffer[] {
+  const maps = result.rows.flatMap((r) => r.maps);
+  return [...new Set(maps.flatMap((m) => [m.grayscale.buffer, ...(m.feature ? [m.feature.data.buffer] : []), ...(m.original ? [m.original.buffer] : [])]) as ArrayBuffer[])];
+}

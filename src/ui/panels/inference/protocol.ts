@@ -1,4 +1,4 @@
-/** Typed messages between the Inference panel and its worker (`inference.worker.ts`). */
+/** What the Inference panel and the engine worker's `inference` service exchange (plain data: it crosses postMessage). */
 
 /** A config as the panel sends it: resolved to a plain dict on the page (shipped, studio, dropped `.py` or JSON). */
 export interface ConfigSource {
@@ -6,14 +6,6 @@ export interface ConfigSource {
   name: string;
   dict: Record<string, unknown>;
 }
-
-export const Commands = { Load: 'load', Predict: 'predict', Classes: 'classes' } as const;
-
-export type InferenceRequest =
-  | { kind: typeof Commands.Load; id: number; backend: string; config: ConfigSource; checkpoint: { name: string; blob: Blob } | null; fuseConvBn?: boolean }
-  | { kind: typeof Commands.Predict; id: number; name: string; bytes: ArrayBuffer; topk: number }
-  /** Class names given by the user (a classes.txt), or null to go back to the checkpoint's / config's. */
-  | { kind: typeof Commands.Classes; id: number; classes: string[] | null; source: string };
 
 /** A loaded model as the panel shows it. */
 export interface LoadResult {
@@ -55,9 +47,3 @@ export interface ImagePrediction {
   /** The tfjs backend that ran it. */
   backend: string;
 }
-
-export type InferenceResponse =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: string }
-  /** Checkpoint reading progress of the request `id`. */
-  | { id: number; progress: [number, number] };

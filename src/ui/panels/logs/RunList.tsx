@@ -1,7 +1,7 @@
 /** Drop zone and the list of loaded runs: show/hide, rename, remove, skipped-line counts. */
 import { useState } from 'react';
 import { skippedCounts, type LoadedLog } from '../../../tools/analysis_tools/load_json_log';
-import { parseLogAsync } from './parseLog';
+import { engine } from '../../engine/client';
 import { filesFromDrop, filesFromInput, isLogFile, type PickedFile } from './dropFiles';
 import { useLogsStore, type LogRun } from './logsStore';
 
@@ -11,7 +11,8 @@ async function loadFiles(files: PickedFile[], add: (name: string, log: LoadedLog
   if (files.length && !logs.length) problems.push(`no .json log among ${files.map((f) => f.path).join(', ')}`);
   for (const f of logs) {
     try {
-      add(f.path, await parseLogAsync(f.path, await f.file.text()));
+      // parsed in the engine worker: a big log does not freeze the page
+      add(f.path, await engine().logs.parse(f.path, await f.file.text()));
     } catch (e) {
       problems.push(`${f.path}: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -5,6 +5,7 @@
  */
 import { getModelComplexityInfo } from '../../../models/analysis/complexity';
 import { buildClassifier } from '../../../models/builder';
+import type { ImageClassifier } from '../../../models/classifiers/image';
 import { defaultInputSize } from '../../../tools/visualization/vis_cam';
 
 /** One module of the tree. */
@@ -53,39 +54,44 @@ export function analyzeModel(cfg: Record<string, unknown>, inputShape: [number, 
   const t0 = performance.now();
   const model = buildClassifier(cfg, { seed: null });
   try {
-    const info = getModelComplexityInfo(model, inputShape);
-    const shapes = model.stateDictShapes();
-    const paramNames = new Set(model.namedParameters().map(([n]) => n));
-    const rows: ModuleRow[] = model.namedModules().map(([name, m]) => {
-      const prefix = name ? `${name}.` : '';
-      const tensors = [...shapes]
-        .filter(([k]) => k.startsWith(prefix) && !k.slice(prefix.length).includes('.'))
-        .map(([k, shape]) => ({ name: k.slice(prefix.length), shape, kind: paramNames.has(k) ? ('param' as const) : ('buffer' as const) }));
-      return {
-        name,
-        type: m.typeName,
-        depth: name ? name.split('.').length : 0,
-        extra: m.extraRepr(),
-        tensors,
-        params: info.stats.params.get(name) ?? 0,
-        flops: info.stats.flops.get(name) ?? null,
-        activations: info.stats.activations.get(name) ?? null,
-      };
-    });
-    return {
-      repr: model.toString(),
-      rows,
-      inputShape,
-      flops: info.flops,
-      params: info.params,
-      activations: info.activations,
-      flopsStr: info.flopsStr,
-      paramsStr: info.paramsStr,
-      activationsStr: info.activationsStr,
-      table: info.outTable,
-      ms: performance.now() - t0,
-    };
+    return describeModel(model, inputShape, t0);
   } finally {
     model.dispose();
   }
+}
+
+/** Analyses a built model on a (1, C, H, W) input (its weights do not matter; the model is left as it was). */
+export function describeModel(model: ImageClassifier, inputShape: [number, number, number], t0 = performance.now()): ModelAnalysis {
+  const info = getModelComplexityInfo(model, inputShape);
+  const shapes = model.stateDictShapes();
+  const paramNames = new Set(model.namedParameters().map(([n]) => n));
+  const rows: ModuleRow[] = model.namedModules().map(([name, m]) => {
+    const prefix = name ? `${name}.` : '';
+    const tensors = [...shapes]
+      .filter(([k]) => k.startsWith(prefix) && !k.slice(prefix.length).includes('.'))
+      .map(([k, shape]) => ({ name: k.slice(prefix.length), shape, kind: paramNames.has(k) ? ('param' as const) : ('buffer' as const) }));
+    return {
+      name,
+      type: m.typeName,
+      depth: name ? name.split('.').length : 0,
+      extra: m.extraRepr(),
+      tensors,
+      params: info.stats.params.get(name) ?? 0,
+      flops: info.stats.flops.get(name) ?? null,
+      activations: info.stats.activations.get(name) ?? null,
+    };
+  });
+  return {
+    repr: model.toString(),
+    rows,
+    inputShape,
+    flops: info.flops,
+    params: info.params,
+    activations: info.activations,
+    flopsStr: info.flopsStr,
+    paramsStr: info.paramsStr,
+    activationsStr: info.activationsStr,
+    table: info.outTable,
+    ms: performance.now() - t0,
+  };
 }

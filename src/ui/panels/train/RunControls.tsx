@@ -1,6 +1,11 @@
-/** Progress of the run (iterations, epoch, ETA) and its pause / resume / stop buttons. */
-import type { RunState } from './runState';
-import { etaSeconds, formatDuration } from './runState';
+/**
+ * Progress of the run (iterations, epoch, ETA) and its pause / resume / stop buttons. Each reads only its slice of
+ * the store: the progress line renders on progress events, the buttons only when the status changes.
+ */
+import { useShallow } from 'zustand/react/shallow';
+import type { RunStatus } from './runState';
+import { etaSeconds, formatDuration, selectProgress } from './runState';
+import { useTrainStore } from './trainStore';
 
 function Bar({ label, value, max, testId }: { label: string; value: number; max: number; testId: string }) {
   return (
@@ -14,7 +19,8 @@ function Bar({ label, value, max, testId }: { label: string; value: number; max:
   );
 }
 
-export function RunProgress({ run }: { run: RunState }) {
+export function RunProgress() {
+  const run = useTrainStore(useShallow(selectProgress));
   const p = run.position;
   if (!p) return run.status === 'starting' ? <p className="muted">Starting the worker, backend and datasets…</p> : null;
   const eta = etaSeconds(p);
@@ -34,8 +40,8 @@ export function RunProgress({ run }: { run: RunState }) {
   );
 }
 
-export function RunButtons({ run, canStart, onStart, onPause, onResume, onStop, onKill }: {
-  run: RunState;
+export function RunButtons({ status, canStart, onStart, onPause, onResume, onStop, onKill }: {
+  status: RunStatus;
   canStart: boolean;
   onStart: () => void;
   onPause: () => void;
@@ -43,22 +49,22 @@ export function RunButtons({ run, canStart, onStart, onPause, onResume, onStop, 
   onStop: () => void;
   onKill: () => void;
 }) {
-  const active = ['starting', 'running', 'paused', 'stopping'].includes(run.status);
+  const active = ['starting', 'running', 'paused', 'stopping'].includes(status);
   return (
     <div className="row toolbar">
       <button type="button" onClick={onStart} disabled={active || !canStart}>
         Train
       </button>
-      <button type="button" className="secondary" onClick={onPause} disabled={run.status !== 'running'}>
+      <button type="button" className="secondary" onClick={onPause} disabled={status !== 'running'}>
         Pause
       </button>
-      <button type="button" className="secondary" onClick={onResume} disabled={run.status !== 'paused'}>
+      <button type="button" className="secondary" onClick={onResume} disabled={status !== 'paused'}>
         Resume
       </button>
-      <button type="button" className="secondary" onClick={onStop} disabled={!['running', 'paused'].includes(run.status)} title="Stop after the current iteration (a checkpoint is saved at the end of the epoch as the config says)">
+      <button type="button" className="secondary" onClick={onStop} disabled={!['running', 'paused'].includes(status)} title="Stop after the current iteration (a checkpoint is saved at the end of the epoch as the config says)">
         Stop
       </button>
-      {run.status === 'stopping' && (
+      {status === 'stopping' && (
         <button type="button" className="secondary" onClick={onKill} title="End the worker now; the last saved checkpoint stays">
           End now
         </button>

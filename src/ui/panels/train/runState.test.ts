@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { packScalars, type LoopPosition, type TrainEvent } from '../../../engine/runner/worker_protocol';
-import { applyTrainEvent, etaSeconds, formatDuration, initialRunState, scalarsJsonText, splitRecords, type RunState } from './runState';
+import { applyTrainEvent, etaSeconds, formatDuration, initialRunState, scalarsJsonText, seriesArray, type RunState } from './runState';
 import { resumableFrom, resumeLabel, type SavedRunInfo } from './savedRuns';
 import { withConfusionMatrix } from './runConfig';
 
@@ -23,7 +23,9 @@ describe('run state from worker events', () => {
     expect(s.status).toBe('paused');
     expect(s.checkpoints.map((c) => c.name)).toEqual(['epoch_2.pth']);
     expect(s.lines).toEqual(['a', 'b']);
-    expect(splitRecords(s.records).val).toEqual([{ 'accuracy/top1': 50, step: 1 }]);
+    expect(seriesArray(s.val)).toEqual([{ 'accuracy/top1': 50, step: 1 }]);
+    expect(seriesArray(s.train).map((r) => r.iter)).toEqual([1, 2]);
+    expect([s.trainKeys, s.valKeys]).toEqual([['loss', 'lr'], ['accuracy/top1']]);
     expect(scalarsJsonText(s.records)).toBe('{"lr": 0.01, "loss": 2.25, "epoch": 1, "iter": 1, "step": 1}\n{"lr": 0.01, "loss": 2.0, "epoch": 1, "iter": 2, "step": 2}\n{"accuracy/top1": 50.0, "step": 1}\n');
     expect(etaSeconds(s.position)).toBe(2);
     expect(formatDuration(3725)).toBe('1:02:05');

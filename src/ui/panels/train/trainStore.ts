@@ -6,10 +6,11 @@
 import { create } from 'zustand';
 import type { DatasetFile, TrainEvent } from '../../../engine/runner/worker_protocol';
 import type { PretrainedFile } from '../../../models/utils/pretrained';
-import { addLog, useLogsStore } from '../logs/logsStore';
+import { useLogsStore } from '../logs/logsStore';
 import type { WorkDirStore } from '../../../engine/runner/work_dir';
 import { keepDatasetCopy, OpfsWorkDir, openBrowserWorkDir } from '../../../engine/runner/opfs_work_dir';
-import { applyTrainEvent, initialRunState, scalarsJsonText, type RunState } from './runState';
+import { applyTrainEvent, initialRunState, type RunState } from './runState';
+import { IncrementalScalarsLog } from './scalarsLog';
 import { readRunInfo, setRunStatus, writeRunInfo, type SavedRunInfo } from './savedRuns';
 import { TrainClient } from './trainClient';
 import { setWorkerMemory } from './workerMemory';
@@ -45,11 +46,15 @@ export interface TrainStoreState extends RunState {
   stop(): void;
   /** Ends the worker now (after a stop that does not come, or a hung backend). */
   kill(): void;
+  /** Loses the worker's backend on purpose (the e2e build only; elsewhere the worker refuses with a warning). */
+  debugLoseBackend(): void;
   /** Feeds one event (the worker's, or a test's). */
   onEvent(e: TrainEvent): void;
 }
 
 let client: TrainClient | null = null;
+/** The run's log as the Logs panel holds it, parsed as records arrive (one per run). */
+let scalarsLog: IncrementalScalarsLog | null = null;
 
 /** Copies a chosen checkpoint into the work dir and points `load_from` at it (in the config data and its text). */
 async function withLoadFrom(store: WorkDirStore, p: StartParams, ckpt: { name: string; data: Blob }): Promise<Pick<StartParams, 'cfg' | 'cfgText'>> {
@@ -72,6 +77,7 @@ export const useTrainStore = create<TrainStoreState>()((set, get) => ({
     if (['starting', 'running', 'paused', 'stopping'].includes(get().status)) throw new Error('a run is already going');
     client?.terminate();
     set({ ...initialRunState, status: 'starting', runName: p.workDirName, startedAt: Date.now() / 1000 });
+    scalarsLog = null;
     try {
       const store = await openBrowserWorkDir(p.workDirName);
       if (p.checkpoint) p = { ...p, ...(await withLoadFrom(store, p, p.checkpoint)) };
@@ -100,6 +106,7 @@ export const useTrainStore = create<TrainStoreState>()((set, get) => ({
   pause: () => client?.pause(),
   resume: () => client?.resume(),
   stop: () => client?.stop(),
+  debugLoseBackend: () => client?.debugLoseBackend(),
   kill() {
     client?.terminate();
     client = null;
@@ -111,10 +118,17 @@ export const useTrainStore = create<TrainStoreState>()((set, get) => ({
     const next = applyTrainEvent(before, e);
     set(next);
     if (next.workerMemory !== before.workerMemory) setWorkerMemory(next.workerMemory);
-    if (next.runName && next.records.length !== before.records.length) {
-      const logRun = addLog(`${next.runName}/${next.timestamp ?? 'run'}/vis_data/scalars.json`, scalarsJsonText(next.records), 'studio', { startTime: next.startedAt ?? undefined });
+    if (next.runName && next.records !== before.records) {
+      // Only the new records are parsed (the run's log grows by appending); a rewind after a lost backend re-parses once.
+      const name = `${next.runName}/${next.timestamp ?? 'run'}/vis_data/scalars.json`;
+      if (scalarsLog?.name !== name) scalarsLog = new IncrementalScalarsLog(name);
+      const log = scalarsLog.update(next.records);
+      if (next.startedAt !== null) log.meta.start_time = next.startedAt;
+      const logs = useLogsStore.getState();
+      const known = logs.runs.some((r) => r.id === name);
+      const logRun = logs.addParsedLog(name, log, 'studio');
       // Named after the work dir and the run's timestamp (the Logs panel would show the timestamp alone).
-      if (!before.records.length) useLogsStore.getState().renameRun(logRun.id, `${next.runName} ${next.timestamp ?? ''}`.trim());
+      if (!known) useLogsStore.getState().renameRun(logRun.id, `${next.runName} ${next.timestamp ?? ''}`.trim());
     }
     if (TERMINAL.has(next.status) && !TERMINAL.has(before.status) && next.runName) {
       const name = next.runName;
@@ -130,3 +144,14 @@ export const useTrainStore = create<TrainStoreState>()((set, get) => ({
     }
   },
 }));
+
+declare global {
+  interface Window {
+    /** The e2e build's hook (`vite build --mode e2e`): `window.__mmpwTrain.loseBackend()` loses the training worker's backend. */
+    __mmpwTrain?: { loseBackend(): void };
+  }
+}
+
+if (typeof window !== 'undefined' && import.meta.env.MODE === 'e2e') {
+  window.__mmpwTrain = { loseBackend: () => useTrainStore.getState().debugLoseBackend() };
+}

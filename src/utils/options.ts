@@ -1,8 +1,25 @@
 /**
- * Config-option resolution shared by optimizers, optimizer wrappers and parameter schedulers:
- * defaults filled in, unknown keys rejected with the closest known names, required keys enforced.
+ * Checking the options of everything built from a config dict (models, datasets, transforms, samplers, optimizers,
+ * wrappers, schedulers): an unknown key is refused where MMPretrain would fail with "got an unexpected keyword
+ * argument", in one wording that names the component, the key, the closest known names and every accepted one:
+ * `StepLR: unknown option 'stepsize' — did you mean 'step_size'? (accepted: step_size, gamma, by_epoch, …)`.
  */
-import { closestNames } from '../../utils/closest';
+import { closestNames } from './closest';
+
+/** `" — did you mean 'a', 'b'?"` for the candidates closest to `name`, or `''` when none is close. */
+export function didYouMean(name: string, candidates: Iterable<string>): string {
+  const close = closestNames(name, candidates);
+  return close.length ? ` — did you mean ${close.map((c) => `'${c}'`).join(', ')}?` : '';
+}
+
+/** Throws if `cfg` has a key outside `allowed` (see the module's message format); `owner` names the component. */
+export function checkKeys(cfg: object, allowed: Iterable<string>, owner: string): void {
+  let known: readonly string[] | null = null;
+  for (const key of Object.keys(cfg)) {
+    known ??= Array.isArray(allowed) ? allowed : [...allowed];
+    if (!known.includes(key)) throw new Error(`${owner}: unknown option '${key}'${didYouMean(key, known)} (accepted: ${known.join(', ')})`);
+  }
+}
 
 /** Marks an option that has no default and must be given. */
 export const REQUIRED: unique symbol = Symbol('required');
@@ -10,23 +27,14 @@ export const REQUIRED: unique symbol = Symbol('required');
 /** Option name → default value (or `REQUIRED`). `undefined` as a default means "optional, None". */
 export type OptionSpec = Record<string, unknown>;
 
-/**
- * Returns `spec`'s defaults overridden by `cfg`, after checking every key of `cfg` is known.
- * `owner` names the component in messages: `"StepLR: unknown option 'stepsize' — did you mean 'step_size'?"`.
- */
+/** Returns `spec`'s defaults overridden by `cfg`, after {@link checkKeys} and a check that required keys are given. */
 export function resolveOptions<T>(owner: string, cfg: Record<string, unknown> | undefined | null, spec: OptionSpec): T {
   const given = cfg ?? {};
   if (typeof given !== 'object' || Array.isArray(given)) {
     throw new Error(`${owner}: options must be a dict, got ${JSON.stringify(given)}`);
   }
   const known = Object.keys(spec);
-  for (const key of Object.keys(given)) {
-    if (!(key in spec)) {
-      const close = closestNames(key, known);
-      const hint = close.length ? ` — did you mean ${close.map((c) => `'${c}'`).join(', ')}?` : '';
-      throw new Error(`${owner}: unknown option '${key}'${hint} (accepted: ${known.join(', ')})`);
-    }
-  }
+  checkKeys(given, known, owner);
   const out: Record<string, unknown> = {};
   for (const key of known) {
     const value = key in given && given[key] !== undefined ? given[key] : spec[key];

@@ -1,0 +1,38 @@
+/**
+ * The shapes-only backend counts what PyTorch counts: every zoo family's tiny model built there has the parameters
+ * its reference `_info.json` gives (counted by `sum(p.numel())` in MMPretrain), without allocating a value.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { buildClassifier } from '../models/builder';
+import { missingShared, sharedPath } from '../testing/shared';
+import { buildShapesOnly } from './shapes_only';
+import { tf } from './tf';
+
+const ZOO = sharedPath('reference/zoo');
+
+describe.skipIf(missingShared(ZOO))('shapes-only builds', () => {
+  it('count every zoo family as PyTorch does, allocate nothing, and give the running backend back', async () => {
+    await tf.setBackend('cpu');
+    const families = readdirSync(ZOO).filter((f) => f.endsWith('_tiny_model.json')).map((f) => f.replace(/_tiny_model\.json$/, ''));
+    const counted: string[] = [];
+    const failed: string[] = [];
+    for (const fam of families) {
+      const model = JSON.parse(readFileSync(`${ZOO}/${fam}_tiny_model.json`, 'utf8')) as Record<string, unknown>;
+      const info = JSON.parse(readFileSync(`${ZOO}/${fam}_tiny_info.json`, 'utf8')) as { params: number };
+      const before = tf.memory();
+      try {
+        const params = await buildShapesOnly(() => buildClassifier({ model }, { seed: null }), (m) => m.numParameters());
+        expect(params, fam).toBe(info.params);
+        counted.push(fam);
+      } catch (e) {
+        failed.push(`${fam}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      }
+      expect(tf.getBackend()).toBe('cpu');
+      expect(tf.memory().numTensors).toBe(before.numTensors);
+    }
+    console.log(`[shapes-only] ${counted.length} of ${families.length} families counted as PyTorch counts them`);
+    expect(failed).toEqual([]);
+    expect(counted.length).toBeGreaterThan(50);
+  });
+});

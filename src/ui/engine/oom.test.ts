@@ -1,0 +1,113 @@
+/**
+ * Out of memory in the engine services, for real: MMPretrain's DINOv2 ViT-g/14 (`vit-giant-p14_dinov2-pre_headless`,
+ * 1.14 B parameters on its model card, 4.5 GB of float32) does not fit tfjs's 4 GB WASM heap. (Its SwiGLU FFN is not
+ * ported here; with the plain MLP of the same width it has 81,920 parameters fewer, 0.007 %.) Loading it in the
+ * Inference, CAM or Model panel fails with its size, leaves nothing allocated, and the engine goes on: a small model
+ * then loads and classifies as before. A forward that does not fit (the Model panel's analysis on a huge input)
+ * fails the same way with the model's size.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../apis/node';
+import { formatCount, formatDecimalBytes, WASM_HEAP_MAX_BYTES } from '../../backends/oom';
+import { readConfigFile, useBackend } from '../../models/node';
+import { refPath } from '../../models/testing/reference';
+import { missingShared, sharedPath } from '../../testing/shared';
+import { connect, inlinePort, transfer } from '../../utils/rpc/rpc';
+import { ENGINE_LANES } from './lanes';
+import { estimateFromConfig, indexedParameters } from './oom';
+import { createEngineServices, type EngineServices } from './services';
+
+const dog = sharedPath('data/images/dog.jpg');
+const bytes = (p: string) => {
+  const b = readFileSync(p);
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+};
+const cfgOf = (n: string) => JSON.parse(readFileSync(refPath(n, '_cfg.json'), 'utf8')) as Record<string, unknown>;
+const moved = (b: ArrayBuffer) => transfer(b, [b]);
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const GIANT = 'vit-giant-p14_dinov2-pre_headless';
+const giantCfg = readConfigFile(join(REPO_ROOT, `configs/dinov2/${GIANT}.py`)) as { model: { backbone: Record<string, unknown> } };
+delete giantCfg.model.backbone.layer_cfgs; // ffn_type 'swiglu_fused' → the plain MLP
+const giant = { name: `${GIANT}.py`, dict: giantCfg as Record<string, unknown> };
+
+const port = inlinePort(
+  useBackend('wasm').then(() => createEngineServices({ startBackend: async () => 'wasm' })),
+  ENGINE_LANES,
+);
+const engine = connect<EngineServices>(port).api;
+afterAll(() => port.close());
+
+describe.skipIf(missingShared(dog, refPath('lenet5', '.safetensors'), refPath('resnet18_cifar_w16', '.safetensors')))('out of memory in the engine', () => {
+  it("a model past WASM's heap: the message names it, its parameters and bytes; nothing stays allocated; a small model then loads and predicts", async () => {
+    // The estimate, from the config alone (shapes-only build): the model card's count.
+    const card = indexedParameters(GIANT);
+    expect(card).toBe(1_136_000_000);
+    const est = (await estimateFromConfig(giant.name, giant.dict, 'wasm', null))!;
+    expect(Math.abs(est.params - card!) / card!).toBeLessThan(1e-3);
+    expect(est.partial).toBe(false);
+    expect(est.totalBytes).toBeGreaterThan(WASM_HEAP_MAX_BYTES);
+    const expected = new RegExp(
+      `^Out of memory building ${esc(GIANT)} \\(VisionTransformer arch 'dinov2-giant'\\) \\(${esc(formatCount(est.params))} parameters ≈ ${esc(formatDecimalBytes(est.paramBytes + est.bufferBytes))} of weights on WASM, more than WASM's 4 GB heap\\); ` +
+        `try a smaller batch or image size, CPU, or a smaller model\\. \\(tfjs: RangeError: WASM heap out of memory: malloc\\(\\d+\\) failed with the heap at \\d+ bytes\\)$`,
+    );
+
+    const base = await engine.memory();
+    const times: number[] = [];
+    const timed = async (p: Promise<unknown>) => {
+      const t0 = performance.now();
+      const e = await p.then(
+        () => null,
+        (x: unknown) => x,
+      );
+      times.push(performance.now() - t0);
+      return e as Error;
+    };
+    // Inference panel.
+    const inf = await timed(engine.inference.load('wasm', giant, null));
+    expect(inf.name).toBe('OutOfMemoryError');
+    expect(inf.message).toMatch(expected);
+    expect(await engine.memory()).toEqual(base);
+    // CAM panel and Model panel: the same.
+    const cam = await timed(engine.cam.load('wasm', { kind: 'dict', ...giant }, null));
+    expect(cam.message).toMatch(expected);
+    const model = await timed(engine.model.analyze(giant.dict, [3, 518, 518], giant.name));
+    expect(model.message).toMatch(expected);
+    expect(await engine.memory()).toEqual(base);
+    console.log(`[oom] ${inf.message}\n[oom] failed in ${times.map((t) => `${(t / 1000).toFixed(1)} s`).join(', ')}`);
+
+    // The engine goes on: a small model loads and classifies (the panel's next load works).
+    const lenet = await engine.inference.load('wasm', { name: 'lenet5_cfg.json', dict: cfgOf('lenet5') }, { name: 'lenet5.safetensors', data: new Blob([bytes(refPath('lenet5', '.safetensors'))]) });
+    expect(lenet).toMatchObject({ name: 'lenet5_cfg', backend: 'wasm', numClasses: 10 });
+    const pred = await engine.inference.predict('dog.jpg', moved(bytes(dog)), 3);
+    expect(pred.pred_scores).toHaveLength(10);
+    expect(Math.abs(pred.pred_scores.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
+    expect(pred.topk[0].label).toBe(pred.pred_label);
+    // …the same scores as a fresh engine gives (the weights were read right, the heap is sound).
+    const freshPort = inlinePort(createEngineServices({ startBackend: async () => 'wasm' }), ENGINE_LANES);
+    const fresh = connect<EngineServices>(freshPort).api;
+    const cam2 = await fresh.cam.load('wasm', { kind: 'dict', name: 'lenet5_cfg.json', dict: cfgOf('lenet5') }, { name: 'lenet5.safetensors', data: bytes(refPath('lenet5', '.safetensors')) });
+    expect(cam2.numClasses).toBe(10);
+    const image = await fresh.cam.image('dog.jpg', moved(bytes(dog)));
+    expect(image.top[0].index).toBe(pred.pred_label);
+    expect(Math.abs(image.top[0].score - pred.pred_score)).toBeLessThan(1e-5);
+    freshPort.close();
+  });
+
+  it('a forward that does not fit (the Model panel on a 8192×8192 input): its size, the model still usable', async () => {
+    const resnet = cfgOf('resnet18_cifar_w16');
+    const base = await engine.memory();
+    const e = (await engine.model.analyze(resnet, [3, 8192, 8192], 'resnet18_cifar_w16_cfg.json').then(
+      () => null,
+      (x: unknown) => x,
+    )) as Error;
+    expect(e.name).toBe('OutOfMemoryError');
+    expect(e.message).toMatch(/^Out of memory running resnet18_cifar_w16_cfg \(ResNet_CIFAR\) \([\d.]+ [kM] parameters ≈ [\d.]+ [kM]B of weights on WASM\); try a smaller batch or image size, CPU, or a smaller model\. \(tfjs: RangeError: WASM heap out of memory: malloc\(\d+\) failed/);
+    expect((await engine.memory()).numTensors).toBe(base.numTensors);
+    const ok = await engine.model.analyze(resnet, [3, 32, 32], 'resnet18_cifar_w16_cfg.json');
+    expect(ok.params).toBeGreaterThan(0);
+    console.log(`[oom] ${e.message}`);
+  });
+});
