@@ -95,7 +95,9 @@ let registeredThreads: number | null = null;
 export async function registerThreadedWasm(threads = defaultWasmThreads()): Promise<number> {
   const wasmPkg = await import('@tensorflow/tfjs-backend-wasm');
   if (registeredThreads !== null || threads <= 1 || typeof SharedArrayBuffer === 'undefined') return registeredThreads ?? 1;
-  if (tf.findBackend('wasm')) throw new Error('registerThreadedWasm: the WASM backend is already initialised; call it before tf.setBackend("wasm")');
+  // Already started by someone else (e.g. tfjs's own single-threaded loader in a process that shares its modules):
+  // keep that backend rather than fail; the threaded build only applies to a backend not yet started.
+  if (tf.findBackend('wasm')) return 1;
   const outDir = wasmOutDir();
   const mainScript = join(outDir, 'tfjs-backend-wasm-threaded-simd.js');
   const factory = require(mainScript) as Factory;
