@@ -6,9 +6,10 @@
  * still counted exactly, in a millisecond.
  *
  * Only creating tensors works here: `tf.fill` / `tf.zeros` / `tf.ones` (what `registerParameter` and
- * `registerBuffer` call), `zerosLike` / `onesLike`, `tf.tensor(values)` (values dropped), reshape, cast and identity. Anything that reads or
- * computes values throws; a model whose constructor computes its tensors (a table built with tf ops) then cannot be
- * counted this way, and the caller falls back to other estimates.
+ * `registerBuffer` call), `zerosLike` / `onesLike`, `tf.tensor(values)` (values dropped), reshape, cast and
+ * identity. Anything that reads or computes values throws; a model whose constructor computes its tensors (a table
+ * built with tf ops) then cannot be counted this way, and the caller falls back to other estimates. Every zoo family
+ * and the largest shipped classifiers count here as PyTorch and their model cards do (`shapes_only.test.ts`).
  */
 import { tf } from './tf';
 

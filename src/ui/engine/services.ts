@@ -12,6 +12,10 @@
  * another one replaces it. The services that run tfjs share one lane (`lanes.ts`): their calls run one at a time
  * in the order sent, so an image never meets a half-loaded model and no call switches the backend under another's
  * feet; dataset browsing and log parsing run as they come (a newer page cancels an older one).
+ *
+ * Out of memory (`oom.ts`): a model that cannot be built or loaded, or a forward that does not fit, fails with the
+ * model's size (parameters, bytes, backend) and leaves nothing allocated; on WASM a full heap throws instead of
+ * breaking the backend (`guardWasmHeap`), so the next, smaller model loads.
  */
 import { loadJsonLog } from '../../tools/analysis_tools/load_json_log';
 import { drawResult, type PredictedSample } from '../../tools/analysis_tools/analyze_results';
@@ -73,7 +77,13 @@ export function createEngineServices({ startBackend = setBackendDirectly }: Engi
       const held = models.held;
       if (!held?.live) throw e;
       const { model, name, cfg } = held.model;
-      throw failedForward(e, model, modelLabel(name, cfg), held.backend, defaultInputShape(cfg));
+      let shape: [number, number, number] | null = null;
+      try {
+        shape = defaultInputShape(cfg); // the activations are counted at the config's input size
+      } catch {
+        shape = null;
+      }
+      throw failedForward(e, model, modelLabel(name, cfg), held.backend, shape);
     }
   };
   const inference = new InferenceSession(models, start);
