@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendLoss, BackendWatch } from '../../backends/backend_loss';
 import { tf } from '../../backends/tf';
-import { eventsOf, lenetMnistRequest, MNIST_IMAGES, MNIST_LABELS, recordingEnv } from './lenet_mnist_session.testkit';
+import { eventsOf, lenetMnistRequest, MNIST_IMAGES, MNIST_LABELS, recordingEnv, tinyLenetOptions, withRandomFlip } from './lenet_mnist_session.testkit';
 import { lossNotice, StateSnapshotHook } from './backend_fallback';
 import type { Runner } from './runner';
 import { startTrainSession, type SessionEnv } from './train_session';
@@ -20,24 +20,7 @@ import { unpackScalars, type StartRequest, type TrainEvent } from './worker_prot
 /** lenet5_mnist.py made tiny (as survival.test.ts): 64 images, batch 16 (4 iterations an epoch), 3 epochs, a
  * random flip, shuffled, the lr stepped after epoch 2; validation on 16 images after each epoch. */
 function request(options: string[] = []): StartRequest {
-  const req = lenetMnistRequest(
-    [
-      'train_dataloader.dataset.test_mode=True',
-      'train_dataloader.dataset.indices=64',
-      'val_dataloader.dataset.indices=16',
-      'train_dataloader.batch_size=16',
-      'val_dataloader.batch_size=16',
-      'default_hooks.logger.interval=1',
-      'train_cfg.max_epochs=3',
-      'param_scheduler.milestones=[2]',
-      'randomness.seed=0',
-      ...options,
-    ],
-    (json) => {
-      const train = json.train_dataloader as { dataset: { pipeline: unknown[] } };
-      train.dataset.pipeline = [train.dataset.pipeline[0], { type: 'RandomFlip', prob: 0.5, direction: 'horizontal' }, ...train.dataset.pipeline.slice(1)];
-    },
-  );
+  const req = lenetMnistRequest([...tinyLenetOptions(16), 'train_cfg.max_epochs=3', 'param_scheduler.milestones=[2]', ...options], withRandomFlip);
   return { ...req, survival: null };
 }
 

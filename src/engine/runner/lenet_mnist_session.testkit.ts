@@ -36,6 +36,28 @@ export function lenetMnistRequest(cfgOptions: string[], edit: (cfg: Record<strin
   };
 }
 
+/**
+ * The cfg-options that make the run tiny: `images` MNIST test images for training (batch 16, so images / 16
+ * iterations an epoch), `valImages` for validation, the loss logged every iteration, seed 0.
+ */
+export function tinyLenetOptions(valImages: number, images = 64): string[] {
+  return [
+    'train_dataloader.dataset.test_mode=True',
+    `train_dataloader.dataset.indices=${images}`,
+    `val_dataloader.dataset.indices=${valImages}`,
+    'train_dataloader.batch_size=16',
+    'val_dataloader.batch_size=16',
+    'default_hooks.logger.interval=1',
+    'randomness.seed=0',
+  ];
+}
+
+/** Adds a random horizontal flip after the loading step of the training pipeline (a run that draws random numbers). */
+export function withRandomFlip(json: Record<string, unknown>): void {
+  const train = json.train_dataloader as { dataset: { pipeline: unknown[] } };
+  train.dataset.pipeline = [train.dataset.pipeline[0], { type: 'RandomFlip', prob: 0.5, direction: 'horizontal' }, ...train.dataset.pipeline.slice(1)];
+}
+
 /** A session over `store` that pushes every event to `events` (and hands it to `onEvent`). */
 export function recordingEnv(store: MemoryWorkDir, events: TrainEvent[], onEvent: (e: TrainEvent) => void = () => {}, extra: Partial<SessionEnv> = {}): SessionEnv {
   return {

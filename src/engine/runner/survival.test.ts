@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-wasm';
 import { loadCheckpoint } from '../../fileio';
+import { readZipDirectorySync, readZipEntrySync } from '../../fileio/zip/zip_reader';
 import { newestCheckpoint, readSurvivalInfo, SURVIVAL_FILE, SURVIVAL_INFO, SURVIVAL_PARTIAL, writeSurvivalCheckpoint, type SurvivalMeta } from './survival';
-import { eventsOf, lenetMnistRequest, MNIST_IMAGES, MNIST_LABELS, recordingEnv } from './lenet_mnist_session.testkit';
+import { eventsOf, lenetMnistRequest, MNIST_IMAGES, MNIST_LABELS, recordingEnv, tinyLenetOptions, withRandomFlip } from './lenet_mnist_session.testkit';
 import { startTrainSession, type SessionEnv } from './train_session';
 import { MemoryWorkDir } from './work_dir';
 import { unpackScalars, type StartRequest, type TrainEvent } from './worker_protocol';
@@ -15,26 +16,10 @@ const [IMAGES, LABELS] = [MNIST_IMAGES, MNIST_LABELS];
  * (so the augmentation's random state matters), the lr decayed after epoch 2, shuffled, prefetching loaders.
  */
 function request(options: string[] = [], edit: (cfg: Record<string, unknown>) => void = () => {}): StartRequest {
-  const withFlip = (json: Record<string, unknown>) => {
-    const train = json.train_dataloader as { dataset: { pipeline: unknown[] } };
-    train.dataset.pipeline = [train.dataset.pipeline[0], { type: 'RandomFlip', prob: 0.5, direction: 'horizontal' }, ...train.dataset.pipeline.slice(1)];
+  const req = lenetMnistRequest([...tinyLenetOptions(16), 'train_cfg.max_epochs=3', 'param_scheduler.milestones=[2]', ...options], (json) => {
+    withRandomFlip(json);
     edit(json);
-  };
-  const req = lenetMnistRequest(
-    [
-      'train_dataloader.dataset.test_mode=True',
-      'train_dataloader.dataset.indices=64',
-      'val_dataloader.dataset.indices=16',
-      'train_dataloader.batch_size=16',
-      'val_dataloader.batch_size=16',
-      'default_hooks.logger.interval=1',
-      'train_cfg.max_epochs=3',
-      'param_scheduler.milestones=[2]',
-      'randomness.seed=0',
-      ...options,
-    ],
-    withFlip,
-  );
+  });
   return { ...req, survival: { interval_iters: 3, interval_s: null } };
 }
 
@@ -47,6 +32,60 @@ function losses(events: TrainEvent[]): Map<number, number> {
   const out = new Map<number, number>();
   for (const p of of(events, 'progress')) for (const r of unpackScalars(p.scalars)) if ('loss' in r && 'step' in r && !('accuracy/top1' in r)) out.set(r.step, r.loss);
   return out;
+}
+
+/**
+ * What in a `.pth`'s `data.pkl` PyTorch's weights-only unpickler (`torch.load(..., weights_only=True)`, the default
+ * from torch 2.6, which `mmengine`'s `load_checkpoint` then runs under) would refuse: opcodes outside its set and
+ * globals outside its allow-list, as listed in `torch/_weights_only_unpickler.py` (torch 1.13's opcodes, plus
+ * BINFLOAT, which torch 2 reads; its globals: `collections.OrderedDict`, the storage and tensor types, dtypes,
+ * `torch.Size`, `torch.nn.parameter.Parameter` and the `torch._utils._rebuild_*` functions). A walk over the
+ * opcodes, as `pickletools.genops` does; an opcode it does not know is reported too.
+ */
+function weightsOnlyCheck(pth: Uint8Array): { refused: string[]; globals: string[] } {
+  const zip = readZipDirectorySync(pth, 'survival.pth');
+  const pkl = [...zip.values()].find((e) => e.name.endsWith('/data.pkl'))!;
+  const b = readZipEntrySync(pth, pkl, 'survival.pth');
+  const storages = ['Double', 'Float', 'Half', 'BFloat16', 'Long', 'Int', 'Short', 'Char', 'Byte', 'Bool', 'ComplexDouble', 'ComplexFloat', 'QUInt8', 'QInt8', 'QInt32', 'QUInt4x2', 'QUInt2x4'];
+  const allowedGlobals = new Set([
+    'collections.OrderedDict', 'torch.nn.parameter.Parameter', 'torch.serialization._get_layout', 'torch.Size', 'torch.Tensor',
+    ...['complex32', 'complex64', 'complex128', 'float16', 'float32', 'float64', 'int8', 'int16', 'int32', 'int64'].map((t) => `torch.${t}`),
+    ...storages.map((t) => `torch.${t}Storage`), ...storages.map((t) => `torch.${t}Tensor`),
+    ...['_rebuild_parameter', '_rebuild_tensor', '_rebuild_tensor_v2', '_rebuild_sparse_tensor', '_rebuild_meta_tensor_no_storage', '_rebuild_sparse_csr_tensor'].map((f) => `torch._utils.${f}`),
+  ]);
+  const u32 = (i: number) => b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+  // opcode → bytes of its argument (a function of the position for the variable-length ones); torch's set only
+  const args: Record<number, (i: number) => number> = {
+    0x80: () => 1, 0x2e: () => 0, 0x4e: () => 0, 0x88: () => 0, 0x89: () => 0, 0x4b: () => 1, 0x4d: () => 2, 0x4a: () => 4,
+    0x8a: (i) => 1 + b[i], 0x47: () => 8, 0x58: (i) => 4 + u32(i), 0x55: (i) => 1 + b[i], 0x29: () => 0, 0x85: () => 0,
+    0x86: () => 0, 0x87: () => 0, 0x28: () => 0, 0x74: () => 0, 0x5d: () => 0, 0x61: () => 0, 0x65: () => 0, 0x7d: () => 0,
+    0x8f: () => 0, 0x73: () => 0, 0x75: () => 0, 0x52: () => 0, 0x81: () => 0, 0x62: () => 0, 0x71: () => 1, 0x72: () => 4,
+    0x68: () => 1, 0x6a: () => 4, 0x51: () => 0,
+  };
+  const refused: string[] = [];
+  const globals = new Set<string>();
+  const dec = new TextDecoder();
+  for (let i = 0; i < b.length; ) {
+    const op = b[i++];
+    if (op === 0x63) {
+      // GLOBAL: "module\nname\n"
+      const nl1 = b.indexOf(10, i);
+      const nl2 = b.indexOf(10, nl1 + 1);
+      const name = `${dec.decode(b.subarray(i, nl1))}.${dec.decode(b.subarray(nl1 + 1, nl2))}`;
+      globals.add(name);
+      if (!allowedGlobals.has(name)) refused.push(`global ${name}`);
+      i = nl2 + 1;
+      continue;
+    }
+    const len = args[op];
+    if (!len) {
+      refused.push(`opcode 0x${op.toString(16)} at ${i - 1}`);
+      break;
+    }
+    i += len(i);
+    if (op === 0x2e) break;
+  }
+  return { refused, globals: [...globals].sort() };
 }
 
 /** A crash: the worker dies right after the survival checkpoint of iteration `k` (no end-of-epoch or end-of-run hooks save anything). */
@@ -76,7 +115,12 @@ describe.runIf(existsSync(IMAGES) && existsSync(LABELS))('survival checkpoint (L
     const info = (await readSurvivalInfo(store))!;
     expect(info).toMatchObject({ iter: 6, epoch: 1, inner_iter: 2, epoch_length: 4, last_ckpt: 'epoch_1.pth', reason: 'interval' });
     // An ordinary mmengine checkpoint: every section, the studio state in plain types under meta.studio.
-    const ck = await loadCheckpoint((await store.read(SURVIVAL_FILE))!, SURVIVAL_FILE);
+    const survivalBytes = (await store.read(SURVIVAL_FILE))!;
+    // Nothing torch.load's weights-only unpickler would refuse (what PyTorch ≥ 2.6 loads by default).
+    expect(weightsOnlyCheck(survivalBytes)).toEqual({ refused: [], globals: ['collections.OrderedDict', 'torch.FloatStorage', 'torch._utils._rebuild_tensor_v2'] });
+    // `scripts/check_survival_torch.py` loads it with PyTorch and mmengine's resume steps (a dev check).
+    if (process.env.MMPW_SURVIVAL_PTH) writeFileSync(process.env.MMPW_SURVIVAL_PTH, survivalBytes);
+    const ck = await loadCheckpoint(survivalBytes, SURVIVAL_FILE);
     expect(Object.keys(ck.other).sort()).toEqual(['message_hub', 'optimizer', 'param_schedulers']);
     expect(ck.meta).toMatchObject({ epoch: 1, iter: 6, seed: 0 });
     const studio = ck.meta!.studio as SurvivalMeta;

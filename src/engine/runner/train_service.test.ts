@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../../backends/tf';
 import { connect, serve, type RpcClient, type RpcPort } from '../../utils/rpc/rpc';
-import { eventsOf, lenetMnistRequest, MNIST_IMAGES, MNIST_LABELS, recordingEnv } from './lenet_mnist_session.testkit';
+import { eventsOf, lenetMnistRequest, MNIST_IMAGES, MNIST_LABELS, recordingEnv, tinyLenetOptions } from './lenet_mnist_session.testkit';
 import { startTrainSession } from './train_session';
 import { createTrainService, TRAIN_SERVE_OPTIONS, type TrainService, type TrainServiceEnv } from './train_service';
 import { MemoryWorkDir } from './work_dir';
@@ -20,17 +20,7 @@ const haveMnist = existsSync(MNIST_IMAGES) && existsSync(MNIST_LABELS);
 
 /** lenet5_mnist.py made tiny: 64 test images, batch 16 (4 iterations an epoch), loss logged every iteration. */
 function request(options: string[]): StartRequest {
-  return lenetMnistRequest([
-    'train_dataloader.dataset.test_mode=True',
-    'train_dataloader.dataset.indices=64',
-    'val_dataloader.dataset.indices=32',
-    'train_dataloader.batch_size=16',
-    'val_dataloader.batch_size=16',
-    'default_hooks.logger.interval=1',
-    'randomness.seed=0',
-    'survival_checkpoint=None',
-    ...options,
-  ]);
+  return lenetMnistRequest([...tinyLenetOptions(32), 'survival_checkpoint=None', ...options]);
 }
 
 /** The service's environment over `store` (the events go to the caller only). */

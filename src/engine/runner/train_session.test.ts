@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../../backends/tf';
 import { sharedPath } from '../../testing/shared';
-import { eventsOf, lenetMnistRequest, MNIST_IMAGES, MNIST_LABELS, recordingEnv } from './lenet_mnist_session.testkit';
+import { eventsOf, lenetMnistRequest, MNIST_IMAGES, MNIST_LABELS, recordingEnv, tinyLenetOptions } from './lenet_mnist_session.testkit';
 import { describeFailure, startTrainSession } from './train_session';
 import { MemoryWorkDir } from './work_dir';
 import { packScalars, ProgressBatcher, TrainControlHook, unpackScalars, type StartRequest, type TrainEvent } from './worker_protocol';
@@ -13,19 +13,7 @@ const haveMnist = existsSync(IMAGES) && existsSync(LABELS);
 
 /** lenet5_mnist.py made tiny: 64 test images for both loaders, batch 16, loss logged every iteration. */
 function request(options: string[], edit: (cfg: Record<string, unknown>) => void = () => {}): StartRequest {
-  return lenetMnistRequest(
-    [
-      'train_dataloader.dataset.test_mode=True',
-      'train_dataloader.dataset.indices=64',
-      'val_dataloader.dataset.indices=32',
-      'train_dataloader.batch_size=16',
-      'val_dataloader.batch_size=16',
-      'default_hooks.logger.interval=1',
-      'randomness.seed=0',
-      ...options,
-    ],
-    edit,
-  );
+  return lenetMnistRequest([...tinyLenetOptions(32), ...options], edit);
 }
 
 const env = recordingEnv;

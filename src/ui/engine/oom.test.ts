@@ -6,26 +6,16 @@
  * then loads and classifies as before. A forward that does not fit (the Model panel's analysis on a huge input)
  * fails the same way with the model's size.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../apis/node';
 import { formatCount, formatDecimalBytes, WASM_HEAP_MAX_BYTES } from '../../backends/oom';
-import { readConfigFile, useBackend } from '../../models/node';
+import { readConfigFile } from '../../models/node';
 import { refPath } from '../../models/testing/reference';
-import { missingShared, sharedPath } from '../../testing/shared';
-import { connect, inlinePort, transfer } from '../../utils/rpc/rpc';
-import { ENGINE_LANES } from './lanes';
+import { missingShared } from '../../testing/shared';
 import { estimateFromConfig, indexedParameters } from './oom';
-import { createEngineServices, type EngineServices } from './services';
+import { bytes, cfgOf, dog, inlineEngine, moved } from './services.testkit';
 
-const dog = sharedPath('data/images/dog.jpg');
-const bytes = (p: string) => {
-  const b = readFileSync(p);
-  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-};
-const cfgOf = (n: string) => JSON.parse(readFileSync(refPath(n, '_cfg.json'), 'utf8')) as Record<string, unknown>;
-const moved = (b: ArrayBuffer) => transfer(b, [b]);
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const GIANT = 'vit-giant-p14_dinov2-pre_headless';
@@ -33,12 +23,8 @@ const giantCfg = readConfigFile(join(REPO_ROOT, `configs/dinov2/${GIANT}.py`)) a
 delete giantCfg.model.backbone.layer_cfgs; // ffn_type 'swiglu_fused' → the plain MLP
 const giant = { name: `${GIANT}.py`, dict: giantCfg as Record<string, unknown> };
 
-const port = inlinePort(
-  useBackend('wasm').then(() => createEngineServices({ startBackend: async () => 'wasm' })),
-  ENGINE_LANES,
-);
-const engine = connect<EngineServices>(port).api;
-afterAll(() => port.close());
+const { engine, close } = inlineEngine();
+afterAll(close);
 
 describe.skipIf(missingShared(dog, refPath('lenet5', '.safetensors'), refPath('resnet18_cifar_w16', '.safetensors')))('out of memory in the engine', () => {
   it("a model past WASM's heap: the message names it, its parameters and bytes; nothing stays allocated; a small model then loads and predicts", async () => {
@@ -86,14 +72,13 @@ describe.skipIf(missingShared(dog, refPath('lenet5', '.safetensors'), refPath('r
     expect(Math.abs(pred.pred_scores.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
     expect(pred.topk[0].label).toBe(pred.pred_label);
     // …the same scores as a fresh engine gives (the weights were read right, the heap is sound).
-    const freshPort = inlinePort(createEngineServices({ startBackend: async () => 'wasm' }), ENGINE_LANES);
-    const fresh = connect<EngineServices>(freshPort).api;
+    const { engine: fresh, close: closeFresh } = inlineEngine();
     const cam2 = await fresh.cam.load('wasm', { kind: 'dict', name: 'lenet5_cfg.json', dict: cfgOf('lenet5') }, { name: 'lenet5.safetensors', data: bytes(refPath('lenet5', '.safetensors')) });
     expect(cam2.numClasses).toBe(10);
     const image = await fresh.cam.image('dog.jpg', moved(bytes(dog)));
     expect(image.top[0].index).toBe(pred.pred_label);
     expect(Math.abs(image.top[0].score - pred.pred_score)).toBeLessThan(1e-5);
-    freshPort.close();
+    closeFresh();
   });
 
   it('a forward that does not fit (the Model panel on a 8192×8192 input): its size, the model still usable', async () => {

@@ -3,30 +3,15 @@
  * Inference panel's model is the one the CAM and Model panels use, one copy; another model replaces it and the
  * panel whose model went gets it back on its next call.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../models/node';
 import { refPath } from '../../models/testing/reference';
-import { missingShared, sharedPath } from '../../testing/shared';
-import { connect, inlinePort, transfer } from '../../utils/rpc/rpc';
-import { ENGINE_LANES } from './lanes';
-import { createEngineServices, type EngineServices } from './services';
+import { missingShared } from '../../testing/shared';
+import { bytes, cfgOf, dog, inlineEngine, moved } from './services.testkit';
 
-const dog = sharedPath('data/images/dog.jpg');
-const bytes = (p: string) => {
-  const b = readFileSync(p);
-  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-};
-const cfgOf = (n: string) => JSON.parse(readFileSync(refPath(n, '_cfg.json'), 'utf8')) as Record<string, unknown>;
-const moved = (b: ArrayBuffer) => transfer(b, [b]);
 const plain = { eigenSmooth: false, augSmooth: false, vitLike: false, numExtraTokens: null };
 
-const port = inlinePort(
-  useBackend('wasm').then(() => createEngineServices({ startBackend: async () => 'wasm' })),
-  ENGINE_LANES,
-);
-const engine = connect<EngineServices>(port).api;
-afterAll(() => port.close());
+const { engine, close } = inlineEngine();
+afterAll(close);
 
 describe.skipIf(missingShared(dog, refPath('lenet5', '.safetensors'), refPath('resnet18_cifar_w16', '.safetensors')))('one model for the Inference, CAM and Model panels', () => {
   it('CAM asking for the Inference panel\'s model reuses it; another model replaces it (tensors flat) and comes back on the next call', async () => {
@@ -92,12 +77,11 @@ describe.skipIf(missingShared(dog, refPath('lenet5', '.safetensors'), refPath('r
   });
 
   it('errors come back as messages naming the problem', async () => {
-    const freshPort = inlinePort(createEngineServices({ startBackend: async () => 'wasm' }), ENGINE_LANES);
-    const fresh = connect<EngineServices>(freshPort).api;
+    const { engine: fresh, close: closeFresh } = inlineEngine();
     await expect(fresh.cam.cam({ methods: ['GradCAM'], layers: [], category: null, ...plain })).rejects.toThrow('load a model first');
     await expect(fresh.inference.predict('dog.jpg', new ArrayBuffer(1), 1)).rejects.toThrow('no model loaded: choose a config and checkpoint first');
     await expect(fresh.cam.load('wasm', { kind: 'py', name: 'bad.py', text: 'model = dict(type="ImageClassifier", backbone=dict(type="ResNt"))' }, null)).rejects.toThrow(/ResNt.*ResNet/s);
     await expect(fresh.cam.load('webgpu', { kind: 'dict', name: 'lenet5_cfg.json', dict: cfgOf('lenet5') }, null)).rejects.toThrow('the webgpu backend is not available here');
-    freshPort.close();
+    closeFresh();
   });
 });
