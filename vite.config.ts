@@ -46,8 +46,11 @@ function testHooksEntry(enabled: boolean): Plugin {
   };
 }
 
-/** Unit tests that register, replace or remove tfjs backends (each gets its own module graph). */
-const BACKEND_LIFECYCLE_TESTS = ['src/backends/**/*.test.ts', 'src/engine/kernels/register_training_kernels.test.ts'];
+/**
+ * Unit tests that each get a process of their own: those that register, replace or remove tfjs backends, and the
+ * engine's out-of-memory test, which grows the WASM heap to its 4 GB limit (a shared worker would keep it).
+ */
+const ISOLATED_TESTS = ['src/backends/**/*.test.ts', 'src/engine/kernels/register_training_kernels.test.ts', 'src/ui/engine/oom.test.ts'];
 
 export default defineConfig(({ command, mode }) => ({
   plugins: [react(), minifyExceptThreadedWasm(), testHooksEntry(command === 'serve' || mode === 'e2e')],
@@ -64,8 +67,8 @@ export default defineConfig(({ command, mode }) => ({
     // Most files share their worker's modules (tfjs, the WASM backend, the registries are loaded once per worker,
     // not once per file). The files that start, replace or end tfjs backends run in a fresh module graph each.
     projects: [
-      { extends: true, test: { name: 'shared', include: ['src/**/*.test.ts'], exclude: [...BACKEND_LIFECYCLE_TESTS], isolate: false } },
-      { extends: true, test: { name: 'isolated', include: [...BACKEND_LIFECYCLE_TESTS], isolate: true } },
+      { extends: true, test: { name: 'shared', include: ['src/**/*.test.ts'], exclude: [...ISOLATED_TESTS], isolate: false } },
+      { extends: true, test: { name: 'isolated', include: [...ISOLATED_TESTS], isolate: true } },
     ],
   },
 }));

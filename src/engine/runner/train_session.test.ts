@@ -224,6 +224,30 @@ describe.skipIf(!haveMnist)('a training session (LeNet-5 on 64 MNIST test images
       expect(of(next, 'error')).toEqual([]);
       expect(of(next, 'done')[0].position.iter).toBe(4);
     });
+
+    it("a tensor past WASM's heap mid-iteration: the heap guard's out of memory (nothing overwritten), and the backend trains on", async () => {
+      await tf.setBackend('wasm');
+      const events: TrainEvent[] = [];
+      const before = tf.memory().numTensors;
+      let failed = false;
+      await startTrainSession(
+        request(['train_cfg.max_epochs=1']),
+        env(new MemoryWorkDir('w'), events, (e) => {
+          if (e.kind === 'progress' && e.position.iter === 1 && !failed) {
+            failed = true;
+            // 4 GiB + 4 bytes: unguarded, WASM's malloc would hand out 4 bytes (the size modulo 2³²) to be overrun
+            tf.zeros([2 ** 30 + 1]);
+          }
+        }),
+      ).done;
+      const message = of(events, 'error')[0].message;
+      expect(message).toMatch(/^Out of memory training lenet5_mnist \(LeNet5\) \(61\.7 k parameters .* on WASM\); .*\(tfjs: RangeError: WASM heap out of memory: malloc\(4294967300\) failed with the heap at \d+ bytes\)$/);
+      expect(tf.memory().numTensors).toBe(before);
+      const next: TrainEvent[] = [];
+      await startTrainSession(request(['train_cfg.max_epochs=1']), env(new MemoryWorkDir('w2'), next)).done;
+      expect(of(next, 'error')).toEqual([]);
+      expect(of(next, 'done')[0].position.iter).toBe(4);
+    });
   });
 
   it('load_from loads weights only; with resume it continues from that checkpoint (mmengine load_or_resume)', async () => {

@@ -20,6 +20,7 @@ import { entryToFloat32, type StateDict } from '../nn/state_dict';
 import { FFN } from '../nn/transformer';
 import { MultiheadAttention } from '../utils/attention';
 import { PatchEmbed, resizePosEmbed } from '../utils/embed';
+import { SwiGLUFFNFused } from '../utils/swiglu_ffn';
 import { BaseBackbone, freeze } from './base_backbone';
 
 export interface TransformerEncoderLayerOptions {
@@ -32,7 +33,8 @@ export interface TransformerEncoderLayerOptions {
   drop_path_rate?: number;
   num_fcs?: number;
   qkv_bias?: boolean;
-  ffn_type?: 'origin';
+  /** 'origin' (FFN) or 'swiglu_fused' (DINOv2-g's SwiGLUFFNFused). Default: 'origin'. */
+  ffn_type?: 'origin' | 'swiglu_fused';
   act_cfg?: ActCfg;
   norm_cfg?: NormCfg;
   init_cfg?: InitCfg | null;
@@ -43,13 +45,20 @@ export class TransformerEncoderLayer extends Module {
   constructor(o: TransformerEncoderLayerOptions) {
     super();
     checkKeys(o, ['embed_dims', 'num_heads', 'feedforward_channels', 'layer_scale_init_value', 'drop_rate', 'attn_drop_rate', 'drop_path_rate', 'num_fcs', 'qkv_bias', 'ffn_type', 'act_cfg', 'norm_cfg', 'init_cfg'], 'TransformerEncoderLayer');
-    assert((o.ffn_type ?? 'origin') === 'origin', () => `TransformerEncoderLayer: ffn_type '${o.ffn_type}' is not supported`);
+    const ffnType = o.ffn_type ?? 'origin';
+    // MMPretrain raises NotImplementedError for any other ffn_type
+    assert(ffnType === 'origin' || ffnType === 'swiglu_fused', () => `TransformerEncoderLayer: ffn_type '${String(ffnType)}' is not supported (allowed: 'origin', 'swiglu_fused')`);
     const norm = o.norm_cfg ?? { type: 'LN' };
     const ls = o.layer_scale_init_value ?? 0;
     this.addModule('ln1', buildNormLayer(norm, o.embed_dims)[1]);
     this.addModule('attn', new MultiheadAttention({ embed_dims: o.embed_dims, num_heads: o.num_heads, attn_drop: o.attn_drop_rate, proj_drop: o.drop_rate, drop_path: o.drop_path_rate, qkv_bias: o.qkv_bias, layer_scale_init_value: ls }));
     this.addModule('ln2', buildNormLayer(norm, o.embed_dims)[1]);
-    this.addModule('ffn', new FFN({ embed_dims: o.embed_dims, feedforward_channels: o.feedforward_channels, num_fcs: o.num_fcs ?? 2, ffn_drop: o.drop_rate, drop_path: o.drop_path_rate, act_cfg: o.act_cfg ?? { type: 'GELU' }, layer_scale_init_value: ls }));
+    this.addModule(
+      'ffn',
+      ffnType === 'swiglu_fused'
+        ? new SwiGLUFFNFused({ embed_dims: o.embed_dims, feedforward_channels: o.feedforward_channels, layer_scale_init_value: ls })
+        : new FFN({ embed_dims: o.embed_dims, feedforward_channels: o.feedforward_channels, num_fcs: o.num_fcs ?? 2, ffn_drop: o.drop_rate, drop_path: o.drop_path_rate, act_cfg: o.act_cfg ?? { type: 'GELU' }, layer_scale_init_value: ls }),
+    );
   }
 
   /** MMPretrain's `init_weights`: FFN linears Xavier-uniform, biases N(0, 1e-6). */
@@ -67,7 +76,7 @@ export class TransformerEncoderLayer extends Module {
   forward(x: Tensor): Tensor {
     return tf.tidy(() => {
       const h = tf.add(x, this.child('attn').call(this.child('ln1').call(x)) as Tensor);
-      return this.child<FFN>('ffn').forwardWithIdentity(this.child('ln2').call(h) as Tensor, h);
+      return this.child<FFN | SwiGLUFFNFused>('ffn').forwardWithIdentity(this.child('ln2').call(h) as Tensor, h);
     });
   }
 }

@@ -1,4 +1,4 @@
-"""Reference outputs of TNT / MixMIMTransformer settings the zoo fixtures do not cover, from MMPretrain 1.2's own
+"""Reference outputs of TNT / MixMIMTransformer / VisionTransformer (DINOv2's SwiGLU layers) settings the zoo fixtures do not cover, from MMPretrain 1.2's own
 `backbones/tnt.py`, `backbones/mixmim.py`, `backbones/vision_transformer.py` (TransformerEncoderLayer),
 `utils/attention.py` (WindowMSA), `utils/embed.py`, `utils/norm.py`, `utils/helpers.py`, `utils/layer_scale.py`,
 `utils/swiglu_ffn.py` and `backbones/base_backbone.py` (read from the git mirror), with mmcv's own `AdaptivePadding`,
@@ -171,6 +171,10 @@ CASES = [
         window_size=[4, 4, 4], patch_cfg=dict(bias=False)), [1, 3, 32, 64]),
     ('mixmim_block_mask', 'MixMIMBlock', dict(
         embed_dims=8, input_resolution=[4, 8], num_heads=2, window_size=4, mlp_ratio=2), [2, 8, 4, 8]),
+    # DINOv2-g's layers: SwiGLUFFNFused (hidden (int(40·2/3) + 7) // 8 · 8 = 32) with layer scale, every token out.
+    ('vit_swiglu_fused', 'VisionTransformer', dict(
+        arch=dict(embed_dims=16, num_layers=2, num_heads=2, feedforward_channels=40), img_size=16, patch_size=8,
+        layer_scale_init_value=0.1, out_type='featmap', layer_cfgs=dict(ffn_type='swiglu_fused')), [2, 3, 16, 16]),
 ]
 
 KEEP = ('relative_position_index',)
@@ -209,7 +213,8 @@ def setup():
     sys.path.insert(0, tmp)
     from mmpretrain.models.backbones.mixmim import MixMIMBlock, MixMIMTransformer
     from mmpretrain.models.backbones.tnt import TNT
-    return dict(TNT=TNT, MixMIMTransformer=MixMIMTransformer, MixMIMBlock=MixMIMBlock)
+    from mmpretrain.models.backbones.vision_transformer import VisionTransformer
+    return dict(TNT=TNT, MixMIMTransformer=MixMIMTransformer, MixMIMBlock=MixMIMBlock, VisionTransformer=VisionTransformer)
 
 
 def to_py(cfg):
