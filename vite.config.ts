@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig, minify, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { availableParallelism } from 'node:os';
 
 // Cross-origin isolation lets tfjs's WASM backend use threads (SharedArrayBuffer).
 const isolationHeaders = {
@@ -52,6 +53,14 @@ function testHooksEntry(enabled: boolean): Plugin {
  */
 const ISOLATED_TESTS = ['src/backends/**/*.test.ts', 'src/engine/kernels/register_training_kernels.test.ts', 'src/ui/engine/oom.test.ts'];
 
+/**
+ * Unit-test workers: every core (vitest's default leaves one free). Each shared worker's WASM backend gets its share
+ * of the cores (XNNPACK's threads spin while they wait, so more threads than cores slow everything down): on this
+ * 2-core machine two single-threaded workers run the suite in about half the time of one worker with two threads.
+ */
+const TEST_WORKERS = availableParallelism();
+const WASM_THREADS_PER_WORKER = process.env.MMPRETRAIN_WEB_WASM_THREADS ?? String(Math.max(1, Math.floor(availableParallelism() / TEST_WORKERS)));
+
 export default defineConfig(({ command, mode }) => ({
   plugins: [react(), minifyExceptThreadedWasm(), testHooksEntry(command === 'serve' || mode === 'e2e')],
   server: { headers: isolationHeaders },
@@ -64,10 +73,11 @@ export default defineConfig(({ command, mode }) => ({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    maxWorkers: TEST_WORKERS,
     // Most files share their worker's modules (tfjs, the WASM backend, the registries are loaded once per worker,
     // not once per file). The files that start, replace or end tfjs backends run in a fresh module graph each.
     projects: [
-      { extends: true, test: { name: 'shared', include: ['src/**/*.test.ts'], exclude: [...ISOLATED_TESTS], isolate: false } },
+      { extends: true, test: { name: 'shared', include: ['src/**/*.test.ts'], exclude: [...ISOLATED_TESTS], isolate: false, setupFiles: ['src/testing/node_wasm.setup.ts'], env: { MMPRETRAIN_WEB_WASM_THREADS: WASM_THREADS_PER_WORKER } } },
       { extends: true, test: { name: 'isolated', include: [...ISOLATED_TESTS], isolate: true } },
     ],
   },

@@ -13,7 +13,7 @@
  * const { backend } = await switchBackend(nextBackend('webgl', ['webgl'])!); // 'wasm'
  */
 import { BACKEND_NAMES, isBackendName, type BackendName } from './names';
-import { ensureRegistered } from './register';
+import { ensureRegistered, startedBackend } from './register';
 import { tf } from './tf';
 
 /** What was lost, and how it was noticed. */
@@ -97,7 +97,7 @@ export function lossFromError(backend: string, err: unknown): BackendLoss {
  */
 export function watchBackendLoss(onLost: (loss: BackendLoss) => void = () => {}, options: { name?: string; backend?: unknown } = {}): BackendWatch {
   const name = options.name ?? tf.getBackend() ?? 'none';
-  const be = (options.backend ?? (name === tf.getBackend() ? tf.backend() : tf.findBackend(name))) as BackendLike | null;
+  const be = (options.backend ?? (name === tf.getBackend() ? tf.backend() : startedBackend(name))) as BackendLike | null;
   let lost: BackendLoss | null = null;
   let stopped = false;
   let resolve!: (l: BackendLoss) => void;
@@ -193,7 +193,7 @@ async function startBackend(name: BackendName): Promise<string | null> {
  * the worker lives. Its queue is emptied (the reads waiting on it never settle; their run was abandoned).
  */
 export function quietLostBackend(name: string): void {
-  const be = tf.findBackend(name) as BackendLike | null;
+  const be = startedBackend(name) as BackendLike | null;
   if (name === 'webgl' && be?.gpgpu && Array.isArray(be.gpgpu.itemsToPoll)) be.gpgpu.itemsToPoll = [];
 }
 

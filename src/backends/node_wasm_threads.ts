@@ -15,11 +15,10 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import v8 from 'node:v8';
 import { dirname, join } from 'node:path';
-import { replaceWasmFactory } from './register';
+import { replaceWasmFactory, startedBackend } from './register';
 import { installFastConvOnStart } from './wasm_conv/install';
 import { spawnNodeConvWorker } from './wasm_conv/node_spawn';
 import { WINOGRAD_MODES, type WinogradMode } from './wasm_conv/winograd';
-import { tf } from './tf';
 
 const require = createRequire(import.meta.url);
 
@@ -97,7 +96,7 @@ export async function registerThreadedWasm(threads = defaultWasmThreads()): Prom
   if (registeredThreads !== null || threads <= 1 || typeof SharedArrayBuffer === 'undefined') return registeredThreads ?? 1;
   // Already started by someone else (e.g. tfjs's own single-threaded loader in a process that shares its modules):
   // keep that backend rather than fail; the threaded build only applies to a backend not yet started.
-  if (tf.findBackend('wasm')) return 1;
+  if (startedBackend('wasm')) return 1;
   const outDir = wasmOutDir();
   const mainScript = join(outDir, 'tfjs-backend-wasm-threaded-simd.js');
   const factory = require(mainScript) as Factory;
@@ -136,7 +135,7 @@ export function winogradModeFromEnv(value = process.env.MMPRETRAIN_WEB_WINOGRAD)
  */
 export async function registerNodeWasm(threads = defaultWasmThreads()): Promise<number> {
   const used = await registerThreadedWasm(threads);
-  if (!fastConvRegistered && process.env.MMPRETRAIN_WEB_FAST_CONV !== '0' && !tf.findBackend('wasm')) {
+  if (!fastConvRegistered && process.env.MMPRETRAIN_WEB_FAST_CONV !== '0' && !startedBackend('wasm')) {
     installFastConvOnStart({ spawn: spawnNodeConvWorker, winograd: winogradModeFromEnv() });
     fastConvRegistered = true;
   }

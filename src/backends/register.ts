@@ -93,9 +93,18 @@ export async function configureWasm(setup: WasmSetup): Promise<void> {
   if (threads > 1) reportThreadsDuringInit(threads);
 }
 
+/**
+ * The backend `name` if it has started, else null. Unlike `tf.findBackend`, it starts nothing: `findBackend` of a
+ * registered backend not yet started starts it with the factory registered then, and that start may finish after
+ * the factory was replaced (tfjs's single-threaded WASM, not the threaded build with the fast convolutions).
+ */
+export function startedBackend(name: string): tf.KernelBackend | null {
+  return (tf.engine() as unknown as { registry: Record<string, tf.KernelBackend | undefined> }).registry[name] ?? null;
+}
+
 /** XNNPACK's thread count once the WASM backend is up (1 = single-threaded), or null before. */
 export async function wasmThreadCount(): Promise<number | null> {
-  if (!tf.findBackend('wasm')) return null;
+  if (!startedBackend('wasm')) return null;
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     return wasm.getThreadsCount();

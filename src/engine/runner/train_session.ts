@@ -8,6 +8,7 @@ import { lossFromError, isBackendLostError, nextBackend, quietLostBackend, switc
 import type { BackendName } from '../../backends/names';
 import { describeOutOfMemory, estimateModelMemory, isOutOfMemory, type MemoryEstimate } from '../../backends/oom';
 import { tf } from '../../backends/tf';
+import { startedBackend } from '../../backends/register';
 import { guardWasmHeap } from '../../backends/wasm_heap_guard';
 import { loadCheckpoint } from '../../fileio';
 import { FileSystem, MemorySource, type MemoryEntry } from '../../fileio/sources';
@@ -479,7 +480,7 @@ const LOSS_GRACE_MS = 500;
 async function runOnBackend(ctx: RunContext, backend: string, resume: ResumeState | null, notice: (LostOutcome & { previous: string }) | null): Promise<LostOutcome | null> {
   const { req, env, control, now } = ctx;
   // A full WASM heap throws (out of memory, said with the model's estimate) instead of breaking the backend.
-  guardWasmHeap(tf.findBackend(backend));
+  guardWasmHeap(startedBackend(backend));
   let live = true;
   const post: SessionEnv['post'] = (event, transfer) => {
     if (live) env.post(event, transfer);

@@ -30,6 +30,7 @@ import { sampleTransferables, type DroppedFiles } from '../panels/dataset/protoc
 import { InferenceSession } from '../panels/inference/session';
 import type { ConfigSource } from '../panels/inference/protocol';
 import { defaultInputShape, describeModel } from '../panels/model/analysis';
+import { startedBackend } from '../../backends/register';
 import { guardWasmHeap } from '../../backends/wasm_heap_guard';
 import { buildClassifier } from '../../models/builder';
 import { setBackendDirectly, startOnce, type BackendStarter } from './backends';
@@ -66,7 +67,7 @@ export function createEngineServices({ startBackend = setBackendDirectly }: Engi
     const running = await once(name);
     started = true;
     // A full WASM heap throws (out of memory, said with the model's size) instead of breaking the backend.
-    guardWasmHeap(tf.findBackend(running.backend));
+    guardWasmHeap(startedBackend(running.backend));
     return running;
   };
   /** `run`, with an allocation that failed in the held model's forward said in its terms (see `oom.ts`). */
