@@ -145,6 +145,28 @@ test('a reload mid-run offers to resume from the survival checkpoint (dataset ke
   await expect(page.getByTestId('train-status')).toContainText('stopped', { timeout: 60_000 });
 });
 
+test('the worker killed mid-step: the last survival checkpoint is offered and the run goes on from it', async ({ page }) => {
+  test.setTimeout(120_000);
+  await setup(page, 100);
+  await page.getByLabel('cfg-options').fill(`${OPTIONS(100)}\nsurvival_checkpoint.interval_iters=5\ndefault_hooks.checkpoint.interval=1000`);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(page.getByTestId('train-survival')).toContainText(/iteration (1\d|[2-9]\d)/, { timeout: 60_000 });
+  // terminate() the worker wherever it is (inside a step, as likely as not): the e2e build's hook, as "End now" does
+  await page.evaluate(() => window.__mmpwTrain!.kill());
+  await expect(page.getByTestId('train-status')).toContainText('failed');
+  await expect(page.getByTestId('train-error')).toContainText('the run was ended (worker terminated); the last saved checkpoint is kept');
+  const offer = page.getByRole('region', { name: 'Runs to resume' });
+  const resume = offer.getByRole('button', { name: /^Resume run lenet5_mnist from iteration \d+$/ });
+  await expect(resume).toBeVisible({ timeout: 30_000 });
+  const k = Number(/iteration (\d+)/.exec((await resume.textContent())!)![1]);
+  expect(k).toBeGreaterThanOrEqual(10);
+  await resume.click();
+  await expect(page.getByTestId('train-status')).toContainText('resumed from survival.pth');
+  await expect.poll(async () => Number(await page.getByTestId('train-progress-iter').getAttribute('value')), { timeout: 60_000 }).toBeGreaterThan(k);
+  await page.getByRole('button', { name: 'Stop', exact: true }).click();
+  await expect(page.getByTestId('train-status')).toContainText('stopped', { timeout: 60_000 });
+});
+
 test('bad input: a wrong cfg-option is shown at its line; an exploding loss stops with the iteration and the last good checkpoint', async ({ page }) => {
   test.setTimeout(90_000);
   await setup(page, 30);

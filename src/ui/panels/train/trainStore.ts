@@ -147,11 +147,14 @@ export const useTrainStore = create<TrainStoreState>()((set, get) => ({
 
 declare global {
   interface Window {
-    /** The e2e build's hook (`vite build --mode e2e`): `window.__mmpwTrain.loseBackend()` loses the training worker's backend. */
-    __mmpwTrain?: { loseBackend(): void };
+    /**
+     * The e2e build's hooks (`vite build --mode e2e`): `loseBackend()` loses the training worker's backend; `kill()`
+     * terminates the worker wherever it is (mid-step), as a crash would.
+     */
+    __mmpwTrain?: { loseBackend(): void; kill(): void };
   }
 }
 
 if (typeof window !== 'undefined' && import.meta.env.MODE === 'e2e') {
-  window.__mmpwTrain = { loseBackend: () => useTrainStore.getState().debugLoseBackend() };
+  window.__mmpwTrain = { loseBackend: () => useTrainStore.getState().debugLoseBackend(), kill: () => useTrainStore.getState().kill() };
 }
