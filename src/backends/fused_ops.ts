@@ -1,11 +1,12 @@
 /**
- * LayerNorm and exact GELU as single kernels where the active backend has them (the WASM backend with the
- * project's kernels, `wasm_conv/norm_kernels.ts`), else as tfjs's op-by-op graph. Gradients always come from the
+ * LayerNorm, exact GELU and the 2-D roll as single kernels where the active backend has them (the WASM backend with
+ * the project's kernels, `wasm_conv/norm_kernels.ts`, `wasm_conv/roll_kernel.ts`), else as tfjs's op-by-op graph. Gradients always come from the
  * graph (`tf.customGrad` recomputes it in the backward pass), so training sees the same derivatives everywhere.
  */
 import { getKernel } from '@tensorflow/tfjs-core';
 import { tf, type Tensor } from './tf';
 import { GELU, LAYER_NORM } from './wasm_conv/norm_kernels';
+import { ROLL_2D } from './wasm_conv/roll_kernel';
 
 const hasKernel = (name: string) => getKernel(name, tf.getBackend()) !== undefined;
 
@@ -83,6 +84,33 @@ export function gelu(x: Tensor): Tensor {
           return tf.mul(dy, tf.add(cdf, tf.mul(sx, pdf)));
         }),
     };
+  });
+  return (f as (t: Tensor) => Tensor)(x);
+}
+
+/** `torch.roll(x, shift, axis)` for axis 1 or 2 of an NHWC map, as slices. */
+function rollGraph(x: Tensor, shift: number, axis: 1 | 2): Tensor {
+  const n = x.shape[axis]!;
+  const s = ((shift % n) + n) % n;
+  if (s === 0) return x;
+  const head = [...x.shape];
+  head[axis] = n - s;
+  const start = [0, 0, 0, 0];
+  start[axis] = n - s;
+  const tail = [...x.shape];
+  tail[axis] = s;
+  return tf.concat([tf.slice(x, start, tail), tf.slice(x, [0, 0, 0, 0], head)], axis);
+}
+
+/**
+ * `torch.roll(x, (shiftH, shiftW), (1, 2))` of an NHWC map [B, H, W, C]: one kernel where there is one (4-byte
+ * dtypes), slices elsewhere. Its gradient is the roll back.
+ */
+export function roll2d(x: Tensor, shiftH: number, shiftW: number): Tensor {
+  if (x.rank !== 4 || (x.dtype !== 'float32' && x.dtype !== 'int32') || !hasKernel(ROLL_2D)) return tf.tidy(() => rollGraph(rollGraph(x, shiftH, 1), shiftW, 2));
+  const f = tf.customGrad((...args: unknown[]) => {
+    const [xx] = args as [Tensor];
+    return { value: run(ROLL_2D, { x: xx }, { shiftH, shiftW }), gradFunc: (dy: Tensor) => roll2d(dy, -shiftH, -shiftW) };
   });
   return (f as (t: Tensor) => Tensor)(x);
 }

@@ -3,6 +3,7 @@ import { replaceWasmFactory } from '../register';
 import { FastConv, fastConvs, type WasmBackendLike } from './fast_conv';
 import { replaceMatMulKernel } from './matmul_kernel';
 import { registerNormKernels } from './norm_kernels';
+import { registerRollKernel } from './roll_kernel';
 import { replaceKernel } from './replace_kernel';
 import { replaceTransposeKernel } from './transpose_kernel';
 import { replaceSplitKernels } from './split_kernels';
@@ -73,6 +74,7 @@ function replaceKernels(backendName: string): void {
   for (const kernelName of [Conv2D, FusedConv2D] as const) replaceKernel(kernelName, backendName, (original) => replacement(kernelName, original));
   replaceMatMulKernel(backendName, activeFastConv);
   registerNormKernels(backendName);
+  registerRollKernel(backendName);
   replaceTransposeKernel(backendName);
   replaceSplitKernels(backendName);
   if (!getKernel(GROUPED_CONV, backendName)) registerKernel({ kernelName: GROUPED_CONV, backendName, kernelFunc: groupedConv });

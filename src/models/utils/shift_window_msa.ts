@@ -3,27 +3,13 @@
  * window attention with the shifted-window mask → merge → reverse shift → crop → DropPath. Works on NHWC maps
  * [B, H, W, C]; every window of the batch goes through one batched attention.
  */
+import { roll2d } from '../../backends/fused_ops';
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { checkKeys } from '../../utils/options';
 import { DropPath } from '../nn/dropout';
 import { Identity, Module } from '../nn/module';
 import { WindowMSA, WindowMSAV2, type WindowAttention } from './window_msa';
-
-/** `torch.roll(x, shift, axis)` for axes 1 and 2 of an NHWC map. */
-function roll(x: Tensor, shift: number, axis: 1 | 2): Tensor {
-  const n = x.shape[axis]!;
-  const s = ((shift % n) + n) % n;
-  if (s === 0) return x;
-  const a = [0, 0, 0, 0];
-  const sizeHead = [...x.shape];
-  sizeHead[axis] = n - s;
-  const start = [...a];
-  start[axis] = n - s;
-  const sizeTail = [...x.shape];
-  sizeTail[axis] = s;
-  return tf.concat([tf.slice(x, start, sizeTail), tf.slice(x, a, sizeHead)], axis);
-}
 
 /** [B, H, W, C] → [B·nW, ws², C] (windows row-major within each image). */
 export function windowPartition(x: Tensor, ws: number): Tensor {
@@ -148,7 +134,7 @@ export class ShiftWindowMSA extends Module {
       let y = padR || padB ? tf.pad(x, [[0, 0], [0, padB], [0, padR], [0, 0]]) : x;
       const Hp = H + padB;
       const Wp = W + padR;
-      if (shift > 0) y = roll(roll(y, -shift, 1), -shift, 2);
+      if (shift > 0) y = roll2d(y, -shift, -shift);
       const key = `${Hp}x${Wp}:${shift}`;
       if (!this.maskCache.has(key)) this.maskCache.set(key, shiftedWindowMask(Hp, Wp, ws, shift));
       const maskData = this.maskCache.get(key)!;
@@ -156,7 +142,7 @@ export class ShiftWindowMSA extends Module {
       const mask = maskData ? tf.tensor3d(maskData, [maskData.length / (n * n), n, n]) : null;
       const out = this.child<WindowAttention>('w_msa').attend(windowPartition(y, ws), mask);
       y = windowReverse(out, Hp, Wp, ws);
-      if (shift > 0) y = roll(roll(y, shift, 1), shift, 2);
+      if (shift > 0) y = roll2d(y, shift, shift);
       if (padR || padB) y = tf.slice(y, [0, 0, 0, 0], [-1, H, W, -1]);
       return this.child('drop').call(y) as Tensor;
     });
