@@ -19,14 +19,19 @@ export interface GroupQCase {
   input_shape: number[];
   keys: { count: number; sha256: string };
   out_shapes: number[][];
+  /** The folder of its outputs (default: group Q's). */
+  dir?: URL;
 }
 
-const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+/** Case `name` of the fixtures in folder `dir` (a `file:` URL ending in '/': its `cases.json` and `<case>.npz`). */
+export function fixtureCase(dir: URL, name: string): GroupQCase {
+  const c = (JSON.parse(readFileSync(fileURLToPath(new URL('cases.json', dir)), 'utf8')) as { cases: GroupQCase[] }).cases.find((x) => x.name === name);
+  if (!c) throw new Error(`no fixture case ${name}`);
+  return { ...c, dir };
+}
 
 export function groupQCase(name: string): GroupQCase {
-  const c = (JSON.parse(readFileSync(here('./cases.json'), 'utf8')) as { cases: GroupQCase[] }).cases.find((x) => x.name === name);
-  if (!c) throw new Error(`no fixture case ${name}`);
-  return c;
+  return fixtureCase(new URL('./', import.meta.url), name);
 }
 
 /** MixMIM's `attn_mask` of the block case [1, h·w, 1]: 1 where (3i + 5j) mod 7 < 3 (`block_mask`). */
@@ -49,7 +54,7 @@ export function fillGroupQ(m: AnyModule): void {
  * match PyTorch's and each output's parity error (Infinity on a shape mismatch or a non-finite value).
  */
 export async function runGroupQCase(model: AnyModule, c: GroupQCase, run: (x: Tensor) => Tensor[] = (x) => model.call(x) as Tensor[]): Promise<{ keysMatch: boolean; errors: number[] }> {
-  const expected: Record<string, NpyArray> = parseNpz(new Uint8Array(readFileSync(here(`./${c.name}.npz`))), `${c.name}.npz`);
+  const expected: Record<string, NpyArray> = parseNpz(new Uint8Array(readFileSync(fileURLToPath(new URL(`${c.name}.npz`, c.dir ?? new URL('./', import.meta.url))))), `${c.name}.npz`);
   const keysMatch = keysDigest(model) === c.keys.sha256;
   fillGroupQ(model);
   model.eval();
