@@ -115,29 +115,44 @@ test('trains LeNet-5 on WebGPU in the worker (SwiftShader here): every step and 
   await expect(page.getByTestId('train-checkpoints')).toContainText('epoch_1.pth');
 });
 
-test('a reload mid-run offers to resume from the survival checkpoint (dataset kept in storage), and the run continues at the next iteration', async ({ page }) => {
-  test.setTimeout(120_000);
+/**
+ * Starts a 100-image LeNet run with survival.pth every 5 iterations (4 an epoch: the checkpoints fall inside epochs)
+ * and no epoch checkpoint to compete with it (CheckpointHook every 1000 epochs), and waits for the survival
+ * checkpoint of iteration 10 or later: an interruption then is always offered from survival.pth.
+ */
+async function startSurvivingRun(page: Page): Promise<void> {
   await setup(page, 100);
-  // survival.pth every 5 iterations (4 an epoch: the checkpoints fall inside epochs); no epoch checkpoint competes
-  // with it (CheckpointHook every 1000 epochs), so the offer is the survival one whenever the reload lands.
   await page.getByLabel('cfg-options').fill(`${OPTIONS(100)}\nsurvival_checkpoint.interval_iters=5\ndefault_hooks.checkpoint.interval=1000`);
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.getByTestId('train-survival')).toContainText(/iteration (1\d|[2-9]\d)/, { timeout: 60_000 });
+}
+
+/**
+ * Clicks the offer "Resume run lenet5_mnist from iteration k" (k ≥ 10) and checks that the run resumes from
+ * survival.pth and goes on past k rather than from 0 (the losses of an interrupted and resumed run equal the
+ * uninterrupted one's exactly: src/engine/runner/survival.test.ts). The panel keeps the last 400 log lines, which
+ * this fast run can pass before a check, so the check is on the progress the worker reports.
+ */
+async function resumeFromSurvival(page: Page): Promise<void> {
+  const resume = page.getByRole('region', { name: 'Runs to resume' }).getByRole('button', { name: /^Resume run lenet5_mnist from iteration \d+$/ });
+  await expect(resume).toBeVisible({ timeout: 30_000 });
+  const k = Number(/iteration (\d+)/.exec((await resume.textContent())!)![1]);
+  expect(k).toBeGreaterThanOrEqual(10);
+  await resume.click();
+  await expect(page.getByTestId('train-status')).toContainText('resumed from survival.pth');
+  await expect.poll(async () => Number(await page.getByTestId('train-progress-iter').getAttribute('value')), { timeout: 60_000 }).toBeGreaterThan(k);
+}
+
+test('a reload mid-run offers to resume from the survival checkpoint (dataset kept in storage), and the run continues at the next iteration', async ({ page }) => {
+  test.setTimeout(120_000);
+  await startSurvivingRun(page);
   await expect(page.getByTestId('status-worker-tensors')).toHaveText(/^\d+$/);
   await page.reload();
   const offer = page.getByRole('region', { name: 'Runs to resume' });
   await expect(offer).toContainText('lenet5_mnist');
   // The dropped files were copied into the work dir: no new drop needed.
   await expect(offer).toContainText('with the dataset copy kept in storage');
-  const resume = offer.getByRole('button', { name: /^Resume run lenet5_mnist from iteration \d+$/ });
-  const k = Number(/iteration (\d+)/.exec((await resume.textContent())!)![1]);
-  expect(k).toBeGreaterThanOrEqual(10);
-  await resume.click();
-  await expect(page.getByTestId('train-status')).toContainText('resumed from survival.pth');
-  // It continues past iteration k rather than from 0 (the losses of an interrupted and resumed run equal the
-  // uninterrupted one's exactly: src/engine/runner/survival.test.ts); the panel keeps the last 400 log lines, which
-  // this fast run can pass before a check, so the check is on the progress the worker reports.
-  await expect.poll(async () => Number(await page.getByTestId('train-progress-iter').getAttribute('value')), { timeout: 60_000 }).toBeGreaterThan(k);
+  await resumeFromSurvival(page);
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
   await expect(page.getByTestId('train-status')).toContainText('paused', { timeout: 60_000 });
   await page.getByRole('button', { name: 'Resume', exact: true }).click();
@@ -147,22 +162,12 @@ test('a reload mid-run offers to resume from the survival checkpoint (dataset ke
 
 test('the worker killed mid-step: the last survival checkpoint is offered and the run goes on from it', async ({ page }) => {
   test.setTimeout(120_000);
-  await setup(page, 100);
-  await page.getByLabel('cfg-options').fill(`${OPTIONS(100)}\nsurvival_checkpoint.interval_iters=5\ndefault_hooks.checkpoint.interval=1000`);
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await expect(page.getByTestId('train-survival')).toContainText(/iteration (1\d|[2-9]\d)/, { timeout: 60_000 });
+  await startSurvivingRun(page);
   // terminate() the worker wherever it is (inside a step, as likely as not): the e2e build's hook, as "End now" does
   await page.evaluate(() => window.__mmpwTrain!.kill());
   await expect(page.getByTestId('train-status')).toContainText('failed');
   await expect(page.getByTestId('train-error')).toContainText('the run was ended (worker terminated); the last saved checkpoint is kept');
-  const offer = page.getByRole('region', { name: 'Runs to resume' });
-  const resume = offer.getByRole('button', { name: /^Resume run lenet5_mnist from iteration \d+$/ });
-  await expect(resume).toBeVisible({ timeout: 30_000 });
-  const k = Number(/iteration (\d+)/.exec((await resume.textContent())!)![1]);
-  expect(k).toBeGreaterThanOrEqual(10);
-  await resume.click();
-  await expect(page.getByTestId('train-status')).toContainText('resumed from survival.pth');
-  await expect.poll(async () => Number(await page.getByTestId('train-progress-iter').getAttribute('value')), { timeout: 60_000 }).toBeGreaterThan(k);
+  await resumeFromSurvival(page);
   await page.getByRole('button', { name: 'Stop', exact: true }).click();
   await expect(page.getByTestId('train-status')).toContainText('stopped', { timeout: 60_000 });
 });

@@ -12,7 +12,7 @@ import { MODELS } from '../../registry';
 import { initWeights } from '../nn/init';
 import { useBackend } from '../node';
 import { registerModels } from '../register_all';
-import { gradientStep } from '../testing/gradients';
+import { expectEveryParameterReached, expectFixtureParity } from '../testing/family_checks';
 import { fixtureCase, runGroupQCase } from './__fixtures__/group_q/load';
 import type { MViT } from './mvit';
 
@@ -32,18 +32,7 @@ describe('MViT', () => {
       const { type, ...cfg } = c.cfg;
       expect(type).toBe('MViT');
       const m = build(cfg);
-      try {
-        const { keysMatch, errors } = await runGroupQCase(m, c);
-        console.log(`[${name}] ${errors.map((e) => e.toExponential(2)).join(' ')}`);
-        expect(keysMatch).toBe(true);
-        expect(errors.length).toBe(c.out_shapes.length);
-        for (const e of errors) expect(e).toBeLessThan(1e-4);
-        const before = tf.memory().numTensors;
-        await runGroupQCase(m, c);
-        expect(tf.memory().numTensors).toBe(before);
-      } finally {
-        m.dispose();
-      }
+      await expectFixtureParity(name, m, () => runGroupQCase(m, c), { outputs: c.out_shapes.length });
     });
   }
 
@@ -53,12 +42,7 @@ describe('MViT', () => {
       initWeights(m);
       m.train();
       const x = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 1);
-      const trainable = m.namedParameters().filter(([, p]) => p.trainable);
-      const objective = () => tf.addN(m.call(x).map((t) => tf.sum(tf.square(t)))) as tf.Scalar;
-      expect(gradientStep(objective, trainable).withoutGradient).toEqual([]);
-      const before = tf.memory().numTensors;
-      gradientStep(objective, trainable);
-      expect(tf.memory().numTensors).toBe(before);
+      expectEveryParameterReached(m, () => tf.addN(m.call(x).map((t) => tf.sum(tf.square(t)))) as tf.Scalar);
       x.dispose();
     } finally {
       m.dispose();

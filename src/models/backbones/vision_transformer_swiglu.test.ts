@@ -10,7 +10,7 @@ import { MODELS } from '../../registry';
 import { initWeights } from '../nn/init';
 import { useBackend } from '../node';
 import { registerModels } from '../register_all';
-import { gradientStep } from '../testing/gradients';
+import { expectEveryParameterReached, expectFixtureParity } from '../testing/family_checks';
 import { groupQCase, runGroupQCase } from './__fixtures__/group_q/load';
 import type { VisionTransformer } from './vision_transformer';
 
@@ -28,22 +28,12 @@ describe("VisionTransformer ffn_type='swiglu_fused' (DINOv2-g)", () => {
     const { type, ...cfg } = c.cfg;
     expect(type).toBe('VisionTransformer');
     const m = build(cfg);
-    try {
-      // w12: 16 → 2·32, w3: 32 → 16 (the fused hidden width of feedforward_channels 40)
-      expect(m.stateDictShapes().get('layers.0.ffn.w12.weight')).toEqual([64, 16]);
-      expect(m.stateDictShapes().get('layers.0.ffn.w3.weight')).toEqual([16, 32]);
-      expect(m.stateDictShapes().get('layers.1.ffn.gamma2.weight')).toEqual([16]);
-      const { keysMatch, errors } = await runGroupQCase(m, c);
-      console.log(`[vit_swiglu_fused] ${errors.map((e) => e.toExponential(2)).join(' ')}`);
-      expect(keysMatch).toBe(true);
-      expect(errors.length).toBe(1);
-      expect(errors[0]).toBeLessThan(1e-4);
-      const before = tf.memory().numTensors;
-      await runGroupQCase(m, c);
-      expect(tf.memory().numTensors).toBe(before);
-    } finally {
-      m.dispose();
-    }
+    const shapes = m.stateDictShapes();
+    await expectFixtureParity('vit_swiglu_fused', m, () => runGroupQCase(m, c), { outputs: 1 });
+    // w12: 16 → 2·32, w3: 32 → 16 (the fused hidden width of feedforward_channels 40)
+    expect(shapes.get('layers.0.ffn.w12.weight')).toEqual([64, 16]);
+    expect(shapes.get('layers.0.ffn.w3.weight')).toEqual([16, 32]);
+    expect(shapes.get('layers.1.ffn.gamma2.weight')).toEqual([16]);
   });
 
   it('a WASM training step gives every parameter a finite non-zero gradient, no leak', () => {
@@ -54,12 +44,7 @@ describe("VisionTransformer ffn_type='swiglu_fused' (DINOv2-g)", () => {
       initWeights(m);
       m.train();
       const x = tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 1);
-      const trainable = m.namedParameters().filter(([, p]) => p.trainable);
-      const step = () => gradientStep(() => tf.sum(tf.square(m.call(x)[0])) as tf.Scalar, trainable).withoutGradient;
-      expect(step()).toEqual([]);
-      const before = tf.memory().numTensors;
-      step();
-      expect(tf.memory().numTensors).toBe(before);
+      expectEveryParameterReached(m, () => tf.sum(tf.square(m.call(x)[0])) as tf.Scalar);
       x.dispose();
     } finally {
       m.dispose();
