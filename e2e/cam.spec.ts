@@ -220,3 +220,39 @@ test('Open in CAM from the Dataset panel: an MNIST sample with the Inference pan
   expect(other.filter((v, i) => v !== predicted[i]).length).toBeGreaterThan(500);
   expect(errors).toEqual([]);
 });
+
+/** Transformer families of the reference zoo, CAM'd as vis_cam does (`--vit-like`, extra tokens where there are). */
+const VIT_LIKE: { family: string; layer: RegExp; extraTokens: number | null }[] = [
+  { family: 'DistilledVisionTransformer', layer: /^backbone\.layers\.1\.ln1$/, extraTokens: 2 },
+  { family: 'VisionTransformer', layer: /^backbone\.layers\.1\.ln1$/, extraTokens: 1 },
+  // its blocks run ln1 twice (as MMPretrain's): the input of the final block
+  { family: 'DeiT3', layer: /^backbone\.layers\.0$/, extraTokens: 1 },
+  // spatial maps, the last norm: not ViT-like
+  { family: 'SwinTransformer', layer: /^backbone\.norm1$/, extraTokens: null },
+];
+
+test('CAM on transformer zoo families (DeiT with its distillation token, ViT, DeiT3, Swin): the suggested layer, painted maps', async ({ page }) => {
+  const zoo = resolve(SHARED, 'reference/zoo');
+  const files = (f: string) => [resolve(zoo, `${f}_tiny_model.json`), resolve(zoo, `${f}_tiny.pth`)] as const;
+  test.skip(![IMG, ...VIT_LIKE.flatMap((v) => files(v.family))].every(existsSync), `reference zoo files absent under ${zoo}`);
+  test.setTimeout(180_000);
+  const errors = recordPageErrors(page);
+  await page.goto('/#/cam');
+  for (const { family, layer, extraTokens } of VIT_LIKE) {
+    const [cfg, ckpt] = files(family);
+    await dropModel(page, 'cam', cfg, ckpt);
+    await expect(page.getByTestId('cam-status')).toContainText('all keys loaded', { timeout: 60_000 });
+    await page.getByTestId('cam-image').setInputFiles(IMG);
+    await expect(page.getByTestId('cam-layer')).toHaveText(layer, { timeout: 60_000 });
+    console.log(`[cam ${family}] ${await page.getByTestId('cam-summary').textContent()}`);
+    const vitLike = page.getByRole('checkbox', { name: 'vit-like' });
+    if (extraTokens === null) await expect(vitLike).not.toBeChecked();
+    else {
+      await expect(vitLike).toBeChecked();
+      await expect(page.getByLabel(/extra tokens/)).toHaveAttribute('placeholder', String(extraTokens));
+    }
+    const px = await canvasPixels(page, 'GradCAM');
+    expect(distinctColours(px), `${family} GradCAM colours`).toBeGreaterThan(20);
+  }
+  expect(errors).toEqual([]);
+});

@@ -192,6 +192,14 @@ export function suggestTargetLayer(model: AnyModule & { call(x: Tensor): unknown
       const [name, module] = norms[norms.length - 3];
       return { name, module, vitLike: true, numExtraTokens: extra, reason: 'the norm before the final attention block among those that run once' };
     }
+    // A block that runs one norm twice (DeiT3's layers use ln1 before the attention and the FFN, as in MMPretrain):
+    // the input of the final block, i.e. the output of the one before it.
+    const blocks = modules.filter(([n]) => /^backbone\.layers\.\d+$/.test(n));
+    const before = blocks.length >= 2 ? blocks[blocks.length - 2] : null;
+    const r = before && seen.get(before[0]);
+    if (before && r?.calls === 1 && isGrid(r.shape ?? [], extra)) {
+      return { name: before[0], module: before[1], vitLike: true, numExtraTokens: extra, reason: 'the input of the final attention block (its norms run more than once)' };
+    }
   }
   const ranked = [...seen].filter(([, r]) => r.calls === 1 && r.shape).sort((a, b) => b[1].order - a[1].order);
   const spatial = ranked.find(([, r]) => isMap(r.shape!));

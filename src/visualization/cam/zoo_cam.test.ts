@@ -11,9 +11,16 @@ import { registerTrainingKernels } from '../../engine/kernels/register_training_
 import { useBackend } from '../../models/node';
 import { buildReferenceModel } from '../../models/testing/parity_core';
 import { OUTPUTS_NOT_REPRODUCIBLE, zooBackboneRegistered, zooFamilies, zooModelCfg, zooPath } from '../../models/testing/zoo';
-import { computeCams, suggestTargetLayer } from '.';
+import { backboneExtraTokens, computeCams, suggestTargetLayer } from '.';
 
 const families = existsSync(zooPath('index.json')) ? zooFamilies().filter((f) => f.weights && zooBackboneRegistered(f.family)) : [];
+/** The suggested layer of some families (vis_cam's `backbone.layers[-1].ln1` for ViT-like ones where it runs once). */
+const EXPECTED_LAYER: Record<string, string> = {
+  VisionTransformer: 'backbone.layers.1.ln1',
+  DistilledVisionTransformer: 'backbone.layers.1.ln1',
+  BEiTViT: 'backbone.layers.1.ln1',
+  DeiT3: 'backbone.layers.0',
+};
 /** Headless zoo models (features only): CAM needs class scores. */
 const HEADLESS = new Set(['ViTSAM']);
 
@@ -27,6 +34,10 @@ describe('the suggested CAM target layer on the reference zoo', () => {
       const x = tf.randomNormal([1, c, h, w], 0, 1, 'float32', 7);
       try {
         const layer = suggestTargetLayer(model, x.shape);
+        // a model with class / distillation tokens is CAM'd on its token grid before the final block, as vis_cam
+        // --vit-like does (DeiT3's blocks run ln1 twice: the input of its final block, not the patch embedding)
+        if ((backboneExtraTokens(model) ?? 0) > 0) expect(layer.vitLike, `${f.family}: ${layer.name}`).toBe(true);
+        if (f.family in EXPECTED_LAYER) expect(layer.name).toBe(EXPECTED_LAYER[f.family]);
         const opts = { targetLayers: [layer.name], vitLike: layer.vitLike, numExtraTokens: layer.numExtraTokens };
         const [grad, eigen] = await computeCams(model, x, ['gradcam', 'eigencam'], opts);
         const before = tf.memory().numTensors; // after a first pass (kernels may cache packed weights once)
