@@ -4,6 +4,7 @@
  * (config + checkpoint → an eval-mode classifier with its `cfg` and `dataset_meta`). No DOM, no Node: the caller
  * passes the config file system (the studio's bundled `configs/`, or `NodeFS` in the CLI and tests).
  */
+import { tf } from '../backends/tf';
 import { basenamePath, configToJSON, listConfigFiles, loadConfig, type VirtualFS } from '../config';
 import { loadCheckpoint, type Checkpoint, type CheckpointInput } from '../fileio';
 import { buildClassifier, modelConfigOf } from '../models/builder';
@@ -139,6 +140,8 @@ export async function initModel(config: string | Dict, checkpoint: CheckpointArg
   const name = opts.name ?? (typeof config === 'string' ? basenamePath(config).replace(/\.(py|json)$/, '') : String(modelConfigOf(cfg).type));
   // a file is streamed into the model tensor by tensor; a checkpoint already read is loaded as it is
   const ckpt = checkpoint && (isCheckpoint(checkpoint) ? checkpoint : await loadCheckpoint(checkpoint.data, checkpoint.name, { onProgress: opts.onProgress, lazy: true }));
+  // the backend tfjs picks when none was set (an async one such as WASM) starts before the first tensor
+  await tf.ready();
   const model = buildClassifier(cfg, { seed: ckpt ? null : 0 });
   let report: LoadReport | null = null;
   try {

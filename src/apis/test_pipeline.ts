@@ -7,12 +7,25 @@ import { modelConfigOf } from '../models/builder';
 
 type Dict = Record<string, unknown>;
 
-/** Input side of the model a config's model dict implies when it carries no pipeline (reference `_cfg.json`). */
-export function defaultInputSize(cfg: Dict): number {
+/**
+ * (H, W) of the model a config's model dict implies when it carries no pipeline (reference `_cfg.json`): the
+ * backbone's `img_size` (a side or MMPretrain's `to_2tuple` pair; TinyViT, Swin and others fix their token grid to
+ * it), 32 for the CIFAR / MNIST backbones, else 224.
+ */
+export function defaultInputSize(cfg: Dict): [number, number] {
   const bb = (modelConfigOf(cfg).backbone ?? {}) as Dict;
-  if (bb.type === 'ResNet_CIFAR' || bb.type === 'LeNet5') return 32;
-  if (typeof bb.img_size === 'number') return bb.img_size;
-  return 224;
+  if (bb.type === 'ResNet_CIFAR' || bb.type === 'LeNet5') return [32, 32];
+  const size = bb.img_size;
+  if (typeof size === 'number') return [size, size];
+  if (Array.isArray(size) && size.length === 2 && size.every((v) => typeof v === 'number')) return [size[0] as number, size[1] as number];
+  return [224, 224];
+}
+
+/** (C, H, W) of a probe input: the data preprocessor's channel count (its mean's length) and {@link defaultInputSize}. */
+export function defaultInputShape(cfg: Dict): [number, number, number] {
+  const pre = (modelConfigOf(cfg).data_preprocessor ?? cfg.data_preprocessor ?? {}) as Dict;
+  const c = Array.isArray(pre.mean) ? pre.mean.length : 3;
+  return [c, ...defaultInputSize(cfg)];
 }
 
 /**
@@ -26,9 +39,10 @@ export function testPipelineOf(cfg: Dict): { pipeline: TransformSpec[]; fromConf
   if (list) return { pipeline: list, fromConfig: true };
   const pre = (modelConfigOf(cfg).data_preprocessor ?? cfg.data_preprocessor ?? {}) as Dict;
   const gray = Array.isArray(pre.mean) && pre.mean.length === 1;
-  const s = defaultInputSize(cfg);
+  const [h, w] = defaultInputSize(cfg);
   return {
-    pipeline: [{ type: 'LoadImageFromFile', ...(gray ? { color_type: 'grayscale' } : {}) }, { type: 'Resize', scale: [s, s] }, { type: 'PackInputs' }],
+    // Resize's scale is (w, h)
+    pipeline: [{ type: 'LoadImageFromFile', ...(gray ? { color_type: 'grayscale' } : {}) }, { type: 'Resize', scale: [w, h] }, { type: 'PackInputs' }],
     fromConfig: false,
   };
 }

@@ -10,6 +10,9 @@ import { closestNames } from '../../utils/closest';
 /** Class names mmengine's `is_norm` accepts (`_BatchNorm`, `_InstanceNorm`, `GroupNorm`, `LayerNorm` and subclasses). */
 const NORM_BASES = new Set(['_BatchNorm', '_InstanceNorm', 'GroupNorm', 'LayerNorm']);
 
+/** Dropouts (identities at test time) and Identity: their output is another module's. */
+const DROPOUTS = new Set(['Dropout', 'DropPath', 'Identity']);
+
 /** mmengine `is_norm(layer)`. */
 export function isNorm(m: AnyModule): boolean {
   return m.typeNames().some((t) => NORM_BASES.has(t));
@@ -144,9 +147,10 @@ export interface SuggestedLayer extends TargetLayer {
  * `inputShape` (NCHW) records what every backbone module outputs. vis_cam's own default (the last norm layer; for
  * class-token models the norm before the final attention block) is kept when it runs once and gives a map. It does
  * not on every family: it can be a norm after global pooling (ConvNeXt, EdgeNeXt), a module run twice, or nothing at
- * all (RepVGG deploy, LeNet-5). Then: the backbone module that finishes last among those that run once and output a
- * spatial map (NHWC with more than one position), usually the last stage; else, for token-only backbones (MLP-Mixer,
- * EfficientFormer's last stage), tokens whose count minus the extra tokens is a square.
+ * all (RepVGG deploy, LeNet-5). Then: the backbone module that finishes last among those that run once (dropouts and
+ * identities aside) and output a spatial map (NCHW with more than one position) or tokens whose count minus the
+ * extra tokens is a square: usually the last stage. A token-only backbone's last norm (MLP-Mixer, RevViT,
+ * EfficientFormer's last stage) is read as such a grid, with no token to drop.
  */
 export function suggestTargetLayer(model: AnyModule & { call(x: Tensor): unknown }, inputShape: number[]): SuggestedLayer {
   const bb = model.namedChildren().find(([n]) => n === 'backbone')?.[1];
@@ -178,8 +182,10 @@ export function suggestTargetLayer(model: AnyModule & { call(x: Tensor): unknown
     const vitLike = extra > 0;
     const own = defaultTargetLayer(model, { vitLike, numExtraTokens: extra || null });
     const r = seen.get(own.name);
-    if (r?.calls === 1 && r.shape && (isMap(r.shape) || (vitLike && isGrid(r.shape, extra)))) {
-      return { ...own, vitLike, numExtraTokens: extra, reason: vitLike ? 'the norm before the final attention block (vis_cam default for class-token models)' : 'the last norm layer (vis_cam default)' };
+    if (r?.calls === 1 && r.shape && (isMap(r.shape) || isGrid(r.shape, extra))) {
+      // a token-only backbone's last norm (MLP-Mixer's ln1) is read as a grid of tokens with none to drop
+      const tokens = vitLike || r.shape.length === 3;
+      return { ...own, vitLike: tokens, numExtraTokens: extra, reason: vitLike ? 'the norm before the final attention block (vis_cam default for class-token models)' : 'the last norm layer (vis_cam default)' };
     }
   } catch {
     // no norm layer: choose below
@@ -201,10 +207,14 @@ export function suggestTargetLayer(model: AnyModule & { call(x: Tensor): unknown
       return { name: before[0], module: before[1], vitLike: true, numExtraTokens: extra, reason: 'the input of the final attention block (its norms run more than once)' };
     }
   }
-  const ranked = [...seen].filter(([, r]) => r.calls === 1 && r.shape).sort((a, b) => b[1].order - a[1].order);
-  const spatial = ranked.find(([, r]) => isMap(r.shape!));
-  if (spatial) return { name: spatial[0], module: byName.get(spatial[0])!, vitLike: false, numExtraTokens: 0, reason: 'the last backbone layer with a spatial feature map' };
-  const tokens = ranked.find(([, r]) => isGrid(r.shape!, extra));
-  if (tokens) return { name: tokens[0], module: byName.get(tokens[0])!, vitLike: true, numExtraTokens: extra, reason: 'the last backbone layer with a square grid of tokens' };
+  // Dropouts are identities here, and an attention's dropout passes on its (N, heads, L, L) weights, no map.
+  const ranked = [...seen]
+    .filter(([n, r]) => r.calls === 1 && r.shape && !byName.get(n)!.typeNames().some((t) => DROPOUTS.has(t)))
+    .sort((a, b) => b[1].order - a[1].order);
+  // the one that finishes last, a spatial map or a square grid of tokens (XCiT's last patch-token block, not the
+  // patch embedding of MLP-Mixer or RevViT)
+  const last = ranked.find(([, r]) => isMap(r.shape!) || isGrid(r.shape!, extra));
+  if (last && isMap(last[1].shape!)) return { name: last[0], module: byName.get(last[0])!, vitLike: false, numExtraTokens: 0, reason: 'the last backbone layer with a spatial feature map' };
+  if (last) return { name: last[0], module: byName.get(last[0])!, vitLike: true, numExtraTokens: extra, reason: 'the last backbone layer with a square grid of tokens' };
   throw new Error('no backbone layer gives a spatial map or a square grid of tokens: pass the target layers explicitly');
 }

@@ -1,6 +1,7 @@
 /**
  * CAM on every reference-zoo family that is registered and has weights: the studio's suggested target layer
- * (`suggestTargetLayer`: vis_cam's default for class-token models, else the last backbone layer with a spatial map)
+ * (`suggestTargetLayer`: vis_cam's default where it gives a map, else the last backbone layer with a spatial map or a
+ * square grid of tokens)
  * gives GradCAM and EigenCAM maps that are spatial (more than one position) and finite, EigenCAM's not constant, on WASM, with
  * no tensor left behind.
  */
@@ -20,6 +21,14 @@ const EXPECTED_LAYER: Record<string, string> = {
   DistilledVisionTransformer: 'backbone.layers.1.ln1',
   BEiTViT: 'backbone.layers.1.ln1',
   DeiT3: 'backbone.layers.0',
+  // token-only backbones: their last norm on the token grid, not the patch embedding
+  MlpMixer: 'backbone.ln1',
+  RevVisionTransformer: 'backbone.ln1',
+  EfficientFormer: 'backbone.norm3',
+  MViT: 'backbone.norm2',
+  TinyViT: 'backbone.stages.3',
+  // the last patch-token block before the class token joins, not an attention's weights
+  XCiT: 'backbone.xca_layers.1',
 };
 /** Headless zoo models (features only): CAM needs class scores. */
 const HEADLESS = new Set(['ViTSAM']);

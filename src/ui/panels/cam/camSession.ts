@@ -14,7 +14,7 @@ import { summedScores } from '../../../models/heads/cls_head';
 import { formatLoadReport, isCleanLoad } from '../../../models/nn/state_dict';
 import { imresize } from '../../../image/geometric';
 import type { ImageArray, PixelData } from '../../../image/image';
-import { camOnOriginal, modelInputOf, prepareCamSample, sourceImage, testPipelineOf, type CamSample, type InputGeometry } from '../../../tools/visualization/vis_cam';
+import { camOnOriginal, defaultInputShape, modelInputOf, prepareCamSample, sourceImage, testPipelineOf, type CamSample, type InputGeometry } from '../../../tools/visualization/vis_cam';
 import type { TransformSpec } from '../../../datasets/transforms/compose';
 import { backboneExtraTokens, computeCams, minMaxScale, suggestTargetLayer, type SuggestedLayer, moduleTree, resizeBilinearF32, targetLayersOf, type CamResult, type LayerCam } from '../../../visualization/cam';
 import { setBackendDirectly, startOnce, type BackendStarter, type StartedBackend } from '../../engine/backends';
@@ -145,7 +145,7 @@ export class CamSession {
     const loadNote = !loadReport ? 'no checkpoint: init_cfg weights (seed 0)' : isCleanLoad(loadReport) ? `${name}: all keys loaded` : `${name}: partial load\n${formatLoadReport(loadReport)}`;
     this.cfg = cfg;
     const numClasses = tf.tidy(() => {
-      const probe = summedScores(model.call(tf.zeros([1, ...this.probeShape(cfg)])));
+      const probe = summedScores(model.call(tf.zeros([1, ...defaultInputShape(cfg)])));
       return probe.shape[1] ?? 0;
     });
     this.classes = classNames(dataset_meta.classes, numClasses, cfg);
@@ -157,7 +157,7 @@ export class CamSession {
     let defaultLayerNote = '';
     this.suggested = null;
     try {
-      const s = suggestTargetLayer(model, [1, ...this.probeShape(cfg)]);
+      const s = suggestTargetLayer(model, [1, ...defaultInputShape(cfg)]);
       this.suggested = s;
       defaultLayer = s.name;
       defaultLayerNote = s.reason;
@@ -166,6 +166,7 @@ export class CamSession {
     } catch (e) {
       defaultLayerNote = e instanceof Error ? e.message : String(e);
     }
+    this.defaultExtraTokens = extra;
     const { pipeline, fromConfig } = camPipelineOf(cfg);
     return {
       backend: tf.getBackend(),
@@ -182,14 +183,8 @@ export class CamSession {
     };
   }
 
-  /** (C, H, W) of a probe input: the data preprocessor's channel count and the backbone's input size. */
-  private probeShape(cfg: Dict): number[] {
-    const pre = (modelConfigOf(cfg).data_preprocessor ?? cfg.data_preprocessor ?? {}) as Dict;
-    const c = Array.isArray(pre.mean) ? pre.mean.length : 3;
-    const bb = (modelConfigOf(cfg).backbone ?? {}) as Dict;
-    const s = bb.type === 'ResNet_CIFAR' || bb.type === 'LeNet5' ? 32 : typeof bb.img_size === 'number' ? bb.img_size : 224;
-    return [c, s, s];
-  }
+  /** The loaded model's extra tokens: its backbone's, or the suggested layer's reading (null: vis_cam's 1). */
+  private defaultExtraTokens: number | null = null;
 
   private imageBytes: { name: string; bytes: Uint8Array } | null = null;
 
@@ -224,9 +219,11 @@ export class CamSession {
     const model = await this.requireModel();
     if (!this.x || !this.sample) throw new Error('drop an image first');
     const t0 = performance.now();
-    const shared = { targetCategory: settings.category, eigenSmooth: settings.eigenSmooth, augSmooth: settings.augSmooth, vitLike: settings.vitLike, numExtraTokens: settings.numExtraTokens };
+    // An empty extra-tokens field is the model's own count (the placeholder), 0 for a token-only backbone.
+    const numExtraTokens = settings.numExtraTokens ?? this.defaultExtraTokens;
+    const shared = { targetCategory: settings.category, eigenSmooth: settings.eigenSmooth, augSmooth: settings.augSmooth, vitLike: settings.vitLike, numExtraTokens };
     const picked = settings.layers.length ? settings.layers : this.suggested ? [this.suggested.name] : [];
-    const layers = uniqueLayerNames(targetLayersOf(model, { targetLayers: picked, vitLike: settings.vitLike, numExtraTokens: settings.numExtraTokens }).map((l) => l.name));
+    const layers = uniqueLayerNames(targetLayersOf(model, { targetLayers: picked, vitLike: settings.vitLike, numExtraTokens }).map((l) => l.name));
     // One row per layer (its own CAM, as vis_cam draws a single target layer), then vis_cam's own picture for
     // several layers: the layers' CAMs averaged (pytorch-grad-cam's aggregate_multi_layers).
     let rows: CamRow[];

@@ -6,7 +6,7 @@
 import { getModelComplexityInfo } from '../../../models/analysis/complexity';
 import { buildClassifier } from '../../../models/builder';
 import type { ImageClassifier } from '../../../models/classifiers/image';
-import { defaultInputSize } from '../../../tools/visualization/vis_cam';
+export { defaultInputShape } from '../../../apis/test_pipeline';
 
 /** One module of the tree. */
 export interface ModuleRow {
@@ -38,15 +38,6 @@ export interface ModelAnalysis {
   /** The table `get_flops.py` prints. */
   table: string;
   ms: number;
-}
-
-/** The default input shape of a config: channels from the preprocessor's mean, side from the backbone. */
-export function defaultInputShape(cfg: Record<string, unknown>): [number, number, number] {
-  const model = (cfg.model ?? cfg) as Record<string, unknown>;
-  const pre = (model.data_preprocessor ?? cfg.data_preprocessor ?? {}) as { mean?: unknown[] };
-  const c = Array.isArray(pre.mean) ? pre.mean.length : 3;
-  const s = defaultInputSize(cfg);
-  return [c, s, s];
 }
 
 /** Builds the model of `cfg` and analyses it on a (1, C, H, W) input. */
