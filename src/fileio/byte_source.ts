@@ -14,6 +14,11 @@ export interface ByteSource {
    * Throws `CheckpointError` when the range is past the end (a truncated file).
    */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Reads `dest.length` bytes at `offset` into `dest` (a tensor's own storage: a file's tensor is read where it
+   * goes, with no buffer between). Throws as `read` does.
+   */
+  readInto?(offset: number, dest: Uint8Array): Promise<void>;
   /** Whether `read` returns views of one in-memory buffer (then no copy is needed for zero-copy views). */
   readonly inMemory: boolean;
 }
@@ -44,6 +49,10 @@ export function bytesSource(bytes: Uint8Array, name: string): ByteSource {
       checkRange(name, bytes.byteLength, offset, length);
       return bytes.subarray(offset, offset + length);
     },
+    readInto: async (offset, dest) => {
+      checkRange(name, bytes.byteLength, offset, dest.length);
+      dest.set(bytes.subarray(offset, offset + dest.length));
+    },
   };
 }
 
@@ -56,25 +65,34 @@ export function blobSource(blob: Blob, name: string): ByteSource {
       checkRange(name, blob.size, offset, length);
       return new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
     },
+    // a Blob reads only into a buffer of its own: copied, then left to the garbage collector
+    readInto: async (offset, dest) => {
+      checkRange(name, blob.size, offset, dest.length);
+      dest.set(new Uint8Array(await blob.slice(offset, offset + dest.length).arrayBuffer()));
+    },
   };
 }
 
 /** A source over an open Node file handle of known `size` (`(await handle.stat()).size`). */
 export function fileHandleSource(handle: FileHandleLike, size: number, name: string): ByteSource {
+  const readFully = async (out: Uint8Array, offset: number): Promise<void> => {
+    checkRange(name, size, offset, out.length);
+    let done = 0;
+    while (done < out.length) {
+      const { bytesRead } = await handle.read(out, done, out.length - done, offset + done);
+      if (bytesRead === 0) throw new CheckpointError(name, `file is truncated: read stopped at byte ${offset + done}`);
+      done += bytesRead;
+    }
+  };
   return {
     size,
     inMemory: false,
     read: async (offset, length) => {
-      checkRange(name, size, offset, length);
       const out = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await handle.read(out, done, length - done, offset + done);
-        if (bytesRead === 0) throw new CheckpointError(name, `file is truncated: read stopped at byte ${offset + done}`);
-        done += bytesRead;
-      }
+      await readFully(out, offset);
       return out;
     },
+    readInto: (offset, dest) => readFully(dest, offset),
   };
 }
 

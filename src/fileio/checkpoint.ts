@@ -132,7 +132,7 @@ function streamedTensor(materialiser: TensorMaterialiser, ref: TensorRef, key: s
   materialiser.expect(ref);
   const dtype = loadedDtype(ref.storage.root?.dtype ?? ref.storage.dtype);
   const stored = ref.storage.root?.dtype ?? ref.storage.dtype;
-  return new StreamedTensor(dtype, [...ref.shape], stored, key, async () => (await materialiser.load(ref, key)).data, () => materialiser.done(ref));
+  return new StreamedTensor(dtype, [...ref.shape], stored, key, async () => (await materialiser.load(ref, key)).data, () => materialiser.done(ref), (dest) => materialiser.loadInto(ref, dest));
 }
 
 /** Reads the tensors of an unpickled checkpoint and shapes it into a {@link Checkpoint}. */

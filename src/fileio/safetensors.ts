@@ -97,7 +97,15 @@ export async function readSafetensors(input: CheckpointInput, file: string, opts
       opts.onProgress?.(loaded, source.size);
       return data;
     };
-    if (opts.lazy) stateDict.set(key, new StreamedTensor(loadedDtype(stored), e.shape, stored, key, read));
+    // float32 is stored as it is loaded (little-endian): straight into its destination
+    const readInto = async (dest: Float32Array): Promise<boolean> => {
+      if (stored !== 'float32' || !source.readInto || dest.byteLength !== end - begin) return false;
+      await source.readInto(dataStart + begin, new Uint8Array(dest.buffer, dest.byteOffset, dest.byteLength));
+      loaded += end - begin;
+      opts.onProgress?.(loaded, source.size);
+      return true;
+    };
+    if (opts.lazy) stateDict.set(key, new StreamedTensor(loadedDtype(stored), e.shape, stored, key, read, undefined, readInto));
     else stateDict.set(key, { dtype: loadedDtype(stored), shape: e.shape, data: await read(), originalDtype: stored });
   }
   let meta: Record<string, unknown> | undefined;

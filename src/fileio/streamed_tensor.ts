@@ -21,6 +21,8 @@ export class StreamedTensor implements TensorData {
     readonly key: string,
     private readonly read: () => Promise<TensorArray>,
     private readonly onRelease: () => void = () => undefined,
+    /** Reads the values straight into a float32 destination when the file holds them as they are (else false). */
+    private readonly readInto: ((dest: Float32Array) => Promise<boolean>) | null = null,
   ) {
     // an own enumerable accessor, so `{ ...entry }` copies the values (and asks for them when not loaded)
     Object.defineProperty(this, 'data', {
@@ -49,6 +51,15 @@ export class StreamedTensor implements TensorData {
       return v;
     });
     return this.pending;
+  }
+
+  /**
+   * Reads the values into `dest` (the variable that receives them) without keeping them, when nothing is to be
+   * converted; false when they must be {@link load}ed (another dtype, a view of a shared storage, already read).
+   */
+  async loadInto(dest: Float32Array): Promise<boolean> {
+    if (this.value || this.pending || !this.readInto || this.released) return false;
+    return this.readInto(dest);
   }
 
   /**

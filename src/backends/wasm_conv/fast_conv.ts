@@ -220,6 +220,17 @@ export class FastConv {
   }
 
   /**
+   * Frees every packed filter and bias: after tensors were overwritten in place (a checkpoint streamed into the
+   * model's variables, `backends/in_place.ts`), their packings keyed by storage would be stale.
+   */
+  forgetPacked(): void {
+    for (const { ptr } of this.packed.values()) this.backend.wasm._free(ptr);
+    this.packed.clear();
+    for (const { weights, biases } of this.grouped.values()) for (const ptr of [...weights, ...(biases ?? [])]) this.backend.wasm._free(ptr);
+    this.grouped.clear();
+  }
+
+  /**
    * `t` rearranged by `layout` ('direct': a [k, cout] matrix into panels; 'F2'/'F4': a 3×3 HWIO filter through the
    * Winograd filter transform), kept while `t` lives (filters are reused call after call).
    */

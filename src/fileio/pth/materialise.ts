@@ -1,9 +1,11 @@
 import { CheckpointError } from '../errors';
-import { decodeStorage, ELEMENT_SIZE, loadedDtype, materialiseView, type TensorArray, type TensorData } from '../tensor_data';
+import { contiguousStrides, decodeStorage, ELEMENT_SIZE, loadedDtype, materialiseView, numel, type TensorArray, type TensorData } from '../tensor_data';
 import type { StorageRef, TensorRef } from './torch_globals';
 
 /** Reads the raw bytes of a root storage (`numel × element size` bytes). */
 export type StorageReader = (ref: StorageRef) => Promise<Uint8Array>;
+/** Reads a root storage's raw bytes into `dest` (exactly its size). */
+export type StorageIntoReader = (ref: StorageRef, dest: Uint8Array) => Promise<void>;
 
 /**
  * Turns pickled tensor references into {@link TensorData}: reads each storage once (shared storages are
@@ -16,7 +18,7 @@ export class TensorMaterialiser {
   constructor(
     private readonly file: string,
     private readonly readStorage: StorageReader,
-    private readonly opts: { bigEndian?: boolean; onStorageRead?: (bytes: number) => void } = {},
+    private readonly opts: { bigEndian?: boolean; onStorageRead?: (bytes: number) => void; readStorageInto?: StorageIntoReader } = {},
   ) {}
 
   private async storage(ref: StorageRef): Promise<TensorArray> {
@@ -47,6 +49,23 @@ export class TensorMaterialiser {
       throw new CheckpointError(this.file, `tensor '${name}': ${(e as Error).message}`);
     }
     return { dtype, shape: [...t.shape], data, originalDtype: root.dtype };
+  }
+
+  /**
+   * Reads `t` straight into `dest` (its variable's own storage) when nothing is to be converted or cut: a float32
+   * little-endian storage that is all of `t`, in C order, needed by no other tensor, not read yet. False otherwise:
+   * then {@link load} it.
+   */
+  async loadInto(t: TensorRef, dest: Float32Array): Promise<boolean> {
+    const root = t.storage.root ?? t.storage;
+    const into = this.opts.readStorageInto;
+    if (!into || root.dtype !== 'float32' || this.opts.bigEndian || this.cache.has(root) || (this.pendingUses.get(root) ?? 1) > 1) return false;
+    const cstrides = contiguousStrides(t.shape);
+    const whole = t.storage.rootOffset + t.offset === 0 && numel(t.shape) === root.numel && root.numel === dest.length;
+    if (!whole || t.stride.length !== t.shape.length || !t.shape.every((s, d) => Number.isInteger(s) && s >= 0 && (s === 1 || t.stride[d] === cstrides[d]))) return false;
+    await into(root, new Uint8Array(dest.buffer, dest.byteOffset, dest.byteLength));
+    this.opts.onStorageRead?.(dest.byteLength);
+    return true;
   }
 
   /** Announces that `t` will be read later and then {@link done}: its storage is kept until all such tensors are. */

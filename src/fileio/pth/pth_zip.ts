@@ -1,7 +1,7 @@
 import type { ByteSource } from '../byte_source';
 import { CheckpointError } from '../errors';
 import type { ForbiddenPolicy } from '../pickle/globals';
-import { readZipEntry, type ZipEntry } from '../zip/zip_reader';
+import { readZipEntry, readZipEntryInto, type ZipEntry } from '../zip/zip_reader';
 import { TensorMaterialiser } from './materialise';
 import { emptyReport, torchHooks, unpickleOrThrow } from './torch_unpickle';
 import { StorageRef, torchGlobals } from './torch_globals';
@@ -45,10 +45,15 @@ export async function readPthZip(
     return ref;
   }, torchGlobals());
   const { value } = unpickleOrThrow(pkl, hooks, file, `${prefix}data.pkl`);
-  const materialiser = new TensorMaterialiser(file, async (ref) => {
+  const record = (ref: StorageRef): ZipEntry => {
     const e = entry(`data/${ref.key}`);
     if (!e) throw new CheckpointError(file, `storage record '${prefix}data/${ref.key}' is missing from the archive`);
-    return readZipEntry(source, e, file);
-  }, { bigEndian: byteorder === 'big', onStorageRead: opts.onStorageRead });
+    return e;
+  };
+  const materialiser = new TensorMaterialiser(file, (ref) => readZipEntry(source, record(ref), file), {
+    bigEndian: byteorder === 'big',
+    onStorageRead: opts.onStorageRead,
+    readStorageInto: (ref, dest) => readZipEntryInto(source, record(ref), file, dest),
+  });
   return { root: value, materialiser, report, format: 'pth-zip' };
 }

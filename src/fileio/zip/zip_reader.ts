@@ -202,6 +202,23 @@ export function readZipEntry(source: ByteSource, entry: ZipEntry, file: string):
   return runAsync(entryParser(source.size, entry, file), source);
 }
 
+/**
+ * {@link readZipEntry} into `dest` (exactly the entry's size): a stored entry is read straight into it where the
+ * source can (`readInto`), a deflated one inflated into it; the CRC-32 is checked on `dest` either way.
+ */
+export async function readZipEntryInto(source: ByteSource, entry: ZipEntry, file: string, dest: Uint8Array): Promise<void> {
+  if (dest.length !== entry.size) throw new CheckpointError(file, `zip entry '${entry.name}' has ${entry.size} bytes, expected ${dest.length}`);
+  if (entry.method !== 0 || entry.encrypted || !source.readInto || entry.compressedSize !== entry.size) {
+    dest.set(await readZipEntry(source, entry, file));
+    return;
+  }
+  await source.readInto(await zipEntryDataOffset(source, entry, file), dest);
+  const actual = crc32(dest);
+  if (actual !== entry.crc32) {
+    throw new CheckpointError(file, `zip entry '${entry.name}' is corrupt: its data have CRC-32 ${hex(actual)}, the archive records ${hex(entry.crc32)}`);
+  }
+}
+
 /** {@link readZipEntry} over a whole archive in memory (stored entries are views into `bytes`). */
 export function readZipEntrySync(bytes: Uint8Array, entry: ZipEntry, file: string): Uint8Array {
   return runSync(entryParser(bytes.length, entry, file), bytes, file);

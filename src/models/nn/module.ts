@@ -7,6 +7,7 @@
  * tfjs's fastest layout (NHWC) internally — see `layout.ts`.
  */
 import { tf, type Tensor } from '../../backends/tf';
+import { valuesWritten, writableValues } from '../../backends/in_place';
 import { assert } from '../../utils/assert';
 import {
   asStateDict,
@@ -18,7 +19,39 @@ import {
   type LoadReport,
   type StateDict,
   type StateDictEntry,
+  type StreamedEntry,
 } from './state_dict';
+
+/** One state-dict entry to write into its slot (`target`: the float variable that receives it). */
+interface LoadWrite {
+  entry: StateDictEntry;
+  write: (e: StateDictEntry) => void;
+  target?: tf.Variable;
+}
+
+/** Writes `e` into `v`: into its own storage where the backend gives one (no second copy), else by `assign`. */
+function writeVariable(v: tf.Variable, e: StateDictEntry): void {
+  const values = writableValues(v);
+  if (values) values.set(entryToFloat32(e));
+  else v.assign(tf.tensor(entryToFloat32(e), v.shape));
+}
+
+/**
+ * Reads a streamed entry from its file straight into `target`'s storage; false when it cannot (another dtype, a
+ * GPU backend, a storage shared with other tensors) or when the WASM heap grew under the read and left its view
+ * detached: then the entry is loaded and written as usual.
+ */
+async function readStraightInto(entry: StreamedEntry, target: tf.Variable | undefined): Promise<boolean> {
+  const values = target && entry.loadInto ? writableValues(target) : null;
+  if (!values) return false;
+  const detached = () => values.length !== target!.size;
+  try {
+    return (await entry.loadInto!(values)) && !detached();
+  } catch (e) {
+    if (detached()) return false;
+    throw e;
+  }
+}
 
 /** A float buffer (running statistics) is a non-trainable variable; an int64 counter is a plain number. */
 type BufferSlot = { kind: 'float'; variable: tf.Variable } | { kind: 'int64'; value: number };
@@ -287,8 +320,11 @@ export abstract class Module<In = Tensor, Out = Tensor> {
     const sd = new Map(asStateDict(sdIn));
     this.prepareAll(sd);
     const { report, writes } = this.planLoad(sd, strict);
-    for (const w of writes) tf.tidy(() => w.write(w.entry));
-    this.onWeightsChanged();
+    try {
+      for (const w of writes) tf.tidy(() => w.write(w.entry));
+    } finally {
+      this.weightsWritten(writes);
+    }
     return report;
   }
 
@@ -302,15 +338,27 @@ export abstract class Module<In = Tensor, Out = Tensor> {
     const { report, writes } = this.planLoad(sd, strict);
     try {
       for (const w of writes) {
-        if (isStreamedEntry(w.entry)) await w.entry.load();
-        tf.tidy(() => w.write(w.entry));
-        if (isStreamedEntry(w.entry)) w.entry.release();
+        if (isStreamedEntry(w.entry)) {
+          // straight from the file into the variable's storage where it can, else read, then written
+          if (!(await readStraightInto(w.entry, w.target))) {
+            await w.entry.load();
+            tf.tidy(() => w.write(w.entry));
+          }
+          w.entry.release();
+        } else tf.tidy(() => w.write(w.entry));
       }
     } finally {
       for (const e of [...sdIn.values(), ...sd.values()]) if (isStreamedEntry(e)) e.release();
+      this.weightsWritten(writes);
     }
-    this.onWeightsChanged();
     return report;
+  }
+
+  /** After a load: caches derived from the old values go (kernels' packings of storage written in place too). */
+  private weightsWritten(writes: LoadWrite[]): void {
+    const written = writes.find((w) => w.target)?.target;
+    if (written) valuesWritten(written);
+    this.onWeightsChanged();
   }
 
   private prepareAll(sd: StateDict): void {
@@ -340,19 +388,19 @@ export abstract class Module<In = Tensor, Out = Tensor> {
   }
 
   /** Matches `sd` to this module's slots: the report (thrown when `strict` and unclean) and the writes to make. */
-  private planLoad(sd: StateDict, strict: boolean): { report: LoadReport; writes: { entry: StateDictEntry; write: (e: StateDictEntry) => void }[] } {
+  private planLoad(sd: StateDict, strict: boolean): { report: LoadReport; writes: LoadWrite[] } {
     const report: LoadReport = { missingKeys: [], unexpectedKeys: [], shapeMismatches: [] };
     const seen = new Set<string>();
-    const writes: { entry: StateDictEntry; write: (e: StateDictEntry) => void }[] = [];
+    const writes: LoadWrite[] = [];
     for (const [mname, m] of this.namedModules()) {
       const key = (n: string) => (mname ? `${mname}.${n}` : n);
-      const slots: [string, number[], (e: StateDictEntry) => void][] = [];
-      for (const [n, v] of m.ownParams) slots.push([n, [...v.shape], (e) => v.assign(tf.tensor(entryToFloat32(e), v.shape))]);
+      const slots: [string, number[], (e: StateDictEntry) => void, tf.Variable?][] = [];
+      for (const [n, v] of m.ownParams) slots.push([n, [...v.shape], (e) => writeVariable(v, e), v]);
       for (const [n, b] of m.ownBuffers) {
-        if (b.kind === 'float') slots.push([n, [...b.variable.shape], (e) => b.variable.assign(tf.tensor(entryToFloat32(e), b.variable.shape))]);
+        if (b.kind === 'float') slots.push([n, [...b.variable.shape], (e) => writeVariable(b.variable, e), b.variable]);
         else slots.push([n, [], (e) => (b.value = Number(e.data[0]))]);
       }
-      for (const [n, shape, write] of slots) {
+      for (const [n, shape, write, target] of slots) {
         const k = key(n);
         const e = sd.get(k);
         if (!e) {
@@ -362,7 +410,7 @@ export abstract class Module<In = Tensor, Out = Tensor> {
         seen.add(k);
         const same = e.shape.length === shape.length ? e.shape.every((d, i) => d === shape[i]) : sizeOf(e.shape) === 1 && sizeOf(shape) === 1;
         if (!same) report.shapeMismatches.push({ key: k, expected: shape, got: [...e.shape] });
-        else writes.push({ entry: e, write });
+        else writes.push({ entry: e, write, target });
       }
     }
     for (const k of sd.keys()) if (!seen.has(k)) report.unexpectedKeys.push(k);

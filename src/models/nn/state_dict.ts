@@ -20,6 +20,8 @@ export interface StreamedEntry extends StateDictEntry {
   /** Set when `data` was read while not loaded (a load-state-dict pre-hook needs it). */
   requested: boolean;
   load(): Promise<unknown>;
+  /** Reads the values straight into `dest` where nothing is to be converted; false: {@link load} them instead. */
+  loadInto?(dest: Float32Array): Promise<boolean>;
   /** Drops the data (and its storage once no other entry uses it). */
   release(): void;
 }
