@@ -48,6 +48,12 @@ export const ZOO_BENCH: Record<string, ZooBenchModel> = {
   mlp_mixer_b16: { name: 'MLP-Mixer-B/16', config: 'mlp_mixer/mlp-mixer-base-p16_64xb64_in1k.py' },
 };
 
+/** Checkpoints whose loading memory is measured beside the speed models': the large ones (issue #15's ViT-L, 1.2 GB). */
+export const LOAD_ONLY: Record<string, ZooBenchModel> = {
+  vit_l16: { name: 'ViT-L/16', config: 'vision_transformer/vit-large-p16_64xb64_in1k.py' },
+};
+const benchModel = (key: string): ZooBenchModel | undefined => ZOO_BENCH[key] ?? LOAD_ONLY[key];
+
 const SIZE = 224;
 
 async function benchTfjs(key: string, batches: number[], minSeconds: number): Promise<BenchRow[]> {
@@ -94,7 +100,7 @@ function procStatus(field: 'VmRSS' | 'VmHWM'): number {
  */
 async function measureLoadMemory(key: string, path: string): Promise<MemoryRow> {
   await useBackend('wasm');
-  const spec = ZOO_BENCH[key];
+  const spec = benchModel(key)!;
   const cfg = readConfigFile(join(configsDir, spec.config));
   (globalThis as { gc?: () => void }).gc?.();
   writeFileSync('/proc/self/clear_refs', '5');
@@ -122,7 +128,7 @@ async function memoryRows(keys: string[]): Promise<{ rows: MemoryRow[]; note?: s
   try {
     for (const k of keys) {
       const path = join(dir, `${k}.pth`);
-      const source = buildClassifier(readConfigFile(join(configsDir, ZOO_BENCH[k].config)), { seed: 0 });
+      const source = buildClassifier(readConfigFile(join(configsDir, benchModel(k)!.config)), { seed: 0 });
       writeFileSync(path, serializeRunnerCheckpoint({ meta: {}, state_dict: source.stateDict() }));
       source.dispose();
       const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1], 'bench-zoo', '--memory-of', k, '--checkpoint', path], { encoding: 'utf8', maxBuffer: 1 << 20 });
@@ -158,6 +164,8 @@ conv+BN folded), beside PyTorch CPU on the same number of threads; and the peak 
 loading its checkpoint, against the checkpoint's size.
 
   --models a,b        ${Object.keys(ZOO_BENCH).join(', ')} (default all)
+  --memory-models a,b the checkpoints to load for the memory rows (default: the models, plus
+                      ${Object.keys(LOAD_ONLY).join(', ')} when --models is not given)
   --batches 1,16      batch sizes (default 1,16)
   --min-seconds S     time each configuration for at least S seconds (default 3)
   --no-torch          skip the PyTorch CPU comparison
@@ -172,7 +180,8 @@ const command: CliCommand = {
     const { values } = parseArgs({
       args,
       options: {
-        models: { type: 'string', default: Object.keys(ZOO_BENCH).join(',') },
+        models: { type: 'string' },
+        'memory-models': { type: 'string' },
         batches: { type: 'string', default: '1,16' },
         'min-seconds': { type: 'string', default: '3' },
         'no-torch': { type: 'boolean', default: false },
@@ -184,12 +193,14 @@ const command: CliCommand = {
       },
     });
     if (values['memory-of']) {
-      if (!ZOO_BENCH[values['memory-of']] || !values.checkpoint) throw new UsageError(`--memory-of needs a model of ${Object.keys(ZOO_BENCH).join(', ')} and --checkpoint PATH`);
+      if (!benchModel(values['memory-of']) || !values.checkpoint) throw new UsageError(`--memory-of needs a model of ${[...Object.keys(ZOO_BENCH), ...Object.keys(LOAD_ONLY)].join(', ')} and --checkpoint PATH`);
       io.out(JSON.stringify(await measureLoadMemory(values['memory-of'], values.checkpoint)));
       return 0;
     }
-    const keys = values.models!.split(',');
+    const keys = (values.models ?? Object.keys(ZOO_BENCH).join(',')).split(',');
     for (const k of keys) if (!ZOO_BENCH[k]) throw new UsageError(`unknown model '${k}' (choose from ${Object.keys(ZOO_BENCH).join(', ')})`);
+    const memoryKeys = values['memory-models']?.split(',') ?? (values.models ? keys : [...keys, ...Object.keys(LOAD_ONLY)]);
+    for (const k of memoryKeys) if (!benchModel(k)) throw new UsageError(`unknown model '${k}' for --memory-models (choose from ${[...Object.keys(ZOO_BENCH), ...Object.keys(LOAD_ONLY)].join(', ')})`);
     const batches = values.batches!.split(',').map(Number);
     if (batches.some((b) => !Number.isInteger(b) || b < 1)) throw new UsageError(`--batches must be positive integers, got '${values.batches}'`);
     const minSeconds = Number(values['min-seconds']);
@@ -204,7 +215,7 @@ const command: CliCommand = {
       rows.push(...t.rows);
       if (t.note) notes.push(t.note);
     }
-    const memory = values['no-memory'] ? { rows: [] } : await memoryRows(keys);
+    const memory = values['no-memory'] ? { rows: [] } : await memoryRows(memoryKeys);
     if ('note' in memory && memory.note) notes.push(memory.note);
     if (values.json) io.out(JSON.stringify({ rows, memory: memory.rows, notes }, null, 2));
     else {
