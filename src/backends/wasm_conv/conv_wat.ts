@@ -42,6 +42,13 @@ export const DESC = {
   tiles: 18, // rowTiles · ceil(panels / tilePanels)
   counter: 19, // next tile to claim (atomic)
   outStride: 20, // floats from one output row to the next (cout, or all groups' channels for one group of a grouped convolution)
+  // Independent GEMMs of one shape in one descriptor (the groups of a grouped convolution, the products of a batched
+  // matmul): `tiles` covers them all, group g's input / weights / bias / output start g times these bytes further.
+  groups: 21, // 0 or 1: a single GEMM
+  groupInput: 22,
+  groupWeights: 23,
+  groupBias: 24, // added only where there is a bias
+  groupOutput: 25,
   words: 32, // room for the Winograd layout too
 } as const;
 
@@ -124,8 +131,9 @@ const HANDLERS: Array<[number, string]> = [
 ];
 
 function runFunction(fma: boolean): string[] {
-  const fields = ['input', 'indirection', 'zero', 'weights', 'bias', 'output', 'rows', 'pixels', 'imageBytes', 'taps', 'cin', 'cout', 'panels', 'activation', 'tileRows', 'tilePanels', 'rowTiles', 'tiles', 'outStride'] as const;
-  const locals = [...fields, 'kind', 'tile', 'm0', 'm1', 'p0', 'p1', 'r', 'p', 't', 'k', 'row', 'img', 'off', 'bp', 'out', 'left', 'panelBytes', ...rows.flatMap((i) => [`base${i}`, `ind${i}`, `a${i}`])];
+  const fields = ['input', 'indirection', 'zero', 'weights', 'bias', 'output', 'rows', 'pixels', 'imageBytes', 'taps', 'cin', 'cout', 'panels', 'activation', 'tileRows', 'tilePanels', 'rowTiles', 'tiles', 'outStride', 'groups', 'groupInput', 'groupWeights', 'groupBias', 'groupOutput'] as const;
+  const perGroup = ['input', 'weights', 'bias', 'output'] as const;
+  const locals = [...fields, ...perGroup.map((f) => `${f}0`), 'g', 'groupTiles', 'kind', 'tile', 'm0', 'm1', 'p0', 'p1', 'r', 'p', 't', 'k', 'row', 'img', 'off', 'bp', 'out', 'left', 'panelBytes', ...rows.flatMap((i) => [`base${i}`, `ind${i}`, `a${i}`])];
   const L: string[] = [];
   L.push(`(func (export "run") (param $desc i32)`);
   L.push(locals.map((name) => `(local $${name} i32)`).join(' '));
@@ -135,8 +143,18 @@ function runFunction(fma: boolean): string[] {
   for (const [kind, name] of HANDLERS) L.push(`(if (i32.eq (local.get $kind) (i32.const ${kind})) (then (call $${name} (local.get $desc)) (return)))`);
   L.push(...descriptorLoads(fields, DESC));
   L.push(`(local.set $panelBytes (i32.shl (i32.mul (local.get $taps) (local.get $cin)) (i32.const 5)))`);
+  L.push(`(if (i32.eqz (local.get $groups)) (then (local.set $groups (i32.const 1))))`);
+  L.push(`(local.set $groupTiles (i32.div_u (local.get $tiles) (local.get $groups)))`);
+  for (const f of perGroup) L.push(`(local.set $${f}0 (local.get $${f}))`);
   L.push(`(block $done (loop $claim`);
   L.push(...claimNext('$tile', DESC.counter, 1, '$tiles'));
+  // Group g's tiles are consecutive: threads working at once share its filter panels.
+  L.push(`(local.set $g (i32.div_u (local.get $tile) (local.get $groupTiles)))`);
+  L.push(`(local.set $tile (i32.sub (local.get $tile) (i32.mul (local.get $g) (local.get $groupTiles))))`);
+  L.push(`(local.set $input (i32.add (local.get $input0) (i32.mul (local.get $g) (local.get $groupInput))))`);
+  L.push(`(local.set $weights (i32.add (local.get $weights0) (i32.mul (local.get $g) (local.get $groupWeights))))`);
+  L.push(`(local.set $bias (select (i32.add (local.get $bias0) (i32.mul (local.get $g) (local.get $groupBias))) (i32.const 0) (local.get $bias0)))`);
+  L.push(`(local.set $output (i32.add (local.get $output0) (i32.mul (local.get $g) (local.get $groupOutput))))`);
   // Row tiles vary fastest, so threads working at once share the same filter panels.
   L.push(`(local.set $m0 (i32.mul (i32.rem_u (local.get $tile) (local.get $rowTiles)) (local.get $tileRows)))`);
   L.push(`(local.set $m1 (i32.add (local.get $m0) (local.get $tileRows)))`);

@@ -69,6 +69,23 @@ interface Gemm {
   activation: number;
   /** Floats between output rows (default `cout`). */
   outStride?: number;
+  /** Independent GEMMs of this shape in one dispatch, group g's operands g times these bytes further (DESC.groups). */
+  groups?: number;
+  groupInput?: number;
+  groupWeights?: number;
+  groupBias?: number;
+  groupOutput?: number;
+}
+
+/** A grouped convolution's packed filter and bias: group g's at `weights + g·weightBytes`, `bias + g·biasBytes`. */
+interface GroupPacks {
+  offset: number;
+  biasId: object | null;
+  groups: number;
+  weights: number;
+  bias: number;
+  weightBytes: number;
+  biasBytes: number;
 }
 
 /** Multiply-adds under which one product of a batch runs on the calling thread only (about 50 µs of work). */
@@ -226,7 +243,7 @@ export class FastConv {
   forgetPacked(): void {
     for (const { ptr } of this.packed.values()) this.backend.wasm._free(ptr);
     this.packed.clear();
-    for (const { weights, biases } of this.grouped.values()) for (const ptr of [...weights, ...(biases ?? [])]) this.backend.wasm._free(ptr);
+    for (const entry of this.grouped.values()) this.freeGroupPacks(entry);
     this.grouped.clear();
   }
 
@@ -306,8 +323,9 @@ export class FastConv {
   /**
    * A grouped convolution (1 < groups < channels; ResNeXt, RegNet): y = act(conv(x, filter) + bias) with the input
    * channels and the filter's outputs in `groups` equal slices, NHWC, `filter` [kh, kw, cin/groups, cout]. Each group
-   * is one run of the direct kernel reading its channel slice of every input pixel and writing its slice of every
-   * output row (`outStride`), with its filter and bias columns packed once per filter tensor; no split and no concat.
+   * is a GEMM of the direct kernel reading its channel slice of every input pixel and writing its slice of every
+   * output row (`outStride`), with its filter and bias columns packed once per filter tensor; all groups' tiles go
+   * in one dispatch (DESC.groups); no split and no concat.
    */
   groupedConv2d(x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, info: ConvInfo, groups: number, activation: keyof typeof ACTIVATIONS): TensorInfo {
     const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: CO, filterHeight: KH, filterWidth: KW } = info;
@@ -318,47 +336,60 @@ export class FastConv {
     const indirection = this.indirection({ H, W, C, OH, OW, KH, KW, SH: info.strideHeight, SW: info.strideWidth, DH: info.dilationHeight, DW: info.dilationWidth, top: info.padInfo.top, left: info.padInfo.left });
     const zero = this.zeros(C);
     const [input, output] = [this.offset(x), this.offset(out)];
-    const tiles = tiling(N * OH * OW, Math.ceil(og / 8), this.threads, taps * cg);
-    for (let g = 0; g < groups; g++) {
-      const gemm = { input: input + 4 * g * cg, indirection, zero, weights: packs.weights[g], bias: packs.biases?.[g] ?? 0, output: output + 4 * g * og };
-      this.dispatch(this.gemmWords({ ...gemm, rows: N * OH * OW, pixels: OH * OW, imageBytes: 4 * H * W * C, taps, cin: cg, cout: og, outStride: CO, activation: ACTIVATIONS[activation] }, tiles));
-    }
+    // tiles of one group, enough of them for the threads over all groups
+    const tiles = tiling(N * OH * OW, Math.ceil(og / 8), Math.max(1, Math.ceil(this.threads / groups)), taps * cg);
+    const gemm = { input, indirection, zero, weights: packs.weights, bias: packs.bias, output, groups, groupInput: 4 * cg, groupWeights: packs.weightBytes, groupBias: packs.biasBytes, groupOutput: 4 * og };
+    this.dispatch(this.gemmWords({ ...gemm, rows: N * OH * OW, pixels: OH * OW, imageBytes: 4 * H * W * C, taps, cin: cg, cout: og, outStride: CO, activation: ACTIVATIONS[activation] }, tiles));
     this.calls++;
     return out;
   }
 
-  /** Each group's packed filter columns (and bias), kept while the filter lives (see {@link packedOf}). */
-  private readonly grouped = new Map<object, { offset: number; biasId: object | null; weights: number[]; biases: number[] | null }>();
+  /** All groups' packed filter columns (and bias), one group after another, kept while the filter lives (see {@link packedOf}). */
+  private readonly grouped = new Map<object, GroupPacks>();
 
-  private groupPacks(filter: TensorInfo, bias: TensorInfo | null, k: number, cout: number, groups: number): { weights: number[]; biases: number[] | null } {
+  private groupPacks(filter: TensorInfo, bias: TensorInfo | null, k: number, cout: number, groups: number): GroupPacks {
     const offset = this.offset(filter);
     const hit = this.grouped.get(filter.dataId);
-    if (hit && hit.offset === offset && hit.biasId === (bias?.dataId ?? null) && hit.weights.length === groups) return hit;
+    if (hit && hit.offset === offset && hit.biasId === (bias?.dataId ?? null) && hit.groups === groups) return hit;
     for (const [dataId, entry] of this.grouped) {
       if (dataId === filter.dataId || !this.backend.dataIdMap.has(dataId)) {
-        for (const ptr of [...entry.weights, ...(entry.biases ?? [])]) this.backend.wasm._free(ptr);
+        this.freeGroupPacks(entry);
         this.grouped.delete(dataId);
       }
     }
     const og = cout / groups;
     const panels = Math.ceil(og / 8);
-    /** Columns [g·og, (g+1)·og) of a [rows, cout] matrix at `src`, packed as `pack` would pack them. */
-    const packColumns = (src: number, rows: number, g: number): number => {
-      const ptr = this.backend.wasm._malloc(32 * rows * panels);
+    /** Columns [g·og, (g+1)·og) of a [rows, cout] matrix at `src` for every g, each packed as `pack` would pack them. */
+    const packColumns = (src: number, rows: number): number => {
+      const groupFloats = 8 * rows * panels;
+      const ptr = this.backend.wasm._malloc(4 * groups * groupFloats);
       // Views after the allocation (it may grow the memory).
       const heap = new Float32Array(this.heap());
-      const to = new Float32Array(this.heap(), ptr, 8 * rows * panels);
-      const from = src / 4 + g * og;
-      for (let p = 0; p < panels; p++)
-        for (let i = 0; i < rows; i++)
-          for (let j = 0; j < 8; j++) to[(p * rows + i) * 8 + j] = 8 * p + j < og ? heap[from + i * cout + 8 * p + j] : 0;
+      const to = new Float32Array(this.heap(), ptr, groups * groupFloats);
+      for (let g = 0; g < groups; g++) {
+        const from = src / 4 + g * og;
+        for (let p = 0; p < panels; p++)
+          for (let i = 0; i < rows; i++)
+            for (let j = 0; j < 8; j++) to[g * groupFloats + (p * rows + i) * 8 + j] = 8 * p + j < og ? heap[from + i * cout + 8 * p + j] : 0;
+      }
       return ptr;
     };
-    const weights = Array.from({ length: groups }, (_, g) => packColumns(offset, k, g));
-    const biases = bias ? Array.from({ length: groups }, (_, g) => packColumns(this.offset(bias), 1, g)) : null;
-    const entry = { offset, biasId: bias?.dataId ?? null, weights, biases };
+    const entry: GroupPacks = {
+      offset,
+      biasId: bias?.dataId ?? null,
+      groups,
+      weights: packColumns(offset, k),
+      bias: bias ? packColumns(this.offset(bias), 1) : 0,
+      weightBytes: 32 * k * panels,
+      biasBytes: bias ? 32 * panels : 0,
+    };
     this.grouped.set(filter.dataId, entry);
     return entry;
+  }
+
+  private freeGroupPacks(entry: GroupPacks): void {
+    this.backend.wasm._free(entry.weights);
+    if (entry.bias) this.backend.wasm._free(entry.bias);
   }
 
   /** The descriptor of a direct (indirect GEMM) convolution. */
@@ -424,25 +455,28 @@ export class FastConv {
       new Float32Array(this.heap(), this.offset(out), batch * m * n).fill(0);
       return out;
     }
-    const weights = this.productScratch.reserve(32 * k * Math.ceil(n / 8));
+    const packedBytes = 32 * k * Math.ceil(n / 8);
+    const packs = strideB ? batch : 1;
+    const weights = this.productScratch.reserve(packs * packedBytes);
+    // the reservation may have grown the memory: offsets after it
     const indirection = this.indirection({ H: 1, W: m, C: k, OH: 1, OW: m, KH: 1, KW: 1, SH: 1, SW: 1, DH: 1, DW: 1, top: 0, left: 0 });
     const zero = this.zeros(k);
     const [offA, offB, offOut] = [this.offset(a), this.offset(b), this.offset(out)];
-    // Small products (window attention: 49×32·32×49) run on this thread alone: waking the pool costs more.
-    const here = m * k * n < SMALL_PRODUCT;
-    const tiles = tiling(m, Math.ceil(n / 8), here ? 1 : this.threads, k);
-    for (let i = 0; i < batch; i++) {
-      if (strideB || i === 0) this.pack(offB + (strideB ? 4 * i * k * n : 0), weights, k, n);
-      const g = { input: offA + (strideA ? 4 * i * m * k : 0), indirection, zero, weights, bias: 0, output: offOut + 4 * i * m * n };
-      this.dispatch(this.gemmWords({ ...g, rows: m, pixels: m, imageBytes: 4 * m * k, taps: 1, cin: k, cout: n, activation: ACTIVATIONS.linear }, tiles), here);
-    }
+    for (let i = 0; i < packs; i++) this.pack(offB + 4 * i * k * n, weights + i * packedBytes, k, n);
+    // Every product in one dispatch (DESC.groups); a small batch of small products runs on this thread alone
+    // (window attention's 49×32·32×49 ones): waking the pool costs more.
+    const here = batch * m * k * n < SMALL_PRODUCT;
+    const tiles = tiling(m, Math.ceil(n / 8), here ? 1 : Math.max(1, Math.ceil(this.threads / batch)), k);
+    const g = { input: offA, indirection, zero, weights, bias: 0, output: offOut, groups: batch, groupInput: strideA ? 4 * m * k : 0, groupWeights: strideB ? packedBytes : 0, groupOutput: 4 * m * n };
+    this.dispatch(this.gemmWords({ ...g, rows: m, pixels: m, imageBytes: 4 * m * k, taps: 1, cin: k, cout: n, activation: ACTIVATIONS.linear }, tiles), here);
     this.calls += batch;
     return out;
   }
 
   /** The descriptor of the direct kernel for `g`, tiled for this many threads (or as `tiles` says). */
   private gemmWords(g: Gemm, tiles = tiling(g.rows, Math.ceil(g.cout / 8), this.threads, g.taps * g.cin)): Int32Array {
-    return descriptor(DESC, { kind: 0, ...g, outStride: g.outStride ?? g.cout, panels: Math.ceil(g.cout / 8), ...tiles });
+    const groups = g.groups ?? 1;
+    return descriptor(DESC, { kind: 0, ...g, outStride: g.outStride ?? g.cout, panels: Math.ceil(g.cout / 8), ...tiles, tiles: tiles.tiles * groups, groups });
   }
 
   /**

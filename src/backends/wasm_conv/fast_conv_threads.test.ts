@@ -3,6 +3,7 @@ import { tf } from '../tf';
 import { registerNodeWasm } from '../node_wasm_threads';
 import { CONV_CASES, largestAbs, maxAbsDiff, referenceConv, seeded, WINOGRAD_CASES, type ConvCase } from './conv_test_cases';
 import { fastConvs } from './fast_conv';
+import { GROUPED_CONV } from './install';
 
 describe('fast convolutions on two threads (the threaded build, as the CLI runs it)', () => {
   afterAll(() => {
@@ -56,6 +57,58 @@ describe('fast convolutions on two threads (the threaded build, as the CLI runs 
         if (mode !== 'auto' || c === big) expect(fast.winogradCalls, `${mode} ${c.name}`).toBe(before + 1);
         expect(diff, `${mode} ${c.name}`).toBeLessThan(5e-5 * Math.max(1, largest));
       }
+    }
+  });
+
+  it('a grouped convolution (all groups in one dispatch) and batched products (all in one) equal their definitions', () => {
+    const fast = fastConvs.get(tf.backend())!;
+    // RegNet's 24-channel groups at 14×14, stride 1 and 2, with bias and ReLU; 12-channel groups (partial panels)
+    for (const [i, { groups, cg, og, stride, hw }] of [
+      { groups: 17, cg: 24, og: 24, stride: 1, hw: 14 },
+      { groups: 4, cg: 12, og: 12, stride: 2, hw: 9 },
+    ].entries()) {
+      const [N, C, CO] = [2, groups * cg, groups * og];
+      const OH = Math.floor((hw + 2 - 3) / stride) + 1;
+      const x = seeded(N * hw * hw * C, 7 + i);
+      const filter = seeded(9 * cg * CO, 8 + i);
+      const bias = seeded(CO, 9 + i);
+      const before = fast.calls;
+      const got = tf.tidy(() =>
+        (tf.engine().runKernel(GROUPED_CONV, { x: tf.tensor4d(x, [N, hw, hw, C]), filter: tf.tensor4d(filter, [3, 3, cg, CO]), bias: tf.tensor1d(bias) }, { strides: [stride, stride], pad: 1, dilations: [1, 1], groups, activation: 'relu' } as never) as tf.Tensor).dataSync(),
+      );
+      expect(fast.calls).toBe(before + 1);
+      let worst = 0;
+      for (let n = 0; n < N; n++)
+        for (let oy = 0; oy < OH; oy++)
+          for (let ox = 0; ox < OH; ox++)
+            for (let co = 0; co < CO; co++) {
+              const g = Math.floor(co / og);
+              let sum = bias[co];
+              for (let ky = 0; ky < 3; ky++)
+                for (let kx = 0; kx < 3; kx++) {
+                  const [iy, ix] = [oy * stride + ky - 1, ox * stride + kx - 1];
+                  if (iy < 0 || ix < 0 || iy >= hw || ix >= hw) continue;
+                  for (let c = 0; c < cg; c++) sum += x[((n * hw + iy) * hw + ix) * C + g * cg + c] * filter[((ky * 3 + kx) * cg + c) * CO + co];
+                }
+              worst = Math.max(worst, Math.abs(got[((n * OH + oy) * OH + ox) * CO + co] - Math.max(sum, 0)));
+            }
+      expect(worst, `groups ${groups}`).toBeLessThan(1e-4);
+    }
+    // attention's products: distinct pairs, and one matrix broadcast over the batch
+    for (const [batchA, batchB] of [[24, 24], [24, 1]]) {
+      const [m, k, n] = [50, 64, 37];
+      const a = seeded(batchA * m * k, 11);
+      const b = seeded(batchB * k * n, 12);
+      const got = tf.tidy(() => tf.matMul(tf.tensor3d(a, [batchA, m, k]), tf.tensor3d(b, [batchB, k, n])).dataSync());
+      let worst = 0;
+      for (let q = 0; q < 24; q++)
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < n; j++) {
+            let sum = 0;
+            for (let p = 0; p < k; p++) sum += a[(batchA === 1 ? 0 : q) * m * k + i * k + p] * b[(batchB === 1 ? 0 : q) * k * n + p * n + j];
+            worst = Math.max(worst, Math.abs(got[(q * m + i) * n + j] - sum));
+          }
+      expect(worst, `${batchA}·${batchB}`).toBeLessThan(1e-4);
     }
   });
 

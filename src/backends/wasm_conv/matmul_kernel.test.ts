@@ -72,7 +72,7 @@ describe('WASM BatchMatMul through the fast path', () => {
     expect(tf.memory().numTensors).toBeLessThanOrEqual(before + 2); // the two inputs made above
   });
 
-  it('runs a batch of distinct products through the fast GEMM, one call per product', () => {
+  it('runs a batch of distinct products through the fast GEMM (one dispatch, counted per product)', () => {
     const fast = fastConvs.get(tf.backend());
     expect(fast).toBeDefined();
     const before = fast!.calls;
