@@ -7,6 +7,17 @@ import { modelConfigOf } from '../models/builder';
 
 type Dict = Record<string, unknown>;
 
+/** The config's data preprocessor dict (the model's, else the top-level one), `{}` when it has none. */
+export function dataPreprocessorOf(cfg: Dict): Dict {
+  return (modelConfigOf(cfg).data_preprocessor ?? cfg.data_preprocessor ?? {}) as Dict;
+}
+
+/** `LoadImageFromFile`, grayscale where the preprocessor normalises one channel (MNIST's LeNet-5). */
+export function loadImageStep(cfg: Dict): TransformSpec {
+  const { mean } = dataPreprocessorOf(cfg);
+  return { type: 'LoadImageFromFile', ...(Array.isArray(mean) && mean.length === 1 ? { color_type: 'grayscale' } : {}) };
+}
+
 /**
  * (H, W) of the model a config's model dict implies when it carries no pipeline (reference `_cfg.json`): the
  * backbone's `img_size` (a side or MMPretrain's `to_2tuple` pair; TinyViT, Swin and others fix their token grid to
@@ -23,9 +34,8 @@ export function defaultInputSize(cfg: Dict): [number, number] {
 
 /** (C, H, W) of a probe input: the data preprocessor's channel count (its mean's length) and {@link defaultInputSize}. */
 export function defaultInputShape(cfg: Dict): [number, number, number] {
-  const pre = (modelConfigOf(cfg).data_preprocessor ?? cfg.data_preprocessor ?? {}) as Dict;
-  const c = Array.isArray(pre.mean) ? pre.mean.length : 3;
-  return [c, ...defaultInputSize(cfg)];
+  const { mean } = dataPreprocessorOf(cfg);
+  return [Array.isArray(mean) ? mean.length : 3, ...defaultInputSize(cfg)];
 }
 
 /**
@@ -37,12 +47,10 @@ export function testPipelineOf(cfg: Dict): { pipeline: TransformSpec[]; fromConf
   const fromLoader = (loader?.dataset as Dict | undefined)?.pipeline;
   const list = (Array.isArray(fromLoader) ? fromLoader : Array.isArray(cfg.test_pipeline) ? cfg.test_pipeline : null) as TransformSpec[] | null;
   if (list) return { pipeline: list, fromConfig: true };
-  const pre = (modelConfigOf(cfg).data_preprocessor ?? cfg.data_preprocessor ?? {}) as Dict;
-  const gray = Array.isArray(pre.mean) && pre.mean.length === 1;
   const [h, w] = defaultInputSize(cfg);
   return {
     // Resize's scale is (w, h)
-    pipeline: [{ type: 'LoadImageFromFile', ...(gray ? { color_type: 'grayscale' } : {}) }, { type: 'Resize', scale: [w, h] }, { type: 'PackInputs' }],
+    pipeline: [loadImageStep(cfg), { type: 'Resize', scale: [w, h] }, { type: 'PackInputs' }],
     fromConfig: false,
   };
 }

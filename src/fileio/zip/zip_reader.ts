@@ -153,6 +153,14 @@ function* dataOffsetParser(size: number, entry: ZipEntry, file: string): Parser<
 
 const hex = (crc: number): string => `0x${crc.toString(16).padStart(8, '0')}`;
 
+/** Throws unless `data` has the CRC-32 the archive records for `entry`. */
+function checkCrc(entry: ZipEntry, data: Uint8Array, file: string): void {
+  const actual = crc32(data);
+  if (actual !== entry.crc32) {
+    throw new CheckpointError(file, `zip entry '${entry.name}' is corrupt: its data have CRC-32 ${hex(actual)}, the archive records ${hex(entry.crc32)}`);
+  }
+}
+
 /** An entry's bytes, inflated when deflated, checked against its CRC-32 (once per read). */
 function* entryParser(size: number, entry: ZipEntry, file: string): Parser<Uint8Array> {
   if (entry.encrypted) throw new CheckpointError(file, `zip entry '${entry.name}' is encrypted (not supported)`);
@@ -172,10 +180,7 @@ function* entryParser(size: number, entry: ZipEntry, file: string): Parser<Uint8
     }
     if (out.length !== entry.size) throw new CheckpointError(file, `zip entry '${entry.name}' inflated to ${out.length} bytes, expected ${entry.size}`);
   }
-  const actual = crc32(out);
-  if (actual !== entry.crc32) {
-    throw new CheckpointError(file, `zip entry '${entry.name}' is corrupt: its data have CRC-32 ${hex(actual)}, the archive records ${hex(entry.crc32)}`);
-  }
+  checkCrc(entry, out, file);
   return out;
 }
 
@@ -204,7 +209,8 @@ export function readZipEntry(source: ByteSource, entry: ZipEntry, file: string):
 
 /**
  * {@link readZipEntry} into `dest` (exactly the entry's size): a stored entry is read straight into it where the
- * source can (`readInto`), a deflated one inflated into it; the CRC-32 is checked on `dest` either way.
+ * source can (`readInto`) and its CRC-32 checked there; otherwise (deflated, or a source without `readInto`) the
+ * entry is read as {@link readZipEntry} reads it, then copied.
  */
 export async function readZipEntryInto(source: ByteSource, entry: ZipEntry, file: string, dest: Uint8Array): Promise<void> {
   if (dest.length !== entry.size) throw new CheckpointError(file, `zip entry '${entry.name}' has ${entry.size} bytes, expected ${dest.length}`);
@@ -213,10 +219,7 @@ export async function readZipEntryInto(source: ByteSource, entry: ZipEntry, file
     return;
   }
   await source.readInto(await zipEntryDataOffset(source, entry, file), dest);
-  const actual = crc32(dest);
-  if (actual !== entry.crc32) {
-    throw new CheckpointError(file, `zip entry '${entry.name}' is corrupt: its data have CRC-32 ${hex(actual)}, the archive records ${hex(entry.crc32)}`);
-  }
+  checkCrc(entry, dest, file);
 }
 
 /** {@link readZipEntry} over a whole archive in memory (stored entries are views into `bytes`). */

@@ -14,7 +14,7 @@ import { resizeBilinearF32, showCamOnImage } from '../../visualization/cam/image
 import { bgrToRgb, type InputGeometry } from '../../visualization/cam/overlay';
 
 export { bgrToRgb, camOnOriginal, originalOverlayRGB, type InputGeometry } from '../../visualization/cam/overlay';
-export { defaultInputShape, defaultInputSize, testPipelineOf } from '../../apis/test_pipeline';
+export { defaultInputShape, defaultInputSize, loadImageStep, testPipelineOf } from '../../apis/test_pipeline';
 
 type Dict = Record<string, unknown>;
 

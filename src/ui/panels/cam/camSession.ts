@@ -8,13 +8,12 @@ import { isBackendName } from '../../../backends/names';
 import { configToJSON, MemoryFS, loadConfig } from '../../../config';
 import { CIFAR10_CATEGORIES, CIFAR100_CATEGORIES, IMAGENET_CATEGORIES } from '../../../datasets/categories';
 import { registerTrainingKernels } from '../../../engine/kernels/register_training_kernels';
-import { modelConfigOf } from '../../../models/builder';
 import type { ImageClassifier } from '../../../models/classifiers/image';
 import { summedScores } from '../../../models/heads/cls_head';
 import { formatLoadReport, isCleanLoad } from '../../../models/nn/state_dict';
 import { imresize } from '../../../image/geometric';
 import type { ImageArray, PixelData } from '../../../image/image';
-import { camOnOriginal, defaultInputShape, modelInputOf, prepareCamSample, sourceImage, testPipelineOf, type CamSample, type InputGeometry } from '../../../tools/visualization/vis_cam';
+import { camOnOriginal, defaultInputShape, loadImageStep, modelInputOf, prepareCamSample, sourceImage, testPipelineOf, type CamSample, type InputGeometry } from '../../../tools/visualization/vis_cam';
 import type { TransformSpec } from '../../../datasets/transforms/compose';
 import { backboneExtraTokens, computeCams, minMaxScale, suggestTargetLayer, type SuggestedLayer, moduleTree, resizeBilinearF32, targetLayersOf, type CamResult, type LayerCam } from '../../../visualization/cam';
 import { setBackendDirectly, startOnce, type BackendStarter, type StartedBackend } from '../../engine/backends';
@@ -59,9 +58,7 @@ export function camPipelineOf(cfg: Dict): { pipeline: TransformSpec[]; fromConfi
   const { pipeline, fromConfig } = testPipelineOf(cfg);
   const first = (pipeline[0] as { type?: unknown } | undefined)?.type;
   if (typeof first === 'string' && /^LoadImage/.test(first)) return { pipeline, fromConfig };
-  const pre = (modelConfigOf(cfg).data_preprocessor ?? cfg.data_preprocessor ?? {}) as Dict;
-  const gray = Array.isArray(pre.mean) && pre.mean.length === 1;
-  return { pipeline: [{ type: 'LoadImageFromFile', ...(gray ? { color_type: 'grayscale' } : {}) }, ...pipeline], fromConfig };
+  return { pipeline: [loadImageStep(cfg), ...pipeline], fromConfig };
 }
 
 /**
