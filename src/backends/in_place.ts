@@ -42,3 +42,24 @@ export function valuesWritten(t: Tensor): void {
   const backend = holderOf(t);
   if (backend) fastConvs.get(backend)?.forgetPacked();
 }
+
+/** tfjs 4's GPU backends: `uploadToGPU` moves a tensor's values to the device and drops their CPU copy. */
+interface GpuLike {
+  uploadToGPU(dataId: object): void;
+  /** WebGPU: the commands recorded so far (an upload through a staging buffer) go to the device; its staging buffers are freed. */
+  submitQueue?(): void;
+  commandEncoder?: unknown;
+}
+
+/**
+ * On a GPU backend, uploads `t`'s values now rather than at its first use, so that their CPU copy goes at once and
+ * the device buffer the variable's old value freed (same size: tfjs pools it) takes them. A model loaded tensor by
+ * tensor thus never holds its weights twice (CPU values waiting for the first forward beside the pooled buffers of
+ * the initial ones). Elsewhere (WASM, CPU) nothing to do.
+ */
+export function uploadNow(t: Tensor): void {
+  const backend = holderOf(t) as Partial<GpuLike> | undefined;
+  if (typeof backend?.uploadToGPU !== 'function') return;
+  backend.uploadToGPU(t.dataId);
+  if (backend.commandEncoder && typeof backend.submitQueue === 'function') backend.submitQueue();
+}

@@ -183,6 +183,26 @@ describe('downloadCheckpoint against a local HTTP server', () => {
     );
   });
 
+  it('a hub answering as a CDN to another origin (cors): preflight, CORS and CORP headers, Range still served', async () => {
+    const cdn = await new LocalHub().start();
+    try {
+      cdn.cors = true;
+      const { bytes, name } = checkpointBytes(1000);
+      cdn.serve(`/v/${name}`, bytes);
+      const pre = await fetch(`${cdn.base()}/v/${name}`, { method: 'OPTIONS' });
+      expect([pre.status, pre.headers.get('access-control-allow-headers'), pre.headers.get('access-control-allow-methods')]).toEqual([204, 'Range', 'GET']);
+      const res = await fetch(`${cdn.base()}/v/${name}`, { headers: { Range: 'bytes=600-' } });
+      expect(res.status).toBe(206);
+      expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes.subarray(600));
+      expect(['access-control-allow-origin', 'access-control-expose-headers', 'cross-origin-resource-policy'].map((h) => res.headers.get(h))).toEqual(['*', 'Content-Length, Content-Range', 'cross-origin']);
+      const plain = await fetch(`${hub.base()}/nope`);
+      expect(plain.headers.get('access-control-allow-origin')).toBeNull(); // off by default
+      await plain.arrayBuffer();
+    } finally {
+      await cdn.stop();
+    }
+  });
+
   it('speed on localhost: a 40 MB file made at test time', async () => {
     const store = tmpStore();
     const f = checkpointBytes(40 << 20, 'big_20261207');

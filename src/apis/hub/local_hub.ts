@@ -40,6 +40,8 @@ export class LocalHub {
   readonly log: HubRequest[] = [];
   /** Bytes per `write` (the body goes out in pieces, so that a client sees several chunks). */
   chunkBytes = 64 << 10;
+  /** Answer as a CDN does to a page of another origin: CORS headers (Range allowed, lengths exposed), preflights, CORP. */
+  cors = false;
   private server = createServer((req, res) => this.handle(req, res));
   private port = 0;
 
@@ -68,6 +70,15 @@ export class LocalHub {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    if (this.cors) {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.setHeader('Access-Control-Expose-Headers', 'Content-Length, Content-Range');
+      res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET', 'Access-Control-Allow-Headers': 'Range' }).end();
+        return;
+      }
+    }
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const range = req.headers.range ?? null;
     const entry: HubRequest = { path, range, status: 0, sent: 0 };

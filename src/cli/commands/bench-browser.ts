@@ -7,18 +7,13 @@
  * within `--max-seconds`. Prints the WebGPU adapter (`adapter.info`: vendor, architecture, isFallbackAdapter) and the
  * WebGL renderer, and labels a software one (SwiftShader) "fallback (CPU), not a real GPU". A benchmark, not a test.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BrowserBenchOptions, BrowserBenchResult, GpuInfo } from '../../ui/benchHooks';
+import { launchChromium, studioAt } from '../browser_studio';
 import { UsageError, type CliCommand } from '../command';
 import { table, type BenchRow } from './bench-models';
 
 const BACKENDS = ['webgpu', 'webgl', 'wasm'] as const;
-const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 
 const usage = `Usage: mmpretrain-web bench-browser [options]
 
@@ -37,41 +32,6 @@ training step (the Train panel's engine code), with the WebGPU adapter / WebGL r
   --url URL            use a studio already served there (skips the build and the preview server)
   --chromium PATH      Chromium binary (default $CHROMIUM_PATH or /usr/bin/chromium)
   --json               print {gpu, results, rows, notes} as JSON`;
-
-/** A free TCP port on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Builds the studio into a temporary folder and serves it; `close` stops the server and removes the folder. */
-async function serveStudio(log: (s: string) => void): Promise<{ url: string; close: () => Promise<void> }> {
-  const { build, preview } = await import('vite');
-  const outDir = mkdtempSync(join(tmpdir(), 'mmpretrain-web-bench-'));
-  log(`building the studio (vite build → ${outDir})…`);
-  await build({ root: REPO, mode: 'e2e', logLevel: 'warn', build: { outDir, emptyOutDir: true } }); // e2e mode: the page's test and bench hooks
-  const port = await freePort();
-  const server = await preview({ root: REPO, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      await server.close();
-      rmSync(outDir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** Chromium's flags, as the Playwright tests launch it (`playwright.config.ts`). */
-async function chromiumArgs(): Promise<string[]> {
-  const config = (await import('../../../playwright.config')).default as { use?: { launchOptions?: { args?: string[] } } };
-  return config.use?.launchOptions?.args ?? ['--enable-unsafe-webgpu', '--no-sandbox'];
-}
 
 /** The GPU lines above the table. */
 export function describeGpus(info: GpuInfo): string[] {
@@ -126,18 +86,14 @@ const command: CliCommand = {
     const log = (s: string) => (values.json ? undefined : io.err(s));
     const started = performance.now();
 
-    const served = values.url ? { url: values.url.replace(/\/+$/, ''), close: async () => {} } : await serveStudio(log);
+    const served = await studioAt(values.url, log);
     const rows: BenchRow[] = [];
     const notes: string[] = [];
     const results: (BrowserBenchResult | { backend: string; error: string })[] = [];
     let gpu: GpuInfo | null = null;
     let browser: import('@playwright/test').Browser | null = null;
     try {
-      const { chromium } = await import('@playwright/test');
-      const executablePath = values.chromium ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-      browser = await chromium.launch({ executablePath, args: await chromiumArgs() }).catch((e: unknown) => {
-        throw new Error(`cannot start Chromium at ${executablePath} (set --chromium or CHROMIUM_PATH): ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
-      });
+      browser = await launchChromium(values.chromium);
       for (const backend of backends) {
         const context = await browser.newContext();
         const page = await context.newPage();

@@ -7,7 +7,7 @@
  * A benchmark, not a test: numbers vary per machine.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,11 +20,12 @@ import { buildClassifier } from '../../models/builder';
 import { readConfigFile, useBackend } from '../../models/node';
 import { fuseConvBn } from '../../models/utils/fuse_conv_bn';
 import { findPython } from '../python';
+import { procStatus, resetPeak } from '../proc_memory';
 import { UsageError, type CliCommand } from '../command';
 import { table, tfjsRuntimeLabel, timeForward, torchEnv, type BenchRow } from './bench-models';
 import { TORCH_SCRIPT } from '../bench_zoo_torch';
 
-const configsDir = join(dirname(fileURLToPath(import.meta.url)), '../../../configs');
+export const CONFIGS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../configs');
 
 interface ZooBenchModel {
   name: string;
@@ -59,7 +60,7 @@ const SIZE = 224;
 async function benchTfjs(key: string, batches: number[], minSeconds: number): Promise<BenchRow[]> {
   await useBackend('wasm');
   const spec = ZOO_BENCH[key];
-  const model = buildClassifier(readConfigFile(join(configsDir, spec.config)), { seed: 0 });
+  const model = buildClassifier(readConfigFile(join(CONFIGS_DIR, spec.config)), { seed: 0 });
   model.eval();
   fuseConvBn(model);
   const rows: BenchRow[] = [];
@@ -87,10 +88,10 @@ export interface MemoryRow {
 const MB = 1 << 20;
 
 /** `VmRSS` / `VmHWM` (peak) of this process, bytes (Linux). */
-function procStatus(field: 'VmRSS' | 'VmHWM'): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
-  if (!m) throw new Error(`/proc/self/status has no ${field}`);
-  return Number(m[1]) * 1024;
+function selfStatus(field: 'VmRSS' | 'VmHWM'): number {
+  const v = procStatus('self', field);
+  if (v === null) throw new Error(`/proc/self/status has no ${field}`);
+  return v;
 }
 
 /**
@@ -101,10 +102,10 @@ function procStatus(field: 'VmRSS' | 'VmHWM'): number {
 async function measureLoadMemory(key: string, path: string): Promise<MemoryRow> {
   await useBackend('wasm');
   const spec = benchModel(key)!;
-  const cfg = readConfigFile(join(configsDir, spec.config));
+  const cfg = readConfigFile(join(CONFIGS_DIR, spec.config));
   (globalThis as { gc?: () => void }).gc?.();
-  writeFileSync('/proc/self/clear_refs', '5');
-  const before = procStatus('VmRSS');
+  resetPeak('self');
+  const before = selfStatus('VmRSS');
   const model = buildClassifier(cfg, { seed: null });
   const { source, close } = await openFileSource(path);
   try {
@@ -112,7 +113,7 @@ async function measureLoadMemory(key: string, path: string): Promise<MemoryRow> 
   } finally {
     await close();
   }
-  const peak = procStatus('VmHWM') - before;
+  const peak = selfStatus('VmHWM') - before;
   model.dispose();
   return { model: spec.name, file_mb: statSync(path).size / MB, peak_mb: peak / MB };
 }
@@ -128,7 +129,7 @@ async function memoryRows(keys: string[]): Promise<{ rows: MemoryRow[]; note?: s
   try {
     for (const k of keys) {
       const path = join(dir, `${k}.pth`);
-      const source = buildClassifier(readConfigFile(join(configsDir, benchModel(k)!.config)), { seed: 0 });
+      const source = buildClassifier(readConfigFile(join(CONFIGS_DIR, benchModel(k)!.config)), { seed: 0 });
       writeFileSync(path, serializeRunnerCheckpoint({ meta: {}, state_dict: source.stateDict() }));
       source.dispose();
       const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1], 'bench-zoo', '--memory-of', k, '--checkpoint', path], { encoding: 'utf8', maxBuffer: 1 << 20 });

@@ -7,7 +7,7 @@
  * tfjs's fastest layout (NHWC) internally — see `layout.ts`.
  */
 import { tf, type Tensor } from '../../backends/tf';
-import { valuesWritten, writableValues } from '../../backends/in_place';
+import { uploadNow, valuesWritten, writableValues } from '../../backends/in_place';
 import { assert } from '../../utils/assert';
 import {
   asStateDict,
@@ -33,7 +33,10 @@ interface LoadWrite {
 function writeVariable(v: tf.Variable, e: StateDictEntry): void {
   const values = writableValues(v);
   if (values) values.set(entryToFloat32(e));
-  else v.assign(tf.tensor(entryToFloat32(e), v.shape));
+  else {
+    v.assign(tf.tensor(entryToFloat32(e), v.shape));
+    uploadNow(v);
+  }
 }
 
 /**
