@@ -15,7 +15,8 @@ import { LocalHub, sha256Hex } from '../../apis/hub/local_hub';
 import { serializeRunnerCheckpoint } from '../../engine/runner/checkpoint_io';
 import { buildClassifier } from '../../models/builder';
 import { readConfigFile, useBackend } from '../../models/node';
-import { launchPersistentChromium, studioAt } from '../browser_studio';
+import type { BrowserContext } from '@playwright/test';
+import { launchPersistentChromium, studioAt, type ServedStudio } from '../browser_studio';
 import { descendantPids, RssSampler } from '../proc_memory';
 import { UsageError, type CliCommand } from '../command';
 import { CONFIGS_DIR, LOAD_ONLY, ZOO_BENCH } from './bench-zoo';
@@ -92,13 +93,15 @@ const command: CliCommand = {
     hub.chunkBytes = 1 << 20;
     hub.serve(urlPath, bytes);
 
-    const served = await studioAt(values.url, log);
     // a profile on disk: a fresh context's Origin Private File System would hold the file in memory
     const profile = mkdtempSync(join(tmpdir(), 'mmpretrain-web-profile-'));
-    const context = await launchPersistentChromium(profile, values.chromium);
     // Chromium's processes are this one's descendants (Playwright starts it); the set is read again each tick
     const sampler = new RssSampler(() => descendantPids(process.pid)).start();
+    let served: ServedStudio | null = null;
+    let context: BrowserContext | null = null;
     try {
+      served = await studioAt(values.url, log);
+      context = await launchPersistentChromium(profile, values.chromium);
       const page = await context.newPage();
       await page.goto(`${served.url}/?backend=${backend}#/zoo`);
       await page.getByLabel('search models').waitFor({ timeout: 60_000 });
@@ -155,9 +158,9 @@ const command: CliCommand = {
       }
     } finally {
       sampler.stop();
-      await context.close().catch(() => undefined);
+      await context?.close().catch(() => undefined);
       rmSync(profile, { recursive: true, force: true });
-      await served.close();
+      await served?.close();
       await hub.stop();
     }
     return 0;

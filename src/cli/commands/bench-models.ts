@@ -160,6 +160,18 @@ specs = {'resnet18_cifar': ('ResNet-18-CIFAR', resnet(Basic, [2, 2, 2, 2], True,
  * calls) and prints the row as JSON; argv gives the model keys, batch sizes and minimum seconds.
  */
 export const TORCH_TIME_FORWARD = String.raw`
+def blas_name():
+    # the BLAS behind torch's matrix products (Debian's build links libblas.so.3: OpenBLAS, or the slow reference one)
+    torch.mm(torch.ones(2, 2), torch.ones(2, 2))
+    try:
+        libs = sorted({l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l.lower() or 'mkl' in l.lower()})
+    except OSError:
+        return 'BLAS unknown'
+    for key, name in (('openblas', 'OpenBLAS'), ('mkl', 'MKL'), ('blis', 'BLIS'), ('/blas/', REFERENCE_BLAS)):
+        if any(key in p.lower() for p in libs): return name
+    return 'built-in BLAS'
+REFERENCE_BLAS = 'reference BLAS'
+BLAS = blas_name()
 def time_forward(name, m, b, size, min_s):
     x = torch.randn(b, 3, size, size)
     t0 = time.perf_counter(); m(x); first = (time.perf_counter() - t0) * 1000
@@ -168,7 +180,7 @@ def time_forward(name, m, b, size, min_s):
         m(x); n += 1
         if time.perf_counter() - t0 >= min_s or n >= 50: break
     ms = (time.perf_counter() - t0) * 1000 / n
-    print(json.dumps(dict(model=name, runtime='PyTorch %s CPU (%d threads)' % (torch.__version__, THREADS), batch=b, first_ms=first, ms=ms, img_per_s=b * 1000 / ms)), flush=True)
+    print(json.dumps(dict(model=name, runtime='PyTorch %s CPU (%d threads, %s)' % (torch.__version__, THREADS, BLAS), batch=b, first_ms=first, ms=ms, img_per_s=b * 1000 / ms)), flush=True)
 keys, batches, min_s = sys.argv[1].split(','), [int(b) for b in sys.argv[2].split(',')], float(sys.argv[3])
 `;
 
@@ -196,8 +208,15 @@ export function table(rows: BenchRow[]): string {
     const ratio = t && !r.runtime.startsWith('PyTorch') ? `${(r.img_per_s / t.img_per_s).toFixed(2)}×` : '';
     return [r.model, r.runtime, String(r.batch), r.first_ms.toFixed(0), r.ms.toFixed(1), r.img_per_s.toFixed(1), ratio];
   });
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+  const slowBlas = rows.some((r) => r.runtime.startsWith('PyTorch') && r.runtime.includes('reference BLAS'));
+  const warning = slowBlas ? ['PyTorch multiplies matrices with the reference BLAS here (slow: its linear layers are not what users see); install Debian libopenblas0-pthread for a fair comparison'] : [];
+  return [textTable(head, body), ...warning].join('\n');
+}
+
+/** Columns padded to their widest cell, a dashed rule under the head. */
+export function textTable(head: string[], body: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 

@@ -22,7 +22,7 @@ import { fuseConvBn } from '../../models/utils/fuse_conv_bn';
 import { findPython } from '../python';
 import { procStatus, resetPeak } from '../proc_memory';
 import { UsageError, type CliCommand } from '../command';
-import { table, tfjsRuntimeLabel, timeForward, torchEnv, type BenchRow } from './bench-models';
+import { table, textTable, tfjsRuntimeLabel, timeForward, torchEnv, type BenchRow } from './bench-models';
 import { TORCH_SCRIPT } from '../bench_zoo_torch';
 
 export const CONFIGS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../configs');
@@ -145,9 +145,7 @@ async function memoryRows(keys: string[]): Promise<{ rows: MemoryRow[]; note?: s
 function memoryTable(rows: MemoryRow[]): string {
   const head = ['model', 'checkpoint (MB)', 'peak while building + loading (MB)', 'peak / file'];
   const body = rows.map((r) => [r.model, r.file_mb.toFixed(1), r.peak_mb.toFixed(1), `${(r.peak_mb / r.file_mb).toFixed(2)}×`]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  return textTable(head, body);
 }
 
 function benchTorch(keys: string[], batches: number[], minSeconds: number): { rows: BenchRow[]; note?: string } {

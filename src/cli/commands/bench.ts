@@ -11,6 +11,7 @@ import type { CliCommand } from '../command';
 const SUITES: [string, string[]][] = [
   ['bench-models', ['--min-seconds', '2', '--winograd', 'auto,off']],
   ['bench-zoo', ['--min-seconds', '2']],
+  ['bench-gemm', []],
   ['bench-train', ['--steps', '3']],
   ['bench-pipeline', ['--seconds', '3']],
   ['bench-browser', ['--max-seconds', '60']],
@@ -19,7 +20,7 @@ const SUITES: [string, string[]][] = [
 
 const command: CliCommand = {
   summary: 'Run all benchmarks (forward, training step, data pipelines) with PyTorch/OpenCV side by side',
-  usage: `Usage: mmpretrain-web bench [--only bench-models,bench-zoo,bench-train,bench-pipeline,bench-browser,bench-browser-load]
+  usage: `Usage: mmpretrain-web bench [--only bench-models,bench-zoo,bench-gemm,bench-train,bench-pipeline,bench-browser,bench-browser-load]
 
 Runs each benchmark and prints its table. Numbers depend on the machine and its load; the tables name
 the runtimes compared. The default model's accuracy is reproduced by 'mmpretrain-web train-default'.`,
