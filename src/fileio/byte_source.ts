@@ -96,6 +96,21 @@ export function fileHandleSource(handle: FileHandleLike, size: number, name: str
   };
 }
 
+/** The subset of OPFS's `FileSystemSyncAccessHandle` a source needs (workers only). */
+export interface SyncAccessHandleLike {
+  getSize(): number;
+  read(buffer: Uint8Array, options: { at: number }): number;
+}
+
+/**
+ * A source over an Origin Private File System file opened for synchronous access (in a worker): unlike a Blob's
+ * reads, `readInto` reads straight into the destination (a tensor's storage on the WASM heap), with no buffer between.
+ */
+export function syncAccessSource(handle: SyncAccessHandleLike, name: string): ByteSource {
+  const reader: FileHandleLike = { read: async (buffer, offset, length, position) => ({ bytesRead: handle.read(buffer.subarray(offset, offset + length), { at: position }) }) };
+  return fileHandleSource(reader, handle.getSize(), name);
+}
+
 function isByteSource(x: unknown): x is ByteSource {
   return typeof x === 'object' && x !== null && typeof (x as ByteSource).read === 'function' && typeof (x as ByteSource).size === 'number';
 }

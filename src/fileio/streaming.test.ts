@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sharedPath, missingShared } from '../testing/shared';
 import { bytesOf } from './test_utils';
-import { blobSource, type ByteSource } from './byte_source';
+import { blobSource, syncAccessSource, type ByteSource, type SyncAccessHandleLike } from './byte_source';
 import { loadCheckpoint } from './checkpoint';
 import { loadCheckpointFile, writeParts } from './node';
 import { pthParts } from './pth/pth_writer';
@@ -48,6 +48,40 @@ describe('streaming sources', () => {
       for (let i = 1; i < progress.length; i++) expect(progress[i][0]).toBeGreaterThanOrEqual(progress[i - 1][0]);
     });
   }
+
+  /** An OPFS synchronous access handle over `bytes` that reads at most `chunk` bytes a call, recording the buffers it is given. */
+  function syncHandle(bytes: Uint8Array, chunk: number, size = bytes.length): SyncAccessHandleLike & { buffers: ArrayBufferLike[] } {
+    const buffers: ArrayBufferLike[] = [];
+    return {
+      buffers,
+      getSize: () => size,
+      read(buffer, { at }) {
+        buffers.push(buffer.buffer);
+        const n = Math.max(0, Math.min(buffer.length, chunk, bytes.length - at));
+        buffer.set(bytes.subarray(at, at + n));
+        return n;
+      },
+    };
+  }
+
+  it.skipIf(missingShared(FILES[0]))('an OPFS synchronous access handle: the same state dict; readInto reads into the destination itself, through short reads; a file shorter than it says is an error', async () => {
+    const bytes = readFileSync(FILES[0]);
+    const inMemory = await loadCheckpoint(bytes, 'x');
+    const fromHandle = await loadCheckpoint(syncAccessSource(syncHandle(bytes, 4096), 'x'), 'x');
+    expect([...fromHandle.stateDict.keys()]).toEqual([...inMemory.stateDict.keys()]);
+    for (const [k, t] of inMemory.stateDict) expect(bytesOf(fromHandle.stateDict.get(k)!).equals(bytesOf(t)), k).toBe(true);
+
+    const handle = syncHandle(bytes, 1000);
+    const dest = new Uint8Array(new ArrayBuffer(6000), 1000, 4500);
+    await syncAccessSource(handle, 'x').readInto!(200, dest);
+    expect(Buffer.from(dest).equals(bytes.subarray(200, 4700))).toBe(true);
+    expect(handle.buffers).toHaveLength(5); // 4500 bytes in reads of at most 1000
+    expect(handle.buffers.every((b) => b === dest.buffer)).toBe(true); // no buffer between the file and the destination
+
+    const lying = syncAccessSource(syncHandle(bytes.subarray(0, 100), 1000, 5000), 'cut.pth');
+    await expect(lying.readInto!(0, new Uint8Array(300))).rejects.toThrow('cut.pth: file is truncated: read stopped at byte 100');
+    await expect(lying.read(4900, 200)).rejects.toThrow(/cut\.pth.*truncated/);
+  });
 
   it.skipIf(missingShared(FILES[3]))('writeParts streams writer output to disk', async () => {
     const ck = await loadCheckpoint(readFileSync(FILES[3]), 'runner');

@@ -7,6 +7,7 @@
  * another model disposes the one held first (the GPU or WASM memory of two models is never needed at once); a
  * panel whose model was replaced asks again and gets it reloaded.
  */
+import { openStoredForReading } from '../storage/opfs_store';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { initModel, type InferenceModel } from '../../apis';
@@ -18,6 +19,11 @@ type Dict = Record<string, unknown>;
 export interface CheckpointFile {
   name: string;
   data: Blob | ArrayBuffer;
+  /**
+   * The Blob is the checkpoint store's file of this name (a Model Zoo download): in the engine worker it is read
+   * through a synchronous access handle, from disk straight into the tensors, where the browser allows.
+   */
+  stored?: boolean;
 }
 
 /** What a panel asks for. */
@@ -108,7 +114,8 @@ export class ModelStore {
     if (this.current?.key === key) return { stored: this.current, reused: true };
     this.release();
     const { config, checkpoint } = req;
-    const data = checkpoint && (checkpoint.data instanceof ArrayBuffer ? new Uint8Array(checkpoint.data) : checkpoint.data);
+    const direct = checkpoint?.stored && checkpoint.data instanceof Blob ? await openStoredForReading(checkpoint.name, checkpoint.data.size) : null;
+    const data = direct?.source ?? (checkpoint && (checkpoint.data instanceof ArrayBuffer ? new Uint8Array(checkpoint.data) : checkpoint.data));
     // A build or load that fails (out of memory: said with the model's size) leaves none of its tensors behind.
     const before = variableNames();
     let model: InferenceModel;
@@ -116,6 +123,8 @@ export class ModelStore {
       model = await initModel(config.dict, checkpoint && { data: data!, name: checkpoint.name }, { name: config.name.replace(/\.(py|json)$/, ''), onProgress: req.onProgress, fuse_conv_bn: req.fuseConvBn });
     } catch (e) {
       throw await failedLoad(e, before, config, req.backend);
+    } finally {
+      direct?.close();
     }
     this.loads++;
     const entry: Entry = {

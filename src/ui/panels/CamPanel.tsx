@@ -34,7 +34,8 @@ const IMAGE_EXT = /\.(jpe?g|png|bmp|gif|webp)$/i;
 
 type FileBytes = { name: string; bytes: ArrayBuffer };
 /** A checkpoint as a Blob (the dropped File, the Model Zoo's stored one): the worker reads it, the page copies nothing. */
-type CheckpointBlob = { name: string; blob: Blob };
+/** `stored`: the checkpoint store's (Model Zoo) file, read in the engine worker straight from disk. */
+type CheckpointBlob = { name: string; blob: Blob; stored?: boolean };
 
 /** Where the current image came from, when another panel handed it over. */
 interface Origin {
@@ -144,7 +145,7 @@ export default function CamPanel() {
     setRun(null);
     setImageInfo(null);
     engine()
-      .cam.load(backend, config, checkpoint ? { name: checkpoint.name, data: checkpoint.blob } : null)
+      .cam.load(backend, config, checkpoint ? { name: checkpoint.name, data: checkpoint.blob, stored: checkpoint.stored } : null)
       .then(async (m) => {
         if (my !== seq.current.load) return;
         const category = pendingCategory.current ?? null;
@@ -223,7 +224,7 @@ export default function CamPanel() {
     setDroppedConfig({ kind: 'dict', name: z.name, dict: z.config });
     setUseStudio(false);
     if (!z.checkpoint) return setCheckpoint(null);
-    setCheckpoint({ name: z.checkpoint.name, blob: z.checkpoint.blob });
+    setCheckpoint(z.checkpoint);
   }, [zooSerial]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const receive = async (h: HandoffImage) => {

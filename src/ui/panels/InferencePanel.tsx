@@ -27,8 +27,8 @@ const STUDIO = 'studio';
 const CONFIG_EXT = /\.(py|json)$/i;
 const CKPT_EXT = /\.(pth|pt|safetensors|bin|ckpt)$/i;
 
-/** A checkpoint as a Blob (the dropped File, or the cached copy): never read on the page. */
-type Checkpoint = { name: string; blob: Blob };
+/** A checkpoint as a Blob (the dropped File, or the cached copy): never read on the page. `stored`: the checkpoint store's (Model Zoo) file. */
+type Checkpoint = { name: string; blob: Blob; stored?: boolean };
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -81,8 +81,8 @@ export default function InferencePanel() {
         // A dropped checkpoint is in IndexedDB; one downloaded in the Model Zoo panel is in its checkpoint store.
         readCachedCheckpoint(last.checkpoint)
           .catch(() => null)
-          .then(async (blob) => blob ?? (await (await openCheckpointStore()).store.blob(last.checkpoint!)))
-          .then((blob) => blob && choice.current === 0 && setCheckpoint({ name: last.checkpoint!, blob }), () => undefined); // not over a newer choice
+          .then(async (cachedBlob) => (cachedBlob ? { blob: cachedBlob, stored: false } : { blob: await (await openCheckpointStore()).store.blob(last.checkpoint!), stored: true }))
+          .then(({ blob, stored }) => blob && choice.current === 0 && setCheckpoint({ name: last.checkpoint!, blob, stored }), () => undefined); // not over a newer choice
       }
     }
     else void chooseShipped(DEFAULT_MODEL);
@@ -98,7 +98,7 @@ export default function InferencePanel() {
     setProgress(checkpoint ? [0, checkpoint.blob.size] : null);
     saveLastChoice({ config, shipped: shipped || null, checkpoint: checkpoint?.name ?? null });
     engine()
-      .inference.load(backend, config, checkpoint && { name: checkpoint.name, data: checkpoint.blob }, { fuseConvBn: fuse, onProgress: (l, t) => my === seq.current && setProgress([l, t]) })
+      .inference.load(backend, config, checkpoint && { name: checkpoint.name, data: checkpoint.blob, stored: checkpoint.stored }, { fuseConvBn: fuse, onProgress: (l, t) => my === seq.current && setProgress([l, t]) })
       .then((m) => {
         if (my !== seq.current) return;
         setModel(m);

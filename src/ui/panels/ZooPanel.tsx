@@ -204,7 +204,7 @@ export default function ZooPanel() {
       const key = fileOf(r);
       const blob = key ? await store.blob(key) : null;
       const config = configToJSON(loadConfig(r.info.config, studioFs).cfg) as Record<string, unknown>;
-      useZooHandoff.getState().send(target, { name: r.name, configPath: r.info.config, config, checkpoint: blob && key ? { name: key, blob } : null });
+      useZooHandoff.getState().send(target, { name: r.name, configPath: r.info.config, config, checkpoint: blob && key ? { name: key, blob, stored: true } : null });
       goToPanel(target);
     } catch (e) {
       setError(message(e));

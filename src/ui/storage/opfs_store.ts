@@ -10,6 +10,7 @@
  * becomes a message naming the file, the usage and what to delete ({@link quotaMessage}).
  */
 import { formatBytes } from '../../apis/hub/download';
+import { syncAccessSource, type ByteSource } from '../../fileio/byte_source';
 import type { CheckpointStore } from '../../apis/hub/types';
 
 /** A store that can also hand a finished file out as a Blob (disk-backed where the backend allows). */
@@ -21,6 +22,8 @@ export interface BrowserCheckpointStore extends CheckpointStore {
 }
 
 const PART = '.part';
+/** The Origin Private File System folder of the checkpoint store. */
+const OPFS_DIR = 'checkpoints';
 
 const isNotFound = (e: unknown) => e instanceof DOMException && (e.name === 'NotFoundError' || e.name === 'TypeMismatchError');
 const isQuota = (e: unknown) => e instanceof DOMException && e.name === 'QuotaExceededError';
@@ -72,7 +75,7 @@ export class OpfsCheckpointStore implements BrowserCheckpointStore {
   /** The `checkpoints` directory of this origin's private file system. */
   static async create(root?: FileSystemDirectoryHandle): Promise<OpfsCheckpointStore> {
     const top = root ?? (await navigator.storage.getDirectory());
-    return new OpfsCheckpointStore(await top.getDirectoryHandle('checkpoints', { create: true }));
+    return new OpfsCheckpointStore(await top.getDirectoryHandle(OPFS_DIR, { create: true }));
   }
 
   private async file(name: string): Promise<File | null> {
@@ -386,4 +389,29 @@ export function openCheckpointStore(): Promise<OpenedStore> {
     return { store: new MemoryCheckpointStore(), notice: `${why}: downloaded checkpoints are kept in memory only and are gone when this tab closes.` };
   })();
   return opened;
+}
+
+type SyncOpenable = FileSystemFileHandle & { createSyncAccessHandle?(): Promise<FileSystemSyncAccessHandle> };
+
+/**
+ * In a worker: the stored checkpoint `key` of the Origin Private File System opened for synchronous reads (a
+ * {@link syncAccessSource}: tensors are read from disk straight into their storage), if it is there with `size`
+ * bytes; null elsewhere (the page, no OPFS, another store, a file open elsewhere), where its Blob serves instead.
+ * `close` releases the file (an open synchronous handle locks it).
+ */
+export async function openStoredForReading(key: string, size: number): Promise<{ source: ByteSource; close(): void } | null> {
+  if (typeof navigator === 'undefined' || typeof navigator.storage?.getDirectory !== 'function') return null;
+  try {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(OPFS_DIR);
+    const file = (await dir.getFileHandle(key)) as SyncOpenable;
+    if (typeof file.createSyncAccessHandle !== 'function') return null;
+    const handle = await file.createSyncAccessHandle();
+    if (handle.getSize() !== size) {
+      handle.close();
+      return null;
+    }
+    return { source: syncAccessSource(handle as unknown as Parameters<typeof syncAccessSource>[0], key), close: () => handle.close() };
+  } catch {
+    return null;
+  }
 }

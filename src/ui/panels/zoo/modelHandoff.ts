@@ -16,7 +16,7 @@ export interface ZooModel {
   /** That config merged with its bases, as plain data. */
   config: Record<string, unknown>;
   /** The stored checkpoint (file name as released), or null (no weights downloaded). */
-  checkpoint: { name: string; blob: Blob } | null;
+  checkpoint: { name: string; blob: Blob; stored: true } | null;
 }
 
 export interface ZooHandoffState {
