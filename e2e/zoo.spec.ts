@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { LocalHub } from '../src/apis/hub/local_hub';
 import { recordPageErrors, SHARED } from './helpers';
 import { expect, test, type Page } from '@playwright/test';
 
 /**
- * Model Zoo panel in Chromium against a local hub (node:http on 127.0.0.1, CORS, HTTP Range): search, a download
+ * Model Zoo panel in Chromium against a local hub (`LocalHub`, node:http on 127.0.0.1, in its CORS mode, HTTP Range): search, a download
  * that the server drops halfway and that resumes, the stored list, a reload then "Use in Inference" with the hub
  * stopped (offline, from the Origin Private File System), CAM and Train hand-offs, the drop box when the host is
  * unreachable, a server sending wrong bytes rejected naming both hashes, delete.
@@ -29,42 +28,23 @@ const WRONG_SHA = createHash('sha256').update(WRONG).digest('hex');
 
 interface Hub {
   url: string;
-  ranges: (string | null)[];
+  /** The Range header of each request for the checkpoint (preflights aside). */
+  ranges(): (string | null)[];
   close(): Promise<void>;
 }
 
-/** The local hub: `drop` cuts the first response after half the body (held open `holdMs` first); `corrupt` serves WRONG. */
+/**
+ * The local hub, answering the page as a CDN does (CORS, HTTP Range): `drop` cuts the first response after half the
+ * body (held open `holdMs` first); `corrupt` serves WRONG.
+ */
 async function startHub({ drop = false, holdMs = 0, corrupt = false } = {}): Promise<Hub> {
-  const ranges: (string | null)[] = [];
-  const cors = {
-    'Access-Control-Allow-Origin': '*',
-    'Access-Control-Expose-Headers': 'Content-Length, Content-Range',
-    'Access-Control-Allow-Headers': 'Range',
-    'Cross-Origin-Resource-Policy': 'cross-origin',
-  };
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (req.method === 'OPTIONS') return res.writeHead(204, { ...cors, 'Access-Control-Allow-Methods': 'GET' }).end();
-    if (req.url !== URL_PATH) return res.writeHead(404, cors).end('not found');
-    const body = corrupt ? WRONG : BYTES;
-    const range = req.headers.range ?? null;
-    ranges.push(range);
-    const m = range ? /^bytes=(\d+)-$/.exec(range) : null;
-    const start = m ? Number(m[1]) : 0;
-    const headers = { ...cors, 'Content-Type': 'application/octet-stream', 'Accept-Ranges': 'bytes', 'Cache-Control': 'no-store', 'Content-Length': String(body.length - start) };
-    res.writeHead(m ? 206 : 200, m ? { ...headers, 'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}` } : headers);
-    if (drop && ranges.length === 1) {
-      res.write(body.subarray(start, start + (body.length >> 1)));
-      setTimeout(() => res.socket?.destroy(), holdMs);
-      return;
-    }
-    res.end(body.subarray(start));
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
+  const hub = await new LocalHub().start();
+  hub.cors = true;
+  hub.serve(URL_PATH, corrupt ? WRONG : BYTES, drop ? { dropAfter: [BYTES.length >> 1], holdMs } : {});
   return {
-    url: `http://127.0.0.1:${port}`,
-    ranges,
-    close: () => new Promise<void>((ok) => (server.closeAllConnections(), server.close(() => ok()))),
+    url: hub.base(),
+    ranges: () => hub.log.filter((r) => r.path === URL_PATH).map((r) => r.range),
+    close: () => hub.stop(),
   };
 }
 
@@ -124,7 +104,7 @@ test('Model Zoo: search, download with a drop and resume, offline use in Inferen
     await expect(page.getByRole('button', { name: 'Cancel' })).toBeVisible();
     await expect(page.getByTestId('zoo-have')).toContainText(`stored: ${FILE} (${SIZE_TEXT})`);
     await expect(page.getByTestId('zoo-info')).toContainText(`sha256 ${SHA}`);
-    expect(hub.ranges).toEqual([null, `bytes=${BYTES.length >> 1}-`]);
+    expect(hub.ranges()).toEqual([null, `bytes=${BYTES.length >> 1}-`]);
     await expect(page.getByTestId('zoo-stored')).toContainText(FILE);
     await expect(page.getByTestId('zoo-stored')).toContainText(SIZE_TEXT);
     await expect(page.getByRole('region', { name: 'Stored checkpoints' })).toContainText('Stored checkpoints (Origin Private File System)');

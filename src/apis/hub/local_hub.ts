@@ -3,7 +3,7 @@
  * paths of their metafile URLs (`/mmclassification/v0/lenet/…-b60bd18b.pth`, optionally below a prefix), with
  * HTTP Range (206 + Content-Range, 416 past the end) and faults to script: drop the connection after N body bytes,
  * ignore Range (answer 200 with the whole file), or end a body early without a Content-Length. Every request is
- * logged with its Range header and the status served.
+ * logged with its Range header and the status served. Nothing it serves is cached (`Cache-Control: no-store`).
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -13,6 +13,8 @@ import type { AddressInfo } from 'node:net';
 export interface HubFaults {
   /** Destroy the socket after this many body bytes of the response. */
   dropAfter?: number[];
+  /** With `dropAfter`: hold the connection open this many ms before destroying it (a stalled transfer a page can show). */
+  holdMs?: number;
   /** Answer 200 with the whole file whatever the Range header says. */
   ignoreRange?: boolean;
   /** Send no Content-Length and end the body cleanly after this many bytes (a silently truncated file). */
@@ -70,6 +72,7 @@ export class LocalHub {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    res.setHeader('Cache-Control', 'no-store');
     if (this.cors) {
       res.setHeader('Access-Control-Allow-Origin', '*');
       res.setHeader('Access-Control-Expose-Headers', 'Content-Length, Content-Range');
@@ -118,7 +121,7 @@ export class LocalHub {
     let at = 0;
     const next = () => {
       if (at >= limit) {
-        if (dropAfter !== undefined && limit < body.length) res.socket?.destroy();
+        if (dropAfter !== undefined && limit < body.length) setTimeout(() => res.socket?.destroy(), f.holdMs ?? 0);
         else res.end();
         return;
       }

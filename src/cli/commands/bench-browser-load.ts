@@ -12,14 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalHub, sha256Hex } from '../../apis/hub/local_hub';
-import { serializeRunnerCheckpoint } from '../../engine/runner/checkpoint_io';
-import { buildClassifier } from '../../models/builder';
-import { readConfigFile, useBackend } from '../../models/node';
+import { useBackend } from '../../models/node';
 import type { BrowserContext } from '@playwright/test';
 import { launchPersistentChromium, studioAt, type ServedStudio } from '../browser_studio';
 import { descendantPids, RssSampler } from '../proc_memory';
 import { UsageError, type CliCommand } from '../command';
-import { CONFIGS_DIR, LOAD_ONLY, ZOO_BENCH } from './bench-zoo';
+import { LOAD_ONLY, ZOO_BENCH, zooCheckpoint } from './bench-zoo';
 
 const MB = 1 << 20;
 const PHASE_TIMEOUT_MS = 15 * 60_000;
@@ -50,18 +48,6 @@ resident memory in each phase against the file's size.
   --chromium PATH  Chromium binary (default $CHROMIUM_PATH or /usr/bin/chromium)
   --json           print the row as JSON`;
 
-/** The model's checkpoint as a Runner saves it (seed-0 weights from its config), with its sha256. */
-async function checkpointOf(config: string): Promise<{ bytes: Uint8Array; sha256: string }> {
-  await useBackend('wasm');
-  const model = buildClassifier(readConfigFile(join(CONFIGS_DIR, config)), { seed: 0 });
-  try {
-    const bytes = serializeRunnerCheckpoint({ meta: {}, state_dict: model.stateDict() });
-    return { bytes, sha256: sha256Hex(bytes) };
-  } finally {
-    model.dispose();
-  }
-}
-
 const command: CliCommand = {
   summary: 'A large checkpoint (ViT-L, 1.2 GB) downloaded into OPFS and loaded in Chromium: peak memory against the file size',
   usage,
@@ -84,7 +70,9 @@ const command: CliCommand = {
     const log = (s: string) => (values.json ? undefined : io.err(s));
 
     log(`writing ${spec.name}'s checkpoint (${spec.config}, seed 0)…`);
-    const { bytes, sha256 } = await checkpointOf(spec.config);
+    await useBackend('wasm');
+    const bytes = zooCheckpoint(spec.config);
+    const sha256 = sha256Hex(bytes);
     const file = `${key}_bench-browser-load-${sha256.slice(0, 8)}.pth`;
     const urlPath = `/mmpretrain/v1.0/bench/${file}`;
     const name = `${key}_bench-browser-load`;

@@ -25,7 +25,7 @@ import { UsageError, type CliCommand } from '../command';
 import { table, textTable, tfjsRuntimeLabel, timeForward, torchEnv, type BenchRow } from './bench-models';
 import { TORCH_SCRIPT } from '../bench_zoo_torch';
 
-export const CONFIGS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../configs');
+const CONFIGS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../configs');
 
 interface ZooBenchModel {
   name: string;
@@ -118,6 +118,16 @@ async function measureLoadMemory(key: string, path: string): Promise<MemoryRow> 
   return { model: spec.name, file_mb: statSync(path).size / MB, peak_mb: peak / MB };
 }
 
+/** The checkpoint of a config under `configs/` as a Runner saves one: its model's seed-0 weights (WASM backend running). */
+export function zooCheckpoint(config: string): Uint8Array {
+  const model = buildClassifier(readConfigFile(join(CONFIGS_DIR, config)), { seed: 0 });
+  try {
+    return serializeRunnerCheckpoint({ meta: {}, state_dict: model.stateDict() });
+  } finally {
+    model.dispose();
+  }
+}
+
 /**
  * Writes each model's checkpoint (as a Runner saves one) to a temporary file here, then runs
  * {@link measureLoadMemory} on it in a child process (a process's WASM heap never shrinks, so each needs its own).
@@ -129,9 +139,7 @@ async function memoryRows(keys: string[]): Promise<{ rows: MemoryRow[]; note?: s
   try {
     for (const k of keys) {
       const path = join(dir, `${k}.pth`);
-      const source = buildClassifier(readConfigFile(join(CONFIGS_DIR, benchModel(k)!.config)), { seed: 0 });
-      writeFileSync(path, serializeRunnerCheckpoint({ meta: {}, state_dict: source.stateDict() }));
-      source.dispose();
+      writeFileSync(path, zooCheckpoint(benchModel(k)!.config));
       const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1], 'bench-zoo', '--memory-of', k, '--checkpoint', path], { encoding: 'utf8', maxBuffer: 1 << 20 });
       if (r.status !== 0) return { rows, note: `memory run for ${k} failed: ${(r.stderr || '').trim().split('\n').pop()}` };
       rows.push(JSON.parse(r.stdout.trim().split('\n').pop()!) as MemoryRow);
