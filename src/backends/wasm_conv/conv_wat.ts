@@ -8,13 +8,14 @@
  * The module imports the tfjs WASM backend's own memory and never touches memory it was not given: no data
  * segment, no stack. Tiles are claimed with an atomic counter in the descriptor, so any number of threads can run
  * `run(desc)` on the same descriptor at once. A descriptor whose first word (its kind) is not 0 is a Winograd
- * convolution or filter transform (winograd_wat.ts) or a step of a Winograd filter gradient (winograd_grad_wat.ts),
- * which `run` hands to that function.
+ * convolution or filter transform (winograd_wat.ts), a step of a Winograd filter gradient (winograd_grad_wat.ts)
+ * or a depthwise convolution (depthwise_wat.ts), which `run` hands to that function.
  *
  * `scripts/build-wasm-conv.mjs` assembles the variants into `conv_binaries.ts`; a unit test checks they match.
  */
 
-import { acc, activationLines, claimNext, descriptorLoads, microKernelLoop, microKernelVectorLocals, microRows as rows, microVecs as vecs, MR, NV } from './wat_helpers';
+import { acc, activationLines, claimNext, descriptorLoads, microKernelLoop, microKernelVectorLocals, microRows as rows, microVecs as vecs, MR, NV, rowPointers } from './wat_helpers';
+import { DEPTHWISE_KIND, depthwiseFunction } from './depthwise_wat';
 import { geluFunction } from './gelu_wat';
 import { gradientFunctions, WGRAD_KINDS } from './winograd_grad_wat';
 import { WINOGRAD_CONV_KIND, WINOGRAD_FILTER_KIND, WINOGRAD_TRANSFORMS, winogradFilterFunction, winogradFunction } from './winograd_wat';
@@ -77,13 +78,7 @@ function tileBody(fma: boolean): string[] {
   L.push(`(local.set $r (local.get $m0))`);
   L.push(`(block $rows_done (loop $rows_loop`);
   L.push(`(br_if $rows_done (i32.ge_u (local.get $r) (local.get $m1)))`);
-  // The four rows' image bases and indirection rows (rows past the tile repeat its last row; their sums are not stored).
-  for (const i of rows) {
-    L.push(`(local.set $row (select (i32.add (local.get $r) (i32.const ${i})) (i32.sub (local.get $m1) (i32.const 1)) (i32.lt_u (i32.add (local.get $r) (i32.const ${i})) (local.get $m1))))`);
-    L.push(`(local.set $img (i32.div_u (local.get $row) (local.get $pixels)))`);
-    L.push(`(local.set $base${i} (i32.add (local.get $input) (i32.mul (local.get $img) (local.get $imageBytes))))`);
-    L.push(`(local.set $ind${i} (i32.add (local.get $indirection) (i32.shl (i32.mul (i32.sub (local.get $row) (i32.mul (local.get $img) (local.get $pixels))) (local.get $taps)) (i32.const 2))))`);
-  }
+  L.push(...rowPointers(MR));
   L.push(`(local.set $p (local.get $p0))`);
   L.push(`(block $panels_done (loop $panels_loop`);
   L.push(`(br_if $panels_done (i32.ge_u (local.get $p) (local.get $p1)))`);
@@ -128,6 +123,7 @@ const HANDLERS: Array<[number, string]> = [
     [WINOGRAD_FILTER_KIND + i, `winograd_filter_${t.name}`],
   ]),
   ...Object.entries(WGRAD_KINDS).map(([step, kind]): [number, string] => [kind, `wgrad_${step}`]),
+  [DEPTHWISE_KIND, 'depthwise'],
 ];
 
 function runFunction(fma: boolean): string[] {
@@ -206,7 +202,7 @@ function packFunction(): string[] {
 export function convWat({ fma, shared }: ConvWatOptions): string {
   // A shared import must state a maximum; an unshared one must not (emscripten's memory has none to match).
   const memory = shared ? '(memory 1 65536 shared)' : '(memory 1)';
-  return ['(module', `(import "env" "memory" ${memory})`, ...runFunction(fma), ...WINOGRAD_TRANSFORMS.flatMap((t) => [...winogradFunction(t, fma), ...winogradFilterFunction(t, fma)]), ...gradientFunctions(fma), ...packFunction(), ...geluFunction(fma), ')'].join('\n');
+  return ['(module', `(import "env" "memory" ${memory})`, ...runFunction(fma), ...WINOGRAD_TRANSFORMS.flatMap((t) => [...winogradFunction(t, fma), ...winogradFilterFunction(t, fma)]), ...gradientFunctions(fma), ...depthwiseFunction(fma), ...packFunction(), ...geluFunction(fma), ')'].join('\n');
 }
 
 /** The variants `conv_binaries.ts` holds, by name. */

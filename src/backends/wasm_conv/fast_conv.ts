@@ -1,6 +1,7 @@
 import { backend_util, type KernelBackend, type TensorInfo } from '@tensorflow/tfjs-core';
 import { CONV_BINARIES } from './conv_binaries';
 import { ACTIVATIONS, DESC } from './conv_wat';
+import { DEPTHWISE, DEPTHWISE_KIND } from './depthwise_wat';
 import { CONTROL_WORDS, ConvThreadPool, type ConvWorkerSpawner } from './thread_pool';
 import { chooseWinograd, filterGradientFits, transformNamed, winogradTiling, type WinogradMode } from './winograd';
 import { WGRAD_DY, WGRAD_INPUT, WGRAD_KINDS, WGRAD_OUTPUT } from './winograd_grad_wat';
@@ -340,6 +341,47 @@ export class FastConv {
     const tiles = tiling(N * OH * OW, Math.ceil(og / 8), Math.max(1, Math.ceil(this.threads / groups)), taps * cg);
     const gemm = { input, indirection, zero, weights: packs.weights, bias: packs.bias, output, groups, groupInput: 4 * cg, groupWeights: packs.weightBytes, groupBias: packs.biasBytes, groupOutput: 4 * og };
     this.dispatch(this.gemmWords({ ...gemm, rows: N * OH * OW, pixels: OH * OW, imageBytes: 4 * H * W * C, taps, cin: cg, cout: og, outStride: CO, activation: ACTIVATIONS[activation] }, tiles));
+    this.calls++;
+    return out;
+  }
+
+  /**
+   * A depthwise convolution (channel multiplier 1): y = act(dwconv(x, filter) + bias), NHWC, `filter`
+   * [kh, kw, channels, 1] read as it is (depthwise_wat.ts); `channels` a multiple of 4 (the caller checks).
+   */
+  depthwiseConv2d(x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, info: ConvInfo, activation: keyof typeof ACTIVATIONS): TensorInfo {
+    const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = info;
+    const out = this.backend.makeOutput([N, OH, OW, C], 'float32');
+    if (N * OH * OW === 0 || C === 0) return out;
+    const taps = KH * KW;
+    const rows = N * OH * OW;
+    const blocks = Math.ceil(C / 8);
+    // Small ones (a late stage at batch 1) on this thread alone: waking the pool costs more.
+    const here = rows * C * taps < SMALL_PRODUCT;
+    const t = tiling(rows, blocks, here ? 1 : this.threads, taps);
+    const indirection = this.indirection({ H, W, C, OH, OW, KH, KW, SH: info.strideHeight, SW: info.strideWidth, DH: info.dilationHeight, DW: info.dilationWidth, top: info.padInfo.top, left: info.padInfo.left });
+    const zero = this.zeros(C);
+    const words = descriptor(DEPTHWISE, {
+      kind: DEPTHWISE_KIND,
+      input: this.offset(x),
+      indirection,
+      zero,
+      weights: this.offset(filter),
+      bias: bias ? this.offset(bias) : 0,
+      output: this.offset(out),
+      rows,
+      pixels: OH * OW,
+      imageBytes: 4 * H * W * C,
+      taps,
+      channels: C,
+      blocks,
+      activation: ACTIVATIONS[activation],
+      tileRows: t.tileRows,
+      tileBlocks: t.tilePanels,
+      rowTiles: t.rowTiles,
+      tiles: t.tiles,
+    });
+    this.dispatch(words, here);
     this.calls++;
     return out;
   }

@@ -1,4 +1,19 @@
-import { backend_util, Conv2D, FusedConv2D, getKernel, registerKernel, type Conv2DAttrs, type FusedConv2DAttrs, type KernelBackend, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  Conv2D,
+  DepthwiseConv2dNative,
+  FusedConv2D,
+  FusedDepthwiseConv2D,
+  getKernel,
+  registerKernel,
+  type Conv2DAttrs,
+  type DepthwiseConv2dNativeAttrs,
+  type FusedConv2DAttrs,
+  type FusedDepthwiseConv2DAttrs,
+  type KernelBackend,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 import { replaceWasmFactory } from '../register';
 import { FastConv, fastConvs, type WasmBackendLike } from './fast_conv';
 import { replaceMatMulKernel } from './matmul_kernel';
@@ -24,22 +39,31 @@ export function activeFastConv(backend: object): FastConv | undefined {
   return enabled ? fastConvs.get(backend) : undefined;
 }
 
+type ConvKernel = typeof Conv2D | typeof FusedConv2D | typeof DepthwiseConv2dNative | typeof FusedDepthwiseConv2D;
+type FastActivation = 'linear' | 'relu' | 'relu6';
+
 /**
- * Conv2D and FusedConv2D (NHWC, float32; bias and linear/relu/relu6 fused) through this backend's FastConv, the
- * original kernel for everything else (NCHW, prelu, leaky relu, sigmoid, elu) or when none is installed.
+ * Conv2D, FusedConv2D, DepthwiseConv2dNative and FusedDepthwiseConv2D (NHWC, float32; bias and linear/relu/relu6
+ * fused; depthwise: channel multiplier 1, channels a multiple of 4) through this backend's FastConv, the original
+ * kernel for everything else (NCHW, prelu, leaky relu, sigmoid, elu) or when none is installed.
  */
-function replacement(kernelName: typeof Conv2D | typeof FusedConv2D, original: KernelFunc): KernelFunc {
+function replacement(kernelName: ConvKernel, original: KernelFunc): KernelFunc {
+  const depthwise = kernelName === DepthwiseConv2dNative || kernelName === FusedDepthwiseConv2D;
+  const fused = kernelName === FusedConv2D || kernelName === FusedDepthwiseConv2D;
   return (args) => {
     const fast = activeFastConv(args.backend);
-    const attrs = args.attrs as unknown as FusedConv2DAttrs & Conv2DAttrs;
+    const attrs = args.attrs as unknown as FusedConv2DAttrs & Conv2DAttrs & FusedDepthwiseConv2DAttrs & DepthwiseConv2dNativeAttrs;
     const { x, filter, bias, preluActivationWeights } = args.inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
-    const activation = kernelName === FusedConv2D ? attrs.activation : 'linear';
-    if (!fast || attrs.dataFormat !== 'NHWC' || !FUSABLE.has(activation) || preluActivationWeights || x.dtype !== 'float32' || filter.dtype !== 'float32' || (bias && bias.dtype !== 'float32')) {
+    const activation = fused ? attrs.activation : 'linear';
+    const [, , channels, multiplier] = filter.shape as [number, number, number, number];
+    const unsupportedDepthwise = depthwise && (multiplier !== 1 || channels % 4 !== 0);
+    if (!fast || attrs.dataFormat !== 'NHWC' || unsupportedDepthwise || !FUSABLE.has(activation) || preluActivationWeights || x.dtype !== 'float32' || filter.dtype !== 'float32' || (bias && bias.dtype !== 'float32')) {
       return original(args);
     }
-    const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+    const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs.strides, attrs.dilations ?? [1, 1], attrs.pad, attrs.dimRoundingMode, depthwise, 'channelsLast');
     if (bias && bias.shape.reduce((a, b) => a * b, 1) !== info.outChannels) return original(args); // a broadcast bias
-    return fast.conv2d(x, filter, bias ?? null, info, activation as 'linear' | 'relu' | 'relu6');
+    const act = activation as FastActivation;
+    return depthwise ? fast.depthwiseConv2d(x, filter, bias ?? null, info, act) : fast.conv2d(x, filter, bias ?? null, info, act);
   };
 }
 
@@ -71,7 +95,7 @@ export function groupedConvAvailable(backend: object, backendName: string): bool
 }
 
 function replaceKernels(backendName: string): void {
-  for (const kernelName of [Conv2D, FusedConv2D] as const) replaceKernel(kernelName, backendName, (original) => replacement(kernelName, original));
+  for (const kernelName of [Conv2D, FusedConv2D, DepthwiseConv2dNative, FusedDepthwiseConv2D] as const) replaceKernel(kernelName, backendName, (original) => replacement(kernelName, original));
   replaceMatMulKernel(backendName, activeFastConv);
   registerNormKernels(backendName);
   registerRollKernel(backendName);

@@ -32,7 +32,9 @@ export function convWorkerMain(start: ConvWorkerStart, post: (message: string) =
   post('ready');
   for (;;) {
     Atomics.wait(ctl, 0, seen);
-    seen = Atomics.load(ctl, 0);
+    const now = Atomics.load(ctl, 0);
+    if (now === seen) continue; // woken without a new descriptor: running the old one again would count it twice
+    seen = now;
     if (seen < 0) return;
     try {
       run(Atomics.load(ctl, 1));

@@ -128,3 +128,16 @@ export function patchPointers(cells: number, perImage: string): string[] {
     ]),
   ];
 }
+
+/**
+ * For output rows `$r`…`$r`+count-1 of a tile ending at `$m1` (rows past it repeat its last row; their results are
+ * not stored): each row's image base `$base{i}` and indirection row `$ind{i}` (`taps` entries per row).
+ */
+export function rowPointers(count: number): string[] {
+  return range(count).flatMap((i) => [
+    `(local.set $row (select (i32.add (local.get $r) (i32.const ${i})) (i32.sub (local.get $m1) (i32.const 1)) (i32.lt_u (i32.add (local.get $r) (i32.const ${i})) (local.get $m1))))`,
+    `(local.set $img (i32.div_u (local.get $row) (local.get $pixels)))`,
+    `(local.set $base${i} (i32.add (local.get $input) (i32.mul (local.get $img) (local.get $imageBytes))))`,
+    `(local.set $ind${i} (i32.add (local.get $indirection) (i32.shl (i32.mul (i32.sub (local.get $row) (i32.mul (local.get $img) (local.get $pixels))) (local.get $taps)) (i32.const 2))))`,
+  ]);
+}
