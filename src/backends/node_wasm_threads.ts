@@ -6,16 +6,16 @@
  * Node (`worker_threads`), so this module registers a `wasm` backend factory that instantiates it with the worker
  * script written to a temporary file and the main script given by path.
  *
- * The thread count: tfjs's C++ side caps XNNPACK's pool at half the logical cores (it assumes two hyper-threads
- * per core), so a 2-core machine gets one thread. The cap is read once, when the module's runtime starts, from
- * `os.cpus().length`; that one reader is told twice the requested count.
+ * The threads: the threaded build's shared memory lets the convolution pool (`wasm_conv/`) compute on `threads`
+ * threads; XNNPACK's own pool gets one ({@link XNNPACK_THREADS}: its workers' spin-wait would take the cores the
+ * convolution pool needs).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import v8 from 'node:v8';
 import { dirname, join } from 'node:path';
-import { replaceWasmFactory, startedBackend } from './register';
+import { replaceWasmFactory, startedBackend, XNNPACK_THREADS } from './register';
 import { installFastConvOnStart } from './wasm_conv/install';
 import { spawnNodeConvWorker } from './wasm_conv/node_spawn';
 import { WINOGRAD_MODES, type WinogradMode } from './wasm_conv/winograd';
@@ -52,26 +52,6 @@ function writeWorkerScript(outDir: string): string {
   return path;
 }
 
-let reportedCores: number | null = null;
-
-/**
- * Makes `os.cpus()` report `count` logical cores to Emscripten's `emscripten_num_logical_cores` (the cap's only
- * reader; every other caller sees the real list). It is read when the module's runtime initialises, which, with
- * the pthread workers loading asynchronously, may come after the factory's promise settles: a window around the
- * factory call missed it about half the time, so the report stays in place.
- */
-function reportCoresToEmscripten(count: number): void {
-  if (reportedCores === null) {
-    const real = os.cpus.bind(os);
-    os.cpus = () => {
-      const cpus = real();
-      const fromEmscripten = reportedCores !== null && (new Error().stack ?? '').includes('_emscripten_num_logical_cores');
-      return fromEmscripten ? Array.from({ length: reportedCores! }, () => cpus[0]!) : cpus;
-    };
-  }
-  reportedCores = count;
-}
-
 /** The same C entry points tfjs's loader binds on its module before constructing `BackendWasm`. */
 function bindTfjsEntryPoints(module: EmscriptenModule): void {
   module.tfjs = {
@@ -87,9 +67,9 @@ function bindTfjsEntryPoints(module: EmscriptenModule): void {
 let registeredThreads: number | null = null;
 
 /**
- * Makes `tf.setBackend('wasm')` start the threaded build with `threads` XNNPACK threads (default
- * {@link defaultWasmThreads}). Must run before the WASM backend is first initialised; `threads = 1` keeps tfjs's
- * own single-threaded loader. Returns the thread count that will be used.
+ * Makes `tf.setBackend('wasm')` start the threaded build, to compute on `threads` threads (default
+ * {@link defaultWasmThreads}; the convolution pool's, XNNPACK keeping one). Must run before the WASM backend is
+ * first initialised; `threads = 1` keeps tfjs's own single-threaded loader. Returns the thread count that will be used.
  */
 export async function registerThreadedWasm(threads = defaultWasmThreads()): Promise<number> {
   const wasmPkg = await import('@tensorflow/tfjs-backend-wasm');
@@ -104,10 +84,9 @@ export async function registerThreadedWasm(threads = defaultWasmThreads()): Prom
   replaceWasmFactory(() => async () => {
     workerScript ??= writeWorkerScript(outDir);
     const worker = workerScript;
-    reportCoresToEmscripten(2 * threads);
     const module = await factory({ locateFile: (p: string) => (p.endsWith('.worker.js') ? worker : join(outDir, p)), mainScriptUrlOrBlob: mainScript });
     bindTfjsEntryPoints(module);
-    wasmPkg.setThreadsCount(threads);
+    wasmPkg.setThreadsCount(XNNPACK_THREADS);
     const backend = new wasmPkg.BackendWasm(module as never); // starts XNNPACK's pool
     // The pool's threads live as long as the module; like the idle ones, they must not keep Node running.
     for (const w of [...(module.PThread?.runningWorkers ?? []), ...(module.PThread?.unusedWorkers ?? [])]) w.unref();
@@ -136,7 +115,7 @@ export function winogradModeFromEnv(value = process.env.MMPRETRAIN_WEB_WINOGRAD)
 export async function registerNodeWasm(threads = defaultWasmThreads()): Promise<number> {
   const used = await registerThreadedWasm(threads);
   if (!fastConvRegistered && process.env.MMPRETRAIN_WEB_FAST_CONV !== '0' && !startedBackend('wasm')) {
-    installFastConvOnStart({ spawn: spawnNodeConvWorker, winograd: winogradModeFromEnv() });
+    installFastConvOnStart({ threads: used, spawn: spawnNodeConvWorker, winograd: winogradModeFromEnv() });
     fastConvRegistered = true;
   }
   return used;

@@ -5,6 +5,14 @@
 import { tf } from './tf';
 import type { BackendName } from './names';
 
+/**
+ * XNNPACK's own pool: one thread, the caller. The threads of the WASM backend are the convolution pool's
+ * (`wasm_conv/`), which runs convolutions, matrix products and depthwise convolutions, most of a network's work.
+ * XNNPACK's pool workers spin for milliseconds after each of its operations (pthreadpool's spin-wait), on the cores
+ * the convolution pool's threads need next; on 2 cores that cost a ResNet-like network a fifth of its batch-1 time.
+ */
+export const XNNPACK_THREADS = 1;
+
 const loaders: Record<BackendName, () => Promise<unknown>> = {
   webgpu: () => import('@tensorflow/tfjs-backend-webgpu'),
   webgl: () => import('@tensorflow/tfjs-backend-webgl'),
@@ -35,7 +43,7 @@ export interface WasmSetup {
   paths?: WasmFileMap;
   /** Use the threaded build where the page is cross-origin isolated. Default true. */
   threads?: boolean;
-  /** XNNPACK threads (default: every logical core, `navigator.hardwareConcurrency`; tfjs alone would use half). */
+  /** Threads to compute on, the convolution pool's (default: every logical core, `navigator.hardwareConcurrency`). */
   threadCount?: number;
 }
 
@@ -54,43 +62,29 @@ export function replaceWasmFactory(make: (original: BackendFactory | null) => Ba
   tf.registerBackend('wasm', make(original), WASM_PRIORITY);
 }
 
-/**
- * tfjs's C++ side caps XNNPACK's pool at half of `navigator.hardwareConcurrency` (it assumes two hyper-threads per
- * core), read once when the module is instantiated: a 2-core machine gets one thread. This wraps the registered
- * factory so that, for that moment only, the navigator reports twice the wanted count.
- */
-function reportThreadsDuringInit(threads: number): void {
-  const nav = (globalThis as { navigator?: object }).navigator;
-  if (!tf.findBackendFactory('wasm') || !nav) return;
-  replaceWasmFactory((factory) => async () => {
-    const own = Object.getOwnPropertyDescriptor(nav, 'hardwareConcurrency');
-    if (own && !own.configurable) return factory!(); // redefined by someone else: keep tfjs's own cap
-    Object.defineProperty(nav, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
-    try {
-      return await factory!();
-    } finally {
-      if (own) Object.defineProperty(nav, 'hardwareConcurrency', own);
-      else delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
-    }
-  });
-}
+/** The default thread count's cap (tfjs's own cap on XNNPACK's pool). */
+const MAX_DEFAULT_THREADS = 8;
 
 let wasmConfigured = false;
+let configuredThreads = 1;
 
-/** Must run before the WASM backend first initialises; later calls are ignored (tfjs fixes its paths then). */
-export async function configureWasm(setup: WasmSetup): Promise<void> {
-  if (wasmConfigured) return;
+/**
+ * Must run before the WASM backend first initialises; later calls are ignored (tfjs fixes its paths then).
+ * Returns the threads to compute on: 1 without the threaded build, else `threadCount` (default every logical
+ * core, at most 8), for the convolution pool; XNNPACK gets {@link XNNPACK_THREADS}.
+ */
+export async function configureWasm(setup: WasmSetup): Promise<number> {
+  if (wasmConfigured) return configuredThreads;
   wasmConfigured = true;
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (setup.paths) wasm.setWasmPaths({ ...setup.paths });
   if (setup.threads === false) {
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-    return;
+    return (configuredThreads = 1);
   }
   const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
-  const threads = setup.threadCount ?? cores;
-  wasm.setThreadsCount(threads);
-  if (threads > 1) reportThreadsDuringInit(threads);
+  wasm.setThreadsCount(XNNPACK_THREADS);
+  return (configuredThreads = Math.max(1, setup.threadCount ?? Math.min(cores, MAX_DEFAULT_THREADS)));
 }
 
 /**
@@ -102,10 +96,18 @@ export function startedBackend(name: string): tf.KernelBackend | null {
   return (tf.engine() as unknown as { registry: Record<string, tf.KernelBackend | undefined> }).registry[name] ?? null;
 }
 
-/** XNNPACK's thread count once the WASM backend is up (1 = single-threaded), or null before. */
+/**
+ * The threads the WASM backend computes on once it is up: its convolution pool's where the fast convolutions are
+ * installed, else XNNPACK's (1 = single-threaded); null before.
+ */
 export async function wasmThreadCount(): Promise<number | null> {
-  if (!startedBackend('wasm')) return null;
+  const backend = startedBackend('wasm');
+  if (!backend) return null;
   try {
+    // loaded with the backend already; dynamic, so the first load of the page does not carry the module's binaries
+    const { fastConvs } = await import('./wasm_conv/fast_conv');
+    const fast = fastConvs.get(backend);
+    if (fast) return fast.threads;
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     return wasm.getThreadsCount();
   } catch {

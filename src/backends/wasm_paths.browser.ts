@@ -19,14 +19,14 @@ let configured = false;
 
 /**
  * Points tfjs at the served binaries; threads only where the page is cross-origin isolated (COOP/COEP). The
- * backend gets the fast convolutions (`wasm_conv/`) on as many threads as XNNPACK (Web Workers), or on the
- * calling thread alone without isolation.
+ * backend gets the fast convolutions (`wasm_conv/`) on `threadCount` threads (default every logical core; Web
+ * Workers), or on the calling thread alone without isolation.
  */
 export async function configureWasmForBrowser(options: { threads?: boolean; threadCount?: number } = {}): Promise<void> {
   if (configured) return;
   configured = true;
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const threaded = (options.threads ?? true) && isolated;
-  await configureWasm({ paths: BROWSER_WASM_PATHS, threads: threaded, threadCount: options.threadCount });
-  installFastConvOnStart({ spawn: threaded ? spawnBrowserConvWorker : null });
+  const threads = await configureWasm({ paths: BROWSER_WASM_PATHS, threads: threaded, threadCount: options.threadCount });
+  installFastConvOnStart({ threads, spawn: threaded ? spawnBrowserConvWorker : null });
 }
