@@ -1,12 +1,14 @@
 /**
- * LayerNorm, exact GELU and the 2-D roll as single kernels where the active backend has them (the WASM backend with
- * the project's kernels, `wasm_conv/norm_kernels.ts`, `wasm_conv/roll_kernel.ts`), else as tfjs's op-by-op graph. Gradients always come from the
+ * LayerNorm, exact GELU, the 2-D roll and nearest upsampling as single kernels where the active backend has them (the
+ * WASM backend with the project's kernels, `wasm_conv/norm_kernels.ts`, `roll_kernel.ts`, `upsample_kernel.ts`), else
+ * as tfjs's op-by-op graph. Gradients always come from the
  * graph (`tf.customGrad` recomputes it in the backward pass), so training sees the same derivatives everywhere.
  */
 import { getKernel } from '@tensorflow/tfjs-core';
 import { tf, type Tensor } from './tf';
 import { GELU, LAYER_NORM } from './wasm_conv/norm_kernels';
 import { ROLL_2D } from './wasm_conv/roll_kernel';
+import { UPSAMPLE_NEAREST } from './wasm_conv/upsample_kernel';
 
 const hasKernel = (name: string) => getKernel(name, tf.getBackend()) !== undefined;
 
@@ -111,6 +113,29 @@ export function roll2d(x: Tensor, shiftH: number, shiftW: number): Tensor {
   const f = tf.customGrad((...args: unknown[]) => {
     const [xx] = args as [Tensor];
     return { value: run(ROLL_2D, { x: xx }, { shiftH, shiftW }), gradFunc: (dy: Tensor) => roll2d(dy, -shiftH, -shiftW) };
+  });
+  return (f as (t: Tensor) => Tensor)(x);
+}
+
+/** Nearest upsampling of an NHWC map by integer factors, as two rank-4 broadcasts (tfjs has Tile gradients up to rank 4). */
+function upsampleGraph(x: Tensor, sh: number, sw: number): Tensor {
+  return tf.tidy(() => {
+    const [n, h, w, c] = x.shape as [number, number, number, number];
+    const xw = tf.reshape(tf.broadcastTo(tf.reshape(x, [n * h, w, 1, c]), [n * h, w, sw, c]), [n, h, 1, w * sw * c]);
+    return tf.reshape(tf.broadcastTo(xw, [n, h, sh, w * sw * c]), [n, h * sh, w * sw, c]);
+  });
+}
+
+/**
+ * Every pixel of an NHWC map [N, H, W, C] repeated sh × sw times (PyTorch's nearest index floor(dst / s)): one
+ * kernel where there is one (4-byte dtypes), the broadcasts elsewhere. Its gradient sums each sh × sw block.
+ */
+export function upsampleNearest2d(x: Tensor, sh: number, sw: number): Tensor {
+  if (x.rank !== 4 || (x.dtype !== 'float32' && x.dtype !== 'int32') || !hasKernel(UPSAMPLE_NEAREST)) return upsampleGraph(x, sh, sw);
+  const f = tf.customGrad((...args: unknown[]) => {
+    const [xx] = args as [Tensor];
+    const [n, h, w, c] = xx.shape as [number, number, number, number];
+    return { value: run(UPSAMPLE_NEAREST, { x: xx }, { scaleH: sh, scaleW: sw }), gradFunc: (dy: Tensor) => tf.sum(tf.reshape(dy, [n, h, sh, w, sw, c]), [2, 4]) };
   });
   return (f as (t: Tensor) => Tensor)(x);
 }

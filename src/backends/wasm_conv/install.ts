@@ -19,6 +19,7 @@ import { FastConv, fastConvs, type WasmBackendLike } from './fast_conv';
 import { replaceMatMulKernel } from './matmul_kernel';
 import { registerNormKernels } from './norm_kernels';
 import { registerRollKernel } from './roll_kernel';
+import { registerUpsampleKernel } from './upsample_kernel';
 import { replaceKernel } from './replace_kernel';
 import { replaceTransposeKernel } from './transpose_kernel';
 import { replaceSplitKernels } from './split_kernels';
@@ -99,6 +100,7 @@ function replaceKernels(backendName: string): void {
   replaceMatMulKernel(backendName, activeFastConv);
   registerNormKernels(backendName);
   registerRollKernel(backendName);
+  registerUpsampleKernel(backendName);
   replaceTransposeKernel(backendName);
   replaceSplitKernels(backendName);
   if (!getKernel(GROUPED_CONV, backendName)) registerKernel({ kernelName: GROUPED_CONV, backendName, kernelFunc: groupedConv });

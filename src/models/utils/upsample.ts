@@ -1,8 +1,10 @@
 /**
  * `nn.Upsample(scale_factor=s, mode='nearest')` for integer factors, on NHWC: every input pixel repeated s×s
- * (PyTorch's nearest index floor(dst / s)). Built from reshapes and rank-4 broadcasts, so it has gradients on every backend.
+ * (PyTorch's nearest index floor(dst / s)); one kernel on WASM, reshapes and broadcasts elsewhere (fused_ops.ts),
+ * with gradients on every backend.
  */
-import { tf, type Tensor } from '../../backends/tf';
+import { upsampleNearest2d } from '../../backends/fused_ops';
+import type { Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { Module } from '../nn/module';
 import { pair, type Pair } from '../nn/layout';
@@ -11,12 +13,7 @@ import { pair, type Pair } from '../nn/layout';
 export function upsampleNearest(x: Tensor, factor: Pair): Tensor {
   const [sh, sw] = pair(factor);
   if (sh === 1 && sw === 1) return x;
-  return tf.tidy(() => {
-    // Two rank-4 broadcasts (tfjs has Tile gradients up to rank 4): along W, then along H.
-    const [n, h, w, c] = x.shape as [number, number, number, number];
-    const xw = tf.reshape(tf.broadcastTo(tf.reshape(x, [n * h, w, 1, c]), [n * h, w, sw, c]), [n, h, 1, w * sw * c]);
-    return tf.reshape(tf.broadcastTo(xw, [n, h, sh, w * sw * c]), [n, h * sh, w * sw, c]);
-  });
+  return upsampleNearest2d(x, sh, sw);
 }
 
 export class Upsample extends Module {
