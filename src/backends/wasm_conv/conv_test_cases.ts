@@ -87,3 +87,10 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return a.length === b.length ? m : Infinity;
 }
+
+/** max |got − want| / max(1, |want|) over the elements (the parity tests' measure). */
+export function maxRelativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let err = 0;
+  for (let i = 0; i < want.length; i++) err = Math.max(err, Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
+  return err;
+}

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor4D } from '../tf';
 import { useBackend } from '../../models/node';
 import { registerTrainingKernels } from '../../engine/kernels/register_training_kernels';
-import { seeded } from './conv_test_cases';
+import { maxRelativeError, seeded } from './conv_test_cases';
 import { fastConvs } from './fast_conv';
 
 beforeAll(async () => {
@@ -57,11 +57,6 @@ async function forward(c: Case, backend: 'wasm' | 'cpu'): Promise<Float32Array> 
   return tf.tidy(() => run(c).dataSync() as Float32Array);
 }
 
-function maxRelativeError(got: Float32Array, want: Float32Array): number {
-  let err = 0;
-  for (let i = 0; i < want.length; i++) err = Math.max(err, Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
-  return err;
-}
 
 describe('depthwise convolutions on WASM', () => {
   it.each(CASES)('%j equals the CPU backend', async (c) => {

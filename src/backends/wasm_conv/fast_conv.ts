@@ -1,6 +1,7 @@
 import { backend_util, type KernelBackend, type TensorInfo } from '@tensorflow/tfjs-core';
 import { CONV_BINARIES } from './conv_binaries';
 import { ACTIVATIONS, DESC } from './conv_wat';
+import { AFFINE, AFFINE_KIND } from './affine_wat';
 import { DEPTHWISE, DEPTHWISE_KIND } from './depthwise_wat';
 import { CONTROL_WORDS, ConvThreadPool, type ConvWorkerSpawner } from './thread_pool';
 import { chooseWinograd, filterGradientFits, transformNamed, winogradTiling, type WinogradMode } from './winograd';
@@ -153,6 +154,8 @@ export class FastConv {
   private readonly gradientScratch: GrowingBuffer;
   /** The right matrix of one product of a batch, packed (see {@link matMulBatch}). */
   private readonly productScratch: GrowingBuffer;
+  /** The per-channel mean, scale and shift of {@link batchNorm}. */
+  private readonly affineScratch: GrowingBuffer;
   private readonly indirections = new Map<string, number>();
   private readonly packed = new Map<object, Packed>();
 
@@ -171,6 +174,7 @@ export class FastConv {
     this.scratch = new GrowingBuffer(backend.wasm);
     this.gradientScratch = new GrowingBuffer(backend.wasm);
     this.productScratch = new GrowingBuffer(backend.wasm);
+    this.affineScratch = new GrowingBuffer(backend.wasm);
   }
 
   /**
@@ -381,6 +385,36 @@ export class FastConv {
       rowTiles: t.rowTiles,
       tiles: t.tiles,
     });
+    this.dispatch(words, here);
+    this.calls++;
+    return out;
+  }
+
+  /**
+   * Inference BatchNorm over the last axis as tfjs's FusedBatchNorm: y = (x − mean) · scale / √(variance + eps) +
+   * offset, `mean`, `variance` and the optional `scale`, `offset` each [channels]; channels a multiple of 4 (the
+   * caller checks). One SIMD pass (affine_wat.ts) with the per-channel factor folded first.
+   */
+  batchNorm(x: TensorInfo, mean: TensorInfo, variance: TensorInfo, offset: TensorInfo | null, scale: TensorInfo | null, eps: number): TensorInfo {
+    const C = x.shape[x.shape.length - 1]!;
+    const n = x.shape.reduce((a, b) => a * b, 1);
+    const out = this.backend.makeOutput(x.shape, 'float32');
+    if (n === 0) return out;
+    const params = this.affineScratch.reserve(12 * C);
+    // Views after the allocations (they may grow the memory).
+    const heap = this.heap();
+    const read = (t: TensorInfo) => new Float32Array(heap, this.offset(t), C);
+    const [mu, v, o, g] = [read(mean), read(variance), offset && read(offset), scale && read(scale)];
+    const m = new Float32Array(heap, params, 3 * C);
+    for (let c = 0; c < C; c++) {
+      m[c] = mu[c]!;
+      m[C + c] = (g ? g[c]! : 1) / Math.sqrt(v[c]! + eps);
+      m[2 * C + c] = o ? o[c]! : 0;
+    }
+    const rows = n / C;
+    const here = n < SMALL_PRODUCT / 8;
+    const tileRows = Math.max(1, Math.ceil(rows / (here ? 1 : 4 * this.threads)));
+    const words = descriptor(AFFINE, { kind: AFFINE_KIND, input: this.offset(x), output: this.offset(out), mean: params, scale: params + 4 * C, shift: params + 8 * C, rows, channels: C, tileRows, tiles: Math.ceil(rows / tileRows) });
     this.dispatch(words, here);
     this.calls++;
     return out;

@@ -3,11 +3,13 @@ import {
   Conv2D,
   DepthwiseConv2dNative,
   FusedConv2D,
+  FusedBatchNorm,
   FusedDepthwiseConv2D,
   getKernel,
   registerKernel,
   type Conv2DAttrs,
   type DepthwiseConv2dNativeAttrs,
+  type FusedBatchNormAttrs,
   type FusedConv2DAttrs,
   type FusedDepthwiseConv2DAttrs,
   type KernelBackend,
@@ -68,6 +70,23 @@ function replacement(kernelName: ConvKernel, original: KernelFunc): KernelFunc {
   };
 }
 
+/**
+ * FusedBatchNorm (inference BatchNorm, and training's with the batch statistics) through this backend's FastConv
+ * where x is float32 with channels a multiple of 4 on the last axis and every statistic one value a channel; the
+ * original kernel otherwise (its gradient is tfjs's, per op, either way).
+ */
+function batchNormReplacement(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const fast = activeFastConv(args.backend);
+    const { x, mean, variance, offset, scale } = args.inputs as { x: TensorInfo; mean: TensorInfo; variance: TensorInfo; offset?: TensorInfo; scale?: TensorInfo };
+    const C = x.shape[x.shape.length - 1] ?? 0;
+    const perChannel = (t: TensorInfo | undefined) => !t || (t.dtype === 'float32' && t.shape.length === 1 && t.shape[0] === C);
+    if (!fast || x.dtype !== 'float32' || x.shape.length < 2 || C % 4 !== 0 || ![mean, variance, offset, scale].every(perChannel)) return original(args);
+    const { varianceEpsilon } = args.attrs as unknown as FusedBatchNormAttrs;
+    return fast.batchNorm(x, mean, variance, offset ?? null, scale ?? null, varianceEpsilon);
+  };
+}
+
 /** The grouped convolution kernel's name (eval only: training takes the split → conv → concat graph and its gradients). */
 export const GROUPED_CONV = 'MmpwGroupedConv2D';
 
@@ -97,6 +116,7 @@ export function groupedConvAvailable(backend: object, backendName: string): bool
 
 function replaceKernels(backendName: string): void {
   for (const kernelName of [Conv2D, FusedConv2D, DepthwiseConv2dNative, FusedDepthwiseConv2D] as const) replaceKernel(kernelName, backendName, (original) => replacement(kernelName, original));
+  replaceKernel(FusedBatchNorm, backendName, batchNormReplacement);
   replaceMatMulKernel(backendName, activeFastConv);
   registerNormKernels(backendName);
   registerRollKernel(backendName);
