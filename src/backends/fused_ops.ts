@@ -1,12 +1,12 @@
 /**
- * LayerNorm, exact GELU, the 2-D roll and nearest upsampling as single kernels where the active backend has them (the
+ * LayerNorm, exact GELU, SiLU, the 2-D roll and nearest upsampling as single kernels where the active backend has them (the
  * WASM backend with the project's kernels, `wasm_conv/norm_kernels.ts`, `roll_kernel.ts`, `upsample_kernel.ts`), else
  * as tfjs's op-by-op graph. Gradients always come from the
  * graph (`tf.customGrad` recomputes it in the backward pass), so training sees the same derivatives everywhere.
  */
 import { getKernel } from '@tensorflow/tfjs-core';
 import { tf, type Tensor } from './tf';
-import { GELU, LAYER_NORM } from './wasm_conv/norm_kernels';
+import { GELU, LAYER_NORM, SILU } from './wasm_conv/norm_kernels';
 import { ROLL_2D } from './wasm_conv/roll_kernel';
 import { UPSAMPLE_NEAREST } from './wasm_conv/upsample_kernel';
 
@@ -84,6 +84,24 @@ export function gelu(x: Tensor): Tensor {
           const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.mul(sx, Math.SQRT1_2))));
           const pdf = tf.mul(Math.sqrt(0.5 / Math.PI), tf.exp(tf.mul(tf.square(sx), -0.5)));
           return tf.mul(dy, tf.add(cdf, tf.mul(sx, pdf)));
+        }),
+    };
+  });
+  return (f as (t: Tensor) => Tensor)(x);
+}
+
+/** SiLU (Swish), x·σ(x): one kernel where there is one (float32), the graph elsewhere; d/dx = σ(x)·(1 + x·(1 − σ(x))). */
+export function silu(x: Tensor): Tensor {
+  if (x.dtype !== 'float32' || !hasKernel(SILU)) return tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
+  const f = tf.customGrad((...args: unknown[]) => {
+    const [xx, save] = args as [Tensor, (t: Tensor[]) => void];
+    save([xx]);
+    return {
+      value: run(SILU, { x: xx }),
+      gradFunc: (dy: Tensor, [sx]: Tensor[]) =>
+        tf.tidy(() => {
+          const s = tf.sigmoid(sx);
+          return tf.mul(dy, tf.mul(s, tf.add(1, tf.mul(sx, tf.sub(1, s)))));
         }),
     };
   });

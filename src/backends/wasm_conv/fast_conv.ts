@@ -3,6 +3,9 @@ import { CONV_BINARIES } from './conv_binaries';
 import { ACTIVATIONS, DESC } from './conv_wat';
 import { AFFINE, AFFINE_KIND } from './affine_wat';
 import { DEPTHWISE, DEPTHWISE_KIND } from './depthwise_wat';
+import { ELEMENTWISE, ELEMENTWISE_KIND, ELEMENTWISE_OPS } from './elementwise_wat';
+import { GELU_CONSTANTS } from './gelu_wat';
+import { SILU_CONSTANTS } from './silu_wat';
 import { CONTROL_WORDS, ConvThreadPool, type ConvWorkerSpawner } from './thread_pool';
 import { chooseWinograd, filterGradientFits, transformNamed, winogradTiling, type WinogradMode } from './winograd';
 import { WGRAD_DY, WGRAD_INPUT, WGRAD_KINDS, WGRAD_OUTPUT } from './winograd_grad_wat';
@@ -90,6 +93,9 @@ interface GroupPacks {
   biasBytes: number;
 }
 
+/** Floats an element-wise tile covers (256 KiB in and out); an array shorter than one runs on the calling thread. */
+const ELEMENTWISE_TILE = 1 << 16;
+
 /** Multiply-adds under which one product of a batch runs on the calling thread only (about 50 µs of work). */
 const SMALL_PRODUCT = 1 << 19;
 
@@ -146,7 +152,10 @@ export class FastConv {
   winograd: WinogradMode = 'auto';
   private readonly run: (desc: number) => void;
   private readonly pack: (src: number, dst: number, k: number, cout: number) => void;
-  private readonly geluRun: (src: number, dst: number, n: number) => void;
+  /** The constants GELU and SiLU read (gelu_wat.ts, silu_wat.ts), each in four lanes. */
+  private readonly geluTable: number;
+  private readonly siluTable: number;
+  private readonly meanRowsRun: (src: number, dst: number, rows: number, channels: number) => void;
   private readonly desc: number;
   /** Zeros read for padding, the threads' Winograd slots, the filter gradient's operands. */
   private readonly zero: GrowingBuffer;
@@ -168,7 +177,9 @@ export class FastConv {
     const instance = new WebAssembly.Instance(module, { env: { memory: backendMemory(backend)! } });
     this.run = instance.exports.run as (desc: number) => void;
     this.pack = instance.exports.pack as (src: number, dst: number, k: number, cout: number) => void;
-    this.geluRun = instance.exports.gelu as (src: number, dst: number, n: number) => void;
+    this.geluTable = this.constantTable(GELU_CONSTANTS);
+    this.siluTable = this.constantTable(SILU_CONSTANTS);
+    this.meanRowsRun = instance.exports.mean_rows as (src: number, dst: number, rows: number, channels: number) => void;
     this.desc = backend.wasm._malloc(4 * (DESC.words + CONTROL_WORDS));
     this.zero = new GrowingBuffer(backend.wasm, (ptr, bytes) => new Uint8Array(this.heap(), ptr, bytes).fill(0));
     this.scratch = new GrowingBuffer(backend.wasm);
@@ -192,6 +203,13 @@ export class FastConv {
       conv.pool = await ConvThreadPool.start(module, memory, conv.desc + 4 * DESC.words, threads - 1, spawn);
     }
     return conv;
+  }
+
+  /** `values`, each in four lanes, in new memory of the backend's (kept for the module's life). */
+  private constantTable(values: readonly number[]): number {
+    const ptr = this.backend.wasm._malloc(16 * values.length);
+    new Float32Array(this.heap(), ptr, 4 * values.length).set(values.flatMap((v) => [v, v, v, v]));
+    return ptr;
   }
 
   get threads(): number {
@@ -490,13 +508,29 @@ export class FastConv {
   }
 
   /**
-   * Exact GELU of the first `n` floats at `x` into `out` (gelu_wat.ts, SIMD, this thread), a multiple of four at a
-   * time; returns how many it did (the caller does the last n mod 4).
+   * Exact GELU (gelu_wat.ts) or SiLU (silu_wat.ts) of the first `n` floats at `x` into `out`, a multiple of four at
+   * a time, on every thread where there is work enough; returns how many it did (the caller does the last n mod 4).
    */
-  gelu(x: TensorInfo, out: TensorInfo, n: number): number {
+  elementwise(op: keyof typeof ELEMENTWISE_OPS, x: TensorInfo, out: TensorInfo, n: number): number {
     const whole = n - (n % 4);
-    if (whole > 0) this.geluRun(this.offset(x), this.offset(out), whole);
+    if (whole === 0) return 0;
+    const here = whole < ELEMENTWISE_TILE || this.threads === 1;
+    const tileFloats = here ? whole : ELEMENTWISE_TILE;
+    const table = op === 'gelu' ? this.geluTable : this.siluTable;
+    this.dispatch(descriptor(ELEMENTWISE, { kind: ELEMENTWISE_KIND, op: ELEMENTWISE_OPS[op], src: this.offset(x), dst: this.offset(out), n: whole, table, tileFloats, tiles: Math.ceil(whole / tileFloats) }), here);
     return whole;
+  }
+
+  /**
+   * The mean over the middle axis of `x` seen as [outer, rows, inner] (inner a multiple of 4; mean_wat.ts, this
+   * thread), as a tensor of `shape` (outer · inner values).
+   */
+  meanRows(x: TensorInfo, shape: number[], outer: number, rows: number, inner: number): TensorInfo {
+    const out = this.backend.makeOutput(shape, 'float32');
+    const [src, dst] = [this.offset(x), this.offset(out)];
+    for (let o = 0; o < outer; o++) this.meanRowsRun(src + 4 * o * rows * inner, dst + 4 * o * inner, rows, inner);
+    this.calls++;
+    return out;
   }
 
   /**

@@ -6,7 +6,9 @@ import {
   FusedBatchNorm,
   FusedDepthwiseConv2D,
   getKernel,
+  Mean,
   registerKernel,
+  util,
   type Conv2DAttrs,
   type DepthwiseConv2dNativeAttrs,
   type FusedBatchNormAttrs,
@@ -14,6 +16,7 @@ import {
   type FusedDepthwiseConv2DAttrs,
   type KernelBackend,
   type KernelFunc,
+  type MeanAttrs,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { replaceWasmFactory } from '../register';
@@ -87,6 +90,29 @@ function batchNormReplacement(original: KernelFunc): KernelFunc {
   };
 }
 
+/**
+ * Mean over a run of consecutive axes that leaves the last one (a global average pool over an NHWC map, a mean over
+ * tokens, BatchNorm's batch statistics) through this backend's FastConv, in one pass, where x is float32 and the
+ * kept inner size a multiple of 4; the original kernel otherwise.
+ */
+function meanReplacement(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const fast = activeFastConv(args.backend);
+    const { x } = args.inputs as { x: TensorInfo };
+    const { axis, keepDims } = args.attrs as unknown as MeanAttrs;
+    const shape = x.shape;
+    const axes = util.parseAxisParam(axis, shape).sort((a, b) => a - b);
+    const first = axes[0] ?? 0;
+    const last = axes[axes.length - 1] ?? 0;
+    const product = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
+    const [outer, rows, inner] = [product(shape.slice(0, first)), product(shape.slice(first, last + 1)), product(shape.slice(last + 1))];
+    const consecutive = axes.length > 0 && last - first === axes.length - 1 && last < shape.length - 1;
+    if (!fast || x.dtype !== 'float32' || !consecutive || inner % 4 !== 0 || rows === 0) return original(args);
+    const outShape = keepDims ? shape.map((d, i) => (i >= first && i <= last ? 1 : d)) : shape.filter((_, i) => i < first || i > last);
+    return fast.meanRows(x, outShape, outer, rows, inner);
+  };
+}
+
 /** The grouped convolution kernel's name (eval only: training takes the split → conv → concat graph and its gradients). */
 export const GROUPED_CONV = 'MmpwGroupedConv2D';
 
@@ -117,6 +143,7 @@ export function groupedConvAvailable(backend: object, backendName: string): bool
 function replaceKernels(backendName: string): void {
   for (const kernelName of [Conv2D, FusedConv2D, DepthwiseConv2dNative, FusedDepthwiseConv2D] as const) replaceKernel(kernelName, backendName, (original) => replacement(kernelName, original));
   replaceKernel(FusedBatchNorm, backendName, batchNormReplacement);
+  replaceKernel(Mean, backendName, meanReplacement);
   replaceMatMulKernel(backendName, activeFastConv);
   registerNormKernels(backendName);
   registerRollKernel(backendName);

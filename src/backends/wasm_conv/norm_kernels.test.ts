@@ -6,10 +6,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import '../node_wasm_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../tf';
-import { gelu, geluGraph, layerNorm, layerNormGraph } from '../fused_ops';
+import { gelu, geluGraph, layerNorm, layerNormGraph, silu } from '../fused_ops';
 import { useBackend } from '../../models/node';
 import { seeded } from './conv_test_cases';
-import { GELU, LAYER_NORM } from './norm_kernels';
+import { GELU, LAYER_NORM, SILU } from './norm_kernels';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -74,6 +74,23 @@ describe('WASM LayerNorm and GELU kernels', () => {
     expect(maxRelErr(wasm[0], cpu[0])).toBeLessThan(1e-6);
     expect(maxRelErr(wasm[1], cpu[1])).toBeLessThan(1e-5);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('SiLU: values (|x| up to 120, past the exponent clamp, and 4001 elements: a tail the SIMD loop leaves) and gradients as x·σ(x) on CPU', async () => {
+    const xs = Float32Array.from({ length: 4001 }, (_, i) => (i - 2000) * 0.06);
+    const before = tf.memory().numTensors;
+    const [wasm, cpu] = await onBoth(() => {
+      const x = tf.tensor(xs);
+      return [silu(x), tf.grad((t: Tensor) => tf.sum(tf.mul(silu(t), t)))(x)];
+    });
+    expect(maxRelErr(wasm[0], cpu[0])).toBeLessThan(1e-6);
+    expect(maxRelErr(wasm[1], cpu[1])).toBeLessThan(1e-5);
+    expect(tf.memory().numTensors).toBe(before);
+    // the kernel on WASM (the other name is customGrad's scope)
+    const x = tf.tensor(xs);
+    const { kernelNames } = await tf.profile(() => tf.tidy(() => silu(x).dispose()));
+    expect(kernelNames.filter((k) => k !== 'unnamed scope')).toEqual([SILU]);
+    x.dispose();
   });
 
   it('the graph forms are what the kernels replace (same values on WASM with the kernels bypassed)', () => {

@@ -1,10 +1,12 @@
 /**
- * One-pass LayerNorm and GELU kernels on the tfjs WASM backend, in place of the op-by-op graphs a transformer block
+ * One-pass LayerNorm, GELU and SiLU kernels on the tfjs WASM backend, in place of the op-by-op graphs a transformer block
  * otherwise runs (LayerNorm: moments, subtract, rsqrt, scale, shift — nine kernels and as many passes over the
  * activations; exact GELU: scale, Erf, add, two multiplies). Each reads its input once from the backend's memory
  * and writes its output once, so DeiT-S's 25 LayerNorms and 12 GELUs take a fraction of their former time.
  *
- * The kernels (`MmpwLayerNorm`, `MmpwGelu`) are registered for the WASM backend only; `backends/fused_ops.ts` calls them
+ * SiLU (EfficientNet's Swish) is one pass instead of Sigmoid and a multiply.
+ *
+ * The kernels (`MmpwLayerNorm`, `MmpwGelu`, `MmpwSilu`) are registered for the WASM backend only; `backends/fused_ops.ts` calls them
  * where the active backend has them and the composite graph elsewhere, with gradients from the composite.
  */
 import { registerKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
@@ -13,6 +15,7 @@ import { ERF_COEFFICIENTS as C } from './gelu_wat';
 
 export const LAYER_NORM = 'MmpwLayerNorm';
 export const GELU = 'MmpwGelu';
+export const SILU = 'MmpwSilu';
 
 function view(backend: WasmBackendLike, t: TensorInfo, length: number): Float32Array {
   return new Float32Array(backendMemory(backend)!.buffer, memoryOffset(backend, t), length);
@@ -50,40 +53,48 @@ const layerNorm: KernelFunc = ({ inputs, backend, attrs }) => {
   return out;
 };
 
+/** A float32 element-wise kernel: FastConv's SIMD loop `op` where the module is there, `scalar` for the rest. */
+function elementwise(op: 'gelu' | 'silu', scalar: (v: number) => number): KernelFunc {
+  return ({ inputs, backend }) => {
+    const { x } = inputs as { x: TensorInfo };
+    const wasm = backend as unknown as WasmBackendLike;
+    const n = size(x);
+    const out = wasm.makeOutput(x.shape, 'float32');
+    if (n === 0) return out;
+    const done = fastConvs.get(backend)?.elementwise(op, x, out, n) ?? 0;
+    const [src, dst] = [view(wasm, x, n), view(wasm, out, n)];
+    for (let i = done; i < n; i++) dst[i] = scalar(src[i]!);
+    return out;
+  };
+}
+
 /**
  * Exact GELU, x·Φ(x) = x/2·(1 + erf(x/√2)) (PyTorch's `approximate='none'`), with erf by Abramowitz & Stegun 7.1.28
- * (|error| ≤ 3e-7, no exp: a degree-6 polynomial raised to the 16th power), inlined in the loop for V8.
+ * (|error| ≤ 3e-7, no exp: a degree-6 polynomial raised to the 16th power).
  */
-const gelu: KernelFunc = ({ inputs, backend }) => {
-  const { x } = inputs as { x: TensorInfo };
-  const wasm = backend as unknown as WasmBackendLike;
-  const n = size(x);
-  const out = wasm.makeOutput(x.shape, 'float32');
-  if (n === 0) return out;
-  // The SIMD loop (gelu_wat.ts) where the fast convolutions' module is there; this loop for the rest.
-  const done = fastConvs.get(backend)?.gelu(x, out, n) ?? 0;
-  const [src, dst] = [view(wasm, x, n), view(wasm, out, n)];
-  for (let i = done; i < n; i++) {
-    const v = src[i];
-    const z = v * Math.SQRT1_2;
-    const a = Math.abs(z);
-    const t = 1 + a * (C[0] + a * (C[1] + a * (C[2] + a * (C[3] + a * (C[4] + a * C[5])))));
-    let p = t * t;
-    p *= p;
-    p *= p;
-    p *= p;
-    const e = 1 - 1 / p;
-    dst[i] = 0.5 * v * (1 + (z < 0 ? -e : e));
-  }
-  return out;
-};
+function geluScalar(v: number): number {
+  const z = v * Math.SQRT1_2;
+  const a = Math.abs(z);
+  const t = 1 + a * (C[0] + a * (C[1] + a * (C[2] + a * (C[3] + a * (C[4] + a * C[5])))));
+  let p = t * t;
+  p *= p;
+  p *= p;
+  p *= p;
+  const e = 1 - 1 / p;
+  return 0.5 * v * (1 + (z < 0 ? -e : e));
+}
+
+const gelu = elementwise('gelu', geluScalar);
+/** SiLU, x·σ(x) = x / (1 + e^(−x)). */
+const silu = elementwise('silu', (v) => v / (1 + Math.exp(-v)));
 
 const registered = new Set<string>();
 
-/** Registers both kernels for `backendName` (a WASM backend whose memory can be reached), once. */
+/** Registers the kernels for `backendName` (a WASM backend whose memory can be reached), once. */
 export function registerNormKernels(backendName: string): void {
   if (registered.has(backendName)) return;
   registerKernel({ kernelName: LAYER_NORM, backendName, kernelFunc: layerNorm });
   registerKernel({ kernelName: GELU, backendName, kernelFunc: gelu });
+  registerKernel({ kernelName: SILU, backendName, kernelFunc: silu });
   registered.add(backendName);
 }

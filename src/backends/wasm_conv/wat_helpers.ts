@@ -141,3 +141,19 @@ export function rowPointers(count: number): string[] {
     `(local.set $ind${i} (i32.add (local.get $indirection) (i32.shl (i32.mul (i32.sub (local.get $row) (i32.mul (local.get $img) (local.get $pixels))) (local.get $taps)) (i32.const 2))))`,
   ]);
 }
+
+/**
+ * f32x4 constants read from a table in memory (`$table`, each value in all four lanes, 16 bytes apart, in the order
+ * given; the caller writes it once): V8 rebuilds an `f32x4.splat` of a constant on every pass of the loop it is in
+ * (three instructions), even from a local set before the loop, where a load from L1 is one, or none when it folds
+ * into the arithmetic. `get(v)` reads v.
+ */
+export function constantTable(values: readonly number[]): { get(v: number): string } {
+  return {
+    get: (v) => {
+      const i = values.indexOf(v);
+      if (i < 0) throw new Error(`constantTable: ${v} is not in the table`);
+      return `(v128.load offset=${16 * i} (local.get $table))`;
+    },
+  };
+}

@@ -3,7 +3,7 @@
  * `build_activation_layer` (keys checked: `type`, `inplace`, and each layer's own options).
  */
 import { tf, type Tensor } from '../../backends/tf';
-import { gelu } from '../../backends/fused_ops';
+import { gelu, silu } from '../../backends/fused_ops';
 import { checkKeys } from '../../utils/options';
 import { Module } from './module';
 import type { FusableActivation } from './conv';
@@ -39,8 +39,8 @@ export const ReLU6 = simple('ReLU6', (x) => tf.relu6(x), 'relu6');
 export const Sigmoid = simple('Sigmoid', (x) => tf.sigmoid(x), 'sigmoid');
 export const Tanh = simple('Tanh', (x) => tf.tanh(x));
 export const ELU = simple('ELU', (x) => tf.elu(x), 'elu');
-/** x·σ(x) (`nn.SiLU`, mmcv `Swish`). */
-export const SiLU = simple('SiLU', (x) => tf.mul(x, tf.sigmoid(x)));
+/** x·σ(x) (`nn.SiLU`, mmcv `Swish`): one kernel on WASM. */
+export const SiLU = simple('SiLU', silu);
 /** mmcv `HSwish`: x·ReLU6(x + 3)/6. */
 export const HSwish = simple('HSwish', (x) => tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6)));
 /** Exact GELU (erf form, PyTorch's default `approximate='none'`). */
