@@ -45,13 +45,16 @@ export function microKernelLoop(fma: boolean): string[] {
   return L;
 }
 
-/** `$activation` (0 linear, 1 ReLU, 2 ReLU6) applied to the v128 locals `names`. */
+/**
+ * `$activation` (0 linear, 1 ReLU, 2 ReLU6) applied to the v128 locals `names`, by pmax / pmin (one instruction each;
+ * min / max's NaN and signed-zero rules cost V8 seven). A NaN stays NaN, as in PyTorch.
+ */
 export function activationLines(names: string[]): string[] {
   const L: string[] = [];
   L.push(`(if (local.get $activation) (then`);
-  for (const n of names) L.push(`(local.set ${n} (f32x4.max (local.get ${n}) (v128.const f32x4 0 0 0 0)))`);
+  for (const n of names) L.push(`(local.set ${n} (f32x4.pmax (local.get ${n}) (v128.const f32x4 0 0 0 0)))`);
   L.push(`(if (i32.eq (local.get $activation) (i32.const 2)) (then`);
-  for (const n of names) L.push(`(local.set ${n} (f32x4.min (local.get ${n}) (v128.const f32x4 6 6 6 6)))`);
+  for (const n of names) L.push(`(local.set ${n} (f32x4.pmin (local.get ${n}) (v128.const f32x4 6 6 6 6)))`);
   L.push(`))))`);
   return L;
 }
