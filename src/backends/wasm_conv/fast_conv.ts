@@ -216,6 +216,15 @@ export class FastConv {
     return this.pool?.threads ?? 1;
   }
 
+  /** How long the pool's waiting threads spin before they sleep (ConvThreadPool.spin; 0 without a pool). */
+  get spin(): number {
+    return this.pool?.spin ?? 0;
+  }
+
+  set spin(checks: number) {
+    if (this.pool) this.pool.spin = checks;
+  }
+
   private heap(): ArrayBuffer | SharedArrayBuffer {
     return backendMemory(this.backend)!.buffer;
   }

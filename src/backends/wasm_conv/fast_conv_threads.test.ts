@@ -10,7 +10,7 @@ describe('fast convolutions on two threads (the threaded build, as the CLI runs 
     if (tf.engine().registryFactory.wasm) tf.removeBackend('wasm');
   });
 
-  it('installs itself when the backend starts, on as many threads as XNNPACK, with relaxed SIMD', async () => {
+  it('installs itself when the backend starts, on the threads asked for, with relaxed SIMD', async () => {
     expect(await registerNodeWasm(2)).toBe(2);
     expect(await tf.setBackend('wasm')).toBe(true);
     const fast = fastConvs.get(tf.backend())!;
@@ -33,6 +33,29 @@ describe('fast convolutions on two threads (the threaded build, as the CLI runs 
     const expected = referenceConv(c, x, filter, bias);
     return { diff: maxAbsDiff(got, expected), largest: largestAbs(expected) };
   }
+
+  it('thousands of dispatches in a row, the workers spinning between them or sleeping at once, give the same numbers', () => {
+    const fast = fastConvs.get(tf.backend())!;
+    expect(fast.spin).toBeGreaterThan(0); // DEFAULT_SPIN
+    const spin = fast.spin;
+    const c = CONV_CASES[0]!;
+    const x = tf.tensor4d(seeded(c.x.reduce((a, b) => a * b), 5), c.x);
+    const w = tf.tensor4d(seeded(c.filter.reduce((a, b) => a * b), 6), c.filter);
+    const once = () => tf.tidy(() => tf.conv2d(x, w, 1, 'valid').dataSync().slice());
+    const want = once();
+    try {
+      for (const checks of [spin, 0]) {
+        fast.spin = checks;
+        const before = fast.calls;
+        for (let i = 0; i < 2000; i++) tf.conv2d(x, w, 1, 'valid').dispose();
+        expect(fast.calls).toBe(before + 2000);
+        expect(once()).toEqual(want);
+      }
+    } finally {
+      fast.spin = spin;
+      tf.dispose([x, w]);
+    }
+  });
 
   it('every geometry equals the definition within 1e-4 (tiles shared between the threads)', () => {
     const fast = fastConvs.get(tf.backend())!;
