@@ -9,8 +9,8 @@
  * segment, no stack. Tiles are claimed with an atomic counter in the descriptor, so any number of threads can run
  * `run(desc)` on the same descriptor at once. A descriptor whose first word (its kind) is not 0 is a Winograd
  * convolution or filter transform (winograd_wat.ts), a step of a Winograd filter gradient (winograd_grad_wat.ts)
- * a depthwise convolution (depthwise_wat.ts), a per-channel affine map (affine_wat.ts) or an element-wise function
- * (elementwise_wat.ts), which `run` hands to that function.
+ * a depthwise convolution (depthwise_wat.ts), a per-channel affine map (affine_wat.ts), an element-wise function
+ * (elementwise_wat.ts) or a LayerNorm (layer_norm_wat.ts), which `run` hands to that function.
  *
  * `scripts/build-wasm-conv.mjs` assembles the variants into `conv_binaries.ts`; a unit test checks they match.
  */
@@ -20,6 +20,7 @@ import { AFFINE_KIND, affineFunction } from './affine_wat';
 import { DEPTHWISE_KIND, depthwiseFunction } from './depthwise_wat';
 import { ELEMENTWISE_KIND, elementwiseFunction } from './elementwise_wat';
 import { geluFunction } from './gelu_wat';
+import { LAYER_NORM_KIND, layerNormFunction } from './layer_norm_wat';
 import { meanRowsFunction } from './mean_wat';
 import { siluFunction } from './silu_wat';
 import { gradientFunctions, WGRAD_KINDS } from './winograd_grad_wat';
@@ -131,6 +132,7 @@ const HANDLERS: Array<[number, string]> = [
   [DEPTHWISE_KIND, 'depthwise'],
   [AFFINE_KIND, 'affine'],
   [ELEMENTWISE_KIND, 'elementwise'],
+  [LAYER_NORM_KIND, 'layer_norm'],
 ];
 
 function runFunction(fma: boolean): string[] {
@@ -209,7 +211,7 @@ function packFunction(): string[] {
 export function convWat({ fma, shared }: ConvWatOptions): string {
   // A shared import must state a maximum; an unshared one must not (emscripten's memory has none to match).
   const memory = shared ? '(memory 1 65536 shared)' : '(memory 1)';
-  return ['(module', `(import "env" "memory" ${memory})`, ...runFunction(fma), ...WINOGRAD_TRANSFORMS.flatMap((t) => [...winogradFunction(t, fma), ...winogradFilterFunction(t, fma)]), ...gradientFunctions(fma), ...depthwiseFunction(fma), ...affineFunction(fma), ...packFunction(), ...geluFunction(fma), ...siluFunction(fma), ...elementwiseFunction(), ...meanRowsFunction(), ')'].join('\n');
+  return ['(module', `(import "env" "memory" ${memory})`, ...runFunction(fma), ...WINOGRAD_TRANSFORMS.flatMap((t) => [...winogradFunction(t, fma), ...winogradFilterFunction(t, fma)]), ...gradientFunctions(fma), ...depthwiseFunction(fma), ...affineFunction(fma), ...packFunction(), ...geluFunction(fma), ...siluFunction(fma), ...elementwiseFunction(), ...layerNormFunction(), ...meanRowsFunction(), ')'].join('\n');
 }
 
 /** The variants `conv_binaries.ts` holds, by name. */

@@ -5,6 +5,7 @@ import { AFFINE, AFFINE_KIND } from './affine_wat';
 import { DEPTHWISE, DEPTHWISE_KIND } from './depthwise_wat';
 import { ELEMENTWISE, ELEMENTWISE_KIND, ELEMENTWISE_OPS } from './elementwise_wat';
 import { GELU_CONSTANTS } from './gelu_wat';
+import { LAYER_NORM_DESC, LAYER_NORM_KIND } from './layer_norm_wat';
 import { SILU_CONSTANTS } from './silu_wat';
 import { CONTROL_WORDS, ConvThreadPool, type ConvWorkerSpawner } from './thread_pool';
 import { chooseWinograd, filterGradientFits, transformNamed, winogradTiling, type WinogradMode } from './winograd';
@@ -528,6 +529,24 @@ export class FastConv {
     const table = op === 'gelu' ? this.geluTable : this.siluTable;
     this.dispatch(descriptor(ELEMENTWISE, { kind: ELEMENTWISE_KIND, op: ELEMENTWISE_OPS[op], src: this.offset(x), dst: this.offset(out), n: whole, table, tileFloats, tiles: Math.ceil(whole / tileFloats) }), here);
     return whole;
+  }
+
+  /**
+   * LayerNorm over the last axis of `x` (d a multiple of 4; layer_norm_wat.ts), `weight` and `bias` [d] or null,
+   * on every thread where there are rows enough, into a new tensor.
+   */
+  layerNorm(x: TensorInfo, weight: TensorInfo | null, bias: TensorInfo | null, eps: number): TensorInfo {
+    const d = x.shape[x.shape.length - 1]!;
+    const n = x.shape.reduce((a, b) => a * b, 1);
+    const out = this.backend.makeOutput(x.shape, 'float32');
+    if (n === 0) return out;
+    const rows = n / d;
+    const here = n < ELEMENTWISE_TILE || this.threads === 1;
+    const tileRows = Math.max(1, Math.ceil(rows / (here ? 1 : 4 * this.threads)));
+    const epsBits = new Int32Array(new Float32Array([eps]).buffer)[0]!;
+    const words = descriptor(LAYER_NORM_DESC, { kind: LAYER_NORM_KIND, input: this.offset(x), output: this.offset(out), weight: weight ? this.offset(weight) : 0, bias: bias ? this.offset(bias) : 0, rows, d, eps: epsBits, tileRows, tiles: Math.ceil(rows / tileRows) });
+    this.dispatch(words, here);
+    return out;
   }
 
   /**

@@ -41,8 +41,10 @@ describe('WASM LayerNorm and GELU kernels', () => {
   });
 
   it.each([
-    [[3, 7, 384], true, true],
-    [[5, 33], true, false],
+    [[3, 7, 384], true, true], // SIMD (layer_norm_wat.ts), the calling thread
+    [[64, 40, 96], true, false], // SIMD, rows shared by the pool's threads
+    [[3, 5, 16], false, false],
+    [[5, 33], true, false], // d not a multiple of 4: the scalar loop
     [[2, 4, 1], false, false],
   ] as [number[], boolean, boolean][])('LayerNorm %j (weight %s, bias %s): values and gradients as the graph', async (shape, hasW, hasB) => {
     const n = shape.reduce((a, b) => a * b, 1);

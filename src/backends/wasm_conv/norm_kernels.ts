@@ -4,7 +4,9 @@
  * activations; exact GELU: scale, Erf, add, two multiplies). Each reads its input once from the backend's memory
  * and writes its output once, so DeiT-S's 25 LayerNorms and 12 GELUs take a fraction of their former time.
  *
- * SiLU (EfficientNet's Swish) is one pass instead of Sigmoid and a multiply.
+ * SiLU (EfficientNet's Swish) is one pass instead of Sigmoid and a multiply. Where the fast convolutions' module is
+ * there, all three run in it, SIMD, on every thread (layer_norm_wat.ts, gelu_wat.ts, silu_wat.ts); the loops here
+ * are for the rest (a row length not a multiple of 4, the tail of an odd length, a backend without the module).
  *
  * The kernels (`MmpwLayerNorm`, `MmpwGelu`, `MmpwSilu`) are registered for the WASM backend only; `backends/fused_ops.ts` calls them
  * where the active backend has them and the composite graph elsewhere, with gradients from the composite.
@@ -30,6 +32,8 @@ const layerNorm: KernelFunc = ({ inputs, backend, attrs }) => {
   const wasm = backend as unknown as WasmBackendLike;
   const n = size(x);
   const d = x.shape[x.shape.length - 1];
+  const fast = fastConvs.get(backend);
+  if (fast && d % 4 === 0) return fast.layerNorm(x, weight ?? null, bias ?? null, eps); // SIMD, every thread
   const out = wasm.makeOutput(x.shape, 'float32');
   if (n === 0) return out;
   // Views are taken after makeOutput: an allocation may grow (and so detach) the memory's buffer.
