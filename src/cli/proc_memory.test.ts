@@ -3,14 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { descendantPids, procStatus, resetPeak, RssSampler } from './proc_memory';
 
 describe('proc_memory (Linux /proc)', () => {
-  it('reads this process: resident ≤ peak, a reset peak drops to about the resident set; a gone process is null', () => {
+  it('reads this process: a reset peak drops to about the resident set, the peak stays ≥ the resident set; a gone process is null', () => {
     const rss = procStatus('self', 'VmRSS')!;
     expect(rss).toBeGreaterThan(10 << 20);
-    const big = new Uint8Array(64 << 20).fill(1); // 64 MB touched, then dropped
-    expect(procStatus('self', 'VmHWM')!).toBeGreaterThanOrEqual(rss + (60 << 20) - 1);
-    big.fill(0);
     expect(resetPeak('self')).toBe(true);
-    expect(procStatus('self', 'VmHWM')!).toBeLessThanOrEqual(procStatus('self', 'VmRSS')! + (8 << 20));
+    const reset = procStatus('self', 'VmHWM')!;
+    expect(reset).toBeLessThanOrEqual(procStatus('self', 'VmRSS')! + (8 << 20));
+    // 64 MB touched (in a long-lived worker it may come from pages already resident, so the growth is not asserted)
+    const big = new Uint8Array(64 << 20).fill(1);
+    expect(procStatus('self', 'VmHWM')!).toBeGreaterThanOrEqual(Math.max(reset, procStatus('self', 'VmRSS')! - (1 << 20)));
+    big.fill(0);
     expect(procStatus(2 ** 22 + 12345, 'VmRSS')).toBeNull();
   });
 

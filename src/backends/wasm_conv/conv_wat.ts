@@ -56,6 +56,7 @@ export const DESC = {
   groupWeights: 23,
   groupBias: 24, // added only where there is a bias
   groupOutput: 25,
+  residual: 26, // 0, or an NHWC tensor of the output's shape added before the activation (a single GEMM, cout a multiple of 8)
   words: 32, // room for the Winograd layout too
 } as const;
 
@@ -103,12 +104,17 @@ function tileBody(fma: boolean): string[] {
   L.push(...microKernelLoop(fma));
   L.push(`(br_if $taps_loop (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $taps)))`);
   L.push(`)`); // taps
-  L.push(...activationLines(rows.flatMap((i) => vecs.map((v) => acc(i, v)))));
-  // Stores: whole panels as vectors, the last partial panel lane by lane; rows past the tile are skipped.
+  // Per row: the residual added (whole panels only: the caller asks for it where cout is a multiple of 8), the
+  // activation, then the stores: whole panels as vectors, the last partial panel lane by lane; rows past the tile
+  // are skipped.
   L.push(`(local.set $left (i32.sub (local.get $cout) (i32.shl (local.get $p) (i32.const 3))))`);
   for (const i of rows) {
     L.push(`(if (i32.lt_u (i32.add (local.get $r) (i32.const ${i})) (local.get $m1)) (then`);
     L.push(`(local.set $out (i32.add (local.get $output) (i32.shl (i32.add (i32.mul (i32.add (local.get $r) (i32.const ${i})) (local.get $outStride)) (i32.shl (local.get $p) (i32.const 3))) (i32.const 2))))`);
+    L.push(`(if (local.get $residual) (then`);
+    for (const v of vecs) L.push(`(local.set ${acc(i, v)} (f32x4.add (local.get ${acc(i, v)}) (v128.load offset=${v * 16} (i32.add (local.get $residual) (i32.sub (local.get $out) (local.get $output0))))))`);
+    L.push(`))`);
+    L.push(...activationLines(vecs.map((v) => acc(i, v))));
     L.push(`(if (i32.ge_u (local.get $left) (i32.const 8)) (then`);
     for (const v of vecs) L.push(`(v128.store offset=${v * 16} (local.get $out) (local.get ${acc(i, v)}))`);
     L.push(`) (else`);
@@ -136,7 +142,7 @@ const HANDLERS: Array<[number, string]> = [
 ];
 
 function runFunction(fma: boolean): string[] {
-  const fields = ['input', 'indirection', 'zero', 'weights', 'bias', 'output', 'rows', 'pixels', 'imageBytes', 'taps', 'cin', 'cout', 'panels', 'activation', 'tileRows', 'tilePanels', 'rowTiles', 'tiles', 'outStride', 'groups', 'groupInput', 'groupWeights', 'groupBias', 'groupOutput'] as const;
+  const fields = ['input', 'indirection', 'zero', 'weights', 'bias', 'output', 'rows', 'pixels', 'imageBytes', 'taps', 'cin', 'cout', 'panels', 'activation', 'tileRows', 'tilePanels', 'rowTiles', 'tiles', 'outStride', 'groups', 'groupInput', 'groupWeights', 'groupBias', 'groupOutput', 'residual'] as const;
   const perGroup = ['input', 'weights', 'bias', 'output'] as const;
   const locals = [...fields, ...perGroup.map((f) => `${f}0`), 'g', 'groupTiles', 'kind', 'tile', 'm0', 'm1', 'p0', 'p1', 'r', 'p', 't', 'k', 'row', 'img', 'off', 'bp', 'out', 'left', 'panelBytes', ...rows.flatMap((i) => [`base${i}`, `ind${i}`, `a${i}`])];
   const L: string[] = [];

@@ -340,13 +340,18 @@ export class FastConv {
     else this.run(this.desc);
   }
 
-  /** y = act(conv(x, filter) + bias), NHWC, on this module. */
-  conv2d(x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, info: ConvInfo, activation: keyof typeof ACTIVATIONS): TensorInfo {
+  /**
+   * y = act(conv(x, filter) + bias), NHWC, on this module; with `residual` (a tensor of y's shape, cout a multiple of
+   * 8: the caller checks), y = act(conv(x, filter) + bias + residual) on the direct path (a bottleneck's last 1×1
+   * convolution, its shortcut and ReLU in one pass).
+   */
+  conv2d(x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, info: ConvInfo, activation: keyof typeof ACTIVATIONS, residual: TensorInfo | null = null): TensorInfo {
     const { batchSize: N, outHeight: OH, outWidth: OW, outChannels: CO } = info;
     const out = this.backend.makeOutput([N, OH, OW, CO], 'float32');
     if (N * OH * OW === 0 || CO === 0) return out;
-    const winograd = chooseWinograd(info, this.winograd);
+    const winograd = residual ? null : chooseWinograd(info, this.winograd);
     const words = winograd ? this.winogradWords(x, filter, bias, out, info, activation, winograd) : this.directWords(x, filter, bias, out, info, activation);
+    if (residual) words[DESC.residual] = this.offset(residual);
     this.dispatch(words);
     this.calls++;
     if (winograd) this.winogradCalls++;

@@ -113,6 +113,36 @@ function meanReplacement(original: KernelFunc): KernelFunc {
   };
 }
 
+/** The kernel of a convolution with its shortcut added before the activation (eval only; see {@link convResidualAvailable}). */
+export const CONV_RESIDUAL = 'MmpwConv2DResidual';
+
+export interface ConvResidualAttrs {
+  strides: [number, number];
+  pad: 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+  dilations: [number, number];
+  activation: 'linear' | 'relu' | 'relu6';
+}
+
+/** act(conv(x, filter) + bias + residual), NHWC, through the backend's FastConv ({@link FastConv.conv2d}). */
+const convResidual: KernelFunc = (args) => {
+  const fast = activeFastConv(args.backend);
+  if (!fast) throw new Error(`${CONV_RESIDUAL}: the fast convolutions are off (call it only where convResidualAvailable() says so)`);
+  const { x, filter, bias, residual } = args.inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; residual: TensorInfo };
+  const { strides, pad, dilations, activation } = args.attrs as unknown as ConvResidualAttrs;
+  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations, pad as never, undefined, false, 'channelsLast');
+  const outShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+  if (info.outChannels % 8 !== 0 || residual.dtype !== 'float32' || residual.shape.join() !== outShape.join()) throw new Error(`${CONV_RESIDUAL}: the residual must be float32 [${outShape}] with channels a multiple of 8, got ${residual.dtype} [${residual.shape}]`);
+  return fast.conv2d(x, filter, bias ?? null, info, activation, residual);
+};
+
+/**
+ * Whether the active backend runs {@link CONV_RESIDUAL} now for a convolution of `outChannels` outputs: a multiple
+ * of 8 (whole panels) with the fast convolutions on.
+ */
+export function convResidualAvailable(backend: object, backendName: string, outChannels: number): boolean {
+  return outChannels % 8 === 0 && getKernel(CONV_RESIDUAL, backendName) !== undefined && activeFastConv(backend) !== undefined;
+}
+
 /** The grouped convolution kernel's name (eval only: training takes the split → conv → concat graph and its gradients). */
 export const GROUPED_CONV = 'MmpwGroupedConv2D';
 
@@ -151,6 +181,7 @@ function replaceKernels(backendName: string): void {
   replaceTransposeKernel(backendName);
   replaceSplitKernels(backendName);
   if (!getKernel(GROUPED_CONV, backendName)) registerKernel({ kernelName: GROUPED_CONV, backendName, kernelFunc: groupedConv });
+  if (!getKernel(CONV_RESIDUAL, backendName)) registerKernel({ kernelName: CONV_RESIDUAL, backendName, kernelFunc: convResidual });
 }
 
 export interface FastConvOptions {

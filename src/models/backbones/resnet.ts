@@ -80,10 +80,20 @@ abstract class ResBlock extends Module {
     }
   }
 
+  /**
+   * relu(branch(x) + identity) with the add and the ReLU inside the branch's last convolution, where a block can (see
+   * Bottleneck); null where it cannot.
+   */
+  protected withShortcutInLastConv(_x: Tensor, _identity: Tensor): Tensor | null {
+    return null;
+  }
+
   forward(x: Tensor): Tensor {
     return tf.tidy(() => {
-      let out = this.residual(x);
       const identity = this.hasChild('downsample') ? (this.child('downsample').call(x) as Tensor) : x;
+      const fused = this.withShortcutInLastConv(x, identity);
+      if (fused) return fused;
+      let out = this.residual(x);
       if (this.appliesDropPath && this.hasChild('drop_path')) out = this.child('drop_path').call(out) as Tensor;
       return this.relu.call(tf.add(out, identity));
     });
@@ -172,6 +182,20 @@ export class Bottleneck extends ResBlock {
   protected residual(x: Tensor): Tensor {
     const out = this.convNorm(3, this.convNorm(2, this.convNorm(1, x, true), true), false);
     return this.hasChild('se_layer') ? (this.child('se_layer').call(out) as Tensor) : out;
+  }
+
+  /**
+   * In eval with bn3 folded and no SE layer (drop path is the identity in eval): conv3 adds the shortcut and applies
+   * the ReLU itself (Conv2d.forwardResidual: one kernel on WASM). Subclasses with a branch or an activation of their
+   * own, and blocks whose conv3, bn3 or ReLU a hook watches, keep the graph.
+   */
+  protected override withShortcutInLastConv(x: Tensor, identity: Tensor): Tensor | null {
+    const conv3 = this.child<Conv2d>('conv3');
+    const bn3 = this.child('bn3');
+    const watched = [conv3, bn3, this.relu].some((m) => m.hasForwardHooks()); // their outputs are not computed apart
+    const own = this.residual === Bottleneck.prototype.residual && this.relu.typeName === 'ReLU'; // CSPResNet's may be a LeakyReLU
+    if (this.training || watched || !own || this.hasChild('se_layer') || !(bn3 instanceof Identity)) return null;
+    return conv3.forwardResidual(this.convNorm(2, this.convNorm(1, x, true), true), identity, 'relu');
   }
 }
 

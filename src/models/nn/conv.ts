@@ -4,7 +4,7 @@
  * so an optimizer step or a load invalidates it).
  */
 import { pyTuple } from './repr';
-import { GROUPED_CONV, groupedConvAvailable, type GroupedConvAttrs } from '../../backends/wasm_conv/install';
+import { CONV_RESIDUAL, convResidualAvailable, GROUPED_CONV, groupedConvAvailable, type ConvResidualAttrs, type GroupedConvAttrs } from '../../backends/wasm_conv/install';
 import { tf, type Tensor, type Tensor4D } from '../../backends/tf';
 import { assert } from '../../utils/assert';
 import { Module } from './module';
@@ -144,7 +144,7 @@ export class Conv2d extends Module {
         const xin = typeof pad === 'object' ? tf.pad(x4, pad) : x4;
         return tf.fused.depthwiseConv2d({ x: xin, filter: k as Tensor4D, dataFormat: 'NHWC', ...common, pad: typeof pad === 'object' ? 'valid' : pad });
       }
-      if (!this.training && x4.dtype === 'float32' && groupedConvAvailable(tf.backend(), tf.getBackend())) {
+      if (!this.training && !recordingGradients() && x4.dtype === 'float32' && groupedConvAvailable(tf.backend(), tf.getBackend())) {
         // Eval on WASM: one kernel, each group reading and writing its channel slice (no split, no concat).
         const attrs: GroupedConvAttrs = { strides: this.stride, pad: common.pad, dilations: this.dilation, groups: this.groups, activation: this.fusedActivation as GroupedConvAttrs['activation'] };
         const inputs = this.bias ? { x: x4, filter: k, bias: this.bias } : { x: x4, filter: k };
@@ -159,6 +159,26 @@ export class Conv2d extends Module {
     });
   }
 
+  /**
+   * act(this(x) + residual) with `residual` of the output's shape: on WASM in eval (no gradient recorded), for an ungrouped 1×1 convolution
+   * with no activation of its own and outputs a multiple of 8 (a bottleneck's last convolution once its norm is
+   * folded), one kernel that adds the shortcut before the activation; the convolution, an add and the activation
+   * elsewhere.
+   */
+  forwardResidual(x: Tensor, residual: Tensor, activation: 'linear' | 'relu'): Tensor {
+    return tf.tidy(() => {
+      const [kh, kw] = this.kernelSize;
+      const fusable =
+        !this.training && !recordingGradients() && this.groups === 1 && kh === 1 && kw === 1 && this.fusedActivation === 'linear' && x.dtype === 'float32' && residual.dtype === 'float32' && convResidualAvailable(tf.backend(), tf.getBackend(), this.outChannels);
+      if (fusable) {
+        const attrs: ConvResidualAttrs = { strides: this.stride, pad: this.pad(x as Tensor4D), dilations: this.dilation, activation };
+        const inputs = this.bias ? { x, filter: this.kernel(), bias: this.bias, residual } : { x, filter: this.kernel(), residual };
+        return tf.engine().runKernel(CONV_RESIDUAL, inputs as never, attrs as never) as Tensor;
+      }
+      return applyActivation(tf.add(this.call(x) as Tensor, residual), activation);
+    });
+  }
+
   override extraRepr(): string {
     const s = [`${this.inChannels}, ${this.outChannels}, kernel_size=${pyTuple(this.kernelSize)}`, `stride=${pyTuple(this.stride)}`];
     if (this.padding[0] || this.padding[1]) s.push(`padding=${pyTuple(this.padding)}`);
@@ -167,6 +187,14 @@ export class Conv2d extends Module {
     if (!this.bias) s.push('bias=False');
     return s.join(', ');
   }
+}
+
+/**
+ * Whether a gradient tape is recording (inside `tf.grad`: CAM's backward pass, a training step): the one-kernel
+ * grouped and residual convolutions have no gradients, so the graph runs there.
+ */
+function recordingGradients(): boolean {
+  return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
 }
 
 /** Applies a fusable activation outside a kernel (grouped convolution path). */
