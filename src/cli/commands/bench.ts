@@ -10,7 +10,7 @@ import type { CliCommand } from '../command';
 
 const SUITES: [string, string[]][] = [
   ['bench-models', ['--min-seconds', '2', '--winograd', 'auto,off']],
-  ['bench-zoo', ['--min-seconds', '2']],
+  ['bench-zoo', ['--min-seconds', '2', '--rounds', '2']],
   ['bench-gemm', []],
   ['bench-train', ['--steps', '3']],
   ['bench-pipeline', ['--seconds', '3']],

@@ -6,10 +6,11 @@
  */
 import { tf, type Tensor } from '../../backends/tf';
 import { assert } from '../../utils/assert';
-import { buildActivationLayer, type ActCfg } from '../nn/activation';
+import { buildActivationLayer, type ActCfg, type Activation } from '../nn/activation';
 import { buildConvLayer, buildNormLayer, type ConvCfg, type NormCfg } from '../nn/bricks';
 import { checkKeys } from '../../utils/options';
 import { ModuleList, Sequential } from '../nn/container';
+import type { Conv2d } from '../nn/conv';
 import type { InitCfg } from '../nn/init';
 import { Identity, Module } from '../nn/module';
 import { allTrainable, convFromKernel, fuseBranch, fuseIdentityBranch, moveChildToEnd, padKernel, sumKernelBias, type KernelBias, type Reparameterizable } from '../utils/reparam';
@@ -105,11 +106,20 @@ export class MobileOneBlock extends Module implements Reparameterizable {
     return this.namedChildren().some(([n]) => n === name);
   }
 
+  /** After BN folding (`fuseConvBn`): a fusable activation moves into the deploy-form conv when no SE sits between. */
+  fuseActivations(): void {
+    const act = this.child<Activation>('act');
+    if (this.deploy && this.child('se') instanceof Identity && act.fusable) this.child<Conv2d>('branch_reparam').fusedActivation = act.fusable;
+  }
+
   forward(x: Tensor): Tensor {
     return tf.tidy(() => {
       let inner: Tensor;
-      if (this.deploy) inner = this.child('branch_reparam').call(x) as Tensor;
-      else {
+      if (this.deploy) {
+        const conv = this.child<Conv2d>('branch_reparam');
+        inner = conv.call(x) as Tensor;
+        if (conv.fusedActivation !== 'linear') return inner; // the activation ran in the conv's kernel
+      } else {
         const terms: Tensor[] = [];
         if (this.has('branch_norm')) terms.push(this.child('branch_norm').call(x) as Tensor);
         if (this.has('branch_scale')) terms.push(this.child('branch_scale').call(x) as Tensor);
