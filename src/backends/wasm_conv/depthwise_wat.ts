@@ -5,7 +5,7 @@
  * direct kernel locates (padding reads a zero row). Tiles of rows × channel blocks are claimed with the
  * descriptor's atomic counter, as in conv_wat.ts. The filter needs no packing: tfjs's [kh, kw, c, 1] is [tap][c].
  */
-import { activationLines, claimNext, descriptorLoads, range, rowPointers } from './wat_helpers';
+import { activationLines, claimNext, descriptorLoads, multiplyAdd, range, rowPointers } from './wat_helpers';
 
 export const DEPTHWISE_KIND = 8;
 
@@ -42,7 +42,6 @@ const accumulator = (i: number, v: number) => `$d${i}_${v}`;
 /** The tap loop, bias, activation and stores of one 4-pixel × (4·vectors)-channel unit at channel byte `$cb`. */
 function unit(vectors: number, fma: boolean): string[] {
   const vecs = range(vectors);
-  const madd = (a: string, b: string, c: string) => (fma ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`);
   const L: string[] = [];
   for (const v of vecs) L.push(`(local.set $w${v} (if (result v128) (local.get $bias) (then (v128.load offset=${16 * v} (i32.add (local.get $bias) (local.get $cb)))) (else (v128.const i32x4 0 0 0 0))))`);
   for (const i of PIXELS) for (const v of vecs) L.push(`(local.set ${accumulator(i, v)} (local.get $w${v}))`);
@@ -53,7 +52,7 @@ function unit(vectors: number, fma: boolean): string[] {
   for (const i of PIXELS) {
     L.push(`(local.set $off (i32.load (i32.add (local.get $ind${i}) (i32.shl (local.get $t) (i32.const 2)))))`);
     L.push(`(local.set $a (i32.add (select (local.get $zero) (i32.add (local.get $base${i}) (local.get $off)) (i32.eq (local.get $off) (i32.const -1))) (local.get $cb)))`);
-    for (const v of vecs) L.push(`(local.set ${accumulator(i, v)} ${madd(`(v128.load offset=${16 * v} (local.get $a))`, `(local.get $w${v})`, `(local.get ${accumulator(i, v)})`)})`);
+    for (const v of vecs) L.push(`(local.set ${accumulator(i, v)} ${multiplyAdd(fma, `(v128.load offset=${16 * v} (local.get $a))`, `(local.get $w${v})`, `(local.get ${accumulator(i, v)})`)})`);
   }
   L.push(`(local.set $wp (i32.add (local.get $wp) (local.get $rowBytes)))`);
   L.push(`(br_if $taps_${vectors} (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $taps)))`);

@@ -424,6 +424,16 @@ export class FastConv {
   }
 
   /**
+   * Row tiles of a pass over `n` floats in `rows` rows (BatchNorm, LayerNorm): on the calling thread alone below one
+   * element-wise tile of work or without a pool, else about four tiles a thread.
+   */
+  private rowTiles(n: number, rows: number): { here: boolean; tileRows: number; tiles: number } {
+    const here = n < ELEMENTWISE_TILE || this.threads === 1;
+    const tileRows = Math.max(1, Math.ceil(rows / (here ? 1 : 4 * this.threads)));
+    return { here, tileRows, tiles: Math.ceil(rows / tileRows) };
+  }
+
+  /**
    * Inference BatchNorm over the last axis as tfjs's FusedBatchNorm: y = (x − mean) · scale / √(variance + eps) +
    * offset, `mean`, `variance` and the optional `scale`, `offset` each [channels]; channels a multiple of 4 (the
    * caller checks). One SIMD pass (affine_wat.ts) with the per-channel factor folded first.
@@ -444,10 +454,8 @@ export class FastConv {
       m[C + c] = (g ? g[c]! : 1) / Math.sqrt(v[c]! + eps);
       m[2 * C + c] = o ? o[c]! : 0;
     }
-    const rows = n / C;
-    const here = n < SMALL_PRODUCT / 8;
-    const tileRows = Math.max(1, Math.ceil(rows / (here ? 1 : 4 * this.threads)));
-    const words = descriptor(AFFINE, { kind: AFFINE_KIND, input: this.offset(x), output: this.offset(out), mean: params, scale: params + 4 * C, shift: params + 8 * C, rows, channels: C, tileRows, tiles: Math.ceil(rows / tileRows) });
+    const { here, tileRows, tiles } = this.rowTiles(n, n / C);
+    const words = descriptor(AFFINE, { kind: AFFINE_KIND, input: this.offset(x), output: this.offset(out), mean: params, scale: params + 4 * C, shift: params + 8 * C, rows: n / C, channels: C, tileRows, tiles });
     this.dispatch(words, here);
     this.calls++;
     return out;
@@ -545,11 +553,9 @@ export class FastConv {
     const n = x.shape.reduce((a, b) => a * b, 1);
     const out = this.backend.makeOutput(x.shape, 'float32');
     if (n === 0) return out;
-    const rows = n / d;
-    const here = n < ELEMENTWISE_TILE || this.threads === 1;
-    const tileRows = Math.max(1, Math.ceil(rows / (here ? 1 : 4 * this.threads)));
+    const { here, tileRows, tiles } = this.rowTiles(n, n / d);
     const epsBits = new Int32Array(new Float32Array([eps]).buffer)[0]!;
-    const words = descriptor(LAYER_NORM_DESC, { kind: LAYER_NORM_KIND, input: this.offset(x), output: this.offset(out), weight: weight ? this.offset(weight) : 0, bias: bias ? this.offset(bias) : 0, rows, d, eps: epsBits, tileRows, tiles: Math.ceil(rows / tileRows) });
+    const words = descriptor(LAYER_NORM_DESC, { kind: LAYER_NORM_KIND, input: this.offset(x), output: this.offset(out), weight: weight ? this.offset(weight) : 0, bias: bias ? this.offset(bias) : 0, rows: n / d, d, eps: epsBits, tileRows, tiles });
     this.dispatch(words, here);
     return out;
   }
