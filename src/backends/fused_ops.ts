@@ -70,42 +70,36 @@ export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
   return (f as (...t: Tensor[]) => Tensor)(...[x, weight, bias].filter((t): t is Tensor => t !== null));
 }
 
-/** Exact GELU: one kernel where there is one (float32), the graph elsewhere. */
-export function gelu(x: Tensor): Tensor {
-  if (x.dtype !== 'float32' || !hasKernel(GELU)) return geluGraph(x);
+/**
+ * An element-wise activation: kernel `name` where the active backend has it (float32), `graph` elsewhere; its
+ * gradient dy · `derivative(x)`.
+ */
+function activation(name: string, x: Tensor, graph: (x: Tensor) => Tensor, derivative: (x: Tensor) => Tensor): Tensor {
+  if (x.dtype !== 'float32' || !hasKernel(name)) return graph(x);
   const f = tf.customGrad((...args: unknown[]) => {
     const [xx, save] = args as [Tensor, (t: Tensor[]) => void];
     save([xx]);
-    return {
-      value: run(GELU, { x: xx }),
-      gradFunc: (dy: Tensor, [sx]: Tensor[]) =>
-        tf.tidy(() => {
-          // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-          const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.mul(sx, Math.SQRT1_2))));
-          const pdf = tf.mul(Math.sqrt(0.5 / Math.PI), tf.exp(tf.mul(tf.square(sx), -0.5)));
-          return tf.mul(dy, tf.add(cdf, tf.mul(sx, pdf)));
-        }),
-    };
+    return { value: run(name, { x: xx }), gradFunc: (dy: Tensor, [sx]: Tensor[]) => tf.tidy(() => tf.mul(dy, derivative(sx!))) };
   });
   return (f as (t: Tensor) => Tensor)(x);
 }
 
+/** Exact GELU: one kernel where there is one (float32), the graph elsewhere. */
+export function gelu(x: Tensor): Tensor {
+  return activation(GELU, x, geluGraph, (sx) => {
+    // d/dx x·Φ(x) = Φ(x) + x·φ(x)
+    const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.mul(sx, Math.SQRT1_2))));
+    const pdf = tf.mul(Math.sqrt(0.5 / Math.PI), tf.exp(tf.mul(tf.square(sx), -0.5)));
+    return tf.add(cdf, tf.mul(sx, pdf));
+  });
+}
+
 /** SiLU (Swish), x·σ(x): one kernel where there is one (float32), the graph elsewhere; d/dx = σ(x)·(1 + x·(1 − σ(x))). */
 export function silu(x: Tensor): Tensor {
-  if (x.dtype !== 'float32' || !hasKernel(SILU)) return tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
-  const f = tf.customGrad((...args: unknown[]) => {
-    const [xx, save] = args as [Tensor, (t: Tensor[]) => void];
-    save([xx]);
-    return {
-      value: run(SILU, { x: xx }),
-      gradFunc: (dy: Tensor, [sx]: Tensor[]) =>
-        tf.tidy(() => {
-          const s = tf.sigmoid(sx);
-          return tf.mul(dy, tf.mul(s, tf.add(1, tf.mul(sx, tf.sub(1, s)))));
-        }),
-    };
+  return activation(SILU, x, (t) => tf.tidy(() => tf.mul(t, tf.sigmoid(t))), (sx) => {
+    const s = tf.sigmoid(sx);
+    return tf.mul(s, tf.add(1, tf.mul(sx, tf.sub(1, s))));
   });
-  return (f as (t: Tensor) => Tensor)(x);
 }
 
 /** `torch.roll(x, shift, axis)` for axis 1 or 2 of an NHWC map, as slices. */

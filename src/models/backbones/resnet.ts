@@ -179,8 +179,13 @@ export class Bottleneck extends ResBlock {
     return !this.hasChild('se_layer');
   }
 
+  /** conv1 → bn1 → ReLU → conv2 → bn2 → ReLU: conv3's input. */
+  private conv3Input(x: Tensor): Tensor {
+    return this.convNorm(2, this.convNorm(1, x, true), true);
+  }
+
   protected residual(x: Tensor): Tensor {
-    const out = this.convNorm(3, this.convNorm(2, this.convNorm(1, x, true), true), false);
+    const out = this.convNorm(3, this.conv3Input(x), false);
     return this.hasChild('se_layer') ? (this.child('se_layer').call(out) as Tensor) : out;
   }
 
@@ -195,7 +200,7 @@ export class Bottleneck extends ResBlock {
     const watched = [conv3, bn3, this.relu].some((m) => m.hasForwardHooks()); // their outputs are not computed apart
     const own = this.residual === Bottleneck.prototype.residual && this.relu.typeName === 'ReLU'; // CSPResNet's may be a LeakyReLU
     if (this.training || watched || !own || this.hasChild('se_layer') || !(bn3 instanceof Identity)) return null;
-    return conv3.forwardResidual(this.convNorm(2, this.convNorm(1, x, true), true), identity, 'relu');
+    return conv3.forwardResidual(this.conv3Input(x), identity, 'relu');
   }
 }
 
