@@ -8,8 +8,7 @@ import '../node_wasm_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../tf';
 import { useBackend } from '../../models/node';
-import { maxRelativeError, seeded } from './conv_test_cases';
-import { fastConvs } from './fast_conv';
+import { maxRelativeError, onCpuThenWasm, seeded } from './conv_test_cases';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -39,24 +38,13 @@ function run(c: Case): Tensor {
   return tf.batchNorm(x, mean, variance, c.offset ? tf.tensor1d(seeded(C, 14)) : undefined, c.scale ? tf.tensor1d(seeded(C, 15)) : undefined, 1e-5);
 }
 
-async function values(backend: 'wasm' | 'cpu', f: () => Tensor): Promise<Float32Array> {
-  await tf.setBackend(backend);
-  return tf.tidy(() => f().dataSync() as Float32Array);
-}
-
-
 describe('FusedBatchNorm on WASM', () => {
   it.each(CASES)('%j equals the CPU backend', async (c) => {
-    await tf.setBackend('wasm');
-    const fast = fastConvs.get(tf.backend())!;
-    const before = fast.calls;
-    const want = await values('cpu', () => run(c));
-    const tensors = tf.memory().numTensors;
-    const got = await values('wasm', () => run(c));
-    expect(fast.calls > before).toBe(c.fast);
-    expect(tf.memory().numTensors).toBe(tensors);
-    expect(got.length).toBe(want.length);
-    expect(maxRelativeError(got, want)).toBeLessThan(1e-5);
+    const { cpu, wasm, fastRan, leaked } = await onCpuThenWasm(() => run(c));
+    expect(fastRan).toBe(c.fast);
+    expect(leaked).toBe(0);
+    expect(wasm.shape).toEqual(cpu.shape);
+    expect(maxRelativeError(wasm.data, cpu.data)).toBeLessThan(1e-5);
   });
 
   it('has the CPU backend’s gradients', async () => {

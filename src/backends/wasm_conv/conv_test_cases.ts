@@ -1,4 +1,7 @@
-/** Convolution geometries and a plain-loop reference for the fast-convolution tests. */
+/** Convolution geometries and a plain-loop reference for the fast-convolution tests, and their CPU-vs-WASM runner. */
+import { tf, type Tensor } from '../tf';
+import { fastConvs } from './fast_conv';
+
 export interface ConvCase {
   name: string;
   x: [number, number, number, number]; // NHWC
@@ -93,4 +96,31 @@ export function maxRelativeError(got: ArrayLike<number>, want: ArrayLike<number>
   let err = 0;
   for (let i = 0; i < want.length; i++) err = Math.max(err, Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
   return err;
+}
+
+/** One run's output: its shape and values. */
+export interface RunOutput {
+  shape: number[];
+  data: Float32Array;
+}
+
+/**
+ * `f` on the CPU backend, then on WASM (which the caller has started): each output, whether the WASM run went
+ * through FastConv (its call count moved), and how many tensors the WASM run left behind.
+ */
+export async function onCpuThenWasm(f: () => Tensor): Promise<{ cpu: RunOutput; wasm: RunOutput; fastRan: boolean; leaked: number }> {
+  const output = async (backend: 'wasm' | 'cpu'): Promise<RunOutput> => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const y = f();
+      return { shape: y.shape, data: y.dataSync() as Float32Array };
+    });
+  };
+  await tf.setBackend('wasm');
+  const fast = fastConvs.get(tf.backend())!;
+  const before = fast.calls;
+  const cpu = await output('cpu');
+  const tensors = tf.memory().numTensors;
+  const wasm = await output('wasm');
+  return { cpu, wasm, fastRan: fast.calls > before, leaked: tf.memory().numTensors - tensors };
 }

@@ -10,8 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor4D } from '../tf';
 import { useBackend } from '../../models/node';
 import { registerTrainingKernels } from '../../engine/kernels/register_training_kernels';
-import { maxRelativeError, seeded } from './conv_test_cases';
-import { fastConvs } from './fast_conv';
+import { maxRelativeError, onCpuThenWasm, seeded } from './conv_test_cases';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -52,24 +51,13 @@ function run(c: Case): Tensor4D {
   return tf.fused.depthwiseConv2d({ x, filter: w, strides: c.stride, pad: c.pad, dilations: c.dilation, bias: b, activation: c.activation });
 }
 
-async function forward(c: Case, backend: 'wasm' | 'cpu'): Promise<Float32Array> {
-  await tf.setBackend(backend);
-  return tf.tidy(() => run(c).dataSync() as Float32Array);
-}
-
-
 describe('depthwise convolutions on WASM', () => {
   it.each(CASES)('%j equals the CPU backend', async (c) => {
-    await tf.setBackend('wasm');
-    const fast = fastConvs.get(tf.backend())!;
-    const before = fast.calls;
-    const want = await forward(c, 'cpu');
-    const tensors = tf.memory().numTensors;
-    const got = await forward(c, 'wasm');
-    expect(fast.calls > before).toBe(c.fast);
-    expect(tf.memory().numTensors).toBe(tensors);
-    expect(got.length).toBe(want.length);
-    expect(maxRelativeError(got, want)).toBeLessThan(1e-5);
+    const { cpu, wasm, fastRan, leaked } = await onCpuThenWasm(() => run(c));
+    expect(fastRan).toBe(c.fast);
+    expect(leaked).toBe(0);
+    expect(wasm.shape).toEqual(cpu.shape);
+    expect(maxRelativeError(wasm.data, cpu.data)).toBeLessThan(1e-5);
   });
 
   it('passes gradients through (the backprop kernels) as on the CPU backend', async () => {

@@ -9,8 +9,7 @@ import '../node_wasm_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../tf';
 import { useBackend } from '../../models/node';
-import { maxRelativeError, seeded } from './conv_test_cases';
-import { fastConvs } from './fast_conv';
+import { maxRelativeError, onCpuThenWasm, seeded } from './conv_test_cases';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -26,27 +25,14 @@ const CASES: Array<{ shape: number[]; axis: number[]; keepDims: boolean; fast: b
   { shape: [2, 3, 3, 8], axis: [0, 2], keepDims: false, fast: false }, // not consecutive
 ];
 
-async function values(backend: 'wasm' | 'cpu', f: () => Tensor): Promise<{ shape: number[]; data: Float32Array }> {
-  await tf.setBackend(backend);
-  return tf.tidy(() => {
-    const y = f();
-    return { shape: y.shape, data: y.dataSync() as Float32Array };
-  });
-}
-
 describe('Mean on WASM', () => {
   it.each(CASES)('%j equals the CPU backend', async (c) => {
     const run = () => tf.mean(tf.tensor(seeded(c.shape.reduce((a, b) => a * b, 1), 21), c.shape), c.axis, c.keepDims);
-    await tf.setBackend('wasm');
-    const fast = fastConvs.get(tf.backend())!;
-    const before = fast.calls;
-    const want = await values('cpu', run);
-    const tensors = tf.memory().numTensors;
-    const got = await values('wasm', run);
-    expect(fast.calls > before).toBe(c.fast);
-    expect(tf.memory().numTensors).toBe(tensors);
-    expect(got.shape).toEqual(want.shape);
-    expect(maxRelativeError(got.data, want.data)).toBeLessThan(1e-6);
+    const { cpu, wasm, fastRan, leaked } = await onCpuThenWasm(run);
+    expect(fastRan).toBe(c.fast);
+    expect(leaked).toBe(0);
+    expect(wasm.shape).toEqual(cpu.shape);
+    expect(maxRelativeError(wasm.data, cpu.data)).toBeLessThan(1e-6);
   });
 
   it('has the CPU backend’s gradients', async () => {
